@@ -1,0 +1,115 @@
+//! The fact vocabulary: one enterprise, one tax year. Column names (CSV, JSON,
+//! database) are exactly the field names below; money is in 元 as `Decimal`.
+//! An empty value reads as 0 / false / unknown.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// 市场主体类型.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// 企业（法人及其他组织）
+    #[default]
+    Enterprise,
+    /// 个体工商户
+    IndividualBusiness,
+}
+
+/// 创业者身份 for the startup deduction (公告2023年第14号 / 第15号).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FounderGroup {
+    #[default]
+    None,
+    /// 自主就业退役士兵
+    RetiredSoldier,
+    /// 重点群体（脱贫人口、登记失业半年以上人员等）
+    KeyGroup,
+}
+
+/// The facts of one enterprise for one tax year.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// 统一社会信用代码
+    pub uscc: String,
+    pub name: String,
+    pub kind: EntityKind,
+    /// GB/T 2260 code of the jurisdiction (or `luan-etdz`).
+    pub county: String,
+    /// GB/T 4754-2017 industry code (C3311, F5211, …).
+    pub industry: String,
+    pub registered_on: Option<NaiveDate>,
+    /// 从业人数 (annual average; may be fractional).
+    pub employees: Decimal,
+    /// 营业收入, 元
+    pub revenue: Decimal,
+    /// 资产总额, 元
+    pub total_assets: Decimal,
+    /// 企业所得税年度应纳税所得额, 元 (may be negative: a loss)
+    pub taxable_income: Decimal,
+    /// 国家限制和禁止行业
+    pub restricted_industry: bool,
+    /// 个体工商户经营所得应纳税所得额, 元
+    pub business_income: Decimal,
+    /// 经营所得已享受的其他减免税额, 元
+    pub other_iit_relief: Decimal,
+    /// 增值税小规模纳税人
+    pub vat_small_scale: bool,
+    /// 各季度增值税应税销售额, 元
+    pub vat_sales_q1: Decimal,
+    pub vat_sales_q2: Decimal,
+    pub vat_sales_q3: Decimal,
+    pub vat_sales_q4: Decimal,
+    /// 六税两费 due before the halving, 元
+    pub resource_tax: Decimal,
+    pub urban_maintenance_tax: Decimal,
+    pub property_tax: Decimal,
+    pub land_use_tax: Decimal,
+    pub stamp_duty: Decimal,
+    pub farmland_occupation_tax: Decimal,
+    pub education_surcharge: Decimal,
+    pub local_education_surcharge: Decimal,
+    /// 增值税 actually payable after its own reliefs, 元
+    pub vat_due: Decimal,
+    /// 个人所得税（经营所得） actually payable after its own reliefs, 元
+    pub iit_due: Decimal,
+    pub founder_group: FounderGroup,
+    /// 费用化研发支出, 元
+    pub rd_expense: Decimal,
+}
+
+/// The fact columns, in the order huiqi writes them.
+pub const FACT_COLUMNS: [&str; 30] = [
+    "uscc",
+    "name",
+    "kind",
+    "county",
+    "industry",
+    "registered_on",
+    "employees",
+    "revenue",
+    "total_assets",
+    "taxable_income",
+    "restricted_industry",
+    "business_income",
+    "other_iit_relief",
+    "vat_small_scale",
+    "vat_sales_q1",
+    "vat_sales_q2",
+    "vat_sales_q3",
+    "vat_sales_q4",
+    "resource_tax",
+    "urban_maintenance_tax",
+    "property_tax",
+    "land_use_tax",
+    "stamp_duty",
+    "farmland_occupation_tax",
+    "education_surcharge",
+    "local_education_surcharge",
+    "vat_due",
+    "iit_due",
+    "founder_group",
+    "rd_expense",
+];

@@ -1,0 +1,9 @@
+//! huiqi's domain vocabulary, shared by the rules, the registry and the web:
+//! the facts of one enterprise for one tax year.
+//!
+//! Architecture invariant: no IO here, and no float anywhere an amount passes.
+#![forbid(unsafe_code)]
+
+pub mod facts;
+
+pub use facts::*;
