@@ -433,6 +433,12 @@ fn enclosing_id(text: &str, line: usize) -> Option<String> {
 /// serde_yaml speaks English; the people who edit packs read Chinese.
 fn translate_yaml_error(msg: &str) -> String {
     let msg = msg.split(" at line ").next().unwrap_or(msg);
+    // serde_yaml prefixes the path inside the document (`.[1]: …`); the line
+    // and id we add say the same thing more plainly.
+    let msg = match msg.split_once(": ") {
+        Some((path, rest)) if path.starts_with(['.', '[']) => rest,
+        _ => msg,
+    };
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         let (field, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
         let expected = expected.trim_start_matches(" one of").trim();
