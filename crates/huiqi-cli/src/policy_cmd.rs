@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::{Subcommand, ValueEnum};
-use huiqi_policy::{Pack, PackErrors, Period, Target, builtin};
+use huiqi_policy::{Pack, PackErrors, Period, Target, TargetChange, builtin};
 use serde::Serialize;
 
 use crate::table;
@@ -32,6 +32,15 @@ pub enum PolicyCmd {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// 逐项比较同一政策的两个版本的数值目标（默认：征求意见稿 luan-2023 对正式稿 luan-2023-adopted）
+    Compare {
+        /// 旧版本：政策包目录或内置包名
+        #[arg(default_value = "luan-2023")]
+        old: String,
+        /// 新版本：政策包目录或内置包名
+        #[arg(default_value = "luan-2023-adopted")]
+        new: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -51,6 +60,22 @@ pub fn load_pack(dir: Option<&PathBuf>) -> Result<Pack, PackErrors> {
 
 fn load_or_fail(dir: Option<&PathBuf>) -> Result<Pack> {
     load_pack(dir).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A folder if one exists at that path, else the built-in pack of that name.
+fn load_named(name: &str) -> Result<Pack> {
+    let path = PathBuf::from(name);
+    let loaded = if path.is_dir() {
+        Pack::load_dir(&path)
+    } else if let Some(files) = builtin::files(name) {
+        huiqi_policy::load(&files)
+    } else {
+        bail!(
+            "找不到政策包 “{name}”：既不是目录，也不是内置包（内置包：{}）",
+            builtin::names().join("、")
+        )
+    };
+    loaded.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 pub fn run(cmd: PolicyCmd) -> Result<ExitCode> {
@@ -79,6 +104,11 @@ pub fn run(cmd: PolicyCmd) -> Result<ExitCode> {
         PolicyCmd::Show { dir, article } => {
             let pack = load_or_fail(dir.as_ref())?;
             print!("{}", show(&pack, article)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCmd::Compare { old, new } => {
+            let (old, new) = (load_named(&old)?, load_named(&new)?);
+            print!("{}", compare(&old, &new)?);
             Ok(ExitCode::SUCCESS)
         }
         PolicyCmd::Targets { dir, format } => {
@@ -161,6 +191,63 @@ fn show(pack: &Pack, only: Option<u8>) -> Result<String> {
             }
         }
     }
+    Ok(out)
+}
+
+fn compare(old: &Pack, new: &Pack) -> Result<String> {
+    let changes = huiqi_policy::compare(old, new).map_err(anyhow::Error::msg)?;
+    let mut out = format!(
+        "{} 版本比较：{}（{}） → {}（{}），{} 项目标有变化\n\n",
+        old.manifest.title,
+        old.manifest.version,
+        old.manifest.status.label(),
+        new.manifest.version,
+        new.manifest.status.label(),
+        changes.len()
+    );
+    let mut rows = Vec::new();
+    for c in &changes {
+        match c {
+            TargetChange::Added(t) => rows.push(vec![
+                "新增".into(),
+                t.id.clone(),
+                t.indicator.clone(),
+                String::new(),
+                format!(
+                    "{} {}{}，{}",
+                    t.comparison.symbol(),
+                    t.value,
+                    t.unit().symbol(),
+                    t.period.label()
+                ),
+            ]),
+            TargetChange::Removed(t) => rows.push(vec![
+                "删除".into(),
+                t.id.clone(),
+                t.indicator.clone(),
+                format!(
+                    "{} {}{}，{}",
+                    t.comparison.symbol(),
+                    t.value,
+                    t.unit().symbol(),
+                    t.period.label()
+                ),
+                String::new(),
+            ]),
+            TargetChange::Changed { new, fields, .. } => {
+                for (field, a, b) in fields {
+                    rows.push(vec![
+                        format!("修改：{field}"),
+                        new.id.clone(),
+                        new.indicator.clone(),
+                        a.clone(),
+                        b.clone(),
+                    ]);
+                }
+            }
+        }
+    }
+    out.push_str(&table::render(&["变化", "id", "指标", "旧", "新"], &rows));
     Ok(out)
 }
 

@@ -6,11 +6,13 @@
 //! into text; everything after that is pure.
 #![forbid(unsafe_code)]
 
+mod compare;
 mod load;
 pub mod model;
 
 use std::path::Path;
 
+pub use compare::{TargetChange, compare};
 pub use load::{PACK_FILES, PackError, PackErrors, PackFiles, load};
 pub use model::*;
 
