@@ -1,0 +1,179 @@
+//! huiqi's database. One codebase for two databases: an embedded SQLite file by default (a demo or a
+//! small city needs nothing else) and PostgreSQL in production, chosen by the URL in
+//! `HUIQI_DATABASE_URL`.
+//!
+//! Architecture invariant: the only crate that knows SQL. Queries are checked at run time (no
+//! `query!` macros, so the build never needs a database); every module's tests run on both databases
+//! (see [`testing`]). Money is integer fen in the database and `Decimal` 元 outside it.
+//!
+//! Adding a table: a module here, the same migration in `migrations/sqlite/` and
+//! `migrations/postgres/` (numbering: `0001_`–`0099_` registry, `0100_` progress, `0200_` web
+//! accounts), and tests through [`testing::each_db`]. See ARCHITECTURE.md.
+#![forbid(unsafe_code)]
+
+pub mod testing;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// The environment variable that names the database.
+pub const DATABASE_URL_VAR: &str = "HUIQI_DATABASE_URL";
+/// The database used when `HUIQI_DATABASE_URL` is not set: a SQLite file under the working folder.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/huiqi.sqlite";
+
+/// Runs `$body` with `$pool` bound to the concrete pool of either database. The body is compiled
+/// once per driver, so one text of runtime-checked SQL serves both (write it in the common subset:
+/// `$1` placeholders, `ON CONFLICT … DO UPDATE`, `RETURNING`).
+macro_rules! dispatch {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Postgres($pool) => $body,
+        }
+    };
+}
+#[allow(unused_imports)] // used by the table modules
+pub(crate) use dispatch;
+
+/// Errors of the database layer. Messages are Chinese; the URL's password never appears.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库地址无效：{0}（HUIQI_DATABASE_URL 应以 sqlite: 或 postgres: 开头）")]
+    BadUrl(String),
+    #[error("无法创建数据库目录 {path}：{source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("数据库错误：{0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool to the registry database.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// `HUIQI_DATABASE_URL`, or the default SQLite file.
+pub fn database_url_from_env() -> String {
+    std::env::var(DATABASE_URL_VAR)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// The URL with its password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens a pool for `url` (`sqlite:PATH`, `sqlite::memory:`, `postgres://…` or `postgresql://…`).
+    /// A SQLite file and its folder are created if missing; SQLite runs in WAL mode with
+    /// `synchronous=NORMAL` (atomic and consistent after a crash; the last commits may be lost on
+    /// power failure) and foreign keys on.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|_| StoreError::BadUrl(redact_url(url)))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let file = opts.get_filename();
+            if file != Path::new(":memory:")
+                && let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts =
+                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact_url(url)))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreError::BadUrl(redact_url(url)))
+        }
+    }
+
+    /// Connects to `HUIQI_DATABASE_URL` (or the default SQLite file).
+    pub async fn connect_from_env() -> Result<Store, StoreError> {
+        Store::connect(&database_url_from_env()).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies every migration not yet applied (the ones embedded in the binary at build time).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The migrations applied so far, as `(version, description)`.
+    pub async fn applied_migrations(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows: Vec<(i64, String)> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Closes every connection of the pool.
+    pub async fn close(&self) {
+        dispatch!(self, pool => pool.close().await)
+    }
+}

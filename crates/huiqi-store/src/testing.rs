@@ -1,0 +1,181 @@
+//! The test harness every store test uses: run the same test on a fresh SQLite file and, when
+//! `HUIQI_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database created for this test and
+//! dropped after it (also when the test fails).
+//!
+//! ```ignore
+//! #[tokio::test]
+//! async fn my_table_round_trips() {
+//!     huiqi_store::testing::each_db(|db| async move {
+//!         // db.store is migrated and empty; db.url can be handed to a child process.
+//!     })
+//!     .await;
+//! }
+//! ```
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
+
+use crate::{Backend, Store};
+
+/// The variable naming a PostgreSQL server (any database on it) that tests may create databases on.
+pub const TEST_POSTGRES_URL_VAR: &str = "HUIQI_TEST_POSTGRES_URL";
+
+/// A fresh, migrated database for one test.
+pub struct TestDb {
+    pub store: Store,
+    /// The URL of this database, for child processes (`HUIQI_DATABASE_URL`).
+    pub url: String,
+    // Keeps the SQLite file alive until the test ends.
+    _dir: Option<tempfile::TempDir>,
+}
+
+// A type with Drop is captured whole by `async move` blocks (edition 2021+ closures capture only the
+// fields they use); without it a test using only `db.store` would drop the SQLite folder at once.
+impl Drop for TestDb {
+    fn drop(&mut self) {}
+}
+
+impl TestDb {
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+}
+
+/// A fresh SQLite database in a temporary folder, migrated.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite:{}", dir.path().join("test.sqlite").display());
+    let store = Store::connect(&url).await.expect("open SQLite");
+    store.migrate().await.expect("migrate SQLite");
+    TestDb {
+        store,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Creates a fresh PostgreSQL database on the server of `HUIQI_TEST_POSTGRES_URL`; returns its
+/// name and URL.
+async fn create_postgres_database(admin_url: &str) -> (String, String) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = format!(
+        "huiqi_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    );
+    let mut admin = PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {TEST_POSTGRES_URL_VAR}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .expect("CREATE DATABASE");
+    admin.close().await.ok();
+    let url = pg_url(admin_url, &name);
+    (name, url)
+}
+
+/// The admin URL with its database replaced by `name`.
+fn pg_url(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin_url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut url = format!("{}/{}", &base[..path_start], name);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+async fn drop_postgres_database(admin_url: &str, name: &str) {
+    if let Ok(mut admin) = PgConnection::connect(admin_url).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await;
+        admin.close().await.ok();
+    }
+}
+
+/// Runs `test` on a fresh SQLite database, then (when `HUIQI_TEST_POSTGRES_URL` is set) on a fresh
+/// PostgreSQL database that is dropped afterwards. A failure names the database it happened on.
+pub async fn each_db<F, Fut>(test: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let db = sqlite().await;
+    let result = tokio::spawn(test(db)).await;
+    if let Err(e) = result {
+        eprintln!("store test failed on SQLite");
+        std::panic::resume_unwind(e.into_panic());
+    }
+
+    let Ok(admin_url) = std::env::var(TEST_POSTGRES_URL_VAR) else {
+        return;
+    };
+    if admin_url.trim().is_empty() {
+        return;
+    }
+    let (name, url) = create_postgres_database(&admin_url).await;
+    let store = match Store::connect(&url).await {
+        Ok(s) => s,
+        Err(e) => {
+            drop_postgres_database(&admin_url, &name).await;
+            panic!("connect to the test database {name}: {e}");
+        }
+    };
+    let outcome = match store.migrate().await {
+        Ok(()) => {
+            let db = TestDb {
+                store: store.clone(),
+                url,
+                _dir: None,
+            };
+            tokio::spawn(test(db)).await.map_err(|e| e.into_panic())
+        }
+        Err(e) => {
+            Err(Box::new(format!("migrate PostgreSQL: {e}")) as Box<dyn std::any::Any + Send>)
+        }
+    };
+    store.close().await;
+    drop_postgres_database(&admin_url, &name).await;
+    if let Err(panic) = outcome {
+        eprintln!("store test failed on PostgreSQL");
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pg_url_replaces_the_database() {
+        assert_eq!(
+            pg_url("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            pg_url("postgres://u:p@h/db?sslmode=disable", "t2"),
+            "postgres://u:p@h/t2?sslmode=disable"
+        );
+        assert_eq!(pg_url("postgres://h:5432", "t3"), "postgres://h:5432/t3");
+    }
+}
