@@ -5,5 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod facts;
+pub mod uscc;
 
 pub use facts::*;
+pub use uscc::{Uscc, UsccError};
