@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod facts;
+pub mod registry;
 pub mod uscc;
 
 pub use facts::*;

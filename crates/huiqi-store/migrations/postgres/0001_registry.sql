@@ -25,7 +25,7 @@ CREATE TABLE enterprises (
     county        TEXT    NOT NULL,
     industry      TEXT    NOT NULL,
     registered_on DATE,
-    status        TEXT    NOT NULL CHECK (status IN ('active', 'revoked', 'deregistered')),
+    status        TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked', 'deregistered')),
     import_id     BIGINT  NOT NULL REFERENCES imports (id)
 );
 

@@ -1,0 +1,357 @@
+//! The vocabulary of the enterprise registry (issue 4): which department (source) delivers which
+//! columns, and the typed values an import carries from the file reader to the database.
+//!
+//! Each source owns a disjoint group of columns; the registry records, per enterprise and group,
+//! the import that delivered the group (its source and time). The `facts` source is the fact CSV
+//! of [`crate::FACT_COLUMNS`] (what `huiqi gen` writes) and fills the enterprise, tax and hr groups.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::Uscc;
+
+/// A department whose file can be imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// 市场监管局：登记信息
+    Market,
+    /// 税务局：纳税人类型、收入、税额
+    Tax,
+    /// 人社局：从业人数、创业者身份
+    Hr,
+    /// 统计局：规模以上（四上）
+    Stats,
+    /// 金融监管：贷款
+    Finance,
+    /// huiqi 的事实表（FACT_COLUMNS），`huiqi gen` 的输出
+    Facts,
+}
+
+impl Source {
+    pub const ALL: [Source; 6] = [
+        Source::Market,
+        Source::Tax,
+        Source::Hr,
+        Source::Stats,
+        Source::Finance,
+        Source::Facts,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Market => "market",
+            Source::Tax => "tax",
+            Source::Hr => "hr",
+            Source::Stats => "stats",
+            Source::Finance => "finance",
+            Source::Facts => "facts",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The department, in Chinese.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Market => "市场监管（登记信息）",
+            Source::Tax => "税务（收入与税额）",
+            Source::Hr => "人社（从业人数与创业者身份）",
+            Source::Stats => "统计（规模以上）",
+            Source::Finance => "金融（贷款）",
+            Source::Facts => "事实表（FACT_COLUMNS）",
+        }
+    }
+
+    /// Whether the source's values belong to a year (`--year`).
+    pub fn is_yearly(self) -> bool {
+        self != Source::Market
+    }
+
+    /// The column groups this source delivers, in file order.
+    pub fn groups(self) -> &'static [Group] {
+        match self {
+            Source::Market => &[Group::Enterprise],
+            Source::Tax => &[Group::Tax],
+            Source::Hr => &[Group::Hr],
+            Source::Stats => &[Group::Stats],
+            Source::Finance => &[Group::Finance],
+            Source::Facts => &[Group::EnterpriseFacts, Group::Tax, Group::Hr],
+        }
+    }
+
+    /// Every column of the source's file after `uscc`, in template order.
+    pub fn columns(self) -> impl Iterator<Item = &'static Column> {
+        self.groups().iter().flat_map(|g| g.columns().iter())
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A group of columns owned by one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    /// `enterprises`: all registration columns (市场监管).
+    Enterprise,
+    /// `enterprises` without `status`: what the fact CSV carries.
+    EnterpriseFacts,
+    Tax,
+    Hr,
+    Stats,
+    Finance,
+}
+
+impl Group {
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Group::Enterprise => &ENTERPRISE_COLUMNS,
+            Group::EnterpriseFacts => &ENTERPRISE_COLUMNS[..5],
+            Group::Tax => &TAX_COLUMNS,
+            Group::Hr => &HR_COLUMNS,
+            Group::Stats => &STATS_COLUMNS,
+            Group::Finance => &FINANCE_COLUMNS,
+        }
+    }
+
+    /// Whether the group lives in `enterprises` (else in `enterprise_facts` per year).
+    pub fn is_enterprise(self) -> bool {
+        matches!(self, Group::Enterprise | Group::EnterpriseFacts)
+    }
+
+    /// The provenance column of the group.
+    pub fn import_column(self) -> &'static str {
+        match self {
+            Group::Enterprise | Group::EnterpriseFacts => "import_id",
+            Group::Tax => "tax_import_id",
+            Group::Hr => "hr_import_id",
+            Group::Stats => "stats_import_id",
+            Group::Finance => "finance_import_id",
+        }
+    }
+}
+
+/// What a column holds, and so how a cell is parsed and stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// Free text (required, non-empty).
+    Name,
+    /// `enterprise` | `individual_business` (企业 | 个体工商户).
+    Kind,
+    /// A jurisdiction id of the policy pack (GB/T 2260 code or `luan-etdz`).
+    County,
+    /// A GB/T 4754-2017 industry code.
+    Industry,
+    /// A date (YYYY-MM-DD); may be empty.
+    Date,
+    /// `active` | `revoked` | `deregistered` (存续 | 吊销 | 注销); empty = active.
+    Status,
+    /// 元 with at most 2 decimals, ≥ 0; stored as fen.
+    Money,
+    /// 元 with at most 2 decimals, may be negative (a loss); stored as fen.
+    SignedMoney,
+    /// Persons with at most 2 decimals, ≥ 0; stored as hundredths.
+    Headcount,
+    /// true/false (是/否, 1/0).
+    Bool,
+    /// `none` | `retired_soldier` | `key_group` (无 | 退役士兵 | 重点群体).
+    FounderGroup,
+}
+
+/// How a value is stored in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageType {
+    Int,
+    Bool,
+    Text,
+    Date,
+}
+
+impl FieldType {
+    pub fn storage(self) -> StorageType {
+        match self {
+            FieldType::Name
+            | FieldType::Kind
+            | FieldType::County
+            | FieldType::Industry
+            | FieldType::Status
+            | FieldType::FounderGroup => StorageType::Text,
+            FieldType::Date => StorageType::Date,
+            FieldType::Money | FieldType::SignedMoney | FieldType::Headcount => StorageType::Int,
+            FieldType::Bool => StorageType::Bool,
+        }
+    }
+}
+
+/// One column of a source file and of the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// English header, the [`crate::Facts`] field name where there is one.
+    pub name: &'static str,
+    /// The database column (differs from `name` where the unit differs: `employees_x100`).
+    pub db: &'static str,
+    /// Chinese header of the template.
+    pub zh: &'static str,
+    pub ty: FieldType,
+}
+
+const fn col(name: &'static str, zh: &'static str, ty: FieldType) -> Column {
+    Column {
+        name,
+        db: name,
+        zh,
+        ty,
+    }
+}
+
+/// The key column of every source file.
+pub const USCC_COLUMN: Column = col("uscc", "统一社会信用代码", FieldType::Name);
+
+/// 市场监管: the registration (the first five are also in the fact CSV).
+pub const ENTERPRISE_COLUMNS: [Column; 6] = [
+    col("name", "名称", FieldType::Name),
+    col("kind", "市场主体类型", FieldType::Kind),
+    col("county", "所属辖区", FieldType::County),
+    col("industry", "行业代码", FieldType::Industry),
+    col("registered_on", "成立日期", FieldType::Date),
+    col("status", "登记状态", FieldType::Status),
+];
+
+/// 税务.
+pub const TAX_COLUMNS: [Column; 22] = [
+    col("revenue", "营业收入", FieldType::Money),
+    col("total_assets", "资产总额", FieldType::Money),
+    col("taxable_income", "应纳税所得额", FieldType::SignedMoney),
+    col("restricted_industry", "国家限制和禁止行业", FieldType::Bool),
+    col(
+        "business_income",
+        "经营所得应纳税所得额",
+        FieldType::SignedMoney,
+    ),
+    col("other_iit_relief", "经营所得其他减免税额", FieldType::Money),
+    col("vat_small_scale", "增值税小规模纳税人", FieldType::Bool),
+    col("vat_sales_q1", "一季度增值税应税销售额", FieldType::Money),
+    col("vat_sales_q2", "二季度增值税应税销售额", FieldType::Money),
+    col("vat_sales_q3", "三季度增值税应税销售额", FieldType::Money),
+    col("vat_sales_q4", "四季度增值税应税销售额", FieldType::Money),
+    col("resource_tax", "资源税", FieldType::Money),
+    col("urban_maintenance_tax", "城市维护建设税", FieldType::Money),
+    col("property_tax", "房产税", FieldType::Money),
+    col("land_use_tax", "城镇土地使用税", FieldType::Money),
+    col("stamp_duty", "印花税", FieldType::Money),
+    col("farmland_occupation_tax", "耕地占用税", FieldType::Money),
+    col("education_surcharge", "教育费附加", FieldType::Money),
+    col(
+        "local_education_surcharge",
+        "地方教育附加",
+        FieldType::Money,
+    ),
+    col("vat_due", "应纳增值税", FieldType::Money),
+    col("iit_due", "应纳个人所得税（经营所得）", FieldType::Money),
+    col("rd_expense", "费用化研发支出", FieldType::Money),
+];
+
+/// 人社.
+pub const HR_COLUMNS: [Column; 2] = [
+    Column {
+        name: "employees",
+        db: "employees_x100",
+        zh: "从业人数",
+        ty: FieldType::Headcount,
+    },
+    col("founder_group", "创业者身份", FieldType::FounderGroup),
+];
+
+/// 统计.
+pub const STATS_COLUMNS: [Column; 1] = [col("above_scale", "规模以上（四上）", FieldType::Bool)];
+
+/// 金融.
+pub const FINANCE_COLUMNS: [Column; 3] = [
+    col("loan_balance", "贷款余额", FieldType::Money),
+    col("new_loans", "本年新增贷款", FieldType::Money),
+    col("first_loan", "首贷户", FieldType::Bool),
+];
+
+/// A typed value on its way from a file to the database. Money is integer fen, headcounts
+/// hundredths of a person, so no float ever carries an amount.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Bool(bool),
+    Text(String),
+    Date(NaiveDate),
+}
+
+impl Value {
+    /// The canonical text kept in the history (`None` for empty).
+    pub fn canonical(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Int(i) => Some(i.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Text(t) => Some(t.clone()),
+            Value::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+        }
+    }
+}
+
+/// One validated row of a source file: `values` follow the source's groups' columns in order
+/// ([`Source::columns`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The row number in the file (the header is row 1), for messages.
+    pub row: u64,
+    pub uscc: Uscc,
+    pub values: Vec<Value>,
+}
+
+/// A reason a row cannot be imported. `row` is the file's row number (header = 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub row: u64,
+    /// The column at fault (its header as written in the file), if one.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "第 {} 行，列“{}”：{}", self.row, c, self.message),
+            None => write!(f, "第 {} 行：{}", self.row, self.message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_facts_source_covers_exactly_the_fact_columns() {
+        let mut mine: Vec<&str> = std::iter::once("uscc")
+            .chain(Source::Facts.columns().map(|c| c.name))
+            .collect();
+        let mut theirs = crate::FACT_COLUMNS.to_vec();
+        mine.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(mine, theirs);
+    }
+
+    #[test]
+    fn headers_are_unique_within_a_source() {
+        for s in Source::ALL {
+            let mut seen = std::collections::HashSet::new();
+            for c in std::iter::once(&USCC_COLUMN).chain(s.columns()) {
+                assert!(seen.insert(c.name), "{s}: {}", c.name);
+                assert!(seen.insert(c.zh), "{s}: {}", c.zh);
+            }
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Importing into the registry, on SQLite and (with HUIQI_TEST_POSTGRES_URL) PostgreSQL. The rows
+//! are built here; reading files is huiqi-ingest's job and is tested there and in the CLI tests.
+
+use chrono::NaiveDate;
+use huiqi_domain::Uscc;
+use huiqi_domain::registry::{ENTERPRISE_COLUMNS, HR_COLUMNS, Record, Source, TAX_COLUMNS, Value};
+use huiqi_store::Store;
+use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming};
+use huiqi_store::testing::each_db;
+use tokio::sync::mpsc;
+
+fn uscc(n: u32) -> Uscc {
+    Uscc::from_parts("91", "341502", &format!("{n:08}")).unwrap()
+}
+
+fn market(row: u64, n: u32, name: &str) -> Record {
+    Record {
+        row,
+        uscc: uscc(n),
+        values: vec![
+            Value::Text(name.into()),
+            Value::Text("enterprise".into()),
+            Value::Text("341502".into()),
+            Value::Text("C3311".into()),
+            Value::Date(NaiveDate::from_ymd_opt(2020, 5, 1).unwrap()),
+            Value::Text("active".into()),
+        ],
+    }
+}
+
+fn hr(row: u64, n: u32, employees_x100: i64) -> Record {
+    Record {
+        row,
+        uscc: uscc(n),
+        values: vec![Value::Int(employees_x100), Value::Text("none".into())],
+    }
+}
+
+async fn run(
+    store: &Store,
+    source: Source,
+    year: Option<i32>,
+    rows: Vec<Record>,
+    valid: bool,
+) -> ImportOutcome {
+    let (tx, rx) = mpsc::channel(4);
+    let meta = ImportMeta {
+        source,
+        year,
+        file_name: "test.csv".into(),
+        file_sha256: "00".into(),
+    };
+    tx.send(Incoming::Rows(rows)).await.unwrap();
+    tx.send(Incoming::End { valid }).await.unwrap();
+    drop(tx);
+    store.import(&meta, rx).await.unwrap()
+}
+
+#[tokio::test]
+async fn import_then_reimport_is_idempotent() {
+    each_db(|db| async move {
+        let rows = || vec![market(2, 1, "甲公司"), market(3, 2, "乙公司")];
+        let out = run(&db.store, Source::Market, None, rows(), true).await;
+        let ImportOutcome::Committed { counts, .. } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!((counts.new, counts.updated, counts.unchanged), (2, 0, 0));
+        let before = db.store.registry_counts().await.unwrap();
+
+        let out = run(&db.store, Source::Market, None, rows(), true).await;
+        let ImportOutcome::Unchanged { counts } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!((counts.new, counts.updated, counts.unchanged), (0, 0, 2));
+        assert_eq!(db.store.registry_counts().await.unwrap(), before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_changed_value_keeps_the_old_one_in_history() {
+    each_db(|db| async move {
+        run(
+            &db.store,
+            Source::Market,
+            None,
+            vec![market(2, 1, "甲公司")],
+            true,
+        )
+        .await;
+        let first = run(
+            &db.store,
+            Source::Hr,
+            Some(2024),
+            vec![hr(2, 1, 1200)],
+            true,
+        )
+        .await;
+        let ImportOutcome::Committed { id: first_id, .. } = first else {
+            panic!("{first:?}")
+        };
+        let second = run(
+            &db.store,
+            Source::Hr,
+            Some(2024),
+            vec![hr(2, 1, 1550)],
+            true,
+        )
+        .await;
+        let ImportOutcome::Committed {
+            id: second_id,
+            counts,
+        } = second
+        else {
+            panic!("{second:?}")
+        };
+        assert_eq!(
+            (counts.new, counts.updated, counts.changed_values),
+            (0, 1, 1)
+        );
+
+        let employees = &HR_COLUMNS[0];
+        assert_eq!(
+            db.store
+                .value_of(uscc(1).as_str(), Some(2024), employees)
+                .await
+                .unwrap(),
+            Some(Value::Int(1550))
+        );
+        let history = db.store.history_of(uscc(1).as_str()).await.unwrap();
+        assert_eq!(history.len(), 1, "{history:?}");
+        let h = &history[0];
+        assert_eq!(h.field, "employees");
+        assert_eq!(h.year, Some(2024));
+        assert_eq!(h.old_value.as_deref(), Some("1200"));
+        assert_eq!(h.old_import_id, Some(first_id));
+        assert_eq!(h.new_value.as_deref(), Some("1550"));
+        assert_eq!(h.new_import_id, second_id);
+
+        // A renamed enterprise: the old name is kept too.
+        run(
+            &db.store,
+            Source::Market,
+            None,
+            vec![market(2, 1, "甲有限公司")],
+            true,
+        )
+        .await;
+        let history = db.store.history_of(uscc(1).as_str()).await.unwrap();
+        let rename = history.iter().find(|h| h.field == "name").unwrap();
+        assert_eq!(rename.old_value.as_deref(), Some("甲公司"));
+        assert_eq!(rename.year, None);
+        assert_eq!(
+            db.store
+                .value_of(uscc(1).as_str(), None, &ENTERPRISE_COLUMNS[0])
+                .await
+                .unwrap(),
+            Some(Value::Text("甲有限公司".into()))
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_invalid_file_imports_nothing() {
+    each_db(|db| async move {
+        run(
+            &db.store,
+            Source::Market,
+            None,
+            vec![market(2, 1, "甲公司")],
+            true,
+        )
+        .await;
+        let before = db.store.registry_counts().await.unwrap();
+        let out = run(
+            &db.store,
+            Source::Market,
+            None,
+            vec![market(2, 1, "改名"), market(3, 2, "乙")],
+            false,
+        )
+        .await;
+        assert_eq!(out, ImportOutcome::InvalidInput);
+        assert_eq!(db.store.registry_counts().await.unwrap(), before);
+        assert_eq!(
+            db.store
+                .value_of(uscc(1).as_str(), None, &ENTERPRISE_COLUMNS[0])
+                .await
+                .unwrap(),
+            Some(Value::Text("甲公司".into()))
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reader_that_dies_imports_nothing() {
+    each_db(|db| async move {
+        let (tx, rx) = mpsc::channel(4);
+        let meta = ImportMeta {
+            source: Source::Market,
+            year: None,
+            file_name: "x.csv".into(),
+            file_sha256: "00".into(),
+        };
+        tx.send(Incoming::Rows(vec![market(2, 1, "甲公司")]))
+            .await
+            .unwrap();
+        drop(tx); // no End
+        assert_eq!(
+            db.store.import(&meta, rx).await.unwrap(),
+            ImportOutcome::InvalidInput
+        );
+        assert_eq!(db.store.registry_counts().await.unwrap().enterprises, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_yearly_row_for_an_unknown_enterprise_is_rejected_by_row() {
+    each_db(|db| async move {
+        run(
+            &db.store,
+            Source::Market,
+            None,
+            vec![market(2, 1, "甲公司")],
+            true,
+        )
+        .await;
+        let before = db.store.registry_counts().await.unwrap();
+        let out = run(
+            &db.store,
+            Source::Hr,
+            Some(2024),
+            vec![hr(2, 1, 300), hr(3, 9, 100)],
+            true,
+        )
+        .await;
+        let ImportOutcome::Rejected(errors) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].row, 3);
+        assert!(errors[0].message.contains(uscc(9).as_str()));
+        assert_eq!(db.store.registry_counts().await.unwrap(), before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tax_and_hr_fill_one_row_with_their_own_provenance() {
+    each_db(|db| async move {
+        run(
+            &db.store,
+            Source::Market,
+            None,
+            vec![market(2, 1, "甲公司")],
+            true,
+        )
+        .await;
+        let mut tax_values = vec![Value::Int(0); TAX_COLUMNS.len()];
+        tax_values[0] = Value::Int(12_345_678); // revenue in fen
+        tax_values[3] = Value::Bool(false);
+        tax_values[6] = Value::Bool(true);
+        let tax = Record {
+            row: 2,
+            uscc: uscc(1),
+            values: tax_values,
+        };
+        let ImportOutcome::Committed { counts, .. } =
+            run(&db.store, Source::Tax, Some(2024), vec![tax.clone()], true).await
+        else {
+            panic!()
+        };
+        assert_eq!(counts.new, 1);
+        let ImportOutcome::Committed { counts, .. } =
+            run(&db.store, Source::Hr, Some(2024), vec![hr(2, 1, 500)], true).await
+        else {
+            panic!()
+        };
+        assert_eq!(
+            counts.new, 1,
+            "hr had not reported for this enterprise and year"
+        );
+        assert_eq!(
+            db.store.registry_counts().await.unwrap().enterprise_facts,
+            1
+        );
+        assert_eq!(db.store.registry_counts().await.unwrap().value_history, 0);
+        assert_eq!(
+            db.store
+                .value_of(uscc(1).as_str(), Some(2024), &TAX_COLUMNS[0])
+                .await
+                .unwrap(),
+            Some(Value::Int(12_345_678))
+        );
+        let imports = db.store.imports().await.unwrap();
+        assert_eq!(
+            imports
+                .iter()
+                .map(|i| i.source.as_str())
+                .collect::<Vec<_>>(),
+            ["market", "tax", "hr"]
+        );
+    })
+    .await;
+}
