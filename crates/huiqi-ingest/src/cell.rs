@@ -1,0 +1,278 @@
+//! One cell of a source file and its parsing into a typed [`Value`]: CSV cells are text; Excel
+//! cells may be numbers (f64), booleans or dates.
+
+use chrono::NaiveDate;
+use huiqi_domain::registry::{FieldType, Value};
+
+use crate::Counties;
+use crate::industry::parse_industry;
+
+/// A cell as read from the file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Empty,
+    Text(&'a str),
+    /// An Excel number.
+    Number(f64),
+    Bool(bool),
+    /// An Excel date.
+    Date(NaiveDate),
+    /// An Excel error value (#N/A, …).
+    Error,
+}
+
+impl<'a> Cell<'a> {
+    fn text(self) -> Option<&'a str> {
+        match self {
+            Cell::Text(t) if !t.trim().is_empty() => Some(t.trim()),
+            _ => None,
+        }
+    }
+
+    fn is_empty(self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as text for code-like columns (a number typed into Excel becomes its integer digits).
+    pub fn code_text(self) -> Option<String> {
+        match self {
+            Cell::Text(t) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+            Cell::Number(f) if f.fract() == 0.0 && f.abs() < 1e17 => Some(format!("{f:.0}")),
+            _ => None,
+        }
+    }
+}
+
+/// Parses text of at most two decimals (`-12,345.6`) into hundredths. Thousands separators and a
+/// leading `¥` are accepted; anything else is refused.
+pub fn parse_hundredths(text: &str) -> Result<i64, String> {
+    let t = text.trim().trim_start_matches(['¥', '￥']);
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = match t.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (t, ""),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return Err(format!("“{text}”不是数字"));
+    }
+    let mut value: i64 = 0;
+    for (i, b) in int.bytes().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                value = value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(i64::from(b - b'0')))
+                    .ok_or_else(|| format!("“{text}”超出可处理的范围"))?;
+            }
+            // thousands separators, not first
+            b',' if i > 0 => {}
+            _ => return Err(format!("“{text}”不是数字")),
+        }
+    }
+    if frac.len() > 2 {
+        return Err(format!("“{text}”超过两位小数（金额精确到分）"));
+    }
+    let mut cents: i64 = 0;
+    for (i, b) in frac.bytes().enumerate() {
+        if !b.is_ascii_digit() {
+            return Err(format!("“{text}”不是数字"));
+        }
+        cents += i64::from(b - b'0') * if i == 0 { 10 } else { 1 };
+    }
+    let v = value
+        .checked_mul(100)
+        .and_then(|v| v.checked_add(cents))
+        .ok_or_else(|| format!("“{text}”超出可处理的范围"))?;
+    Ok(if neg { -v } else { v })
+}
+
+/// An Excel number (f64) into hundredths: scaled by 100 and rounded once; a value with more than
+/// two decimals (beyond float noise) is refused rather than silently rounded.
+pub fn hundredths_from_f64(f: f64) -> Result<i64, String> {
+    if !f.is_finite() {
+        return Err("不是有效数字".into());
+    }
+    let scaled = f * 100.0;
+    let rounded = scaled.round();
+    // 2^53: beyond it f64 no longer holds every integer.
+    if rounded.abs() >= 9_007_199_254_740_992.0 {
+        return Err(format!("{f} 超出可处理的范围"));
+    }
+    if (scaled - rounded).abs() > 1e-6 * scaled.abs().max(1.0) {
+        return Err(format!("{f} 超过两位小数（金额精确到分）"));
+    }
+    Ok(rounded as i64)
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let t = text.trim();
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(t, fmt) {
+            return Ok(d);
+        }
+    }
+    Err(format!("“{t}”不是日期：请写成 2023-04-01"))
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "是" | "y" | "yes" => Some(true),
+        "false" | "0" | "否" | "n" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses one cell for a column of type `ty`. An empty cell is `Value::Null` except where a value
+/// is required (name, kind, county, industry).
+pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<Value, String> {
+    if matches!(cell, Cell::Error) {
+        return Err("单元格是错误值（如 #N/A）".into());
+    }
+    let required = matches!(
+        ty,
+        FieldType::Name | FieldType::Kind | FieldType::County | FieldType::Industry
+    );
+    if cell.is_empty() {
+        return if required {
+            Err("不能为空".into())
+        } else if ty == FieldType::Status {
+            Ok(Value::Text("active".into()))
+        } else {
+            Ok(Value::Null)
+        };
+    }
+    match ty {
+        FieldType::Name => match cell {
+            Cell::Text(t) => Ok(Value::Text(t.trim().to_owned())),
+            _ => cell
+                .code_text()
+                .map(Value::Text)
+                .ok_or_else(|| "应为文字".into()),
+        },
+        FieldType::Kind => {
+            let t = cell.text().unwrap_or_default();
+            match t {
+                "enterprise" | "企业" => Ok(Value::Text("enterprise".into())),
+                "individual_business" | "个体工商户" | "个体" => {
+                    Ok(Value::Text("individual_business".into()))
+                }
+                _ => Err(format!(
+                    "“{t}”不是市场主体类型：应为 企业（enterprise）或 个体工商户（individual_business）"
+                )),
+            }
+        }
+        FieldType::County => {
+            let t = cell.code_text().unwrap_or_default();
+            counties
+                .resolve(&t)
+                .map(|id| Value::Text(id.to_owned()))
+                .ok_or_else(|| format!("“{t}”不是六安市的辖区：应为 {}", counties.describe()))
+        }
+        FieldType::Industry => {
+            let t = cell.code_text().unwrap_or_default();
+            parse_industry(&t).map(Value::Text)
+        }
+        FieldType::Date => match cell {
+            Cell::Date(d) => Ok(Value::Date(d)),
+            Cell::Text(t) => parse_date(t).map(Value::Date),
+            Cell::Number(f) if f.fract() == 0.0 => parse_date(&format!("{f:.0}")).map(Value::Date),
+            _ => Err("不是日期：请写成 2023-04-01".into()),
+        },
+        FieldType::Status => {
+            let t = cell.text().unwrap_or_default();
+            match t {
+                "active" | "存续" | "在业" | "开业" => Ok(Value::Text("active".into())),
+                "revoked" | "吊销" => Ok(Value::Text("revoked".into())),
+                "deregistered" | "注销" => Ok(Value::Text("deregistered".into())),
+                _ => Err(format!(
+                    "“{t}”不是登记状态：应为 存续（active）、吊销（revoked）或 注销（deregistered）"
+                )),
+            }
+        }
+        FieldType::Money | FieldType::SignedMoney | FieldType::Headcount => {
+            let v = match cell {
+                Cell::Text(t) => parse_hundredths(t)?,
+                Cell::Number(f) => hundredths_from_f64(f)?,
+                _ => return Err("应为数字".into()),
+            };
+            if v < 0 && ty != FieldType::SignedMoney {
+                let what = if ty == FieldType::Headcount {
+                    "人数"
+                } else {
+                    "金额"
+                };
+                return Err(format!("{what}不能为负数"));
+            }
+            Ok(Value::Int(v))
+        }
+        FieldType::Bool => match cell {
+            Cell::Bool(b) => Ok(Value::Bool(b)),
+            Cell::Number(f) if f == 0.0 || f == 1.0 => Ok(Value::Bool(f == 1.0)),
+            Cell::Text(t) => parse_bool(t)
+                .map(Value::Bool)
+                .ok_or_else(|| format!("“{}”应为 是/否（true/false）", t.trim())),
+            _ => Err("应为 是/否（true/false）".into()),
+        },
+        FieldType::FounderGroup => {
+            let t = cell.text().unwrap_or_default();
+            match t {
+                "none" | "无" => Ok(Value::Text("none".into())),
+                "retired_soldier" | "退役士兵" | "自主就业退役士兵" => {
+                    Ok(Value::Text("retired_soldier".into()))
+                }
+                "key_group" | "重点群体" => Ok(Value::Text("key_group".into())),
+                _ => Err(format!(
+                    "“{t}”不是创业者身份：应为 无（none）、退役士兵（retired_soldier）或 重点群体（key_group）"
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn hundredths_from_text() {
+        assert_eq!(parse_hundredths("0"), Ok(0));
+        assert_eq!(parse_hundredths("12.3"), Ok(1230));
+        assert_eq!(parse_hundredths("12.34"), Ok(1234));
+        assert_eq!(parse_hundredths("-1,234.5"), Ok(-123_450));
+        assert_eq!(parse_hundredths("¥ 5"), Err("“¥ 5”不是数字".into()));
+        assert_eq!(parse_hundredths(".5"), Ok(50));
+        assert!(parse_hundredths("1.234").unwrap_err().contains("两位小数"));
+        assert!(parse_hundredths("1e5").is_err());
+        assert!(parse_hundredths("").is_err());
+        assert!(parse_hundredths("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn hundredths_from_excel_numbers() {
+        assert_eq!(hundredths_from_f64(0.29), Ok(29)); // 28.999999999999996 in f64
+        assert_eq!(hundredths_from_f64(1234.56), Ok(123_456));
+        assert_eq!(hundredths_from_f64(-0.1), Ok(-10));
+        assert!(hundredths_from_f64(12.345).is_err());
+        assert!(hundredths_from_f64(f64::NAN).is_err());
+    }
+
+    proptest! {
+        // Every amount of fen written with two decimals reads back exactly, as text and as the
+        // f64 Excel would store.
+        #[test]
+        fn amounts_round_trip(fen in -1_000_000_000_000i64..1_000_000_000_000) {
+            let text = format!("{}{}.{:02}", if fen < 0 { "-" } else { "" }, fen.abs() / 100, fen.abs() % 100);
+            prop_assert_eq!(parse_hundredths(&text), Ok(fen));
+            let f: f64 = text.parse().unwrap();
+            prop_assert_eq!(hundredths_from_f64(f), Ok(fen));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The import templates: one .xlsx per source with the header row and a sheet that explains
+//! every column.
+
+use std::path::Path;
+
+use huiqi_domain::FACT_COLUMNS;
+use huiqi_domain::registry::{Column, FieldType, Source, USCC_COLUMN};
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::{Counties, IngestError};
+
+/// The columns of a source's template, in order: Chinese headers (the `facts` source uses the
+/// English fact columns, in [`FACT_COLUMNS`] order, since that is what `huiqi gen` writes).
+pub fn template_headers(source: Source) -> Vec<&'static Column> {
+    let all: Vec<&'static Column> = std::iter::once(&USCC_COLUMN)
+        .chain(source.columns())
+        .collect();
+    if source == Source::Facts {
+        FACT_COLUMNS
+            .iter()
+            .filter_map(|name| all.iter().copied().find(|c| c.name == *name))
+            .collect()
+    } else {
+        all
+    }
+}
+
+fn explain(c: &Column, counties: &Counties) -> String {
+    match c.ty {
+        FieldType::Name if c.name == "uscc" => {
+            "18 位统一社会信用代码（GB 32100-2015，含校验码）；不接受 15 位旧注册号".into()
+        }
+        FieldType::Name => "文字，必填".into(),
+        FieldType::Kind => "企业（enterprise）或 个体工商户（individual_business），必填".into(),
+        FieldType::County => format!("辖区代码或名称，必填：{}", counties.describe()),
+        FieldType::Industry => "GB/T 4754-2017 行业代码，如 C3311、F5211，必填".into(),
+        FieldType::Date => "日期，如 2023-04-01；可空".into(),
+        FieldType::Status => {
+            "存续（active）、吊销（revoked）或 注销（deregistered）；空 = 存续".into()
+        }
+        FieldType::Money => "金额（元），最多两位小数，不得为负；空 = 未报送".into(),
+        FieldType::SignedMoney => "金额（元），最多两位小数，亏损填负数；空 = 未报送".into(),
+        FieldType::Headcount => "人数（年平均，可有两位小数），不得为负；空 = 未报送".into(),
+        FieldType::Bool => "是 / 否（true / false）；空 = 未报送".into(),
+        FieldType::FounderGroup => {
+            "无（none）、退役士兵（retired_soldier）或 重点群体（key_group）".into()
+        }
+    }
+}
+
+/// Writes the template of `source` to `path` (.xlsx).
+pub fn write_template(source: Source, counties: &Counties, path: &Path) -> Result<(), IngestError> {
+    let err = |e: rust_xlsxwriter::XlsxError| IngestError::Template {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let columns = template_headers(source);
+    let sheet = book.add_worksheet();
+    sheet.set_name("数据").map_err(err)?;
+    for (i, c) in columns.iter().enumerate() {
+        let header = if source == Source::Facts {
+            c.name
+        } else {
+            c.zh
+        };
+        sheet
+            .write_string_with_format(0, i as u16, header, &bold)
+            .map_err(err)?;
+        sheet
+            .set_column_width(i as u16, 4.0 + header.chars().count() as f64 * 2.0)
+            .map_err(err)?;
+    }
+    let notes = book.add_worksheet();
+    notes.set_name("说明").map_err(err)?;
+    for (i, h) in ["中文列名", "英文列名", "填写要求"].iter().enumerate() {
+        notes
+            .write_string_with_format(0, i as u16, *h, &bold)
+            .map_err(err)?;
+    }
+    notes.set_column_width(0, 28.0).map_err(err)?;
+    notes.set_column_width(1, 28.0).map_err(err)?;
+    notes.set_column_width(2, 90.0).map_err(err)?;
+    for (r, c) in columns.iter().enumerate() {
+        let r = r as u32 + 1;
+        notes.write_string(r, 0, c.zh).map_err(err)?;
+        notes.write_string(r, 1, c.name).map_err(err)?;
+        notes
+            .write_string(r, 2, explain(c, counties))
+            .map_err(err)?;
+    }
+    let last = columns.len() as u32 + 2;
+    notes
+        .write_string(
+            last,
+            0,
+            format!(
+                "{}：表头可用中文或英文列名；每户企业一行；任何一行有误则整个文件都不导入。",
+                source.label()
+            ),
+        )
+        .map_err(err)?;
+    book.save(path).map_err(err)?;
+    Ok(())
+}
