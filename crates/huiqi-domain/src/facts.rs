@@ -29,8 +29,10 @@ pub enum FounderGroup {
     KeyGroup,
 }
 
-/// The facts of one enterprise for one tax year.
+/// The facts of one enterprise for one tax year. In JSON a missing field reads as
+/// 0 / false / unknown; an unknown field is refused (it is most likely a typo).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Facts {
     /// 统一社会信用代码
     pub uscc: String,

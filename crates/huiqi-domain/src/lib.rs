@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod facts;
+pub mod facts_csv;
+pub mod industry;
 pub mod registry;
 pub mod uscc;
 
