@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod policy_cmd;
+mod registry_cmd;
 mod table;
 
 use std::process::ExitCode;
@@ -22,12 +23,22 @@ enum Command {
     /// 政策包：校验、查看条款与目标
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCmd),
+    /// 导入部门数据（市场监管、税务、人社、统计、金融或事实表）到企业库；或写出导入模板
+    Import(registry_cmd::ImportArgs),
+    /// 生成六安市模拟企业数据（事实表 CSV），用于演示和性能测试
+    Gen(registry_cmd::GenArgs),
+    /// 数据库：初始化、迁移、统计
+    #[command(subcommand)]
+    Db(registry_cmd::DbCmd),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Import(args) => registry_cmd::import(args),
+        Command::Gen(args) => registry_cmd::generate(args),
+        Command::Db(cmd) => registry_cmd::db(cmd),
     };
     match result {
         Ok(code) => code,

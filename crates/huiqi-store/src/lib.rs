@@ -112,7 +112,9 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                .pragma("cache_size", "-262144")
+                .pragma("temp_store", "memory");
             let file = opts.get_filename();
             if file != Path::new(":memory:")
                 && let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())

@@ -66,6 +66,7 @@ async fn import_then_reimport_is_idempotent() {
         };
         assert_eq!((counts.new, counts.updated, counts.unchanged), (2, 0, 0));
         let before = db.store.registry_counts().await.unwrap();
+        assert_eq!(db.store.foreign_key_violations().await.unwrap(), 0);
 
         let out = run(&db.store, Source::Market, None, rows(), true).await;
         let ImportOutcome::Unchanged { counts } = out else {
@@ -295,6 +296,7 @@ async fn tax_and_hr_fill_one_row_with_their_own_provenance() {
                 .unwrap(),
             Some(Value::Int(12_345_678))
         );
+        assert_eq!(db.store.foreign_key_violations().await.unwrap(), 0);
         let imports = db.store.imports().await.unwrap();
         assert_eq!(
             imports

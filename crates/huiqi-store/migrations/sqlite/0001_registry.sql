@@ -1,6 +1,9 @@
 -- The enterprise registry (issue 4). SQLite dialect; migrations/postgres/0001_registry.sql is the same schema.
 -- Money is integer fen (分) so that SUM stays exact; headcounts are hundredths of a person (从业人数 is a
 -- yearly average and may be fractional).
+-- Ordinary rowid tables, not WITHOUT ROWID: bulk loads insert in file (random key) order, and a
+-- random insert into a narrow key index is cheaper than into the wide clustered rows (measured:
+-- 1M facts rows 4.1 s vs 5.3 s).
 
 -- Every import of a departmental file: the provenance of each value points here.
 CREATE TABLE imports (
@@ -27,7 +30,7 @@ CREATE TABLE enterprises (
     registered_on TEXT,
     status        TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked', 'deregistered')),
     import_id     INTEGER NOT NULL REFERENCES imports (id)
-) WITHOUT ROWID;
+);
 
 -- Facts per enterprise and year. Each department owns a disjoint group of columns and the group's
 -- *_import_id says where and when its values came from; NULL = that department has not reported yet.
@@ -71,7 +74,7 @@ CREATE TABLE enterprise_facts (
     first_loan                INTEGER,
     finance_import_id         INTEGER REFERENCES imports (id),
     PRIMARY KEY (uscc, year)
-) WITHOUT ROWID;
+);
 
 -- The old value of every value an import changed: nothing is overwritten without a record here.
 -- year is NULL for the columns of `enterprises`. Values are canonical text (fen, hundredths, true/false,

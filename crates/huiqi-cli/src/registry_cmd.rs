@@ -1,0 +1,326 @@
+//! `huiqi import`, `huiqi gen` and `huiqi db`: the enterprise registry from the command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use huiqi_domain::registry::{RowError, Source};
+use huiqi_ingest::{Counties, InputFile, read_records, write_template};
+use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming};
+use huiqi_store::{Store, database_url_from_env, redact_url};
+
+use crate::table;
+
+/// Records per chunk handed from the file reader to the database writer.
+const CHUNK: usize = 16_384;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SourceArg {
+    /// 市场监管：登记信息
+    Market,
+    /// 税务：收入与税额
+    Tax,
+    /// 人社：从业人数与创业者身份
+    Hr,
+    /// 统计：规模以上
+    Stats,
+    /// 金融：贷款
+    Finance,
+    /// 事实表（huiqi gen 的输出，FACT_COLUMNS）
+    Facts,
+}
+
+impl From<SourceArg> for Source {
+    fn from(s: SourceArg) -> Source {
+        match s {
+            SourceArg::Market => Source::Market,
+            SourceArg::Tax => Source::Tax,
+            SourceArg::Hr => Source::Hr,
+            SourceArg::Stats => Source::Stats,
+            SourceArg::Finance => Source::Finance,
+            SourceArg::Facts => Source::Facts,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// 数据来源部门
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "template",
+        conflicts_with = "template"
+    )]
+    source: Option<SourceArg>,
+    /// 不导入，而是把该来源的 Excel 模板写到 FILE
+    #[arg(long, value_enum)]
+    template: Option<SourceArg>,
+    /// 数据所属年度（除 market 外的来源必填）
+    #[arg(long)]
+    year: Option<i32>,
+    /// 要导入的 .csv 或 .xlsx 文件（--template 时为要写出的 .xlsx）
+    file: PathBuf,
+}
+
+#[derive(Args)]
+pub struct GenArgs {
+    /// 企业户数
+    #[arg(long)]
+    count: u64,
+    /// 税款所属年度
+    #[arg(long)]
+    year: i32,
+    /// 输出的 CSV 文件
+    #[arg(long)]
+    output: PathBuf,
+    /// 随机种子（同一种子生成同样的数据）
+    #[arg(long, default_value_t = 2023)]
+    seed: u64,
+}
+
+#[derive(Subcommand)]
+pub enum DbCmd {
+    /// 创建数据库（SQLite 文件或 PostgreSQL 中的表）并执行全部迁移
+    Init,
+    /// 执行尚未执行的迁移
+    Migrate,
+    /// 企业库统计：按辖区 × 市场主体类型（× 规模类型）计数
+    Stats {
+        /// 统计年度（默认：企业库中最新的年度）
+        #[arg(long)]
+        year: Option<i32>,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("无法启动异步运行时")
+}
+
+async fn open_store() -> Result<Store> {
+    let url = database_url_from_env();
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("无法连接数据库 {}", redact_url(&url)))?;
+    Ok(store)
+}
+
+fn counties() -> Result<Counties> {
+    let pack = huiqi_policy::builtin::default_pack()
+        .map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))?;
+    Ok(Counties::from_pack(&pack))
+}
+
+fn print_row_errors(file: &Path, errors: &[RowError]) {
+    eprintln!(
+        "文件 {} 有 {} 处错误，未导入任何数据。请改正后重新导入：",
+        file.display(),
+        errors.len()
+    );
+    for e in errors {
+        eprintln!("  {e}");
+    }
+}
+
+pub fn import(args: ImportArgs) -> Result<ExitCode> {
+    let counties = counties()?;
+    if let Some(template) = args.template {
+        let source: Source = template.into();
+        write_template(source, &counties, &args.file)?;
+        println!(
+            "已写出{}的导入模板：{}",
+            source.label(),
+            args.file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(source) = args.source.map(Source::from) else {
+        bail!("请用 --source 指定数据来源，或用 --template 写出模板");
+    };
+    let year = match (source.is_yearly(), args.year) {
+        (true, None) => bail!(
+            "{}数据按年度导入：请用 --year 指定年度，如 --year 2024",
+            source.label()
+        ),
+        (true, Some(y)) if !(2000..=2100).contains(&y) => {
+            bail!("年度 {y} 不合理：请填写四位年份，如 2024")
+        }
+        (true, Some(y)) => Some(y),
+        (false, Some(_)) => bail!("市场监管登记信息不分年度：请去掉 --year"),
+        (false, None) => None,
+    };
+    let file = InputFile::open(&args.file)?;
+    let meta = ImportMeta {
+        source,
+        year,
+        file_name: file.file_name.clone(),
+        file_sha256: file.sha256.clone(),
+    };
+
+    let rt = runtime()?;
+    let (outcome, report) = rt.block_on(async {
+        // Migrate on a pool of its own and close it, so that the import's connection is the only
+        // one on a SQLite file and may switch it to the bulk-load journal mode.
+        let migrator = open_store().await?;
+        migrator.migrate().await?;
+        migrator.close().await;
+        let store = open_store().await?;
+        let (tx, rx) = tokio::sync::mpsc::channel::<Incoming>(4);
+        // The reader runs on its own thread and hands chunks to the writer as it goes.
+        let reader = std::thread::spawn(move || {
+            let report = read_records(&file, source, &counties, CHUNK, |chunk| {
+                tx.blocking_send(Incoming::Rows(chunk)).is_ok()
+            });
+            let valid = matches!(&report, Ok(r) if r.errors.is_empty());
+            let _ = tx.blocking_send(Incoming::End { valid });
+            report
+        });
+        let outcome = store.import(&meta, rx).await;
+        let report = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("读取文件的线程意外终止，未导入任何数据"))?;
+        store.close().await;
+        anyhow::Ok((outcome, report))
+    })?;
+    let report = report?;
+    if !report.errors.is_empty() {
+        print_row_errors(&args.file, &report.errors);
+        return Ok(ExitCode::from(2));
+    }
+    let year_text = year.map(|y| format!("，{y} 年度")).unwrap_or_default();
+    match outcome? {
+        ImportOutcome::Committed { id, counts } => {
+            println!(
+                "已导入 {}（{}{}，导入号 {id}）：共 {} 行，新增 {}，更新 {}，未变 {}。",
+                args.file.display(),
+                source.label(),
+                year_text,
+                counts.total,
+                counts.new,
+                counts.updated,
+                counts.unchanged
+            );
+            if counts.changed_values > 0 {
+                println!(
+                    "{} 个值有变动，旧值已记入变更历史（value_history）。",
+                    counts.changed_values
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ImportOutcome::Unchanged { counts } => {
+            println!(
+                "{} 的 {} 行与企业库中的数据完全相同，未作任何更改。",
+                args.file.display(),
+                counts.total
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ImportOutcome::Rejected(errors) => {
+            print_row_errors(&args.file, &errors);
+            Ok(ExitCode::from(2))
+        }
+        // The reader reported no error but did not finish: treat as a failure, nothing imported.
+        ImportOutcome::InvalidInput => bail!("文件未能完整读取，未导入任何数据"),
+    }
+}
+
+pub fn generate(args: GenArgs) -> Result<ExitCode> {
+    if !(2000..=2100).contains(&args.year) {
+        bail!("年度 {} 不合理：请填写四位年份，如 2024", args.year);
+    }
+    let file = std::fs::File::create(&args.output)
+        .with_context(|| format!("无法创建文件 {}", args.output.display()))?;
+    huiqi_synth::write_csv(file, args.count, args.year, args.seed)
+        .with_context(|| format!("写入 {} 失败", args.output.display()))?;
+    println!(
+        "已生成 {} 户六安市模拟企业（{} 年度，种子 {}）：{}",
+        args.count,
+        args.year,
+        args.seed,
+        args.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn county_name(counties: &huiqi_policy::Pack, id: &str) -> String {
+    counties
+        .jurisdiction(id)
+        .map_or_else(|| id.to_owned(), |j| j.name.clone())
+}
+
+fn kind_name(kind: &str) -> &str {
+    match kind {
+        "enterprise" => "企业",
+        "individual_business" => "个体工商户",
+        other => other,
+    }
+}
+
+pub fn db(cmd: DbCmd) -> Result<ExitCode> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let url = database_url_from_env();
+        let store = open_store().await?;
+        match cmd {
+            DbCmd::Init | DbCmd::Migrate => {
+                store.migrate().await?;
+                let applied = store.applied_migrations().await?;
+                println!(
+                    "数据库 {} 已是最新：共 {} 个迁移，最新 {:04}_{}。",
+                    redact_url(&url),
+                    applied.len(),
+                    applied.last().map_or(0, |m| m.0),
+                    applied.last().map_or("", |m| m.1.as_str())
+                );
+            }
+            DbCmd::Stats { year } => {
+                let pack = huiqi_policy::builtin::default_pack()
+                    .map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))?;
+                let counts = store.registry_counts().await?;
+                let cells = store.count_by_county_kind().await?;
+                let years = store.fact_years().await?;
+                let year = year.or(years.first().copied());
+                println!(
+                    "企业库 {}：{} 户企业，{} 条年度事实（年度：{}），{} 次导入，{} 条变更历史。",
+                    redact_url(&url),
+                    counts.enterprises,
+                    counts.enterprise_facts,
+                    if years.is_empty() {
+                        "无".to_owned()
+                    } else {
+                        years
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    },
+                    counts.imports,
+                    counts.value_history
+                );
+                let rows: Vec<Vec<String>> = cells
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            county_name(&pack, &c.county),
+                            kind_name(&c.kind).to_owned(),
+                            c.count.to_string(),
+                        ]
+                    })
+                    .collect();
+                print!("{}", table::render(&["辖区", "市场主体类型", "户数"], &rows));
+                let _ = year;
+                println!(
+                    "（规模类型（大/中/小/微）待规则引擎 huiqi-rules 提供划型接口后按年度加入本表。）"
+                );
+            }
+        }
+        store.close().await;
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
