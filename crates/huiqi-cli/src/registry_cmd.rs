@@ -14,6 +14,8 @@ use crate::table;
 
 /// Records per chunk handed from the file reader to the database writer.
 const CHUNK: usize = 16_384;
+/// A progress line on stderr every this many rows (a large import takes seconds).
+const PROGRESS_EVERY: usize = 4 * CHUNK;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum SourceArg {
@@ -173,8 +175,14 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Incoming>(4);
         // The reader runs on its own thread and hands chunks to the writer as it goes.
         let reader = std::thread::spawn(move || {
+            let mut handed_on = 0usize;
             let report = read_records(&file, source, &counties, CHUNK, |chunk| {
-                tx.blocking_send(Incoming::Rows(chunk)).is_ok()
+                handed_on += chunk.len();
+                let open = tx.blocking_send(Incoming::Rows(chunk)).is_ok();
+                if handed_on % PROGRESS_EVERY < CHUNK {
+                    eprintln!("已读取并校验 {handed_on} 行……");
+                }
+                open
             });
             let valid = matches!(&report, Ok(r) if r.errors.is_empty());
             let _ = tx.blocking_send(Incoming::End { valid });

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use huiqi_domain::registry::{FieldType, Value};
 
 use crate::Counties;
-use crate::industry::parse_industry;
+use huiqi_domain::industry::parse_industry;
 
 /// A cell as read from the file.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,6 +43,29 @@ impl<'a> Cell<'a> {
             Cell::Text(t) if !t.trim().is_empty() => Some(t.trim().to_owned()),
             Cell::Number(f) if f.fract() == 0.0 && f.abs() < 1e17 => Some(format!("{f:.0}")),
             _ => None,
+        }
+    }
+}
+
+impl Cell<'_> {
+    /// The cell as the fact CSV would write it, for the fact parser: Excel numbers with at most two
+    /// decimals (converted once, see [`hundredths_from_f64`]), dates as YYYY-MM-DD, booleans as
+    /// true/false.
+    pub fn as_fact_text(self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) => t.to_owned(),
+            Cell::Number(f) => match hundredths_from_f64(f) {
+                Ok(h) => {
+                    let sign = if h < 0 { "-" } else { "" };
+                    let a = h.unsigned_abs();
+                    format!("{sign}{}.{:02}", a / 100, a % 100)
+                }
+                Err(_) => format!("{f}"),
+            },
+            Cell::Bool(b) => b.to_string(),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Error => "#错误值".into(),
         }
     }
 }

@@ -9,20 +9,21 @@
 #![forbid(unsafe_code)]
 
 mod cell;
-mod industry;
+mod facts;
 mod template;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use calamine::{Data, Reader};
+use huiqi_domain::facts_csv::FactsHeader;
 use huiqi_domain::registry::{Column, Record, RowError, Source, USCC_COLUMN, Value};
 use huiqi_domain::{FACT_COLUMNS, Uscc};
 use huiqi_policy::Pack;
 use sha2::{Digest, Sha256};
 
 pub use cell::{Cell, hundredths_from_f64, parse_cell, parse_hundredths};
-pub use industry::{SECTIONS, parse_industry};
+pub use huiqi_domain::industry::{SECTIONS, parse_industry};
 pub use template::{template_headers, write_template};
 
 /// Why a file cannot be read at all (row problems are [`RowError`]s instead).
@@ -286,6 +287,8 @@ struct Checker<'a, F> {
     counties: &'a Counties,
     columns: Vec<&'static Column>,
     header: HeaderMap,
+    /// The fact CSV's own parser (huiqi-domain), for the `facts` source.
+    facts: Option<FactsHeader>,
     /// uscc → first row, for duplicates.
     seen: HashMap<[u8; 18], u64>,
     chunk: Vec<Record>,
@@ -297,9 +300,13 @@ struct Checker<'a, F> {
 
 impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
     fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
+        if self.facts.is_some() {
+            let texts: Vec<String> = cells.iter().map(|c| c.as_fact_text()).collect();
+            let fields: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
+            return self.facts_row(row, &fields);
+        }
         self.report.rows += 1;
         let cell = |i: usize| cells.get(i).copied().unwrap_or(Cell::Empty);
-        let before = self.report.errors.len();
         let uscc_cell = cell(self.header.uscc);
         let uscc = match uscc_cell.code_text().map(|t| Uscc::parse(&t)) {
             Some(Ok(u)) => Some(u),
@@ -316,19 +323,6 @@ impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
                 None
             }
         };
-        if let Some(u) = &uscc {
-            let key: [u8; 18] = u.as_str().as_bytes().try_into().unwrap_or([0; 18]);
-            if let Some(first) = self.seen.get(&key) {
-                let first = *first;
-                self.error(
-                    row,
-                    self.header.uscc,
-                    format!("统一社会信用代码 {u} 与第 {first} 行重复：每户企业只能出现一次"),
-                );
-            } else {
-                self.seen.insert(key, row);
-            }
-        }
         let mut values = Vec::with_capacity(self.columns.len());
         for k in 0..self.columns.len() {
             let col = self.columns[k];
@@ -341,14 +335,58 @@ impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
                 }
             }
         }
-        if self.report.errors.len() > before || !self.report.errors.is_empty() {
-            return; // once the file has an error nothing will be imported: stop handing on rows
-        }
         if let Some(uscc) = uscc {
-            self.chunk.push(Record { row, uscc, values });
-            if self.chunk.len() >= self.chunk_size {
-                self.flush();
-            }
+            self.accept(row, uscc, values);
+        }
+    }
+
+    /// A row of the fact CSV, parsed by huiqi-domain's `FactsHeader` (the parser `huiqi match`
+    /// uses), then checked for the registry: 六安 county, required name and industry, amounts in
+    /// whole fen.
+    fn facts_row(&mut self, row: u64, fields: &[&[u8]]) {
+        self.report.rows += 1;
+        let Some(header) = &self.facts else { return };
+        match header.parse(fields, row as usize) {
+            Ok(f) => match facts::to_values(&f, self.counties) {
+                Ok((uscc, values)) => self.accept(row, uscc, values),
+                Err(errs) => {
+                    for (col, message) in errs {
+                        self.report.errors.push(RowError {
+                            row,
+                            column: Some(col.to_owned()),
+                            message,
+                        });
+                    }
+                }
+            },
+            Err(e) => self.report.errors.push(RowError {
+                row,
+                column: e.column,
+                message: e.message,
+            }),
+        }
+    }
+
+    /// A row whose cells parsed: check for a duplicate code, then hand it on (unless the file
+    /// already has an error: then nothing will be imported and only checking goes on).
+    fn accept(&mut self, row: u64, uscc: Uscc, values: Vec<Value>) {
+        let key: [u8; 18] = uscc.as_str().as_bytes().try_into().unwrap_or([0; 18]);
+        if let Some(first) = self.seen.get(&key) {
+            let first = *first;
+            self.error(
+                row,
+                self.header.uscc,
+                format!("统一社会信用代码 {uscc} 与第 {first} 行重复：每户企业只能出现一次"),
+            );
+            return;
+        }
+        self.seen.insert(key, row);
+        if !self.report.errors.is_empty() {
+            return;
+        }
+        self.chunk.push(Record { row, uscc, values });
+        if self.chunk.len() >= self.chunk_size {
+            self.flush();
         }
     }
 
@@ -407,6 +445,9 @@ where
                 return Ok(Report { rows: 0, errors });
             };
             let mut checker = Checker::new(source, counties, header, chunk_size, sink);
+            if source == Source::Facts {
+                checker.facts = Some(fact_parser(&headers)?);
+            }
             let mut row = 1u64;
             loop {
                 row += 1;
@@ -415,6 +456,11 @@ where
                 }
                 if record.iter().all(|f| f.trim().is_empty()) {
                     continue; // a blank line
+                }
+                if checker.facts.is_some() {
+                    let fields: Vec<&[u8]> = record.iter().map(str::as_bytes).collect();
+                    checker.facts_row(row, &fields);
+                    continue;
                 }
                 let cells: Vec<Cell<'_>> = record
                     .iter()
@@ -441,6 +487,9 @@ where
                 return Ok(Report { rows: 0, errors });
             };
             let mut checker = Checker::new(source, counties, header, chunk_size, sink);
+            if source == Source::Facts {
+                checker.facts = Some(fact_parser(&headers)?);
+            }
             let mut cells: Vec<Cell<'_>> = Vec::new();
             for (i, data) in rows.enumerate() {
                 // Spreadsheet row number: the header is row first_row + 1.
@@ -455,6 +504,14 @@ where
             Ok(checker.finish())
         }
     }
+}
+
+/// The fact parser of huiqi-domain for a header that [`map_header`] accepted.
+fn fact_parser(headers: &[String]) -> Result<FactsHeader, IngestError> {
+    FactsHeader::from_fields(headers.iter().map(|h| h.as_bytes())).map_err(|e| IngestError::Csv {
+        row: 1,
+        message: e.to_string(),
+    })
 }
 
 fn excel_cell(d: &Data) -> Cell<'_> {
@@ -485,6 +542,7 @@ impl<'a, F: FnMut(Vec<Record>) -> bool> Checker<'a, F> {
             counties,
             columns: source.columns().collect(),
             header,
+            facts: None,
             seen: HashMap::new(),
             chunk: Vec::with_capacity(chunk_size),
             chunk_size: chunk_size.max(1),
