@@ -99,6 +99,31 @@ pub mod builtin {
         })
     }
 
+    /// Every file under a built-in folder (`cn`), sub-folders included, by path relative
+    /// to it (`tests/cit.yaml`). Empty if there is no such folder.
+    pub fn tree(name: &str) -> Vec<(String, &'static str)> {
+        fn walk(
+            dir: &'static Dir<'static>,
+            base: &std::path::Path,
+            out: &mut Vec<(String, &'static str)>,
+        ) {
+            for f in dir.files() {
+                if let (Ok(rel), Some(text)) = (f.path().strip_prefix(base), f.contents_utf8()) {
+                    out.push((rel.to_string_lossy().into_owned(), text));
+                }
+            }
+            for d in dir.dirs() {
+                walk(d, base, out);
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(dir) = POLICIES.get_dir(name) {
+            walk(dir, dir.path(), &mut out);
+        }
+        out.sort();
+        out
+    }
+
     /// The names of the built-in packs.
     pub fn names() -> Vec<String> {
         POLICIES

@@ -1,0 +1,100 @@
+//! 小型微利企业 (财政部 税务总局公告2023年第12号 第三条、第五条; 公告2023年第6号): the
+//! definition, and income tax on 25% of taxable income at 20%. A cliff, not a band: one
+//! yuan over the income limit and the enterprise is not 小型微利 at all.
+
+use huiqi_domain::{EntityKind, Facts};
+use rust_decimal::Decimal;
+
+use super::{CIT_RELIEF, SMALL_LOW_PROFIT, open};
+use crate::{Engine, Tracer, fen};
+
+pub(super) fn small_low_profit<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> bool {
+    if !open(e, SMALL_LOW_PROFIT, t) {
+        t.end(format_args!("否（不在有效期）"));
+        return false;
+    }
+    let p = &e.p;
+    let (Some(max_income), Some(max_employees), Some(max_assets)) =
+        (&p.slp_max_income, &p.slp_max_employees, &p.slp_max_assets)
+    else {
+        t.end(format_args!("否（该日无参数取值）"));
+        return false;
+    };
+    t.param(max_income);
+    t.param(max_employees);
+    t.param(max_assets);
+    let checks = [
+        (
+            f.kind == EntityKind::Enterprise,
+            "市场主体为企业（个体工商户不缴企业所得税）",
+        ),
+        (!f.restricted_industry, "不属于国家限制和禁止行业"),
+    ];
+    let mut ok = true;
+    for (holds, text) in checks {
+        t.cond(format_args!("{text}"), holds);
+        ok &= holds;
+    }
+    let income_ok = f.taxable_income <= max_income.value;
+    t.cond(
+        format_args!(
+            "年度应纳税所得额 {} ≤ {}（亏损或为零也符合）",
+            f.taxable_income, max_income.value
+        ),
+        income_ok,
+    );
+    let emp_ok = f.employees <= max_employees.value;
+    t.cond(
+        format_args!("从业人数 {} ≤ {}", f.employees, max_employees.value),
+        emp_ok,
+    );
+    let assets_ok = f.total_assets <= max_assets.value;
+    t.cond(
+        format_args!("资产总额 {} ≤ {}", f.total_assets, max_assets.value),
+        assets_ok,
+    );
+    ok &= income_ok && emp_ok && assets_ok;
+    t.end(format_args!(
+        "{}",
+        if ok {
+            "是小型微利企业"
+        } else {
+            "不是小型微利企业"
+        }
+    ));
+    ok
+}
+
+pub(super) fn cit_relief<T: Tracer>(
+    e: &Engine,
+    f: &Facts,
+    small_low_profit: bool,
+    t: &mut T,
+) -> Decimal {
+    if !open(e, CIT_RELIEF, t) {
+        t.end(format_args!("0.00 元（不在有效期）"));
+        return fen(Decimal::ZERO);
+    }
+    t.cond(format_args!("是小型微利企业"), small_low_profit);
+    let p = &e.p;
+    let (true, Some(rate), Some(share), Some(small_rate)) =
+        (small_low_profit, &p.cit_rate, &p.slp_share, &p.slp_rate)
+    else {
+        t.end(format_args!("0.00 元"));
+        return fen(Decimal::ZERO);
+    };
+    t.param(rate);
+    t.param(share);
+    t.param(small_rate);
+    let income = f.taxable_income.max(Decimal::ZERO);
+    t.fact("taxable_income", format_args!("{} 元", f.taxable_income));
+    let normal = income * rate.value;
+    let reduced = income * share.value * small_rate.value;
+    let relief = fen(normal - reduced);
+    t.calc(format_args!(
+        "按法定税率应纳 {income} × {} = {normal}；优惠后应纳 {income} × {} × {} = {reduced}；减免 {normal} − {reduced} = {relief}",
+        rate.value, share.value, small_rate.value
+    ));
+    t.end(format_args!("{relief} 元"));
+    relief
+}

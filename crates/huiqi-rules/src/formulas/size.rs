@@ -1,0 +1,73 @@
+//! 中小企业划型标准规定（工信部联企业〔2011〕300号）: large, medium and small must reach
+//! every lower bound of their row, otherwise one class down; below small is micro.
+
+use huiqi_domain::Facts;
+use rust_decimal::Decimal;
+
+use super::{SIZE_CLASS, open};
+use crate::rules::Bounds;
+use crate::{Engine, SizeClass, Tracer};
+
+const WAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
+
+fn meets(b: &Bounds, f: &Facts) -> bool {
+    b.employees.is_none_or(|x| f.employees >= x)
+        && b.revenue.is_none_or(|y| f.revenue >= y * WAN)
+        && b.total_assets.is_none_or(|z| f.total_assets >= z * WAN)
+}
+
+fn describe(b: &Bounds) -> String {
+    let mut parts = Vec::new();
+    if let Some(x) = b.employees {
+        parts.push(format!("从业人员 ≥ {x} 人"));
+    }
+    if let Some(y) = b.revenue {
+        parts.push(format!("营业收入 ≥ {y} 万元"));
+    }
+    if let Some(z) = b.total_assets {
+        parts.push(format!("资产总额 ≥ {z} 万元"));
+    }
+    parts.join(" 且 ")
+}
+
+pub(super) fn size_class<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> SizeClass {
+    open(e, SIZE_CLASS, t); // 划型 applies at every date
+    let g = e.sizes.group(&f.industry);
+    t.fact(
+        "industry",
+        format_args!(
+            "{}",
+            if f.industry.is_empty() {
+                "（未填）"
+            } else {
+                &f.industry
+            }
+        ),
+    );
+    t.fact("employees", format_args!("{} 人", f.employees));
+    t.fact(
+        "revenue",
+        format_args!("{} 元（{} 万元）", f.revenue, f.revenue / WAN),
+    );
+    t.fact(
+        "total_assets",
+        format_args!("{} 元（{} 万元）", f.total_assets, f.total_assets / WAN),
+    );
+    t.note(format_args!("行业归入“{}”（{}）", g.name, e.sizes.document));
+    for (class, bounds) in [
+        (SizeClass::Large, &g.large),
+        (SizeClass::Medium, &g.medium),
+        (SizeClass::Small, &g.small),
+    ] {
+        let ok = meets(bounds, f);
+        if T::ON {
+            t.cond(format_args!("{}：{}", class.label(), describe(bounds)), ok);
+        }
+        if ok {
+            t.end(format_args!("{}", class.label()));
+            return class;
+        }
+    }
+    t.end(format_args!("微型（未达小型下限）"));
+    SizeClass::Micro
+}

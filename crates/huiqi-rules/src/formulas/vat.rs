@@ -1,0 +1,71 @@
+//! 增值税小规模纳税人 (财政部 税务总局公告2023年第19号; 2023: 公告2023年第1号), per quarter:
+//! sales ≤ 30万元 exempt (relief = sales × 3%); above it 1% instead of 3% (relief = sales × 2%).
+
+use huiqi_domain::Facts;
+use rust_decimal::Decimal;
+
+use super::{VAT_RELIEF, open};
+use crate::{Engine, Tracer, fen};
+
+pub(super) fn vat_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Decimal {
+    let zero = fen(Decimal::ZERO);
+    if !open(e, VAT_RELIEF, t) {
+        t.end(format_args!("0.00 元（不在有效期）"));
+        return zero;
+    }
+    t.cond(format_args!("增值税小规模纳税人"), f.vat_small_scale);
+    let p = &e.p;
+    let (true, Some(line), Some(standard), Some(reduced)) = (
+        f.vat_small_scale,
+        &p.vat_exemption,
+        &p.vat_standard,
+        &p.vat_reduced,
+    ) else {
+        t.end(format_args!("0.00 元"));
+        return zero;
+    };
+    t.param(line);
+    t.param(standard);
+    t.param(reduced);
+    let mut total = Decimal::ZERO;
+    for (q, sales) in [
+        f.vat_sales_q1,
+        f.vat_sales_q2,
+        f.vat_sales_q3,
+        f.vat_sales_q4,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if sales.is_zero() {
+            continue;
+        }
+        let exempt = sales <= line.value;
+        let relief = if exempt {
+            sales * standard.value
+        } else {
+            sales * (standard.value - reduced.value)
+        };
+        if exempt {
+            t.calc(format_args!(
+                "第{}季度销售额 {sales} ≤ {}，免征：{sales} × {} = {relief}",
+                q + 1,
+                line.value,
+                standard.value
+            ));
+        } else {
+            t.calc(format_args!(
+                "第{}季度销售额 {sales} > {}，减按 {}：{sales} × ({} − {}) = {relief}",
+                q + 1,
+                line.value,
+                reduced.value,
+                standard.value,
+                reduced.value
+            ));
+        }
+        total += relief;
+    }
+    let total = fen(total);
+    t.end(format_args!("{total} 元"));
+    total
+}

@@ -1,0 +1,247 @@
+//! The national rules pack (`policies/cn/`): parameters, the size-class table and
+//! the measures, loaded from text and checked.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use huiqi_policy::model::exact_decimal;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::params::{ParamSet, ParameterDef};
+
+/// A measure as declared in `measures.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub id: String,
+    pub title: String,
+    /// The article of the Lu'an policy that asks for it.
+    pub city_article: u8,
+    /// The national document(s) and articles.
+    pub basis: String,
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// The Rust module that computes it.
+    pub formula: String,
+}
+
+impl Measure {
+    pub fn valid_at(&self, at: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|f| at >= f) && self.valid_until.is_none_or(|u| at <= u)
+    }
+}
+
+/// The measures the engine computes, in output order. `measures.yaml` must declare exactly these.
+pub const MEASURE_IDS: [&str; 9] = [
+    "size_class",
+    "small_low_profit",
+    "cit_relief",
+    "iit_business_relief",
+    "six_taxes_relief",
+    "vat_relief",
+    "startup_deduction",
+    "rd_extra_deduction",
+    "total_relief",
+];
+
+/// Lower bounds of one size class (persons; 万元).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    #[serde(default, deserialize_with = "opt_dec")]
+    pub employees: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt_dec")]
+    pub revenue: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt_dec")]
+    pub total_assets: Option<Decimal>,
+}
+
+fn opt_dec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    exact_decimal(d).map(Some)
+}
+
+/// One row of the size standard.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeGroup {
+    pub id: String,
+    pub name: String,
+    /// GB/T 4754 code prefixes; the longest matching prefix wins.
+    pub codes: Vec<String>,
+    pub large: Bounds,
+    pub medium: Bounds,
+    pub small: Bounds,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeTable {
+    pub document: String,
+    pub from: NaiveDate,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Where railway transport (G53) is classified: `other` or `transport`.
+    pub railway_g53: String,
+    pub groups: Vec<SizeGroup>,
+}
+
+impl SizeTable {
+    fn check(&mut self) -> Result<(), String> {
+        if !self.groups.iter().any(|g| g.id == "other") {
+            return Err("size_classes.yaml 须有 id 为 other 的“其他未列明行业”一行".into());
+        }
+        match self.railway_g53.as_str() {
+            "other" => {}
+            "transport" => {
+                let t = self
+                    .groups
+                    .iter_mut()
+                    .find(|g| g.id == "transport")
+                    .ok_or("缺少 transport 一行")?;
+                t.codes.push("G53".into());
+            }
+            other => {
+                return Err(format!(
+                    "railway_g53 只能是 other 或 transport，而不是 {other}"
+                ));
+            }
+        }
+        for g in &self.groups {
+            for (name, b) in [
+                ("large", &g.large),
+                ("medium", &g.medium),
+                ("small", &g.small),
+            ] {
+                if b.employees.is_none() && b.revenue.is_none() && b.total_assets.is_none() {
+                    return Err(format!(
+                        "size_classes.yaml 的 {} 行 {name} 没有任何下限",
+                        g.id
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The row for an industry code (longest prefix; `other` when nothing matches).
+    pub fn group(&self, industry: &str) -> &SizeGroup {
+        let mut best: Option<(&SizeGroup, usize)> = None;
+        for g in &self.groups {
+            for c in &g.codes {
+                if industry.starts_with(c.as_str()) && best.is_none_or(|(_, n)| c.len() > n) {
+                    best = Some((g, c.len()));
+                }
+            }
+        }
+        best.map(|(g, _)| g).unwrap_or_else(|| {
+            self.groups
+                .iter()
+                .find(|g| g.id == "other")
+                .expect("checked on load")
+        })
+    }
+}
+
+/// Everything the engine needs: parameters, size table, measures.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub params: ParamSet,
+    pub sizes: SizeTable,
+    pub measures: Vec<Measure>,
+    /// YAML test files (path → text), run by `huiqi rules test`.
+    pub tests: Vec<(String, String)>,
+}
+
+impl Rules {
+    /// Loads the national pack from its files (path relative to the pack → text).
+    pub fn from_files(label: &str, files: &BTreeMap<String, String>) -> Result<Rules, String> {
+        let get = |name: &str| {
+            files
+                .get(name)
+                .ok_or_else(|| format!("{label}/{name}：缺少文件"))
+        };
+        let yaml_err = |name: &str, e: serde_yaml::Error| {
+            let at = e
+                .location()
+                .map(|l| format!(" 第{}行", l.line()))
+                .unwrap_or_default();
+            format!("{label}/{name}{at}：{e}")
+        };
+        let defs: Vec<ParameterDef> = serde_yaml::from_str(get("parameters.yaml")?)
+            .map_err(|e| yaml_err("parameters.yaml", e))?;
+        let params = ParamSet::new(defs).map_err(|e| format!("{label}/parameters.yaml：{e}"))?;
+        let mut sizes: SizeTable = serde_yaml::from_str(get("size_classes.yaml")?)
+            .map_err(|e| yaml_err("size_classes.yaml", e))?;
+        sizes
+            .check()
+            .map_err(|e| format!("{label}/size_classes.yaml：{e}"))?;
+        let measures: Vec<Measure> = serde_yaml::from_str(get("measures.yaml")?)
+            .map_err(|e| yaml_err("measures.yaml", e))?;
+        let ids: Vec<&str> = measures.iter().map(|m| m.id.as_str()).collect();
+        if ids != MEASURE_IDS {
+            return Err(format!(
+                "{label}/measures.yaml：须依次声明 {}，现为 {}",
+                MEASURE_IDS.join("、"),
+                ids.join("、")
+            ));
+        }
+        let tests = files
+            .iter()
+            .filter(|(k, _)| {
+                k.starts_with("tests/") && (k.ends_with(".yaml") || k.ends_with(".yml"))
+            })
+            .map(|(k, v)| (format!("{label}/{k}"), v.clone()))
+            .collect();
+        Ok(Rules {
+            params,
+            sizes,
+            measures,
+            tests,
+        })
+    }
+
+    /// The national pack compiled into the binary.
+    pub fn builtin() -> Rules {
+        let files = huiqi_policy::builtin::tree("cn")
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        Rules::from_files("内置:cn", &files).expect("the built-in national pack is valid (tested)")
+    }
+
+    /// Loads the national pack from a folder.
+    pub fn load_dir(dir: &Path) -> Result<Rules, String> {
+        let mut files = BTreeMap::new();
+        for sub in ["", "tests"] {
+            let d = dir.join(sub);
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                    let text = std::fs::read_to_string(&p)
+                        .map_err(|err| format!("无法读取 {}：{err}", p.display()))?;
+                    let rel = if sub.is_empty() {
+                        e.file_name().to_string_lossy().into_owned()
+                    } else {
+                        format!("{sub}/{}", e.file_name().to_string_lossy())
+                    };
+                    files.insert(rel, text);
+                }
+            }
+        }
+        Rules::from_files(&dir.display().to_string(), &files)
+    }
+
+    pub fn measure(&self, id: &str) -> &Measure {
+        self.measures
+            .iter()
+            .find(|m| m.id == id)
+            .expect("checked on load: every measure is declared")
+    }
+}

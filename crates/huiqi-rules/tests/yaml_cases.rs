@@ -1,0 +1,37 @@
+//! Runs every YAML case of the built-in national pack; any mismatch fails.
+
+use huiqi_rules::{Rules, cases};
+
+#[test]
+fn every_yaml_case_passes() {
+    let rules = Rules::builtin();
+    assert!(
+        rules.tests.len() >= 7,
+        "test files: {:?}",
+        rules.tests.iter().map(|t| &t.0).collect::<Vec<_>>()
+    );
+    let report = cases::run(&rules);
+    assert!(
+        report.failures.is_empty(),
+        "{} failed:\n{}",
+        report.failures.len(),
+        report.failures.join("\n")
+    );
+    assert!(report.passed >= 100, "only {} cases ran", report.passed);
+}
+
+#[test]
+fn a_wrong_expectation_is_caught() {
+    let mut rules = Rules::builtin();
+    rules.tests = vec![(
+        "inline.yaml".into(),
+        r#"- { name: wrong, at: 2024-12-31, facts: { kind: individual_business, business_income: "80000", other_iit_relief: "2000" }, expect: { iit_business_relief: "2250.01" } }"#.into(),
+    )];
+    let report = cases::run(&rules);
+    assert_eq!(report.passed, 0);
+    assert!(
+        report.failures[0].contains("应为 2250.01，实为 2250.00"),
+        "{:?}",
+        report.failures
+    );
+}
