@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Import benchmark (issue 4): `huiqi import --source facts` of N generated rows into a fresh SQLite
+# registry, against the sqlite3 shell's own `.import` of the same CSV into a fresh table (no key,
+# no index, all TEXT: the shell's fastest path). Best of RUNS runs each, wall-clock seconds.
+#
+#   scripts/bench-import.sh [N=1000000] [RUNS=3]
+#
+# Needs /usr/bin/sqlite3 (Debian package sqlite3). Builds the release binary first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-1000000}"
+RUNS="${2:-3}"
+
+cargo build --release -q -p huiqi-cli
+BIN="$PWD/target/release/huiqi"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+"$BIN" gen --count "$N" --year 2024 --seed 2023 --output "$WORK/facts.csv" >/dev/null
+echo "file: $N rows, $(du -h "$WORK/facts.csv" | cut -f1)"
+
+now() { date +%s.%N; }
+best_huiqi=""
+best_shell=""
+for run in $(seq 1 "$RUNS"); do
+  rm -f "$WORK"/huiqi.sqlite* "$WORK"/shell.sqlite*
+  export HUIQI_DATABASE_URL="sqlite:$WORK/huiqi.sqlite"
+  "$BIN" db init >/dev/null
+  t0=$(now)
+  "$BIN" import --source facts --year 2024 "$WORK/facts.csv" >/dev/null 2>&1
+  t1=$(now)
+  sqlite3 "$WORK/shell.sqlite" ".mode csv" ".import $WORK/facts.csv facts"
+  t2=$(now)
+  h=$(awk "BEGIN { print $t1 - $t0 }")
+  s=$(awk "BEGIN { print $t2 - $t1 }")
+  printf 'run %d: huiqi import %.2f s, sqlite3 .import %.2f s\n' "$run" "$h" "$s"
+  if [ -z "$best_huiqi" ] || awk "BEGIN { exit !($h < $best_huiqi) }"; then best_huiqi=$h; fi
+  if [ -z "$best_shell" ] || awk "BEGIN { exit !($s < $best_shell) }"; then best_shell=$s; fi
+done
+rows=$(sqlite3 "$WORK/huiqi.sqlite" "SELECT COUNT(*) FROM enterprise_facts")
+[ "$rows" = "$N" ] || { echo "huiqi imported $rows rows, expected $N" >&2; exit 1; }
+printf 'best: huiqi %.2f s, sqlite3 .import %.2f s, ratio %.2f (goal: at most 2.00)\n' \
+  "$best_huiqi" "$best_shell" "$(awk "BEGIN { print $best_huiqi / $best_shell }")"
