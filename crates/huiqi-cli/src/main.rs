@@ -4,6 +4,7 @@
 
 mod policy_cmd;
 mod registry_cmd;
+mod rules_cmd;
 mod table;
 
 use std::process::ExitCode;
@@ -27,6 +28,11 @@ enum Command {
     Import(registry_cmd::ImportArgs),
     /// 生成六安市模拟企业数据（事实表 CSV），用于演示和性能测试
     Gen(registry_cmd::GenArgs),
+    /// 规则：计算一户企业（含计算过程）、运行 YAML 测试用例、查看参数
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCmd),
+    /// 免申即享匹配：为事实表中的每户企业计算划型与各项减免
+    Match(rules_cmd::MatchArgs),
     /// 数据库：初始化、迁移、统计
     #[command(subcommand)]
     Db(registry_cmd::DbCmd),
@@ -39,6 +45,8 @@ fn main() -> ExitCode {
         Command::Import(args) => registry_cmd::import(args),
         Command::Gen(args) => registry_cmd::generate(args),
         Command::Db(cmd) => registry_cmd::db(cmd),
+        Command::Rules(cmd) => rules_cmd::run(cmd),
+        Command::Match(args) => rules_cmd::run_match(args),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@
 //! Architecture invariant: no IO (the pack arrives as text), no floats.
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod cases;
 mod formulas;
 pub mod params;

@@ -1,0 +1,348 @@
+//! `huiqi rules …` (evaluate one enterprise, run the YAML cases, list parameters)
+//! and `huiqi match --input … --output …` (every enterprise of a CSV file).
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use huiqi_domain::Facts;
+use huiqi_domain::facts_csv::{FactError, FactsHeader};
+use huiqi_rules::batch::{self, BlockResult};
+use huiqi_rules::{Engine, Rules, cases};
+use rayon::prelude::*;
+
+#[derive(Subcommand)]
+pub enum RulesCmd {
+    /// 计算一户企业的划型与减免（事实为 JSON 文件，- 为标准输入）
+    Eval {
+        /// 适用日期：取该日有效的参数，事实为该年度的
+        #[arg(long)]
+        at: NaiveDate,
+        /// 同时输出计算过程（条件、参数及其依据、算式）
+        #[arg(long)]
+        trace: bool,
+        /// 事实 JSON 文件，或 - 表示标准输入
+        file: PathBuf,
+        /// 国家规则包目录（默认：内置 policies/cn）
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// 运行规则包中的 YAML 测试用例
+    Test {
+        /// 国家规则包目录（默认：内置 policies/cn）
+        dir: Option<PathBuf>,
+    },
+    /// 列出某日有效的全部参数及其依据
+    Params {
+        #[arg(long)]
+        at: NaiveDate,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+}
+
+pub fn load_rules(dir: Option<&PathBuf>) -> Result<Rules> {
+    match dir {
+        Some(d) => Rules::load_dir(d).map_err(anyhow::Error::msg),
+        None => Ok(Rules::builtin()),
+    }
+}
+
+pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
+    match cmd {
+        RulesCmd::Eval {
+            at,
+            trace,
+            file,
+            rules,
+        } => {
+            let rules = load_rules(rules.as_ref())?;
+            let text = if file.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .context("无法读取标准输入")?;
+                s
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("无法读取 {}", file.display()))?
+            };
+            let facts: Facts = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} 第{}行第{}列：事实 JSON 有误：{e}（金额写成字符串，如 \"12345.67\"）",
+                    file.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            let engine = Engine::new(&rules, at);
+            let json = if trace {
+                let (outputs, t) = engine.evaluate_traced(&facts);
+                eprint!("{}", t.to_text());
+                serde_json::json!({ "at": at, "outputs": outputs, "trace": t })
+            } else {
+                serde_json::json!({ "at": at, "outputs": engine.evaluate(&facts) })
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCmd::Test { dir } => {
+            let rules = load_rules(dir.as_ref())?;
+            let report = cases::run(&rules);
+            for f in &report.failures {
+                eprintln!("✗ {f}");
+            }
+            println!("{} passed, {} failed", report.passed, report.failures.len());
+            Ok(if report.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        RulesCmd::Params { at, rules } => {
+            let rules = load_rules(rules.as_ref())?;
+            for def in rules.params.defs() {
+                match (
+                    rules.params.at(&def.id, at),
+                    rules.params.scale_at(&def.id, at),
+                ) {
+                    (Some(p), _) => println!(
+                        "{}\t{}\t{}\t自 {}\t{}{}",
+                        p.id,
+                        p.title,
+                        p.value,
+                        p.from,
+                        p.reference,
+                        if p.unverified { "【待核实】" } else { "" }
+                    ),
+                    (None, Some(s)) => println!(
+                        "{}\t{}\t（税率表 {} 档）\t自 {}\t{}",
+                        s.id,
+                        s.title,
+                        s.brackets.len(),
+                        s.from,
+                        s.reference
+                    ),
+                    (None, None) => println!("{}\t{}\t（该日无有效取值）", def.id, def.title),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct MatchArgs {
+    /// 适用日期：取该日有效的参数，事实为该年度的
+    #[arg(long)]
+    pub at: NaiveDate,
+    /// 事实表 CSV（表头为事实字段名，顺序不限，多余的列忽略）
+    #[arg(long)]
+    pub input: PathBuf,
+    /// 结果 CSV（出错时不留下任何文件）
+    #[arg(long)]
+    pub output: PathBuf,
+    /// 国家规则包目录（默认：内置 policies/cn）
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+}
+
+/// Bytes read per step. Each block is cut at its last newline and split among threads.
+const BLOCK: usize = 32 << 20;
+
+pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
+    let rules = load_rules(args.rules.as_ref())?;
+    let engine = Engine::new(&rules, args.at);
+    let dir = args
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("无法在 {} 创建输出文件", dir.display()))?;
+    let started = std::time::Instant::now();
+    let (rows, errors) = match match_file(&engine, &args.input, tmp.as_file())? {
+        Some(done) => done,
+        None => {
+            // The file has quoted fields: start again with a real CSV parser.
+            use std::io::Seek;
+            tmp.as_file().set_len(0)?;
+            tmp.as_file().seek(std::io::SeekFrom::Start(0))?;
+            match_quoted(&engine, &args.input, tmp.as_file())?
+        }
+    };
+    if !errors.is_empty() {
+        // `tmp` is deleted on drop: no partial output is left behind.
+        eprintln!(
+            "{} 有 {} 处错误，未生成结果文件：",
+            args.input.display(),
+            errors.len()
+        );
+        for e in errors.iter().take(batch::MAX_ERRORS) {
+            eprintln!("  {e}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    tmp.persist(&args.output)
+        .with_context(|| format!("无法写入 {}", args.output.display()))?;
+    eprintln!(
+        "已计算 {rows} 户（{}），结果写入 {}，用时 {:.2} 秒",
+        args.at,
+        args.output.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the facts CSV, writes the results; returns the number of rows and the errors, or
+/// `None` when the file has quoted fields and must go through [`match_quoted`].
+fn match_file(
+    engine: &Engine,
+    input: &Path,
+    out: &File,
+) -> Result<Option<(usize, Vec<FactError>)>> {
+    let mut file = File::open(input).with_context(|| format!("无法打开 {}", input.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, out);
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 20));
+    let mut errors = Vec::new();
+    let mut rows = 0usize;
+
+    // Header: the first line.
+    fill(&mut file, &mut buf, BLOCK)?;
+    let Some(nl) = memchr::memchr(b'\n', &buf) else {
+        bail!("{} 没有表头行，或整个文件只有一行", input.display());
+    };
+    let header_line = buf[..nl].strip_suffix(b"\r").unwrap_or(&buf[..nl]);
+    let header_line = header_line
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(header_line);
+    if header_line.contains(&b'"') {
+        return Ok(None);
+    }
+    let header = FactsHeader::from_fields(header_line.split(|&b| b == b','))
+        .map_err(|e| anyhow::anyhow!("{}：{e}", input.display()))?;
+    w.write_all(&batch::output_header())?;
+    buf.drain(..=nl);
+    let mut line = 2usize;
+    let threads = rayon::current_num_threads().max(1) * 4;
+
+    loop {
+        let eof = fill(&mut file, &mut buf, BLOCK)?;
+        if buf.is_empty() {
+            break;
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf).map_or(buf.len(), |p| p + 1)
+        };
+        if memchr::memchr(b'"', &buf[..cut]).is_some() {
+            // Quoted fields may hold commas or newlines: only a real CSV parser is right.
+            return Ok(None);
+        }
+        let block = &buf[..cut];
+        let pieces = split_lines(block, threads);
+        let mut starts = Vec::with_capacity(pieces.len());
+        let mut l = line;
+        for p in &pieces {
+            starts.push(l);
+            l += memchr::memchr_iter(b'\n', p).count();
+        }
+        let results: Vec<BlockResult> = pieces
+            .par_iter()
+            .zip(starts.par_iter())
+            .map(|(p, &start)| batch::process_plain_block(engine, &header, p, start))
+            .collect();
+        for r in results {
+            rows += r.rows;
+            if errors.len() < batch::MAX_ERRORS {
+                errors.extend(r.errors);
+            }
+            if errors.is_empty() {
+                w.write_all(&r.output)?;
+            }
+        }
+        line = l;
+        buf.drain(..cut);
+        if eof && buf.is_empty() {
+            break;
+        }
+    }
+    w.flush()?;
+    Ok(Some((rows, errors)))
+}
+
+/// The slow but general path: a real CSV parser, one record at a time.
+fn match_quoted(engine: &Engine, input: &Path, out: &File) -> Result<(usize, Vec<FactError>)> {
+    let mut w = BufWriter::new(out);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(input)
+        .with_context(|| format!("无法打开 {}", input.display()))?;
+    let headers = rdr.byte_headers()?.clone();
+    let first = headers
+        .get(0)
+        .map(|f| f.strip_prefix("\u{feff}".as_bytes()).unwrap_or(f));
+    let header = FactsHeader::from_fields(first.into_iter().chain(headers.iter().skip(1)))
+        .map_err(|e| anyhow::anyhow!("{}：{e}", input.display()))?;
+    w.write_all(&batch::output_header())?;
+    let mut out = Vec::with_capacity(256);
+    let (mut rows, mut errors) = (0, Vec::new());
+    let mut record = csv::ByteRecord::new();
+    while rdr
+        .read_byte_record(&mut record)
+        .map_err(|e| anyhow::anyhow!("{}：CSV 格式错误：{e}", input.display()))?
+    {
+        rows += 1;
+        let line = record.position().map_or(rows + 1, |p| p.line() as usize);
+        let fields: Vec<&[u8]> = record.iter().collect();
+        out.clear();
+        match batch::evaluate_fields(engine, &header, &fields, line, &mut out) {
+            Ok(()) if errors.is_empty() => w.write_all(&out)?,
+            Ok(()) => {}
+            Err(e) if errors.len() < batch::MAX_ERRORS => errors.push(e),
+            Err(_) => {}
+        }
+    }
+    w.flush()?;
+    Ok((rows, errors))
+}
+
+/// Appends up to `want` bytes; true at end of file.
+fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> Result<bool> {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut n = start;
+    while n < buf.len() {
+        let k = file.read(&mut buf[n..])?;
+        if k == 0 {
+            buf.truncate(n);
+            return Ok(true);
+        }
+        n += k;
+    }
+    buf.truncate(n);
+    Ok(false)
+}
+
+/// Splits a block of whole lines into about `parts` pieces, each ending at a newline.
+fn split_lines(block: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::with_capacity(parts);
+    let size = block.len().div_ceil(parts).max(1);
+    let mut start = 0;
+    while start < block.len() {
+        let target = (start + size).min(block.len());
+        let end = if target == block.len() {
+            target
+        } else {
+            memchr::memchr(b'\n', &block[target..]).map_or(block.len(), |p| target + p + 1)
+        };
+        pieces.push(&block[start..end]);
+        start = end;
+    }
+    pieces
+}

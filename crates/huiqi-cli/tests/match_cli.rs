@@ -1,0 +1,171 @@
+//! `huiqi match` and `huiqi rules` as a user runs them.
+
+use std::process::Command;
+
+fn huiqi(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        .args(args)
+        .output()
+        .expect("run huiqi")
+}
+
+fn generate(dir: &std::path::Path, n: u32) -> std::path::PathBuf {
+    let p = dir.join("facts.csv");
+    let out = huiqi(&[
+        "gen",
+        "--count",
+        &n.to_string(),
+        "--year",
+        "2024",
+        "--output",
+        p.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    p
+}
+
+#[test]
+fn match_writes_one_row_per_enterprise_and_the_quoted_path_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generate(dir.path(), 500);
+    let output = dir.path().join("out.csv");
+    let out = huiqi(&[
+        "match",
+        "--at",
+        "2024-12-31",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plain = std::fs::read_to_string(&output).unwrap();
+    assert_eq!(plain.lines().count(), 501);
+    assert!(plain.starts_with("uscc,size_class,small_low_profit,cit_relief,iit_business_relief,six_taxes_relief,vat_relief,startup_deduction,rd_extra_deduction,total_relief\n"));
+
+    // The same facts with every name quoted go through the CSV parser and give the same bytes.
+    let text = std::fs::read_to_string(&input).unwrap();
+    let quoted: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+            if i > 0 {
+                f[1] = format!("\"{}\"", f[1]);
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    let qin = dir.path().join("quoted.csv");
+    std::fs::write(&qin, quoted).unwrap();
+    let qout = dir.path().join("quoted-out.csv");
+    let out = huiqi(&[
+        "match",
+        "--at",
+        "2024-12-31",
+        "--input",
+        qin.to_str().unwrap(),
+        "--output",
+        qout.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&qout).unwrap(), plain);
+}
+
+#[test]
+fn a_bad_row_names_row_and_column_and_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generate(dir.path(), 50);
+    let text = std::fs::read_to_string(&input).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Row 7 of the file: an unparseable revenue.
+    let mut f: Vec<&str> = lines[6].split(',').collect();
+    f[7] = "12万";
+    lines[6] = f.join(",");
+    // Row 9: an unknown industry code.
+    let mut f: Vec<&str> = lines[8].split(',').collect();
+    f[4] = "Z9999";
+    lines[8] = f.join(",");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let output = dir.path().join("out.csv");
+    let out = huiqi(&[
+        "match",
+        "--at",
+        "2024-12-31",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("第7行 列 revenue"), "{err}");
+    assert!(err.contains("第9行 列 industry"), "{err}");
+    assert!(!output.exists(), "no partial output");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "only the input remains: {leftovers:?}");
+}
+
+#[test]
+fn eval_with_trace_cites_articles_and_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.json");
+    std::fs::write(&f, r#"{"kind":"individual_business","industry":"F5211","business_income":"80000","other_iit_relief":"2000"}"#).unwrap();
+    let out = huiqi(&[
+        "rules",
+        "eval",
+        "--at",
+        "2023-12-31",
+        "--trace",
+        f.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["outputs"]["iit_business_relief"], "2250.00");
+    assert_eq!(v["outputs"]["size_class"], "micro");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("财政部 税务总局公告2023年第12号 第一条"),
+        "{text}"
+    );
+    assert!(text.contains("六安政策第9条"), "{text}");
+    // A typo in a fact name is refused, naming where.
+    std::fs::write(
+        &f,
+        r#"{"kind":"individual_business","busines_income":"80000"}"#,
+    )
+    .unwrap();
+    let out = huiqi(&["rules", "eval", "--at", "2023-12-31", f.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("busines_income"));
+}
+
+#[test]
+fn rules_test_runs_the_yaml_cases() {
+    let out = huiqi(&["rules", "test"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(" passed, 0 failed"));
+}
