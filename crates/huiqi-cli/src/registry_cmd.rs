@@ -6,9 +6,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use huiqi_domain::registry::{RowError, Source};
+use huiqi_domain::{EntityKind, Facts};
 use huiqi_ingest::{Counties, InputFile, read_records, write_template};
-use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming};
+use huiqi_rules::{Engine, Rules, SizeClass};
+use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming, SizeInputs};
 use huiqi_store::{Store, database_url_from_env, redact_url};
+use rust_decimal::Decimal;
 
 use crate::table;
 
@@ -262,6 +265,88 @@ fn county_name(counties: &huiqi_policy::Pack, id: &str) -> String {
         .map_or_else(|| id.to_owned(), |j| j.name.clone())
 }
 
+/// Enterprises of `year` by county × kind × size class (工信部联企业〔2011〕300号, through the rules
+/// engine of huiqi-rules; 个体工商户 参照执行 per its 第六条).
+fn size_table(pack: &huiqi_policy::Pack, inputs: &[SizeInputs], year: i32) -> String {
+    use std::collections::BTreeMap;
+    let engine = match chrono::NaiveDate::from_ymd_opt(year, 12, 31) {
+        Some(at) => Engine::new(&Rules::builtin(), at),
+        None => return format!("年度 {year} 无效\n"),
+    };
+    const CLASSES: [SizeClass; 4] = [
+        SizeClass::Large,
+        SizeClass::Medium,
+        SizeClass::Small,
+        SizeClass::Micro,
+    ];
+    // (county, kind) → counts per class, then "no facts for the year".
+    let mut cells: BTreeMap<(String, String), [i64; 5]> = BTreeMap::new();
+    for e in inputs {
+        let slot = match (e.employees_x100, e.revenue, e.total_assets) {
+            (None, None, None) => 4,
+            (x, y, z) => {
+                let facts = Facts {
+                    kind: if e.kind == "individual_business" {
+                        EntityKind::IndividualBusiness
+                    } else {
+                        EntityKind::Enterprise
+                    },
+                    industry: e.industry.clone(),
+                    employees: Decimal::new(x.unwrap_or(0), 2),
+                    revenue: Decimal::new(y.unwrap_or(0), 2),
+                    total_assets: Decimal::new(z.unwrap_or(0), 2),
+                    ..Facts::default()
+                };
+                let class = engine.evaluate(&facts).size_class;
+                CLASSES.iter().position(|c| *c == class).unwrap_or(3)
+            }
+        };
+        cells.entry((e.county.clone(), e.kind.clone())).or_default()[slot] += 1;
+    }
+    let mut rows = Vec::new();
+    let mut total = [0i64; 5];
+    // Counties in the pack's order, then any other.
+    let order = |c: &str| {
+        pack.jurisdictions
+            .iter()
+            .position(|j| j.id == c)
+            .unwrap_or(usize::MAX)
+    };
+    let mut keys: Vec<&(String, String)> = cells.keys().collect();
+    keys.sort_by_key(|(c, k)| (order(c), c.clone(), k.clone()));
+    for key in keys {
+        let n = cells[key];
+        let mut row = vec![county_name(pack, &key.0), kind_name(&key.1).to_owned()];
+        row.extend(n.iter().map(ToString::to_string));
+        row.push(n.iter().sum::<i64>().to_string());
+        for (t, v) in total.iter_mut().zip(n) {
+            *t += v;
+        }
+        rows.push(row);
+    }
+    let mut last = vec!["合计".to_owned(), String::new()];
+    last.extend(total.iter().map(ToString::to_string));
+    last.push(total.iter().sum::<i64>().to_string());
+    rows.push(last);
+    let no_facts = format!("无{year}年数据");
+    let mut out =
+        format!("{year} 年度规模类型（工信部联企业〔2011〕300号；个体工商户参照执行）：\n");
+    out.push_str(&table::render(
+        &[
+            "辖区",
+            "市场主体类型",
+            SizeClass::Large.label(),
+            SizeClass::Medium.label(),
+            SizeClass::Small.label(),
+            SizeClass::Micro.label(),
+            &no_facts,
+            "合计",
+        ],
+        &rows,
+    ));
+    out
+}
+
 fn kind_name(kind: &str) -> &str {
     match kind {
         "enterprise" => "企业",
@@ -288,12 +373,19 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
                 );
             }
             DbCmd::Stats { year } => {
+                if store.applied_migrations().await.is_err() {
+                    bail!(
+                        "数据库 {} 尚未初始化：请先运行 huiqi db init",
+                        redact_url(&url)
+                    );
+                }
                 let pack = huiqi_policy::builtin::default_pack()
                     .map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))?;
                 let counts = store.registry_counts().await?;
                 let cells = store.count_by_county_kind().await?;
                 let years = store.fact_years().await?;
                 let year = year.or(years.first().copied());
+                let cells = if year.is_none() { cells } else { Vec::new() };
                 println!(
                     "企业库 {}：{} 户企业，{} 条年度事实（年度：{}），{} 次导入，{} 条变更历史。",
                     redact_url(&url),
@@ -311,20 +403,27 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
                     counts.imports,
                     counts.value_history
                 );
-                let rows: Vec<Vec<String>> = cells
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            county_name(&pack, &c.county),
-                            kind_name(&c.kind).to_owned(),
-                            c.count.to_string(),
-                        ]
-                    })
-                    .collect();
-                print!("{}", table::render(&["辖区", "市场主体类型", "户数"], &rows));
-                let _ = year;
-                println!(
-                    "（规模类型（大/中/小/微）待规则引擎 huiqi-rules 提供划型接口后按年度加入本表。）"
+                let Some(year) = year else {
+                    let rows: Vec<Vec<String>> = cells
+                        .iter()
+                        .map(|c| {
+                            vec![
+                                county_name(&pack, &c.county),
+                                kind_name(&c.kind).to_owned(),
+                                c.count.to_string(),
+                            ]
+                        })
+                        .collect();
+                    print!(
+                        "{}",
+                        table::render(&["辖区", "市场主体类型", "户数"], &rows)
+                    );
+                    println!("（企业库还没有年度事实，无法划分规模类型。）");
+                    return anyhow::Ok(ExitCode::SUCCESS);
+                };
+                print!(
+                    "{}",
+                    size_table(&pack, &store.size_inputs(year).await?, year)
                 );
             }
         }

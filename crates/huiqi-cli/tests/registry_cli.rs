@@ -98,6 +98,12 @@ async fn generated_facts_import_once_and_a_second_time_change_nothing() {
             stats.contains("300 户企业") && stats.contains("个体工商户"),
             "{stats}"
         );
+        assert!(
+            stats.contains("2024 年度规模类型") && stats.contains("微型"),
+            "{stats}"
+        );
+        let total = stats.lines().find(|l| l.starts_with("合计")).unwrap();
+        assert!(total.trim_end().ends_with(" 300"), "{total}");
     })
     .await;
 }
