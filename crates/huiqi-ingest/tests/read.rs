@@ -280,3 +280,39 @@ fn every_template_reads_back_as_its_source() {
         );
     }
 }
+
+#[test]
+fn a_fact_sheet_in_excel_reads_like_the_fact_csv() {
+    use rust_xlsxwriter::{ExcelDateTime, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("facts.xlsx");
+    let mut book = Workbook::new();
+    let s = book.add_worksheet();
+    for (i, h) in huiqi_domain::FACT_COLUMNS.iter().enumerate() {
+        s.write_string(0, i as u16, *h).unwrap();
+    }
+    s.write_string(1, 0, code(7)).unwrap();
+    s.write_string(1, 1, "霍山县甲茶业有限公司").unwrap();
+    s.write_string(1, 2, "enterprise").unwrap();
+    s.write_string(1, 3, "341525").unwrap();
+    s.write_string(1, 4, "C1530").unwrap();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    s.write_datetime_with_format(1, 5, ExcelDateTime::from_ymd(2019, 9, 9).unwrap(), &date)
+        .unwrap();
+    s.write_number(1, 6, 12.0).unwrap(); // employees
+    s.write_number(1, 7, 3_456_789.12).unwrap(); // revenue
+    s.write_boolean(1, 13, true).unwrap(); // vat_small_scale
+    book.save(&p).unwrap();
+
+    let (report, records) = read(&p, Source::Facts);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let v = &records[0].values;
+    assert_eq!(v[2], Value::Text("341525".into()));
+    assert_eq!(
+        v[4],
+        Value::Date(chrono::NaiveDate::from_ymd_opt(2019, 9, 9).unwrap())
+    );
+    assert_eq!(v[5], Value::Int(345_678_912), "revenue in fen");
+    assert_eq!(v[11], Value::Bool(true), "vat_small_scale");
+    assert_eq!(v[27], Value::Int(1200), "employees in hundredths");
+}
