@@ -2,6 +2,7 @@
 //! file only parses arguments and maps errors to exit codes.
 #![forbid(unsafe_code)]
 
+mod matching_cmd;
 mod policy_cmd;
 mod registry_cmd;
 mod rules_cmd;
@@ -31,11 +32,37 @@ enum Command {
     /// 规则：计算一户企业（含计算过程）、运行 YAML 测试用例、查看参数
     #[command(subcommand)]
     Rules(rules_cmd::RulesCmd),
-    /// 免申即享匹配：为事实表中的每户企业计算划型与各项减免
+    /// 免申即享匹配：为事实表（--input）或企业库（--db）中的每户企业计算划型与各项减免
     Match(rules_cmd::MatchArgs),
+    /// 匹配批次：列出、比较、审计（符合未兑现／兑现不符合）
+    #[command(subcommand)]
+    Runs(matching_cmd::RunsCmd),
+    /// 导出：推送名单（.xlsx）
+    #[command(subcommand)]
+    Export(matching_cmd::ExportCmd),
+    /// 政策沙盘：改动参数后重算企业库，报告成本与受益户数的变化（不改动已存结果）
+    Whatif {
+        /// 适用日期（默认今天）
+        #[arg(long)]
+        at: Option<chrono::NaiveDate>,
+        /// 参数=数值[@起始日期]，可重复，如 startup.annual_limit=24000@2024-01-01
+        #[arg(long = "set", required = true)]
+        sets: Vec<String>,
+        #[arg(long, value_enum, default_value_t = matching_cmd::Format::Table)]
+        format: matching_cmd::Format,
+    },
+    /// 兑现记录（导入来源 granted）：uscc, measure, amount, date
+    #[command(subcommand)]
+    Grants(GrantsCmd),
     /// 数据库：初始化、迁移、统计
     #[command(subcommand)]
     Db(registry_cmd::DbCmd),
+}
+
+#[derive(Subcommand)]
+enum GrantsCmd {
+    /// 导入已兑现的惠企政策记录（CSV：uscc,measure,amount,date）
+    Import { file: std::path::PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -47,6 +74,14 @@ fn main() -> ExitCode {
         Command::Db(cmd) => registry_cmd::db(cmd),
         Command::Rules(cmd) => rules_cmd::run(cmd),
         Command::Match(args) => rules_cmd::run_match(args),
+        Command::Runs(cmd) => matching_cmd::runs(cmd),
+        Command::Export(cmd) => matching_cmd::export(cmd),
+        Command::Whatif { at, sets, format } => matching_cmd::whatif(
+            at.unwrap_or_else(|| chrono::Local::now().date_naive()),
+            sets,
+            format,
+        ),
+        Command::Grants(GrantsCmd::Import { file }) => matching_cmd::grants_import(file),
     };
     match result {
         Ok(code) => code,

@@ -99,7 +99,7 @@ pub enum DbCmd {
     },
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -107,7 +107,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("无法启动异步运行时")
 }
 
-async fn open_store() -> Result<Store> {
+pub(crate) async fn open_store() -> Result<Store> {
     let url = database_url_from_env();
     let store = Store::connect(&url)
         .await

@@ -137,24 +137,47 @@ pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
 
 #[derive(Args)]
 pub struct MatchArgs {
-    /// 适用日期：取该日有效的参数，事实为该年度的
+    /// 适用日期：取该日有效的参数，事实为该年度的（--db 时默认今天）
     #[arg(long)]
-    pub at: NaiveDate,
+    pub at: Option<NaiveDate>,
     /// 事实表 CSV（表头为事实字段名，顺序不限，多余的列忽略）
-    #[arg(long)]
-    pub input: PathBuf,
+    #[arg(long, requires = "output", conflicts_with = "db")]
+    pub input: Option<PathBuf>,
     /// 结果 CSV（出错时不留下任何文件）
-    #[arg(long)]
-    pub output: PathBuf,
+    #[arg(long, requires = "input")]
+    pub output: Option<PathBuf>,
+    /// 对企业库（HUIQI_DATABASE_URL）中的全部企业运行匹配，结果存为新的批次
+    #[arg(long, required_unless_present = "input")]
+    pub db: bool,
     /// 国家规则包目录（默认：内置 policies/cn）
     #[arg(long)]
     pub rules: Option<PathBuf>,
+}
+
+struct FileMatch {
+    at: NaiveDate,
+    input: PathBuf,
+    output: PathBuf,
+    rules: Option<PathBuf>,
 }
 
 /// Bytes read per step. Each block is cut at its last newline and split among threads.
 const BLOCK: usize = 32 << 20;
 
 pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
+    let (Some(input), Some(output)) = (args.input, args.output) else {
+        let at = args.at.unwrap_or_else(|| chrono::Local::now().date_naive());
+        return crate::matching_cmd::match_db(at, args.rules.as_ref());
+    };
+    let Some(at) = args.at else {
+        bail!("--input 时须给出 --at 日期")
+    };
+    let args = FileMatch {
+        at,
+        input,
+        output,
+        rules: args.rules,
+    };
     let rules = load_rules(args.rules.as_ref())?;
     let engine = Engine::new(&rules, args.at);
     let dir = args

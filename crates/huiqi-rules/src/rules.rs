@@ -27,6 +27,12 @@ pub struct Measure {
     pub valid_until: Option<NaiveDate>,
     /// The Rust module that computes it.
     pub formula: String,
+    /// The city's responsible units that push this benefit (ids of the city pack's units).
+    #[serde(default)]
+    pub units: Vec<String>,
+    /// The city's tasks this measure carries out (ids of the city pack's tasks).
+    #[serde(default)]
+    pub city_tasks: Vec<String>,
 }
 
 impl Measure {

@@ -35,3 +35,24 @@ fn a_wrong_expectation_is_caught() {
         report.failures
     );
 }
+
+#[test]
+fn measures_name_units_tasks_and_articles_of_the_city_pack() {
+    let rules = Rules::builtin();
+    let pack = huiqi_policy::builtin::default_pack().unwrap();
+    for m in &rules.measures {
+        assert!(
+            pack.article(m.city_article).is_some(),
+            "{}: article {}",
+            m.id,
+            m.city_article
+        );
+        for u in &m.units {
+            assert!(pack.unit(u).is_some(), "{}: unit {u}", m.id);
+        }
+        for t in &m.city_tasks {
+            let task = pack.tasks.iter().find(|x| &x.id == t);
+            assert!(task.is_some(), "{}: task {t}", m.id);
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! 免申即享 as a user runs it (`huiqi match --db`, `whatif`, `export push`, `grants import`,
+//! `runs`), against SQLite and (with HUIQI_TEST_POSTGRES_URL) a throw-away PostgreSQL database.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::NaiveDate;
+use huiqi_match::whatif::Change;
+use huiqi_store::testing::{TestDb, each_db};
+
+fn huiqi(db: &TestDb, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        .args(args)
+        .env("HUIQI_DATABASE_URL", &db.url)
+        .output()
+        .expect("run huiqi");
+    assert!(
+        out.status.success(),
+        "huiqi {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn populated(db: &TestDb, dir: &Path, count: u64) -> PathBuf {
+    let path = dir.join("facts.csv");
+    huiqi_synth::write_csv(std::fs::File::create(&path).unwrap(), count, 2024, 7).unwrap();
+    huiqi(
+        db,
+        &[
+            "import",
+            "--source",
+            "facts",
+            "--year",
+            "2024",
+            path.to_str().unwrap(),
+        ],
+    );
+    path
+}
+
+fn at() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
+}
+
+#[tokio::test]
+async fn a_stored_run_equals_match_input_on_the_same_facts() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let facts = populated(&db, dir.path(), 3000);
+        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        let out = dir.path().join("out.csv");
+        huiqi(
+            &db,
+            &[
+                "match",
+                "--at",
+                "2024-12-31",
+                "--input",
+                facts.to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+            ],
+        );
+
+        let runs = db.store.runs().await.unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].enterprises, 3000);
+        let stored = db.store.run_results(runs[0].id).await.unwrap();
+        let file: HashMap<String, Vec<String>> = std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<String> = l.split(',').map(str::to_string).collect();
+                (f[0].clone(), f)
+            })
+            .collect();
+        assert_eq!(stored.len(), file.len());
+        for r in &stored {
+            let f = &file[&r.uscc];
+            assert_eq!(f[1], r.size_class, "{}", r.uscc);
+            assert_eq!(f[2], r.small_low_profit.to_string(), "{}", r.uscc);
+            for (i, fen) in r.amounts_fen.iter().enumerate() {
+                assert_eq!(
+                    f[3 + i],
+                    format!("{:.2}", huiqi_match::from_fen(*fen)),
+                    "{} column {}",
+                    r.uscc,
+                    3 + i
+                );
+            }
+        }
+        // A second run does not replace the first.
+        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        assert_eq!(db.store.runs().await.unwrap().len(), 2);
+        let cmp = huiqi_match::compare_runs(&db.store, runs[0].id, runs[0].id + 1)
+            .await
+            .unwrap();
+        assert!(cmp.diffs.is_empty() && cmp.parameter_changes.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn what_if_at_the_current_value_changes_nothing_and_raising_a_limit_lowers_no_one() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        populated(&db, dir.path(), 4000);
+        let rules = huiqi_rules::Rules::builtin();
+        let pack = huiqi_policy::builtin::default_pack().unwrap();
+        let same = vec![Change::parse("startup.annual_limit=20000").unwrap()];
+        let r = huiqi_match::whatif(&db.store, &rules, &pack, at(), same)
+            .await
+            .unwrap();
+        assert_eq!(r.total.cost_before, r.total.cost_after);
+        assert!(r.top_gainers.is_empty() && r.top_losers.is_empty());
+
+        let more = vec![Change::parse("startup.annual_limit=24000@2024-01-01").unwrap()];
+        let r = huiqi_match::whatif(&db.store, &rules, &pack, at(), more.clone())
+            .await
+            .unwrap();
+        assert!(
+            r.total.cost_after > r.total.cost_before,
+            "the synthetic population has veterans and key groups"
+        );
+        assert!(r.top_losers.is_empty(), "no one loses: {:?}", r.top_losers);
+        // Per enterprise, directly: total relief after ≥ before.
+        let after = huiqi_match::whatif::changed_rules(&rules, &more).unwrap();
+        let (b, a) = (
+            huiqi_rules::Engine::new(&rules, at()),
+            huiqi_rules::Engine::new(&after, at()),
+        );
+        db.store
+            .for_each_facts_batch(2024, 1000, |batch| {
+                for f in &batch {
+                    assert!(
+                        a.evaluate(f).total_relief >= b.evaluate(f).total_relief,
+                        "{}",
+                        f.uscc
+                    );
+                }
+            })
+            .await
+            .unwrap();
+        // Stored results are untouched by a what-if.
+        assert!(db.store.runs().await.unwrap().is_empty());
+        // An unknown parameter is refused by name.
+        let bad = vec![Change::parse("startup.nope=1").unwrap()];
+        let e = huiqi_match::whatif(&db.store, &rules, &pack, at(), bad)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("startup.nope"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        populated(&db, dir.path(), 2000);
+        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        let run = db.store.runs().await.unwrap().remove(0);
+        let results = db.store.run_results(run.id).await.unwrap();
+        let vat: Vec<_> = results
+            .iter()
+            .filter(|r| huiqi_match::eligible(r, "vat_relief"))
+            .collect();
+        let not_vat = results
+            .iter()
+            .find(|r| !huiqi_match::eligible(r, "vat_relief"))
+            .unwrap();
+        // Plant: every VAT-eligible enterprise granted except the first; one ineligible granted.
+        let mut csv = String::from("uscc,measure,amount,date\n");
+        for r in &vat[1..] {
+            csv.push_str(&format!(
+                "{},vat_relief,{:.2},2024-06-30\n",
+                r.uscc,
+                huiqi_match::from_fen(r.amounts_fen[3])
+            ));
+        }
+        csv.push_str(&format!("{},vat_relief,100.00,2024-06-30\n", not_vat.uscc));
+        let grants = dir.path().join("granted.csv");
+        std::fs::write(&grants, &csv).unwrap();
+        huiqi(&db, &["grants", "import", grants.to_str().unwrap()]);
+        // Importing the same file again adds nothing.
+        let again = huiqi(&db, &["grants", "import", grants.to_str().unwrap()]);
+        assert!(String::from_utf8_lossy(&again.stdout).contains("新增 0 条"));
+
+        let reach = huiqi_match::not_reached(&db.store, &run).await.unwrap();
+        let vat_missing: Vec<_> = reach
+            .eligible_not_granted
+            .iter()
+            .filter(|(_, m, _)| m == "vat_relief")
+            .collect();
+        assert_eq!(vat_missing.len(), 1);
+        assert_eq!(vat_missing[0].0, vat[0].uscc);
+        assert_eq!(reach.granted_not_eligible.len(), 1);
+        assert_eq!(reach.granted_not_eligible[0].0, not_vat.uscc);
+
+        // The same registry, pack and date give byte-identical push lists.
+        let (a, b) = (dir.path().join("a.xlsx"), dir.path().join("b.xlsx"));
+        huiqi(
+            &db,
+            &[
+                "export",
+                "push",
+                "--measure",
+                "vat_relief",
+                "--county",
+                "341502",
+                a.to_str().unwrap(),
+            ],
+        );
+        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        huiqi(
+            &db,
+            &[
+                "export",
+                "push",
+                "--measure",
+                "vat_relief",
+                "--county",
+                "341502",
+                b.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+            "exports differ"
+        );
+        // A bad grants row is refused with its row number and nothing is added.
+        std::fs::write(
+            &grants,
+            format!(
+                "uscc,measure,amount,date\n{},vat_relief,abc,2024-06-30\n",
+                vat[0].uscc
+            ),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_huiqi"))
+            .args(["grants", "import", grants.to_str().unwrap()])
+            .env("HUIQI_DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("第2行 列 amount"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn push_lists_carry_amount_and_reason_and_respect_county_and_unit() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        populated(&db, dir.path(), 1500);
+        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        let run = db.store.runs().await.unwrap().remove(0);
+        let rules = huiqi_rules::Rules::builtin();
+        let pack = huiqi_policy::builtin::default_pack().unwrap();
+        let filter = |county: Option<&str>, unit: Option<&str>| huiqi_match::PushFilter {
+            measure: "six_taxes_relief".into(),
+            county: county.map(str::to_string),
+            unit: unit.map(str::to_string),
+        };
+        let all = huiqi_match::push_list(&db.store, &rules, &pack, &run, &filter(None, None))
+            .await
+            .unwrap();
+        let one = huiqi_match::push_list(
+            &db.store,
+            &rules,
+            &pack,
+            &run,
+            &filter(Some("341503"), None),
+        )
+        .await
+        .unwrap();
+        assert!(!one.is_empty() && one.len() < all.len());
+        assert!(
+            one.iter()
+                .all(|r| r.county == "341503" && r.county_name == "裕安区")
+        );
+        assert!(
+            all.iter()
+                .all(|r| r.amount > rust_decimal::Decimal::ZERO
+                    && r.reason.contains("六安政策第9条"))
+        );
+        let tax =
+            huiqi_match::push_list(&db.store, &rules, &pack, &run, &filter(None, Some("tax")))
+                .await
+                .unwrap();
+        assert_eq!(tax.len(), all.len());
+        let other = huiqi_match::push_list(
+            &db.store,
+            &rules,
+            &pack,
+            &run,
+            &filter(None, Some("commerce")),
+        )
+        .await
+        .unwrap();
+        assert!(other.is_empty(), "市商务局 does not push 六税两费");
+        let bad = huiqi_match::push_list(
+            &db.store,
+            &rules,
+            &pack,
+            &run,
+            &filter(Some("110101"), None),
+        )
+        .await;
+        assert!(bad.unwrap_err().to_string().contains("110101"));
+    })
+    .await;
+}

@@ -1,0 +1,62 @@
+//! Push lists as Excel files with Chinese headers. The same rows give the same bytes
+//! (the workbook's creation time is fixed), so exports are reproducible.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+use crate::{MatchError, PushRow};
+
+const HEADERS: [(&str, f64); 8] = [
+    ("统一社会信用代码", 22.0),
+    ("企业名称", 30.0),
+    ("辖区代码", 10.0),
+    ("辖区", 14.0),
+    ("行业代码", 10.0),
+    ("措施", 20.0),
+    ("金额（元）", 14.0),
+    ("理由", 100.0),
+];
+
+/// Writes a push list; `title` names the measure, run and filter on the sheet's first line.
+pub fn push_xlsx(rows: &[PushRow], title: &str, path: &Path) -> Result<(), MatchError> {
+    let err = |e: rust_xlsxwriter::XlsxError| MatchError::Export(e.to_string());
+    let mut wb = Workbook::new();
+    // A fixed creation time keeps the file byte-identical for the same rows.
+    let created = ExcelDateTime::from_ymd(2023, 1, 1).map_err(err)?;
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_title(title),
+    );
+    let ws = wb.add_worksheet();
+    ws.set_name("推送名单").map_err(err)?;
+    let bold = Format::new().set_bold();
+    ws.write_string_with_format(0, 0, title, &bold)
+        .map_err(err)?;
+    for (c, (h, w)) in HEADERS.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *h, &bold)
+            .map_err(err)?;
+        ws.set_column_width(c as u16, *w).map_err(err)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 2;
+        let cells = [
+            &r.uscc,
+            &r.name,
+            &r.county,
+            &r.county_name,
+            &r.industry,
+            &r.measure,
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string(row, c as u16, v.as_str()).map_err(err)?;
+        }
+        // Amounts as text with two decimals: exact, and what the auditor reads is what we computed.
+        ws.write_string(row, 6, format!("{:.2}", r.amount))
+            .map_err(err)?;
+        ws.write_string(row, 7, &r.reason).map_err(err)?;
+    }
+    ws.set_freeze_panes(2, 0).map_err(err)?;
+    wb.save(path).map_err(err)
+}

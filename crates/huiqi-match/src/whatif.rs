@@ -1,0 +1,277 @@
+//! 政策沙盘: what if a parameter changed? Re-evaluates the registry with the changed
+//! parameters beside the current ones, touching no stored result, and reports the
+//! change in cost and beneficiaries by county, industry section and size class, and
+//! the enterprises that gain or lose most.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use huiqi_domain::Facts;
+use huiqi_domain::industry::section_name;
+use huiqi_policy::Pack;
+use huiqi_rules::{Engine, Outputs, Rules};
+use huiqi_store::Store;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::{BATCH, BENEFITS, MatchError};
+
+/// One `--set PARAM=VALUE[@DATE]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub param: String,
+    pub value: Decimal,
+    pub from: Option<NaiveDate>,
+}
+
+impl Change {
+    pub fn parse(s: &str) -> Result<Change, String> {
+        let (param, rest) = s.split_once('=').ok_or_else(|| {
+            format!("“{s}”应写成 参数=数值[@日期]，如 startup.annual_limit=24000@2024-01-01")
+        })?;
+        let (value, from) = match rest.split_once('@') {
+            Some((v, d)) => (
+                v,
+                Some(
+                    d.parse::<NaiveDate>()
+                        .map_err(|_| format!("“{d}”不是日期（YYYY-MM-DD）"))?,
+                ),
+            ),
+            None => (rest, None),
+        };
+        let value = value
+            .trim()
+            .parse::<Decimal>()
+            .map_err(|_| format!("“{value}”不是十进制数"))?;
+        Ok(Change {
+            param: param.trim().to_string(),
+            value,
+            from,
+        })
+    }
+}
+
+/// Before and after for one group.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Delta {
+    pub key: String,
+    pub label: String,
+    pub beneficiaries_before: usize,
+    pub beneficiaries_after: usize,
+    pub cost_before: Decimal,
+    pub cost_after: Decimal,
+}
+
+impl Delta {
+    fn add(&mut self, before: Decimal, after: Decimal) {
+        self.beneficiaries_before += usize::from(before > Decimal::ZERO);
+        self.beneficiaries_after += usize::from(after > Decimal::ZERO);
+        self.cost_before += before;
+        self.cost_after += after;
+    }
+
+    pub fn cost_change(&self) -> Decimal {
+        self.cost_after - self.cost_before
+    }
+}
+
+/// One enterprise whose benefit changes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mover {
+    pub uscc: String,
+    pub name: String,
+    pub county: String,
+    pub before: Decimal,
+    pub after: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIfReport {
+    pub at: NaiveDate,
+    pub changes: Vec<Change>,
+    pub enterprises: usize,
+    pub total: Delta,
+    /// Per measure (amounts; beneficiaries = eligible).
+    pub measures: Vec<Delta>,
+    pub by_county: Vec<Delta>,
+    pub by_section: Vec<Delta>,
+    pub by_size_class: Vec<Delta>,
+    pub top_gainers: Vec<Mover>,
+    pub top_losers: Vec<Mover>,
+}
+
+/// How many gainers and losers the report lists.
+pub const TOP: usize = 20;
+
+/// Adds up before/after evaluations.
+#[derive(Default)]
+pub struct Accumulator {
+    enterprises: usize,
+    total: Delta,
+    measures: BTreeMap<usize, Delta>,
+    county: BTreeMap<String, Delta>,
+    section: BTreeMap<String, Delta>,
+    size: BTreeMap<String, Delta>,
+    movers: Vec<Mover>,
+}
+
+fn measure_amount(o: &Outputs, i: usize) -> Decimal {
+    match BENEFITS[i] {
+        "small_low_profit" => Decimal::from(u8::from(o.small_low_profit)),
+        "cit_relief" => o.cit_relief,
+        "iit_business_relief" => o.iit_business_relief,
+        "six_taxes_relief" => o.six_taxes_relief,
+        "vat_relief" => o.vat_relief,
+        "startup_deduction" => o.startup_deduction,
+        _ => o.rd_extra_deduction,
+    }
+}
+
+impl Accumulator {
+    pub fn add(&mut self, f: &Facts, before: &Outputs, after: &Outputs) {
+        let (b, a) = (before.total_relief, after.total_relief);
+        self.enterprises += 1;
+        self.total.add(b, a);
+        for i in 0..BENEFITS.len() {
+            let d = self.measures.entry(i).or_default();
+            d.add(measure_amount(before, i), measure_amount(after, i));
+        }
+        self.county.entry(f.county.clone()).or_default().add(b, a);
+        self.section
+            .entry(
+                f.industry
+                    .chars()
+                    .next()
+                    .map(String::from)
+                    .unwrap_or_default(),
+            )
+            .or_default()
+            .add(b, a);
+        // Grouped by the size class after the change (a parameter of the size table may move it).
+        self.size
+            .entry(after.size_class.as_str().to_string())
+            .or_default()
+            .add(b, a);
+        if a != b {
+            self.movers.push(Mover {
+                uscc: f.uscc.clone(),
+                name: f.name.clone(),
+                county: f.county.clone(),
+                before: b,
+                after: a,
+            });
+        }
+    }
+
+    pub fn finish(mut self, at: NaiveDate, changes: Vec<Change>, pack: &Pack) -> WhatIfReport {
+        let label = |map: BTreeMap<String, Delta>, name: &dyn Fn(&str) -> String| -> Vec<Delta> {
+            map.into_iter()
+                .map(|(k, mut d)| {
+                    d.label = name(&k);
+                    d.key = k;
+                    d
+                })
+                .collect()
+        };
+        let by_county = label(std::mem::take(&mut self.county), &|k| {
+            pack.jurisdiction(k)
+                .map_or(k.to_string(), |j| j.name.clone())
+        });
+        let by_section = label(std::mem::take(&mut self.section), &|k| {
+            section_name(k).unwrap_or("未填行业").to_string()
+        });
+        let by_size_class = label(std::mem::take(&mut self.size), &|k| {
+            match k {
+                "large" => "大型",
+                "medium" => "中型",
+                "small" => "小型",
+                _ => "微型",
+            }
+            .to_string()
+        });
+        let measures = self
+            .measures
+            .into_iter()
+            .map(|(i, mut d)| {
+                d.key = BENEFITS[i].to_string();
+                d.label = BENEFITS[i].to_string();
+                if BENEFITS[i] == "small_low_profit" {
+                    d.cost_before = Decimal::ZERO;
+                    d.cost_after = Decimal::ZERO;
+                }
+                d
+            })
+            .collect();
+        let delta = |m: &Mover| m.after - m.before;
+        self.movers
+            .sort_by(|x, y| delta(y).cmp(&delta(x)).then_with(|| x.uscc.cmp(&y.uscc)));
+        let top_gainers: Vec<Mover> = self
+            .movers
+            .iter()
+            .filter(|m| delta(m) > Decimal::ZERO)
+            .take(TOP)
+            .cloned()
+            .collect();
+        let top_losers: Vec<Mover> = self
+            .movers
+            .iter()
+            .rev()
+            .filter(|m| delta(m) < Decimal::ZERO)
+            .take(TOP)
+            .cloned()
+            .collect();
+        let mut total = self.total;
+        total.key = "total".into();
+        total.label = "全市合计".into();
+        WhatIfReport {
+            at,
+            changes,
+            enterprises: self.enterprises,
+            total,
+            measures,
+            by_county,
+            by_section,
+            by_size_class,
+            top_gainers,
+            top_losers,
+        }
+    }
+}
+
+/// The rules with the changes applied (an unknown parameter is an error naming it).
+pub fn changed_rules(rules: &Rules, changes: &[Change]) -> Result<Rules, MatchError> {
+    let mut changed = rules.clone();
+    for c in changes {
+        changed
+            .params
+            .set(&c.param, c.value, c.from)
+            .map_err(MatchError::Invalid)?;
+    }
+    Ok(changed)
+}
+
+/// Runs the what-if over the registry for `at`'s year. Stored results are not touched.
+pub async fn whatif(
+    store: &Store,
+    rules: &Rules,
+    pack: &Pack,
+    at: NaiveDate,
+    changes: Vec<Change>,
+) -> Result<WhatIfReport, MatchError> {
+    let after_rules = changed_rules(rules, &changes)?;
+    let (before, after) = (Engine::new(rules, at), Engine::new(&after_rules, at));
+    let mut acc = Accumulator::default();
+    store
+        .for_each_facts_batch(before.year(), BATCH, |batch| {
+            let outs: Vec<(Outputs, Outputs)> = batch
+                .par_iter()
+                .map(|f| (before.evaluate(f), after.evaluate(f)))
+                .collect();
+            for (f, (b, a)) in batch.iter().zip(&outs) {
+                acc.add(f, b, a);
+            }
+        })
+        .await?;
+    Ok(acc.finish(at, changes, pack))
+}

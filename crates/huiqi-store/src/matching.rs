@@ -1,0 +1,387 @@
+//! 免申即享 (issue 5): the registry's facts as the rules read them, matching runs and
+//! their results, and benefits actually granted (migration `0300_matching`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
+use huiqi_domain::{EntityKind, Facts, FounderGroup};
+use rust_decimal::Decimal;
+use sqlx::Row;
+
+use crate::{Store, StoreError, dispatch};
+
+/// The facts columns of one enterprise-year, in the order `facts_sql` selects them.
+const FACTS_SQL: &str = "SELECT e.uscc, e.name, e.kind, e.county, e.industry, e.registered_on, \
+    f.employees_x100, f.revenue, f.total_assets, f.taxable_income, f.restricted_industry, \
+    f.business_income, f.other_iit_relief, f.vat_small_scale, f.vat_sales_q1, f.vat_sales_q2, \
+    f.vat_sales_q3, f.vat_sales_q4, f.resource_tax, f.urban_maintenance_tax, f.property_tax, \
+    f.land_use_tax, f.stamp_duty, f.farmland_occupation_tax, f.education_surcharge, \
+    f.local_education_surcharge, f.vat_due, f.iit_due, f.founder_group, f.rd_expense \
+    FROM enterprises e JOIN enterprise_facts f ON f.uscc = e.uscc AND f.year = $1 \
+    WHERE e.status = 'active'";
+
+/// One stored result: an enterprise's outputs in a run. Amounts in fen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultRow {
+    pub uscc: String,
+    pub size_class: String,
+    pub small_low_profit: bool,
+    /// cit, iit_business, six_taxes, vat, startup, rd_extra, total — in fen.
+    pub amounts_fen: [i64; 7],
+}
+
+/// The names of `ResultRow::amounts_fen`, in order.
+pub const AMOUNT_COLUMNS: [&str; 7] = [
+    "cit_relief",
+    "iit_business_relief",
+    "six_taxes_relief",
+    "vat_relief",
+    "startup_deduction",
+    "rd_extra_deduction",
+    "total_relief",
+];
+
+/// A matching run as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub id: i64,
+    pub started_at: DateTime<Utc>,
+    pub at: NaiveDate,
+    pub year: i32,
+    pub pack_id: String,
+    pub pack_version: String,
+    /// JSON of the parameter values used.
+    pub parameters: String,
+    pub enterprises: i64,
+    pub total_fen: i64,
+}
+
+/// A benefit actually granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub uscc: String,
+    pub measure: String,
+    pub amount_fen: i64,
+    pub granted_on: NaiveDate,
+}
+
+/// Name, county and industry of an enterprise, for push lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub uscc: String,
+    pub name: String,
+    pub county: String,
+    pub industry: String,
+    pub kind: String,
+}
+
+fn dec(fen: Option<i64>) -> Decimal {
+    Decimal::new(fen.unwrap_or(0), 2)
+}
+
+fn facts_from_row<R>(r: &R) -> Result<Facts, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database>,
+    for<'a> Option<bool>: sqlx::Decode<'a, R::Database>,
+    for<'a> Option<NaiveDate>: sqlx::Decode<'a, R::Database>,
+    i64: sqlx::Type<R::Database>,
+    bool: sqlx::Type<R::Database>,
+    NaiveDate: sqlx::Type<R::Database>,
+{
+    let kind: String = r.try_get(2)?;
+    let founder: Option<String> = r.try_get(28)?;
+    let m = |i: usize| -> Result<Decimal, sqlx::Error> { Ok(dec(r.try_get::<Option<i64>, _>(i)?)) };
+    let b = |i: usize| -> Result<bool, sqlx::Error> {
+        Ok(r.try_get::<Option<bool>, _>(i)?.unwrap_or(false))
+    };
+    Ok(Facts {
+        uscc: r.try_get(0)?,
+        name: r.try_get(1)?,
+        kind: if kind == "individual_business" {
+            EntityKind::IndividualBusiness
+        } else {
+            EntityKind::Enterprise
+        },
+        county: r.try_get(3)?,
+        industry: r.try_get(4)?,
+        registered_on: r.try_get(5)?,
+        employees: m(6)?,
+        revenue: m(7)?,
+        total_assets: m(8)?,
+        taxable_income: m(9)?,
+        restricted_industry: b(10)?,
+        business_income: m(11)?,
+        other_iit_relief: m(12)?,
+        vat_small_scale: b(13)?,
+        vat_sales_q1: m(14)?,
+        vat_sales_q2: m(15)?,
+        vat_sales_q3: m(16)?,
+        vat_sales_q4: m(17)?,
+        resource_tax: m(18)?,
+        urban_maintenance_tax: m(19)?,
+        property_tax: m(20)?,
+        land_use_tax: m(21)?,
+        stamp_duty: m(22)?,
+        farmland_occupation_tax: m(23)?,
+        education_surcharge: m(24)?,
+        local_education_surcharge: m(25)?,
+        vat_due: m(26)?,
+        iit_due: m(27)?,
+        founder_group: match founder.as_deref() {
+            Some("retired_soldier") => FounderGroup::RetiredSoldier,
+            Some("key_group") => FounderGroup::KeyGroup,
+            _ => FounderGroup::None,
+        },
+        rd_expense: m(29)?,
+    })
+}
+
+/// Rows per multi-row INSERT of results (11 binds a row, well under both databases' limits).
+const RESULT_ROWS_PER_INSERT: usize = 500;
+
+fn insert_results_sql(rows: usize, sqlite: bool) -> String {
+    let mut sql = String::from(
+        "INSERT INTO match_results (run_id, uscc, size_class, small_low_profit, cit_relief_fen, \
+         iit_business_relief_fen, six_taxes_relief_fen, vat_relief_fen, startup_deduction_fen, \
+         rd_extra_deduction_fen, total_relief_fen) VALUES ",
+    );
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..11 {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            // sqlx's SQLite binder looks `$N` up by name (linear): plain `?` keeps it O(n).
+            if sqlite {
+                sql.push('?')
+            } else {
+                sql.push_str(&format!("${n}"))
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+impl Store {
+    /// Streams the facts of every active enterprise for `year`, ordered by uscc, in batches.
+    pub async fn for_each_facts_batch<F>(
+        &self,
+        year: i32,
+        batch: usize,
+        mut each: F,
+    ) -> Result<usize, StoreError>
+    where
+        F: FnMut(Vec<Facts>),
+    {
+        let sql = format!("{FACTS_SQL} ORDER BY e.uscc");
+        let mut count = 0;
+        dispatch!(self, pool => {
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(year).fetch(pool);
+            let mut buf = Vec::with_capacity(batch);
+            while let Some(r) = rows.try_next().await? {
+                buf.push(facts_from_row(&r)?);
+                if buf.len() == batch {
+                    count += buf.len();
+                    each(std::mem::replace(&mut buf, Vec::with_capacity(batch)));
+                }
+            }
+            count += buf.len();
+            if !buf.is_empty() {
+                each(buf);
+            }
+        });
+        Ok(count)
+    }
+
+    /// The facts of one enterprise for `year` (any status), if it has any.
+    pub async fn facts_of(&self, uscc: &str, year: i32) -> Result<Option<Facts>, StoreError> {
+        let sql = FACTS_SQL.replace("WHERE e.status = 'active'", "WHERE e.uscc = $2");
+        dispatch!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(year).bind(uscc).fetch_optional(pool).await?;
+            Ok(row.map(|r| facts_from_row(&r)).transpose()?)
+        })
+    }
+
+    /// Records a run and all its results in one transaction; returns the run id.
+    pub async fn save_run(&self, run: &Run, results: &[ResultRow]) -> Result<i64, StoreError> {
+        let sqlite = matches!(self, Store::Sqlite(_));
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO match_runs (started_at, at_date, year, pack_id, pack_version, parameters, \
+                 enterprises, total_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(run.started_at)
+            .bind(run.at)
+            .bind(run.year)
+            .bind(&run.pack_id)
+            .bind(&run.pack_version)
+            .bind(&run.parameters)
+            .bind(run.enterprises)
+            .bind(run.total_fen)
+            .fetch_one(&mut *tx)
+            .await?;
+            let full = insert_results_sql(RESULT_ROWS_PER_INSERT, sqlite);
+            for chunk in results.chunks(RESULT_ROWS_PER_INSERT) {
+                let partial;
+                let sql = if chunk.len() == RESULT_ROWS_PER_INSERT {
+                    &full
+                } else {
+                    partial = insert_results_sql(chunk.len(), sqlite);
+                    &partial
+                };
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for r in chunk {
+                    q = q.bind(id).bind(&r.uscc).bind(&r.size_class).bind(r.small_low_profit);
+                    for a in r.amounts_fen {
+                        q = q.bind(a);
+                    }
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// All runs, newest first.
+    pub async fn runs(&self) -> Result<Vec<Run>, StoreError> {
+        dispatch!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, started_at, at_date, year, pack_id, pack_version, parameters, enterprises, \
+                 total_fen FROM match_runs ORDER BY id DESC",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Run {
+                        id: r.try_get(0)?,
+                        started_at: r.try_get(1)?,
+                        at: r.try_get(2)?,
+                        year: r.try_get(3)?,
+                        pack_id: r.try_get(4)?,
+                        pack_version: r.try_get(5)?,
+                        parameters: r.try_get(6)?,
+                        enterprises: r.try_get(7)?,
+                        total_fen: r.try_get(8)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The results of a run, ordered by uscc.
+    pub async fn run_results(&self, run_id: i64) -> Result<Vec<ResultRow>, StoreError> {
+        dispatch!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT uscc, size_class, small_low_profit, cit_relief_fen, iit_business_relief_fen, \
+                 six_taxes_relief_fen, vat_relief_fen, startup_deduction_fen, rd_extra_deduction_fen, \
+                 total_relief_fen FROM match_results WHERE run_id = $1 ORDER BY uscc",
+            )
+            .bind(run_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let mut amounts_fen = [0i64; 7];
+                    for (i, a) in amounts_fen.iter_mut().enumerate() {
+                        *a = r.try_get(3 + i)?;
+                    }
+                    Ok(ResultRow {
+                        uscc: r.try_get(0)?,
+                        size_class: r.try_get(1)?,
+                        small_low_profit: r.try_get(2)?,
+                        amounts_fen,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Name, county, industry and kind of every enterprise, ordered by uscc.
+    pub async fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+        dispatch!(self, pool => {
+            let rows = sqlx::query("SELECT uscc, name, county, industry, kind FROM enterprises ORDER BY uscc")
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Contact {
+                        uscc: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        county: r.try_get(2)?,
+                        industry: r.try_get(3)?,
+                        kind: r.try_get(4)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Records granted benefits (all or nothing); a grant already recorded is left as it is.
+    /// Returns how many were new.
+    pub async fn add_grants(&self, grants: &[Grant], file_name: &str) -> Result<usize, StoreError> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut new = 0;
+            for g in grants {
+                let done = sqlx::query(
+                    "INSERT INTO grants (uscc, measure, amount_fen, granted_on, file_name) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (uscc, measure, granted_on) DO NOTHING",
+                )
+                .bind(&g.uscc)
+                .bind(&g.measure)
+                .bind(g.amount_fen)
+                .bind(g.granted_on)
+                .bind(file_name)
+                .execute(&mut *tx)
+                .await?;
+                new += done.rows_affected() as usize;
+            }
+            tx.commit().await?;
+            Ok(new)
+        })
+    }
+
+    /// Grants whose date falls in `year`, ordered by uscc and measure.
+    pub async fn grants_of_year(&self, year: i32) -> Result<Vec<Grant>, StoreError> {
+        let (from, to) = (
+            NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year"),
+            NaiveDate::from_ymd_opt(year, 12, 31).expect("valid year"),
+        );
+        dispatch!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT uscc, measure, amount_fen, granted_on FROM grants \
+                 WHERE granted_on >= $1 AND granted_on <= $2 ORDER BY uscc, measure, granted_on",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Grant {
+                        uscc: r.try_get(0)?,
+                        measure: r.try_get(1)?,
+                        amount_fen: r.try_get(2)?,
+                        granted_on: r.try_get(3)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+}
