@@ -22,7 +22,7 @@ fn hundredths(d: Decimal) -> Result<i64, String> {
 pub type ColumnErrors = Vec<(&'static str, String)>;
 
 /// The values of [`Source::Facts`]'s columns, in order; or every problem of the row.
-pub fn to_values(f: &Facts, counties: &Counties) -> Result<(Uscc, Vec<Value>), ColumnErrors> {
+pub fn to_values(f: Facts, counties: &Counties) -> Result<(Uscc, Vec<Value>), ColumnErrors> {
     let mut errors = Vec::new();
     let uscc = match Uscc::parse(&f.uscc) {
         Ok(u) => Some(u),
@@ -36,7 +36,8 @@ pub fn to_values(f: &Facts, counties: &Counties) -> Result<(Uscc, Vec<Value>), C
     if f.name.trim().is_empty() {
         errors.push(("name", "名称不能为空".into()));
     }
-    values.push(text(f.name.trim()));
+    // The fact parser already trimmed the cell: move the name instead of copying it.
+    values.push(Value::Text(f.name));
     values.push(text(match f.kind {
         EntityKind::Enterprise => "enterprise",
         EntityKind::IndividualBusiness => "individual_business",
@@ -61,7 +62,7 @@ pub fn to_values(f: &Facts, counties: &Counties) -> Result<(Uscc, Vec<Value>), C
             "行业代码为空：请填写 GB/T 4754-2017 行业代码（如 C3311、F5211）".into(),
         ));
     }
-    values.push(text(&f.industry));
+    values.push(Value::Text(f.industry));
     values.push(f.registered_on.map_or(Value::Null, Value::Date));
 
     let mut amount = |col: &'static str, d: Decimal| match hundredths(d) {

@@ -347,7 +347,7 @@ impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
         self.report.rows += 1;
         let Some(header) = &self.facts else { return };
         match header.parse(fields, row as usize) {
-            Ok(f) => match facts::to_values(&f, self.counties) {
+            Ok(f) => match facts::to_values(f, self.counties) {
                 Ok((uscc, values)) => self.accept(row, uscc, values),
                 Err(errs) => {
                     for (col, message) in errs {
