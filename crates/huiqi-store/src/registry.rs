@@ -303,18 +303,37 @@ struct ChunkWrites<'a> {
     history: Vec<HistoryEntry>,
 }
 
-/// Binds one value as the column's storage type (a NULL needs the right type for PostgreSQL).
-macro_rules! bind_value {
-    ($q:expr, $v:expr, $ty:expr) => {
+/// Appends one value to an arguments buffer as the column's storage type (a NULL needs the right
+/// type for PostgreSQL). Building the buffer directly spares moving the whole `Query` once per
+/// value (30 million times in a 1M-row import).
+macro_rules! add_value {
+    ($args:expr, $v:expr, $ty:expr) => {
         match ($v, $ty) {
-            (Value::Int(i), _) => $q.bind(*i),
-            (Value::Bool(b), _) => $q.bind(*b),
-            (Value::Text(s), _) => $q.bind(s.as_str()),
-            (Value::Date(d), _) => $q.bind(*d),
-            (Value::Null, StorageType::Int) => $q.bind(None::<i64>),
-            (Value::Null, StorageType::Bool) => $q.bind(None::<bool>),
-            (Value::Null, StorageType::Text) => $q.bind(None::<&str>),
-            (Value::Null, StorageType::Date) => $q.bind(None::<NaiveDate>),
+            (Value::Int(i), _) => sqlx::Arguments::add(&mut $args, *i),
+            (Value::Bool(b), _) => sqlx::Arguments::add(&mut $args, *b),
+            (Value::Text(s), _) => sqlx::Arguments::add(&mut $args, s.as_str()),
+            (Value::Date(d), _) => sqlx::Arguments::add(&mut $args, *d),
+            (Value::Null, StorageType::Int) => sqlx::Arguments::add(&mut $args, None::<i64>),
+            (Value::Null, StorageType::Bool) => sqlx::Arguments::add(&mut $args, None::<bool>),
+            (Value::Null, StorageType::Text) => sqlx::Arguments::add(&mut $args, None::<&str>),
+            (Value::Null, StorageType::Date) => sqlx::Arguments::add(&mut $args, None::<NaiveDate>),
+        }
+        .map_err(sqlx::Error::Encode)?
+    };
+}
+
+/// [`dispatch!`] that also names the driver's arguments type.
+macro_rules! dispatch_args {
+    ($store:expr, $pool:ident, $args:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => {
+                type $args = sqlx::sqlite::SqliteArguments;
+                $body
+            }
+            Store::Postgres($pool) => {
+                type $args = sqlx::postgres::PgArguments;
+                $body
+            }
         }
     };
 }
@@ -525,7 +544,7 @@ impl Store {
         let facts_per_stmt = Plan::rows_per_upsert(&fact_groups);
         let lookup_chunk = 900;
 
-        dispatch!(self, pool => {
+        dispatch_args!(self, pool, Args => {
             let mut conn = pool.acquire().await?;
             // This connection leaves the pool after the import (its pragmas may have changed).
             conn.close_on_drop();
@@ -603,20 +622,25 @@ impl Store {
                             }
                             for batch in chunks_of(rows, per) {
                                 let sql = plan.upsert_sql(groups, import_id, batch.len(), !registry_empty);
-                                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                                let mut args = Args::default();
+                                let per_row = 1 + groups.iter().map(|g| g.columns().len()).sum::<usize>();
+                                sqlx::Arguments::reserve(&mut args, batch.len() * per_row, batch.len() * per_row * 16);
                                 for rec in batch {
-                                    q = q.bind(rec.uscc.as_str());
+                                    sqlx::Arguments::add(&mut args, rec.uscc.as_str())
+                                        .map_err(sqlx::Error::Encode)?;
                                     for (g, offset) in &plan.groups {
                                         if !groups.contains(g) {
                                             continue;
                                         }
                                         let cols: &[Column] = g.columns();
                                         for (c, v) in cols.iter().zip(&rec.values[*offset..]) {
-                                            q = bind_value!(q, v, c.ty.storage());
+                                            add_value!(args, v, c.ty.storage());
                                         }
                                     }
                                 }
-                                q.execute(&mut *tx).await?;
+                                sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                                    .execute(&mut *tx)
+                                    .await?;
                             }
                         }
                         for batch in chunks_of(&writes.history, MAX_BINDS / 7) {
