@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod matching;
+pub mod progress;
 pub mod registry;
 pub mod testing;
 
@@ -114,7 +115,10 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
+                // Up to 256 MiB of page cache per connection (allocated only as pages are used):
+                // a 1M-row import's working set stays in memory instead of spilling.
                 .pragma("cache_size", "-262144")
+                // Temporary b-trees and statement journals in memory, not in temp files.
                 .pragma("temp_store", "memory");
             let file = opts.get_filename();
             if file != Path::new(":memory:")
