@@ -4,6 +4,7 @@
 
 mod matching_cmd;
 mod policy_cmd;
+mod progress_cmd;
 mod registry_cmd;
 mod rules_cmd;
 mod table;
@@ -51,6 +52,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = matching_cmd::Format::Table)]
         format: matching_cmd::Format,
     },
+    /// 日常调度：各指标分辖区完成情况对照序时进度（三色）、排名、报送、目标分解
+    Progress(progress_cmd::ProgressArgs),
     /// 兑现记录（导入来源 granted）：uscc, measure, amount, date
     #[command(subcommand)]
     Grants(GrantsCmd),
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
             format,
         ),
         Command::Grants(GrantsCmd::Import { file }) => matching_cmd::grants_import(file),
+        Command::Progress(args) => progress_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -65,7 +65,7 @@ pub fn reports(pack: &Pack, year: i32, upto: u32) -> Vec<Report> {
                         ) {
                             v.round_dp(2)
                         } else {
-                            v.floor()
+                            v.round()
                         }
                     }
                 };

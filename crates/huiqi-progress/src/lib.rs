@@ -160,7 +160,7 @@ pub struct Assessment {
 }
 
 fn r4(d: Decimal) -> Decimal {
-    d.round_dp(4)
+    d.round_dp(4).normalize()
 }
 
 fn pct(d: Decimal) -> String {
