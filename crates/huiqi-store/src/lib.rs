@@ -12,7 +12,6 @@
 #![forbid(unsafe_code)]
 
 pub mod matching;
-pub mod progress;
 pub mod registry;
 pub mod testing;
 
