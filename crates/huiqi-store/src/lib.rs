@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod matching;
+pub mod progress;
 pub mod registry;
 pub mod testing;
 
