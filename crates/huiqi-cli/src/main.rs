@@ -2,6 +2,7 @@
 //! file only parses arguments and maps errors to exit codes.
 #![forbid(unsafe_code)]
 
+mod demo_cmd;
 mod matching_cmd;
 mod policy_cmd;
 mod progress_cmd;
@@ -52,6 +53,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = matching_cmd::Format::Table)]
         format: matching_cmd::Format,
     },
+    /// 演示：在新建的 SQLite 演示库上跑一遍主要工作（生成并导入企业、匹配、推送、沙盘、调度）
+    Demo(demo_cmd::DemoArgs),
     /// 日常调度：各指标分辖区完成情况对照序时进度（三色）、排名、报送、目标分解
     Progress(progress_cmd::ProgressArgs),
     /// 兑现记录（导入来源 granted）：uscc, measure, amount, date
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         ),
         Command::Grants(GrantsCmd::Import { file }) => matching_cmd::grants_import(file),
         Command::Progress(args) => progress_cmd::run(args),
+        Command::Demo(args) => demo_cmd::run(args),
     };
     match result {
         Ok(code) => code,
