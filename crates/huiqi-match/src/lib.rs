@@ -66,15 +66,19 @@ fn result_row(uscc: &str, o: &Outputs) -> ResultRow {
         uscc: uscc.to_string(),
         size_class: o.size_class.as_str().to_string(),
         small_low_profit: o.small_low_profit,
-        amounts_fen: [
-            to_fen(o.cit_relief),
-            to_fen(o.iit_business_relief),
-            to_fen(o.six_taxes_relief),
-            to_fen(o.vat_relief),
-            to_fen(o.startup_deduction),
-            to_fen(o.rd_extra_deduction),
-            to_fen(o.total_relief),
-        ],
+        amounts_fen: o.amounts().map(|(_, d)| to_fen(d)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stored_amount_columns_are_the_rules_amounts_in_order() {
+        let rules = huiqi_rules::Rules::builtin();
+        let o = huiqi_rules::Engine::new(&rules, "2024-12-31".parse().unwrap())
+            .evaluate(&Default::default());
+        let names: Vec<&str> = o.amounts().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, huiqi_store::matching::AMOUNT_COLUMNS);
     }
 }
 

@@ -8,28 +8,14 @@
 use huiqi_domain::facts_csv::{FactError, FactsHeader};
 use rust_decimal::Decimal;
 
-use crate::{Engine, Outputs};
-
-/// The output columns, in order.
-pub const OUTPUT_COLUMNS: [&str; 10] = [
-    "uscc",
-    "size_class",
-    "small_low_profit",
-    "cit_relief",
-    "iit_business_relief",
-    "six_taxes_relief",
-    "vat_relief",
-    "startup_deduction",
-    "rd_extra_deduction",
-    "total_relief",
-];
+use crate::{Engine, MEASURE_IDS, Outputs};
 
 /// At most this many errors are kept per block (the file is refused anyway).
 pub const MAX_ERRORS: usize = 100;
 
-/// The header line of the output.
+/// The header line of the output: `uscc`, then every measure in order.
 pub fn output_header() -> Vec<u8> {
-    let mut v = OUTPUT_COLUMNS.join(",").into_bytes();
+    let mut v = format!("uscc,{}", MEASURE_IDS.join(",")).into_bytes();
     v.push(b'\n');
     v
 }
