@@ -9,6 +9,7 @@ mod progress_cmd;
 mod registry_cmd;
 mod rules_cmd;
 mod table;
+mod web_cmd;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = matching_cmd::Format::Table)]
         format: matching_cmd::Format,
     },
+    /// 启动惠企平台（网页与 /api/v1），使用 HUIQI_DATABASE_URL 指定的数据库
+    Serve(web_cmd::ServeArgs),
+    /// 账号：新增或重设（角色：admin 工作专班、unit 责任单位、county 县区、enterprise 企业）
+    #[command(subcommand)]
+    Users(UsersCmd),
     /// 演示：在新建的 SQLite 演示库上跑一遍主要工作（生成并导入企业、匹配、推送、沙盘、调度）
     Demo(demo_cmd::DemoArgs),
     /// 日常调度：各指标分辖区完成情况对照序时进度（三色）、排名、报送、目标分解
@@ -63,6 +69,12 @@ enum Command {
     /// 数据库：初始化、迁移、统计
     #[command(subcommand)]
     Db(registry_cmd::DbCmd),
+}
+
+#[derive(Subcommand)]
+enum UsersCmd {
+    /// 新增账号，或重设已有账号的密码、角色与范围
+    Add(web_cmd::UserAddArgs),
 }
 
 #[derive(Subcommand)]
@@ -90,6 +102,8 @@ fn main() -> ExitCode {
         Command::Grants(GrantsCmd::Import { file }) => matching_cmd::grants_import(file),
         Command::Progress(args) => progress_cmd::run(args),
         Command::Demo(args) => demo_cmd::run(args),
+        Command::Serve(args) => web_cmd::serve(args),
+        Command::Users(UsersCmd::Add(args)) => web_cmd::user_add(args),
     };
     match result {
         Ok(code) => code,

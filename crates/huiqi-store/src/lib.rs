@@ -11,6 +11,7 @@
 //! accounts), and tests through [`testing::each_db`]. See ARCHITECTURE.md.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod matching;
 pub mod progress;
 pub mod registry;

@@ -1,0 +1,845 @@
+//! The web platform: server-rendered Simplified Chinese pages (askama, compiled and escaped
+//! at build time), one auth boundary (`auth`), and one table of routes with their access
+//! rules (`ROUTES`): the router is built from that table, so no route exists without a
+//! rule, and a guard enforces the rule before any handler runs. Scope (county, enterprise)
+//! is checked on the server by `can_see`.
+//!
+//! Architecture invariant: the only crate that knows HTTP; no SQL here (the store does it).
+#![forbid(unsafe_code)]
+
+pub mod auth;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use chrono::NaiveDate;
+use huiqi_policy::Pack;
+use huiqi_rules::Rules;
+use huiqi_store::Store;
+use rust_decimal::Decimal;
+
+use auth::{Role, Viewer};
+
+/// Shared by every request.
+pub struct AppState {
+    pub store: Store,
+    pub pack: Pack,
+    pub rules: Rules,
+    /// The date whose parameters and year the enterprise pages use.
+    pub at: NaiveDate,
+    /// Mark cookies Secure (behind TLS).
+    pub secure_cookies: bool,
+}
+
+pub type Shared = Arc<AppState>;
+
+/// Who may call a route. Scope within a role is checked by the handler (`can_see`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Public,
+    /// Logged in with one of these roles.
+    Roles(&'static [&'static str]),
+}
+
+const STAFF: &[&str] = &["admin", "unit", "county"];
+const EVERYONE_LOGGED_IN: &[&str] = &["admin", "unit", "county", "enterprise"];
+
+/// Every route with its access rule. The router is built from this table only.
+pub const ROUTES: &[(&str, &str, Rule)] = &[
+    ("GET", "/", Rule::Public),
+    ("GET", "/healthz", Rule::Public),
+    ("GET", "/assets/site.css", Rule::Public),
+    ("GET", "/assets/htmx.min.js", Rule::Public),
+    ("GET", "/assets/echarts.min.js", Rule::Public),
+    ("GET", "/api/v1/openapi.json", Rule::Public),
+    ("GET", "/policy", Rule::Public),
+    ("GET", "/login", Rule::Public),
+    ("POST", "/login", Rule::Public),
+    ("POST", "/logout", Rule::Roles(EVERYONE_LOGGED_IN)),
+    ("GET", "/me", Rule::Roles(&["enterprise"])),
+    ("GET", "/enterprises", Rule::Roles(STAFF)),
+    (
+        "GET",
+        "/enterprises/{uscc}",
+        Rule::Roles(EVERYONE_LOGGED_IN),
+    ),
+    ("GET", "/api/v1/policy/targets", Rule::Public),
+    (
+        "GET",
+        "/api/v1/enterprises/{uscc}/benefits",
+        Rule::Roles(EVERYONE_LOGGED_IN),
+    ),
+];
+
+fn handler(method: &str, path: &str) -> MethodRouter<Shared> {
+    match (method, path) {
+        ("GET", "/") => get(index),
+        ("GET", "/healthz") => get(|| async { "ok" }),
+        ("GET", "/assets/site.css") => get(css),
+        ("GET", "/assets/htmx.min.js") => {
+            get(|| async { js(include_bytes!("../assets/vendor/htmx.min.js")) })
+        }
+        ("GET", "/assets/echarts.min.js") => {
+            get(|| async { js(include_bytes!("../assets/vendor/echarts.min.js")) })
+        }
+        ("GET", "/api/v1/openapi.json") => get(openapi),
+        ("GET", "/policy") => get(policy),
+        ("GET", "/login") => get(login_page),
+        ("POST", "/login") => post(login_submit),
+        ("POST", "/logout") => post(logout),
+        ("GET", "/me") => get(me),
+        ("GET", "/enterprises") => get(enterprises),
+        ("GET", "/enterprises/{uscc}") => get(enterprise),
+        ("GET", "/api/v1/policy/targets") => get(api_targets),
+        ("GET", "/api/v1/enterprises/{uscc}/benefits") => get(api_benefits),
+        _ => panic!("route {method} {path} is in ROUTES but has no handler"),
+    }
+}
+
+/// The application.
+pub fn app(state: Shared) -> Router {
+    let mut router = Router::new();
+    for (method, path, _) in ROUTES {
+        router = router.route(path, handler(method, path));
+    }
+    router
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard))
+        .fallback(|| async { page_error(StatusCode::NOT_FOUND, "页面不存在。") })
+        .with_state(state)
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(addr: &str, state: Shared) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    eprintln!("惠企平台已启动：http://{}", listener.local_addr()?);
+    axum::serve(listener, app(state)).await
+}
+
+fn rule_of(method: &Method, path: &str) -> Option<Rule> {
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method.as_str() && *p == path)
+        .map(|r| r.2)
+}
+
+/// Enforces the route's rule and CSRF before any handler runs.
+async fn guard(
+    State(state): State<Shared>,
+    matched: Option<MatchedPath>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let Some(rule) = matched
+        .as_ref()
+        .and_then(|m| rule_of(req.method(), m.as_str()))
+    else {
+        // Deny by default: a route without a rule is never served.
+        return page_error(StatusCode::FORBIDDEN, "该页面没有访问规则。");
+    };
+    if auth::cross_site(req.method(), req.headers()) {
+        return page_error(StatusCode::FORBIDDEN, "拒绝跨站提交的请求。");
+    }
+    let viewer = auth::viewer(&state.store, req.headers()).await;
+    if let Rule::Roles(roles) = rule {
+        let api = req.uri().path().starts_with("/api/");
+        if viewer.role == Role::Anonymous {
+            return if api {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Json(serde_json::json!({"error": "请先登录"})),
+                )
+                    .into_response()
+            } else {
+                Redirect::to("/login").into_response()
+            };
+        }
+        if !roles.contains(&viewer.role.name()) {
+            return page_error(StatusCode::FORBIDDEN, "您的账号无权访问此页面。");
+        }
+    }
+    req.extensions_mut().insert(viewer);
+    next.run(req).await
+}
+
+/// Whether the viewer may see this enterprise (server-side scope check).
+pub async fn can_see(state: &AppState, viewer: &Viewer, uscc: &str) -> Result<bool, Response> {
+    Ok(match &viewer.role {
+        Role::Admin | Role::Unit(_) => true,
+        Role::Enterprise(own) => own == uscc,
+        Role::County(county) => {
+            let of = state
+                .store
+                .county_of(uscc)
+                .await
+                .map_err(|e| internal(&e.to_string()))?;
+            of.as_deref() == Some(county.as_str())
+        }
+        Role::Anonymous => false,
+    })
+}
+
+fn internal(detail: &str) -> Response {
+    eprintln!("内部错误：{detail}");
+    page_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "服务器内部错误，请稍后再试。",
+    )
+}
+
+/// What every page's header needs.
+pub struct Nav {
+    pub role: &'static str,
+    pub display_name: String,
+    pub csrf: String,
+    pub pack_version: String,
+}
+
+fn nav(state: &AppState, v: &Viewer) -> Nav {
+    Nav {
+        role: v.role.name(),
+        display_name: v.display_name.clone(),
+        csrf: v.csrf.clone().unwrap_or_default(),
+        pack_version: format!(
+            "{}，{}",
+            state.pack.manifest.version,
+            state.pack.manifest.status.label()
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    nav: Nav,
+    status: String,
+    message: String,
+}
+
+fn page_error(status: StatusCode, message: &str) -> Response {
+    let nav = Nav {
+        role: "anonymous",
+        display_name: String::new(),
+        csrf: String::new(),
+        pack_version: String::new(),
+    };
+    let page = ErrorPage {
+        nav,
+        status: status.as_u16().to_string(),
+        message: message.to_string(),
+    };
+    (
+        status,
+        Html(page.render().unwrap_or_else(|_| message.to_string())),
+    )
+        .into_response()
+}
+
+fn render<T: Template>(t: T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => internal(&e.to_string()),
+    }
+}
+
+fn js(bytes: &'static [u8]) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The OpenAPI document of `/api/v1`, built from `ROUTES` so it lists exactly the API routes
+/// that exist, each with who may call it.
+pub fn openapi_document() -> serde_json::Value {
+    let mut paths = serde_json::Map::new();
+    for (method, path, rule) in ROUTES
+        .iter()
+        .filter(|r| r.1.starts_with("/api/v1/") && r.1 != "/api/v1/openapi.json")
+    {
+        let access = match rule {
+            Rule::Public => "公开".to_string(),
+            Rule::Roles(roles) => format!("登录，角色：{}", roles.join("、")),
+        };
+        let params: Vec<serde_json::Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| serde_json::json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let op = serde_json::json!({
+            "summary": access,
+            "parameters": params,
+            "responses": {
+                "200": {"description": "成功", "content": {"application/json": {}}},
+                "401": {"description": "未登录"},
+                "403": {"description": "无权访问或不在管辖范围内"},
+            },
+        });
+        let entry = paths
+            .entry(path.to_string())
+            .or_insert_with(|| serde_json::json!({}));
+        entry[method.to_ascii_lowercase()] = op;
+    }
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "惠企平台 API", "version": env!("CARGO_PKG_VERSION")},
+        "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": auth::COOKIE}}},
+        "paths": paths,
+    })
+}
+
+async fn openapi() -> Response {
+    Json(openapi_document()).into_response()
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../assets/site.css"),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    nav: Nav,
+    articles: usize,
+    targets: usize,
+    units: usize,
+    jurisdictions: usize,
+}
+
+async fn index(State(s): State<Shared>, axum::Extension(v): axum::Extension<Viewer>) -> Response {
+    render(IndexPage {
+        nav: nav(&s, &v),
+        articles: s.pack.articles.len(),
+        targets: s.pack.targets.len(),
+        units: s.pack.units.len(),
+        jurisdictions: s.pack.jurisdictions.len(),
+    })
+}
+
+struct TargetView {
+    article: u8,
+    indicator: String,
+    value: String,
+    period: String,
+    units: String,
+}
+
+struct TaskView {
+    title: String,
+    units: String,
+    basis: Vec<String>,
+}
+
+struct ArticleView {
+    number: u8,
+    title: String,
+    text: String,
+    tasks: Vec<TaskView>,
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+struct PolicyPage {
+    nav: Nav,
+    q: String,
+    targets: Vec<TargetView>,
+    articles: Vec<ArticleView>,
+}
+
+async fn policy(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let q = params
+        .get("q")
+        .map(|q| q.trim().to_string())
+        .unwrap_or_default();
+    let hit = |text: &str| q.is_empty() || text.contains(q.as_str());
+    let pack = &s.pack;
+    let targets = pack
+        .targets
+        .iter()
+        .filter(|t| hit(&t.indicator) || hit(&t.quote))
+        .map(|t| TargetView {
+            article: t.article(),
+            indicator: t.indicator.clone(),
+            value: format!("{} {}{}", t.comparison.symbol(), t.value, t.unit().symbol()),
+            period: t.period.label(),
+            units: pack.unit_names(&t.units),
+        })
+        .collect();
+    let articles = pack
+        .articles
+        .iter()
+        .map(|a| {
+            let tasks: Vec<TaskView> = pack
+                .tasks_of(a.number)
+                .map(|t| TaskView {
+                    title: t.title.clone(),
+                    units: if t.all_units {
+                        "各地各部门".into()
+                    } else {
+                        pack.unit_names(&t.units)
+                    },
+                    basis: t
+                        .legal_basis
+                        .iter()
+                        .map(|b| format!("{}《{}》", b.document, b.title))
+                        .collect(),
+                })
+                .collect();
+            (a, tasks)
+        })
+        .filter(|(a, tasks)| {
+            hit(&a.text)
+                || hit(&a.title)
+                || tasks
+                    .iter()
+                    .any(|t| hit(&t.title) || t.basis.iter().any(|b| hit(b)))
+        })
+        .map(|(a, tasks)| ArticleView {
+            number: a.number,
+            title: a.title.clone(),
+            text: a.text.clone(),
+            tasks,
+        })
+        .collect();
+    render(PolicyPage {
+        nav: nav(&s, &v),
+        q,
+        targets,
+        articles,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Nav,
+    error: String,
+}
+
+async fn login_page(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+) -> Response {
+    render(LoginPage {
+        nav: nav(&s, &v),
+        error: String::new(),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    match auth::login(&s.store, f.username.trim(), &f.password).await {
+        Ok(token) => {
+            let mut resp = Redirect::to("/").into_response();
+            if let Ok(c) = HeaderValue::from_str(&auth::session_cookie(&token, s.secure_cookies)) {
+                resp.headers_mut().insert(header::SET_COOKIE, c);
+            }
+            resp
+        }
+        Err(e) => {
+            let (status, error) = match e {
+                auth::LoginError::Wrong => {
+                    (StatusCode::UNAUTHORIZED, "用户名或密码错误。".to_string())
+                }
+                auth::LoginError::Locked => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "密码连续错误 {} 次，账号已锁定 {} 分钟，请稍后再试。",
+                        auth::MAX_FAILED,
+                        auth::LOCK_MINUTES
+                    ),
+                ),
+                auth::LoginError::Store(d) => return internal(&d),
+            };
+            let page = LoginPage {
+                nav: nav(&s, &v),
+                error,
+            };
+            (status, render(page)).into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn logout(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !auth::csrf_ok(&v, f.csrf.as_deref()) {
+        return page_error(
+            StatusCode::FORBIDDEN,
+            "表单已失效（缺少或错误的 CSRF 令牌），请刷新页面后重试。",
+        );
+    }
+    if let Some(hash) = &v.token_sha256
+        && let Err(e) = s.store.delete_session(hash).await
+    {
+        return internal(&e.to_string());
+    }
+    let mut resp = Redirect::to("/").into_response();
+    if let Ok(c) = HeaderValue::from_str(&auth::clear_cookie()) {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+struct BenefitView {
+    title: String,
+    amount: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct EnterprisePage {
+    nav: Nav,
+    heading: String,
+    uscc: String,
+    name: String,
+    county: String,
+    industry: String,
+    kind: String,
+    year: i32,
+    benefits: Vec<BenefitView>,
+    total: String,
+    facts: Vec<(String, String)>,
+}
+
+/// An enterprise's benefits as JSON rows: measure, title, amount, reason.
+#[derive(serde::Serialize)]
+struct BenefitJson {
+    measure: String,
+    title: String,
+    amount: Decimal,
+    reason: String,
+}
+
+async fn benefits(
+    state: &AppState,
+    uscc: &str,
+) -> Result<Option<(huiqi_domain::Facts, Vec<BenefitJson>, Decimal)>, Response> {
+    let found = huiqi_match::benefits_of(&state.store, &state.rules, uscc, state.at)
+        .await
+        .map_err(|e| internal(&e.to_string()))?;
+    let Some((facts, out, trace)) = found else {
+        return Ok(None);
+    };
+    let mut rows = Vec::new();
+    for (measure, amount) in out.amounts() {
+        if measure == "total_relief" || amount <= Decimal::ZERO {
+            continue;
+        }
+        rows.push(BenefitJson {
+            measure: measure.to_string(),
+            title: state.rules.measure(measure).title.clone(),
+            amount,
+            reason: huiqi_match::reason(&trace, measure),
+        });
+    }
+    if out.small_low_profit {
+        rows.insert(
+            0,
+            BenefitJson {
+                measure: "small_low_profit".into(),
+                title: state.rules.measure("small_low_profit").title.clone(),
+                amount: Decimal::ZERO,
+                reason: huiqi_match::reason(&trace, "small_low_profit"),
+            },
+        );
+    }
+    Ok(Some((facts, rows, out.total_relief)))
+}
+
+async fn enterprise_page(state: &AppState, v: &Viewer, uscc: &str, heading: &str) -> Response {
+    let (facts, rows, total) = match benefits(state, uscc).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return page_error(StatusCode::NOT_FOUND, "企业库中没有该企业本年度的数据。"),
+        Err(r) => return r,
+    };
+    let county = state
+        .pack
+        .jurisdiction(&facts.county)
+        .map_or(facts.county.clone(), |j| j.name.clone());
+    let kind = match facts.kind {
+        huiqi_domain::EntityKind::Enterprise => "企业",
+        huiqi_domain::EntityKind::IndividualBusiness => "个体工商户",
+    };
+    let fact_rows = vec![
+        ("从业人数".to_string(), facts.employees.to_string()),
+        ("营业收入（元）".into(), facts.revenue.to_string()),
+        ("资产总额（元）".into(), facts.total_assets.to_string()),
+        (
+            "应纳税所得额（元）".into(),
+            facts.taxable_income.to_string(),
+        ),
+        (
+            "增值税小规模纳税人".into(),
+            if facts.vat_small_scale { "是" } else { "否" }.to_string(),
+        ),
+        (
+            "成立日期".into(),
+            facts.registered_on.map_or("—".into(), |d| d.to_string()),
+        ),
+    ];
+    render(EnterprisePage {
+        nav: nav(state, v),
+        heading: heading.to_string(),
+        uscc: facts.uscc.clone(),
+        name: facts.name.clone(),
+        county,
+        industry: facts.industry.clone(),
+        kind: kind.into(),
+        year: chrono::Datelike::year(&state.at),
+        benefits: rows
+            .into_iter()
+            .map(|b| BenefitView {
+                title: b.title,
+                amount: if b.measure == "small_low_profit" {
+                    "—".into()
+                } else {
+                    format!("{:.2}", b.amount)
+                },
+                reason: b.reason,
+            })
+            .collect(),
+        total: format!("{total:.2}"),
+        facts: fact_rows,
+    })
+}
+
+async fn me(State(s): State<Shared>, axum::Extension(v): axum::Extension<Viewer>) -> Response {
+    let Role::Enterprise(uscc) = v.role.clone() else {
+        return page_error(StatusCode::FORBIDDEN, "仅企业用户可用。");
+    };
+    enterprise_page(&s, &v, &uscc, "我的惠企政策").await
+}
+
+async fn enterprise(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Path(uscc): Path<String>,
+) -> Response {
+    match can_see(&s, &v, &uscc).await {
+        Ok(true) => enterprise_page(&s, &v, &uscc, "一企一档").await,
+        Ok(false) => page_error(StatusCode::FORBIDDEN, "该企业不在您的管辖范围内。"),
+        Err(r) => r,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct EnterprisesPage {
+    nav: Nav,
+    q: String,
+    scope: String,
+    rows: Vec<(String, String, String, String, String)>,
+}
+
+async fn enterprises(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let q = params
+        .get("q")
+        .map(|q| q.trim().to_string())
+        .unwrap_or_default();
+    // A county user sees its own county whatever the query string says.
+    let county = match &v.role {
+        Role::County(c) => Some(c.clone()),
+        _ => params.get("county").filter(|c| !c.is_empty()).cloned(),
+    };
+    let rows = match s.store.search_enterprises(&q, county.as_deref(), 200).await {
+        Ok(r) => r,
+        Err(e) => return internal(&e.to_string()),
+    };
+    let name = |id: &str| {
+        s.pack
+            .jurisdiction(id)
+            .map_or(id.to_string(), |j| j.name.clone())
+    };
+    let rows = rows
+        .into_iter()
+        .map(|(u, n, c, i, k)| {
+            (
+                u,
+                n,
+                name(&c),
+                i,
+                if k == "individual_business" {
+                    "个体工商户".into()
+                } else {
+                    "企业".into()
+                },
+            )
+        })
+        .collect();
+    let scope = county.as_deref().map(name).unwrap_or_default();
+    render(EnterprisesPage {
+        nav: nav(&s, &v),
+        q,
+        scope,
+        rows,
+    })
+}
+
+async fn api_targets(State(s): State<Shared>) -> Response {
+    let rows: Vec<serde_json::Value> = s
+        .pack
+        .targets
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "id": t.id, "article": t.article(), "indicator": t.indicator, "value": t.value.to_string(),
+                "unit": t.unit().symbol(), "period": t.period.kind(), "units": t.units,
+            })
+        })
+        .collect();
+    Json(rows).into_response()
+}
+
+async fn api_benefits(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Path(uscc): Path<String>,
+) -> Response {
+    match can_see(&s, &v, &uscc).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return (
+                StatusCode::FORBIDDEN,
+                Json(serde_json::json!({"error": "该企业不在您的管辖范围内"})),
+            )
+                .into_response();
+        }
+        Err(r) => return r,
+    }
+    match benefits(&s, &uscc).await {
+        Ok(Some((_, rows, total))) => Json(
+            serde_json::json!({"uscc": uscc, "at": s.at, "benefits": rows, "total_relief": total}),
+        )
+        .into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": "企业库中没有该企业本年度的数据"})),
+        )
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+/// Opens the platform's state on a database (migrating it) with the built-in policy and rules.
+pub async fn open_state(url: &str, at: NaiveDate, secure_cookies: bool) -> Result<Shared, String> {
+    let store = Store::connect(url)
+        .await
+        .map_err(|e| format!("无法连接数据库：{e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("数据库迁移失败：{e}"))?;
+    let pack =
+        huiqi_policy::builtin::default_pack().map_err(|e| format!("内置政策包无法加载：{e}"))?;
+    Ok(Arc::new(AppState {
+        store,
+        pack,
+        rules: Rules::builtin(),
+        at,
+        secure_cookies,
+    }))
+}
+
+/// One account created by `create_account` / `demo_accounts`, with its password in clear
+/// (shown once to whoever created it, never stored).
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: String,
+    pub role: String,
+    pub scope: String,
+    pub display_name: String,
+}
+
+/// Creates (or resets) an account with a fresh random password.
+pub async fn create_account(
+    store: &Store,
+    username: &str,
+    role: &str,
+    scope: &str,
+    display_name: &str,
+) -> Result<NewAccount, String> {
+    if !["admin", "unit", "county", "enterprise"].contains(&role) {
+        return Err(format!(
+            "角色“{role}”无效：应为 admin、unit、county 或 enterprise"
+        ));
+    }
+    if role != "admin" && scope.is_empty() {
+        return Err(format!(
+            "角色 {role} 需要范围（部门编号、辖区编号或统一社会信用代码）"
+        ));
+    }
+    let password = auth::random_password();
+    let hash = auth::hash_password(password.clone()).await;
+    store
+        .upsert_user(username, &hash, role, scope, display_name)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(NewAccount {
+        username: username.into(),
+        password,
+        role: role.into(),
+        scope: scope.into(),
+        display_name: display_name.into(),
+    })
+}
+
+/// One account per role for the demo: the working group, the first responsible unit, the
+/// county of the first enterprise in the registry, and that enterprise.
+pub async fn demo_accounts(state: &AppState) -> Result<Vec<NewAccount>, String> {
+    let first = state
+        .store
+        .search_enterprises("", None, 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (uscc, name, county, _, _) = first.into_iter().next().ok_or("企业库为空：请先导入企业")?;
+    let unit = state.pack.units.first().ok_or("政策包没有责任单位")?;
+    let county_name = state
+        .pack
+        .jurisdiction(&county)
+        .map_or(county.clone(), |j| j.name.clone());
+    let mut out = vec![create_account(&state.store, "admin", "admin", "", "工作专班").await?];
+    out.push(create_account(&state.store, "unit", "unit", &unit.id, &unit.name).await?);
+    out.push(create_account(&state.store, "county", "county", &county, &county_name).await?);
+    out.push(create_account(&state.store, "enterprise", "enterprise", &uscc, &name).await?);
+    Ok(out)
+}
