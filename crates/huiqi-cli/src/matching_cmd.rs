@@ -16,6 +16,13 @@ use crate::registry_cmd::{open_store, runtime};
 use crate::rules_cmd::load_rules;
 use crate::table;
 
+/// The store, migrated: a registry created by an older huiqi gains the matching tables.
+async fn store() -> Result<Store> {
+    let store = open_store().await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
 fn pack() -> Result<Pack> {
     huiqi_policy::builtin::default_pack().map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))
 }
@@ -25,7 +32,7 @@ pub fn match_db(at: NaiveDate, rules: Option<&PathBuf>) -> Result<ExitCode> {
     let rules = load_rules(rules)?;
     let pack = pack()?;
     runtime()?.block_on(async {
-        let store = open_store().await?;
+        let store = store().await?;
         let started = std::time::Instant::now();
         let run = huiqi_match::run(&store, &rules, &pack, at).await?;
         let results = store.run_results(run.id).await?;
@@ -95,7 +102,7 @@ async fn pick_run(store: &Store, id: Option<i64>) -> Result<Run> {
 
 pub fn runs(cmd: RunsCmd) -> Result<ExitCode> {
     runtime()?.block_on(async {
-        let store = open_store().await?;
+        let store = store().await?;
         match cmd {
             RunsCmd::List => {
                 let rows: Vec<Vec<String>> = store
@@ -242,7 +249,7 @@ pub fn export(cmd: ExportCmd) -> Result<ExitCode> {
     let rules = load_rules(None)?;
     let pack = pack()?;
     runtime()?.block_on(async {
-        let store = open_store().await?;
+        let store = store().await?;
         let run = pick_run(&store, run).await?;
         let filter = PushFilter {
             measure: measure.clone(),
@@ -303,7 +310,7 @@ pub fn whatif(at: NaiveDate, sets: Vec<String>, format: Format) -> Result<ExitCo
     let rules = load_rules(None)?;
     let pack = pack()?;
     runtime()?.block_on(async {
-        let store = open_store().await?;
+        let store = store().await?;
         let started = std::time::Instant::now();
         let report = huiqi_match::whatif(&store, &rules, &pack, at, changes).await?;
         match format {
@@ -424,8 +431,7 @@ pub fn grants_import(file: PathBuf) -> Result<ExitCode> {
         }
     };
     runtime()?.block_on(async {
-        let store = open_store().await?;
-        store.migrate().await?;
+        let store = store().await?;
         let name = file
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
