@@ -184,13 +184,23 @@ impl Plan {
     }
 
     /// `SELECT e.uscc, … FROM enterprises e [LEFT JOIN enterprise_facts f …] WHERE e.uscc IN (…)`.
+    /// On SQLite the rows come back as one JSON array (`json_group_array(json_array(…))`): sqlx's
+    /// SQLite worker hands every row to the async side separately and copies every value, which
+    /// made re-importing 1M unchanged rows take 25 s.
     fn lookup_sql(&self, n: usize) -> String {
         let cols: Vec<&str> = self
             .lookup_columns
             .iter()
             .map(|(c, _)| c.as_str())
             .collect();
-        let mut sql = format!("SELECT e.uscc, {} FROM enterprises e", cols.join(", "));
+        let mut sql = if self.anonymous {
+            format!(
+                "SELECT json_group_array(json_array(e.uscc, {})) FROM enterprises e",
+                cols.join(", ")
+            )
+        } else {
+            format!("SELECT e.uscc, {} FROM enterprises e", cols.join(", "))
+        };
         let mut first = 1;
         if self.has_yearly_group() {
             sql.push_str(" LEFT JOIN enterprise_facts f ON f.uscc = e.uscc AND f.year = ");
@@ -201,6 +211,47 @@ impl Plan {
         push_placeholders(&mut sql, self.anonymous, first, n);
         sql.push(')');
         sql
+    }
+
+    /// Reads the JSON of a SQLite look-up into `existing` (uscc → lookup columns).
+    fn read_lookup_json(
+        &self,
+        json: &str,
+        existing: &mut HashMap<String, Vec<Value>>,
+    ) -> Result<(), StoreError> {
+        let bad = |what: String| StoreError::Sqlx(sqlx::Error::Decode(what.into()));
+        let rows: Vec<Vec<serde_json::Value>> =
+            serde_json::from_str(json).map_err(|e| bad(format!("look-up JSON: {e}")))?;
+        for row in rows {
+            let mut it = row.into_iter();
+            let Some(serde_json::Value::String(uscc)) = it.next() else {
+                return Err(bad("look-up row without uscc".into()));
+            };
+            let mut vals = Vec::with_capacity(self.lookup_columns.len());
+            for ((name, ty), v) in self.lookup_columns.iter().zip(it) {
+                let value = match (ty, v) {
+                    (_, serde_json::Value::Null) => Value::Null,
+                    (StorageType::Int, serde_json::Value::Number(n)) => {
+                        Value::Int(n.as_i64().ok_or_else(|| bad(format!("{name}: {n}")))?)
+                    }
+                    (StorageType::Bool, serde_json::Value::Number(n)) => {
+                        Value::Bool(n.as_i64().ok_or_else(|| bad(format!("{name}: {n}")))? != 0)
+                    }
+                    (StorageType::Text, serde_json::Value::String(t)) => Value::Text(t),
+                    (StorageType::Date, serde_json::Value::String(t)) => Value::Date(
+                        NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                            .map_err(|e| bad(format!("{name}: {t}: {e}")))?,
+                    ),
+                    (_, other) => return Err(bad(format!("{name}: {other}"))),
+                };
+                vals.push(value);
+            }
+            if vals.len() != self.lookup_columns.len() {
+                return Err(bad("look-up row too short".into()));
+            }
+            existing.insert(uscc, vals);
+        }
+        Ok(())
     }
 
     /// The multi-row upsert of `rows` rows into the table of `groups` (all of one table).
@@ -593,13 +644,19 @@ impl Store {
                             for r in part {
                                 q = q.bind(r.uscc.as_str());
                             }
-                            for row in q.fetch_all(&mut *tx).await? {
-                                let uscc: String = row.try_get(0)?;
-                                let mut vals = Vec::with_capacity(plan.lookup_columns.len());
-                                for (i, (_, ty)) in plan.lookup_columns.iter().enumerate() {
-                                    vals.push(get_value!(row, i + 1, *ty));
+                            if plan.anonymous {
+                                // SQLite: the whole part as one JSON text (see lookup_sql).
+                                let json: String = q.fetch_one(&mut *tx).await?.try_get(0)?;
+                                plan.read_lookup_json(&json, &mut existing)?;
+                            } else {
+                                for row in q.fetch_all(&mut *tx).await? {
+                                    let uscc: String = row.try_get(0)?;
+                                    let mut vals = Vec::with_capacity(plan.lookup_columns.len());
+                                    for (i, (_, ty)) in plan.lookup_columns.iter().enumerate() {
+                                        vals.push(get_value!(row, i + 1, *ty));
+                                    }
+                                    existing.insert(uscc, vals);
                                 }
-                                existing.insert(uscc, vals);
                             }
                         }
                     }
