@@ -49,6 +49,29 @@ where
     })
 }
 
+/// Filters of the registry search; an empty string means no filter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnterpriseFilter<'a> {
+    /// Name or USCC fragment, or a whole USCC.
+    pub query: &'a str,
+    /// Jurisdiction id.
+    pub county: &'a str,
+    /// Industry code prefix (a GB/T 4754 section letter or code).
+    pub industry: &'a str,
+    /// `enterprise` or `individual_business`.
+    pub kind: &'a str,
+}
+
+/// One row of the registry search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnterpriseRow {
+    pub uscc: String,
+    pub name: String,
+    pub county: String,
+    pub industry: String,
+    pub kind: String,
+}
+
 impl Store {
     /// Creates a user, or replaces the password, role and scope of an existing one.
     pub async fn upsert_user(
@@ -154,26 +177,48 @@ impl Store {
         })
     }
 
-    /// Enterprises by name or uscc fragment, optionally in one county: (uscc, name, county, industry, kind).
+    /// Registry search: an 18-character query is looked up as a USCC, anything else matches a
+    /// fragment of the name or USCC; empty filters match everything. Ordered by USCC.
     pub async fn search_enterprises(
         &self,
-        query: &str,
-        county: Option<&str>,
+        f: &EnterpriseFilter<'_>,
         limit: i64,
-    ) -> Result<Vec<(String, String, String, String, String)>, StoreError> {
-        let pattern = format!("%{}%", query.replace(['%', '_'], ""));
+    ) -> Result<Vec<EnterpriseRow>, StoreError> {
+        let q = f.query.trim();
+        let exact = q.len() == 18 && q.chars().all(|c| c.is_ascii_alphanumeric());
+        let pattern = format!("%{}%", q.replace(['%', '_', '\\'], ""));
+        let sql = if exact {
+            "SELECT uscc, name, county, industry, kind FROM enterprises WHERE uscc = $1 \
+             AND ($2 = '' OR county = $2) AND ($3 = '' OR industry LIKE $3 || '%') AND ($4 = '' OR kind = $4) LIMIT $5"
+        } else {
+            "SELECT uscc, name, county, industry, kind FROM enterprises \
+             WHERE ($1 = '%%' OR name LIKE $1 OR uscc LIKE $1) AND ($2 = '' OR county = $2) \
+             AND ($3 = '' OR industry LIKE $3 || '%') AND ($4 = '' OR kind = $4) ORDER BY uscc LIMIT $5"
+        };
+        let first = if exact {
+            q.to_ascii_uppercase()
+        } else {
+            pattern
+        };
         dispatch!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT uscc, name, county, industry, kind FROM enterprises \
-                 WHERE (name LIKE $1 OR uscc LIKE $1) AND ($2 = '' OR county = $2) ORDER BY uscc LIMIT $3",
-            )
-            .bind(&pattern)
-            .bind(county.unwrap_or(""))
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
+            let rows = sqlx::query(sql)
+                .bind(&first)
+                .bind(f.county)
+                .bind(f.industry)
+                .bind(f.kind)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
             rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)))
+                .map(|r| {
+                    Ok(EnterpriseRow {
+                        uscc: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        county: r.try_get(2)?,
+                        industry: r.try_get(3)?,
+                        kind: r.try_get(4)?,
+                    })
+                })
                 .collect::<Result<Vec<_>, sqlx::Error>>()
                 .map_err(StoreError::from)
         })
@@ -183,6 +228,28 @@ impl Store {
     pub async fn county_of(&self, uscc: &str) -> Result<Option<String>, StoreError> {
         dispatch!(self, pool => {
             Ok(sqlx::query_scalar("SELECT county FROM enterprises WHERE uscc = $1").bind(uscc).fetch_optional(pool).await?)
+        })
+    }
+}
+
+impl Store {
+    /// Every account (without password hashes), by username: (username, role, scope, display
+    /// name, locked).
+    pub async fn list_users(
+        &self,
+    ) -> Result<Vec<(String, String, String, String, bool)>, StoreError> {
+        let now = Utc::now();
+        dispatch!(self, pool => {
+            let rows = sqlx::query("SELECT username, role, scope, display_name, locked_until FROM users ORDER BY username")
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    let locked: Option<DateTime<Utc>> = r.try_get(4)?;
+                    Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, locked.is_some_and(|t| t > now)))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
         })
     }
 }

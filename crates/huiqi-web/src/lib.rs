@@ -7,6 +7,7 @@
 //! Architecture invariant: the only crate that knows HTTP; no SQL here (the store does it).
 #![forbid(unsafe_code)]
 
+mod admin;
 pub mod auth;
 
 use std::collections::HashMap;
@@ -48,6 +49,7 @@ pub enum Rule {
     Roles(&'static [&'static str]),
 }
 
+const ADMIN: &[&str] = &["admin"];
 const STAFF: &[&str] = &["admin", "unit", "county"];
 const EVERYONE_LOGGED_IN: &[&str] = &["admin", "unit", "county", "enterprise"];
 
@@ -70,7 +72,11 @@ pub const ROUTES: &[(&str, &str, Rule)] = &[
         "/enterprises/{uscc}",
         Rule::Roles(EVERYONE_LOGGED_IN),
     ),
+    ("GET", "/admin/users", Rule::Roles(ADMIN)),
+    ("GET", "/admin/import", Rule::Roles(ADMIN)),
+    ("POST", "/admin/import", Rule::Roles(ADMIN)),
     ("GET", "/api/v1/policy/targets", Rule::Public),
+    ("GET", "/api/v1/enterprises", Rule::Roles(STAFF)),
     (
         "GET",
         "/api/v1/enterprises/{uscc}/benefits",
@@ -97,11 +103,20 @@ fn handler(method: &str, path: &str) -> MethodRouter<Shared> {
         ("GET", "/me") => get(me),
         ("GET", "/enterprises") => get(enterprises),
         ("GET", "/enterprises/{uscc}") => get(enterprise),
+        ("GET", "/admin/users") => get(admin::users),
+        ("GET", "/admin/import") => get(admin::import_form),
+        ("POST", "/admin/import") => {
+            post(admin::import_submit).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        }
         ("GET", "/api/v1/policy/targets") => get(api_targets),
+        ("GET", "/api/v1/enterprises") => get(api_enterprises),
         ("GET", "/api/v1/enterprises/{uscc}/benefits") => get(api_benefits),
         _ => panic!("route {method} {path} is in ROUTES but has no handler"),
     }
 }
+
+/// The largest department file the import page accepts.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// The application.
 pub fn app(state: Shared) -> Router {
@@ -662,8 +677,76 @@ async fn enterprise(
 struct EnterprisesPage {
     nav: Nav,
     q: String,
-    scope: String,
-    rows: Vec<(String, String, String, String, String)>,
+    county: String,
+    industry: String,
+    kind: String,
+    /// Set for a county user: the county is fixed.
+    fixed_county: String,
+    counties: Vec<(String, String)>,
+    rows: Vec<EnterpriseView>,
+}
+
+struct EnterpriseView {
+    uscc: String,
+    name: String,
+    county: String,
+    industry: String,
+    kind: &'static str,
+}
+
+/// How many rows the registry search shows.
+const SEARCH_LIMIT: i64 = 100;
+
+fn kind_label(kind: &str) -> &'static str {
+    if kind == "individual_business" {
+        "个体工商户"
+    } else {
+        "企业"
+    }
+}
+
+/// The registry search of a viewer: a county user's county is forced whatever the query says.
+async fn search(
+    s: &AppState,
+    v: &Viewer,
+    params: &HashMap<String, String>,
+) -> Result<(String, String, String, String, Vec<EnterpriseView>), Response> {
+    let get = |k: &str| {
+        params
+            .get(k)
+            .map(|x| x.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (q, industry, kind) = (get("q"), get("industry"), get("kind"));
+    let county = match &v.role {
+        Role::County(c) => c.clone(),
+        _ => get("county"),
+    };
+    let filter = huiqi_store::accounts::EnterpriseFilter {
+        query: &q,
+        county: &county,
+        industry: &industry,
+        kind: &kind,
+    };
+    let rows = s
+        .store
+        .search_enterprises(&filter, SEARCH_LIMIT)
+        .await
+        .map_err(|e| internal(&e.to_string()))?;
+    let rows = rows
+        .into_iter()
+        .map(|r| EnterpriseView {
+            county: s
+                .pack
+                .jurisdiction(&r.county)
+                .map_or(r.county.clone(), |j| j.name.clone()),
+            kind: kind_label(&r.kind),
+            uscc: r.uscc,
+            name: r.name,
+            industry: r.industry,
+        })
+        .collect();
+    Ok((q, county, industry, kind, rows))
 }
 
 async fn enterprises(
@@ -671,47 +754,46 @@ async fn enterprises(
     axum::Extension(v): axum::Extension<Viewer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let q = params
-        .get("q")
-        .map(|q| q.trim().to_string())
-        .unwrap_or_default();
-    // A county user sees its own county whatever the query string says.
-    let county = match &v.role {
-        Role::County(c) => Some(c.clone()),
-        _ => params.get("county").filter(|c| !c.is_empty()).cloned(),
+    let (q, county, industry, kind, rows) = match search(&s, &v, &params).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let rows = match s.store.search_enterprises(&q, county.as_deref(), 200).await {
-        Ok(r) => r,
-        Err(e) => return internal(&e.to_string()),
+    let fixed_county = match &v.role {
+        Role::County(c) => s.pack.jurisdiction(c).map_or(c.clone(), |j| j.name.clone()),
+        _ => String::new(),
     };
-    let name = |id: &str| {
-        s.pack
-            .jurisdiction(id)
-            .map_or(id.to_string(), |j| j.name.clone())
-    };
-    let rows = rows
-        .into_iter()
-        .map(|(u, n, c, i, k)| {
-            (
-                u,
-                n,
-                name(&c),
-                i,
-                if k == "individual_business" {
-                    "个体工商户".into()
-                } else {
-                    "企业".into()
-                },
-            )
-        })
+    let counties = s
+        .pack
+        .jurisdictions
+        .iter()
+        .map(|j| (j.id.clone(), j.name.clone()))
         .collect();
-    let scope = county.as_deref().map(name).unwrap_or_default();
     render(EnterprisesPage {
         nav: nav(&s, &v),
         q,
-        scope,
+        county,
+        industry,
+        kind,
+        fixed_county,
+        counties,
         rows,
     })
+}
+
+async fn api_enterprises(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    match search(&s, &v, &params).await {
+        Ok((_, _, _, _, rows)) => Json(
+            rows.iter()
+                .map(|r| serde_json::json!({"uscc": r.uscc, "name": r.name, "county": r.county, "industry": r.industry, "kind": r.kind}))
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(r) => r,
+    }
 }
 
 async fn api_targets(State(s): State<Shared>) -> Response {
@@ -828,10 +910,11 @@ pub async fn create_account(
 pub async fn demo_accounts(state: &AppState) -> Result<Vec<NewAccount>, String> {
     let first = state
         .store
-        .search_enterprises("", None, 1)
+        .search_enterprises(&huiqi_store::accounts::EnterpriseFilter::default(), 1)
         .await
         .map_err(|e| e.to_string())?;
-    let (uscc, name, county, _, _) = first.into_iter().next().ok_or("企业库为空：请先导入企业")?;
+    let e = first.into_iter().next().ok_or("企业库为空：请先导入企业")?;
+    let (uscc, name, county) = (e.uscc, e.name, e.county);
     let unit = state.pack.units.first().ok_or("政策包没有责任单位")?;
     let county_name = state
         .pack

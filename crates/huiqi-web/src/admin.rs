@@ -1,0 +1,266 @@
+//! The working group's pages: accounts, and department file upload into the registry. An upload
+//! is read and checked in full first (huiqi-ingest); a file with any bad row is shown back as a
+//! table of row errors and nothing is imported; a clean file goes through `Store::import` in one
+//! transaction.
+
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use huiqi_domain::registry::{RowError, Source};
+use huiqi_ingest::{Counties, InputFile, read_records};
+use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming};
+
+use crate::auth::{self, Viewer};
+use crate::{Nav, Shared, internal, nav, page_error, render};
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    nav: Nav,
+    users: Vec<(String, String, String, String, bool)>,
+}
+
+pub async fn users(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+) -> Response {
+    match s.store.list_users().await {
+        Ok(users) => render(UsersPage {
+            nav: nav(&s, &v),
+            users,
+        }),
+        Err(e) => internal(&e.to_string()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_import.html")]
+struct ImportPage {
+    nav: Nav,
+    sources: Vec<(&'static str, &'static str)>,
+    message: String,
+    errors: Vec<RowError>,
+    history: Vec<(i64, String, String, String, i64)>,
+}
+
+const SOURCES: [Source; 6] = [
+    Source::Facts,
+    Source::Market,
+    Source::Tax,
+    Source::Hr,
+    Source::Stats,
+    Source::Finance,
+];
+
+async fn import_page(
+    s: &Shared,
+    v: &Viewer,
+    status: StatusCode,
+    message: String,
+    errors: Vec<RowError>,
+) -> Response {
+    let history = match s.store.imports().await {
+        Ok(h) => h
+            .into_iter()
+            .rev()
+            .take(20)
+            .map(|r| {
+                let year = r.year.map_or("—".to_string(), |y| y.to_string());
+                let source =
+                    Source::parse(&r.source).map_or(r.source.clone(), |s| s.label().to_string());
+                (r.id, source, year, r.file_name, r.rows_total)
+            })
+            .collect(),
+        Err(e) => return internal(&e.to_string()),
+    };
+    let page = ImportPage {
+        nav: nav(s, v),
+        sources: SOURCES.iter().map(|s| (s.as_str(), s.label())).collect(),
+        message,
+        errors,
+        history,
+    };
+    (status, render(page)).into_response()
+}
+
+use axum::response::IntoResponse;
+
+pub async fn import_form(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+) -> Response {
+    import_page(&s, &v, StatusCode::OK, String::new(), Vec::new()).await
+}
+
+/// The fields of the upload form.
+#[derive(Default)]
+struct Upload {
+    csrf: Option<String>,
+    source: String,
+    year: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
+    let mut u = Upload::default();
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| format!("上传内容无法读取：{e}"))?
+    {
+        match field.name().unwrap_or("") {
+            "csrf" => u.csrf = Some(field.text().await.map_err(|e| e.to_string())?),
+            "source" => u.source = field.text().await.map_err(|e| e.to_string())?,
+            "year" => {
+                u.year = field
+                    .text()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .trim()
+                    .to_string()
+            }
+            "file" => {
+                u.file_name = field.file_name().unwrap_or("").to_string();
+                u.bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| format!("文件无法读取：{e}"))?
+                    .to_vec();
+            }
+            _ => {}
+        }
+    }
+    Ok(u)
+}
+
+pub async fn import_submit(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    // Not a multipart form at all: no token can be in it.
+    let Ok(mp) = mp else {
+        return page_error(
+            StatusCode::FORBIDDEN,
+            "表单已失效（缺少或错误的 CSRF 令牌），请刷新页面后重试。",
+        );
+    };
+    let up = match read_upload(mp).await {
+        Ok(u) => u,
+        Err(e) => return import_page(&s, &v, StatusCode::BAD_REQUEST, e, Vec::new()).await,
+    };
+    if !auth::csrf_ok(&v, up.csrf.as_deref()) {
+        return page_error(
+            StatusCode::FORBIDDEN,
+            "表单已失效（缺少或错误的 CSRF 令牌），请刷新页面后重试。",
+        );
+    }
+    let fail = |msg: String| import_page(&s, &v, StatusCode::BAD_REQUEST, msg, Vec::new());
+    let Some(source) = Source::parse(&up.source) else {
+        return fail(format!("数据来源“{}”无效。", up.source)).await;
+    };
+    let year = match (source.is_yearly(), up.year.as_str()) {
+        (true, "") => return fail(format!("{}数据按年度导入：请填写年度。", source.label())).await,
+        (true, y) => match y.parse::<i32>() {
+            Ok(y) if (2000..=2100).contains(&y) => Some(y),
+            _ => return fail(format!("年度“{y}”不合理：请填写四位年份，如 2024。")).await,
+        },
+        (false, _) => None,
+    };
+    if up.bytes.is_empty() {
+        return fail("请选择要上传的文件（.xlsx 或 .csv）。".into()).await;
+    }
+    let ext = std::path::Path::new(&up.file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !["csv", "xlsx", "xls"].contains(&ext.as_str()) {
+        return fail(format!(
+            "文件“{}”的类型不支持：请上传 .xlsx 或 .csv 文件。",
+            up.file_name
+        ))
+        .await;
+    }
+    let pack = s.pack.clone();
+    let file_name = up.file_name.clone();
+    // Read and check the whole file on a blocking thread, keeping every valid record.
+    let checked = tokio::task::spawn_blocking(
+        move || -> Result<(InputFile, Vec<_>, Vec<RowError>), String> {
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let path = dir.path().join(format!("upload.{ext}"));
+            std::fs::write(&path, &up.bytes).map_err(|e| e.to_string())?;
+            let mut file = InputFile::open(&path).map_err(|e| e.to_string())?;
+            file.file_name = file_name;
+            let counties = Counties::from_pack(&pack);
+            let mut records = Vec::new();
+            let report = read_records(&file, source, &counties, 16_384, |chunk| {
+                records.extend(chunk);
+                true
+            })
+            .map_err(|e| e.to_string())?;
+            Ok((file, records, report.errors))
+        },
+    )
+    .await;
+    let (file, records, errors) = match checked {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return fail(format!("文件无法读取：{e}")).await,
+        Err(e) => return internal(&e.to_string()),
+    };
+    if !errors.is_empty() {
+        let msg = format!(
+            "文件“{}”有 {} 处错误，未导入任何数据。请改正后重新上传：",
+            file.file_name,
+            errors.len()
+        );
+        return import_page(&s, &v, StatusCode::UNPROCESSABLE_ENTITY, msg, errors).await;
+    }
+    let meta = ImportMeta {
+        source,
+        year,
+        file_name: file.file_name.clone(),
+        file_sha256: file.sha256.clone(),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let sender = tokio::spawn(async move {
+        if !records.is_empty() && tx.send(Incoming::Rows(records)).await.is_err() {
+            return;
+        }
+        let _ = tx.send(Incoming::End { valid: true }).await;
+    });
+    let outcome = s.store.import(&meta, rx).await;
+    let _ = sender.await;
+    match outcome {
+        Ok(ImportOutcome::Committed { id, counts }) => {
+            let msg = format!(
+                "已导入“{}”（{}，导入号 {id}）：共 {} 行，新增 {}，更新 {}，未变 {}。",
+                meta.file_name,
+                source.label(),
+                counts.total,
+                counts.new,
+                counts.updated,
+                counts.unchanged
+            );
+            import_page(&s, &v, StatusCode::OK, msg, Vec::new()).await
+        }
+        Ok(ImportOutcome::Unchanged { counts }) => {
+            let msg = format!(
+                "“{}”的 {} 行与企业库完全相同，未作任何更改。",
+                meta.file_name, counts.total
+            );
+            import_page(&s, &v, StatusCode::OK, msg, Vec::new()).await
+        }
+        Ok(ImportOutcome::Rejected(errors)) => {
+            let msg = format!(
+                "文件“{}”有 {} 处错误，未导入任何数据：",
+                meta.file_name,
+                errors.len()
+            );
+            import_page(&s, &v, StatusCode::UNPROCESSABLE_ENTITY, msg, errors).await
+        }
+        Ok(ImportOutcome::InvalidInput) => fail("文件未能完整读取，未导入任何数据。".into()).await,
+        Err(e) => internal(&e.to_string()),
+    }
+}
