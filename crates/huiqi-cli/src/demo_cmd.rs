@@ -17,6 +17,12 @@ pub struct DemoArgs {
     /// 演示数据目录（其中的演示数据库每次重建）
     #[arg(long, default_value = "data/demo")]
     pub data: PathBuf,
+    /// 惠企平台的监听地址（演示最后一步：建演示账号并启动平台）
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// 只跑命令行演示，不启动平台
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
@@ -125,5 +131,13 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         "完成。数据在 {}；用 HUIQI_DATABASE_URL={url} 继续运行其他 huiqi 命令。",
         args.data.display()
     );
+    if !args.no_serve {
+        println!(
+            "\n━━ 惠企平台：建演示账号并启动 huiqi serve --addr {}",
+            args.addr
+        );
+        let at = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).expect("valid date");
+        crate::web_cmd::demo_serve(&url, &args.addr, at)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

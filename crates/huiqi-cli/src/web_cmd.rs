@@ -140,3 +140,31 @@ pub fn user_add(a: UserAddArgs) -> Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     })
 }
+
+/// The end of `huiqi demo`: one account per role (passwords printed once), then serve.
+pub fn demo_serve(url: &str, addr: &str, at: NaiveDate) -> Result<()> {
+    runtime()?.block_on(async {
+        let state = huiqi_web::open_state(url, at, false)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let accounts = huiqi_web::demo_accounts(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        println!("演示账号（每个角色一个；密码只显示这一次）：");
+        for a in &accounts {
+            let scope = if a.scope.is_empty() {
+                "全市".to_string()
+            } else {
+                a.scope.clone()
+            };
+            println!(
+                "  用户名 {:<10} 密码 {}  角色 {:<10} 范围 {scope}（{}）",
+                a.username, a.password, a.role, a.display_name
+            );
+        }
+        println!("\n惠企平台：http://{addr}/  （按 Ctrl+C 结束）");
+        huiqi_web::serve(addr, state)
+            .await
+            .map_err(|e| anyhow::anyhow!("无法在 {addr} 上提供服务：{e}"))
+    })
+}

@@ -14,6 +14,7 @@ async fn the_demo_runs_every_step_on_a_fresh_database() {
                 "800",
                 "--data",
                 dir.path().to_str().unwrap(),
+                "--no-serve",
             ])
             .env_remove("HUIQI_DATABASE_URL")
             .output()
