@@ -908,14 +908,31 @@ pub async fn create_account(
 /// One account per role for the demo: the working group, the first responsible unit, the
 /// county of the first enterprise in the registry, and that enterprise.
 pub async fn demo_accounts(state: &AppState) -> Result<Vec<NewAccount>, String> {
+    // The enterprise: the first (by USCC) with at least one benefit, so its page shows something.
     let first = state
         .store
-        .search_enterprises(&huiqi_store::accounts::EnterpriseFilter::default(), 1)
+        .search_enterprises(&huiqi_store::accounts::EnterpriseFilter::default(), 500)
         .await
         .map_err(|e| e.to_string())?;
-    let e = first.into_iter().next().ok_or("企业库为空：请先导入企业")?;
+    if first.is_empty() {
+        return Err("企业库为空：请先导入企业".into());
+    }
+    let mut chosen = None;
+    for e in &first {
+        if let Ok(Some((_, rows, _))) = benefits(state, &e.uscc).await
+            && rows.iter().any(|b| b.amount > Decimal::ZERO)
+        {
+            chosen = Some(e.clone());
+            break;
+        }
+    }
+    let e = chosen.unwrap_or_else(|| first[0].clone());
     let (uscc, name, county) = (e.uscc, e.name, e.county);
-    let unit = state.pack.units.first().ok_or("政策包没有责任单位")?;
+    let unit = state
+        .pack
+        .unit("economy_it")
+        .or(state.pack.units.first())
+        .ok_or("政策包没有责任单位")?;
     let county_name = state
         .pack
         .jurisdiction(&county)

@@ -1,0 +1,143 @@
+//! Browser walks in headless Chromium (tests/browser/walk.mjs, playwright-core driving Debian's
+//! /usr/bin/chromium) against the platform on port 0 with a fresh SQLite database: each role
+//! logs in; the enterprise sees its benefits; a county user gets 403 for another county's
+//! enterprise; an admin uploads a file with a bad row, sees the row error, and nothing is
+//! imported; the public policy page lists all 19 articles. Screenshots go to
+//! target/browser-screenshots/. CI installs chromium and runs `npm ci` in tests/browser; when
+//! either is missing locally the test says so loudly and skips.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use huiqi_store::accounts::EnterpriseFilter;
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_walk_of_every_role() {
+    let root = repo_root();
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let walk = root.join("tests/browser/walk.mjs");
+    let modules = root.join("tests/browser/node_modules/playwright-core");
+    let node_ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !std::path::Path::new(&chromium).exists() || !modules.exists() || !node_ok {
+        eprintln!(
+            "\n!!!!!!!! 浏览器测试已跳过 / BROWSER TESTS SKIPPED !!!!!!!!\n\
+             需要 {chromium}（apt-get install -y chromium）、node 和 tests/browser/node_modules（cd tests/browser && npm ci）。\n\
+             CI（.ci/run）会安装它们。\n"
+        );
+        return;
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("web.sqlite").display());
+    let csv = dir.path().join("population.csv");
+    huiqi_synth::write_csv(std::fs::File::create(&csv).unwrap(), 400, 2024, 11).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        .args([
+            "import",
+            "--source",
+            "facts",
+            "--year",
+            "2024",
+            csv.to_str().unwrap(),
+        ])
+        .env("HUIQI_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A facts file with one good row (a new enterprise) and one bad row (a revenue that is no number).
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let cols: Vec<&str> = header.split(',').collect();
+    let revenue = cols
+        .iter()
+        .position(|c| *c == "revenue")
+        .expect("a revenue column");
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut bad = row.clone();
+    bad[revenue] = "一百万";
+    let bad_file = dir.path().join("有错误的事实表.csv");
+    std::fs::write(
+        &bad_file,
+        format!("{header}\n{}\n{}\n", row.join(","), bad.join(",")),
+    )
+    .unwrap();
+
+    let state = huiqi_web::open_state(&url, "2024-12-31".parse().unwrap(), false)
+        .await
+        .unwrap();
+    let accounts = huiqi_web::demo_accounts(&state).await.unwrap();
+    let county = accounts
+        .iter()
+        .find(|a| a.role == "county")
+        .unwrap()
+        .scope
+        .clone();
+    let all = state
+        .store
+        .search_enterprises(&EnterpriseFilter::default(), 400)
+        .await
+        .unwrap();
+    let other = all
+        .iter()
+        .find(|e| e.county != county)
+        .expect("an enterprise in another county");
+    let imports_before = state.store.imports().await.unwrap().len();
+    let passwords: serde_json::Map<String, serde_json::Value> = accounts
+        .iter()
+        .map(|a| (a.username.clone(), a.password.clone().into()))
+        .collect();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app_state = Arc::clone(&state);
+    tokio::spawn(async move {
+        axum::serve(listener, huiqi_web::app(app_state))
+            .await
+            .unwrap()
+    });
+
+    let shots = root.join("target/browser-screenshots");
+    eprintln!("截图目录 / screenshots: {}", shots.display());
+    let out = tokio::process::Command::new("node")
+        .arg(&walk)
+        .current_dir(root.join("tests/browser"))
+        .env("BASE_URL", format!("http://{addr}"))
+        .env("ACCOUNTS", serde_json::Value::Object(passwords).to_string())
+        .env("OTHER_USCC", &other.uscc)
+        .env("BAD_FILE", &bad_file)
+        .env("SHOTS", &shots)
+        .env("CHROMIUM", &chromium)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(240), out)
+        .await
+        .expect("the browser walk finishes within 4 minutes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success(),
+        "browser walk failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Nothing of the bad file reached the registry.
+    assert_eq!(state.store.imports().await.unwrap().len(), imports_before);
+    let after = state
+        .store
+        .search_enterprises(&EnterpriseFilter::default(), 1000)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), all.len());
+}

@@ -1,0 +1,136 @@
+// Walks the huiqi web platform in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core). Started by crates/huiqi-cli/tests/browser.rs with:
+//   BASE_URL    the running server
+//   ACCOUNTS    JSON {"admin": pw, "unit": pw, "county": pw, "enterprise": pw} (usernames = roles)
+//   OTHER_USCC  an enterprise outside the county user's county
+//   BAD_FILE    a facts CSV with one bad row
+//   SHOTS       the folder for screenshots
+// Exits non-zero with a message on the first failed check.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const base = process.env.BASE_URL;
+const accounts = JSON.parse(process.env.ACCOUNTS);
+const otherUscc = process.env.OTHER_USCC;
+const badFile = process.env.BAD_FILE;
+const shots = process.env.SHOTS;
+fs.mkdirSync(shots, { recursive: true });
+
+function check(cond, what) {
+  if (!cond) throw new Error('检查失败：' + what);
+  console.log('ok  ' + what);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--no-first-run'],
+});
+const office = { viewport: { width: 1366, height: 768 } };
+const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+async function login(role, ctxOpts = office) {
+  const ctx = await browser.newContext(ctxOpts);
+  const page = await ctx.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', role);
+  await page.fill('input[name=password]', accounts[role]);
+  await Promise.all([page.waitForNavigation(), page.click('form.login button[type=submit]')]);
+  const who = await page.textContent('header .who');
+  check(who && who.trim().length > 0, `${role} 登录后页头显示用户名称（${who && who.trim()}）`);
+  return { ctx, page };
+}
+
+try {
+  // Public: the policy list with all 19 articles, on the office screen and on a phone.
+  {
+    const ctx = await browser.newContext(office);
+    const page = await ctx.newPage();
+    const resp = await page.goto(base + '/policy');
+    check(resp.status() === 200, '政策清单 200');
+    const n = await page.locator('article[id^=article-]').count();
+    check(n === 19, `政策清单列出全部 19 条（实际 ${n}）`);
+    await page.screenshot({ path: path.join(shots, 'policy-1366.png') });
+    await page.fill('input[name=q]', '融资');
+    await Promise.all([page.waitForNavigation(), page.press('input[name=q]', 'Enter')]);
+    const hits = await page.locator('article[id^=article-]').count();
+    check(hits > 0 && hits < 19, `政策清单可搜索（“融资”命中 ${hits} 条）`);
+    await ctx.close();
+    const mctx = await browser.newContext(phone);
+    const mpage = await mctx.newPage();
+    await mpage.goto(base + '/policy');
+    const overflow = await mpage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `手机宽度下页面不横向溢出（溢出 ${overflow}px）`);
+    await mpage.screenshot({ path: path.join(shots, 'policy-phone.png') });
+    await mctx.close();
+  }
+
+  // Enterprise: its benefits with amounts and reasons citing the article and national document.
+  {
+    const { ctx, page } = await login('enterprise');
+    await page.goto(base + '/me');
+    const rows = page.locator('table.benefits tbody tr');
+    const n = await rows.count();
+    check(n > 0, `企业看到惠企政策 ${n} 项`);
+    const text = await page.textContent('table.benefits');
+    check(text.includes('六安政策第') && text.includes('公告'), '理由写明六安政策条款与国家文件');
+    await page.screenshot({ path: path.join(shots, 'enterprise-me-1366.png'), fullPage: true });
+    const denied = await page.goto(base + '/enterprises');
+    check(denied.status() === 403, `企业用户打开企业库得到 403（实际 ${denied.status()}）`);
+    await ctx.close();
+    const m = await login('enterprise', phone);
+    await m.page.goto(base + '/me');
+    await m.page.screenshot({ path: path.join(shots, 'enterprise-me-phone.png'), fullPage: true });
+    await m.ctx.close();
+  }
+
+  // County: its own enterprises; 403 for another county's enterprise by URL.
+  {
+    const { ctx, page } = await login('county');
+    await page.goto(base + '/enterprises');
+    const n = await page.locator('#results tbody tr').count();
+    check(n > 0, `县区用户看到本辖区企业 ${n} 户`);
+    await page.screenshot({ path: path.join(shots, 'county-registry-1366.png') });
+    await page.locator('#results tbody tr a').first().click();
+    await page.waitForSelector('h1');
+    check((await page.textContent('h1')).includes('一企一档'), '县区用户打开本辖区企业的一企一档');
+    await page.screenshot({ path: path.join(shots, 'county-one-file-1366.png'), fullPage: true });
+    const other = await page.goto(base + '/enterprises/' + otherUscc);
+    check(other.status() === 403, `县区用户按网址打开外辖区企业得到 403（实际 ${other.status()}）`);
+    await page.screenshot({ path: path.join(shots, 'county-403.png') });
+    await ctx.close();
+  }
+
+  // Unit: the registry.
+  {
+    const { ctx, page } = await login('unit');
+    const resp = await page.goto(base + '/enterprises');
+    check(resp.status() === 200, '责任单位打开企业库 200');
+    await ctx.close();
+  }
+
+  // Admin: uploads a file with a bad row; sees the row error; nothing is imported.
+  {
+    const { ctx, page } = await login('admin');
+    await page.goto(base + '/admin/import');
+    const before = await page.locator('#history tbody tr').count();
+    await page.selectOption('select[name=source]', 'facts');
+    await page.fill('input[name=year]', '2024');
+    await page.setInputFiles('input[name=file]', badFile);
+    await Promise.all([page.waitForNavigation(), page.click('form.upload button[type=submit]')]);
+    const errors = await page.locator('#row-errors tbody tr').count();
+    check(errors >= 1, `上传含错误行的文件后显示行错误表（${errors} 行）`);
+    const msg = await page.textContent('#import-message');
+    check(msg.includes('未导入任何数据'), '提示未导入任何数据');
+    const after = await page.locator('#history tbody tr').count();
+    check(after === before, `导入记录未增加（${before} → ${after}）`);
+    await page.screenshot({ path: path.join(shots, 'admin-import-error-1366.png'), fullPage: true });
+    await page.goto(base + '/admin/users');
+    await page.screenshot({ path: path.join(shots, 'admin-users-1366.png') });
+    await ctx.close();
+  }
+  console.log('全部检查通过；截图在 ' + shots);
+} finally {
+  await browser.close();
+}
