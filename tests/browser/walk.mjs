@@ -75,6 +75,8 @@ try {
     check(n > 0, `企业看到惠企政策 ${n} 项`);
     const text = await page.textContent('table.benefits');
     check(text.includes('六安政策第') && text.includes('公告'), '理由写明六安政策条款与国家文件');
+    const facts = await page.textContent('table.facts');
+    check(facts.includes('税务（') && /\d{4}-\d{2}-\d{2}/.test(facts), '在档数据注明来源部门和日期');
     await page.screenshot({ path: path.join(shots, 'enterprise-me-1366.png'), fullPage: true });
     const denied = await page.goto(base + '/enterprises');
     check(denied.status() === 403, `企业用户打开企业库得到 403（实际 ${denied.status()}）`);
@@ -126,6 +128,14 @@ try {
     const after = await page.locator('#history tbody tr').count();
     check(after === before, `导入记录未增加（${before} → ${after}）`);
     await page.screenshot({ path: path.join(shots, 'admin-import-error-1366.png'), fullPage: true });
+    // The 日常调度 dashboard with its ECharts charts.
+    const dash = await page.goto(base + '/dashboard?period=2023-09');
+    check(dash.status() === 200, '工作专班打开日常调度 200');
+    const targets = await page.locator('#progress tbody tr').count();
+    check(targets > 0, `日常调度列出 ${targets} 项指标`);
+    await page.waitForSelector('#progress-chart canvas');
+    check(await page.locator('#rank-chart canvas').count() === 1, 'ECharts 画出进度图和县区排名图');
+    await page.screenshot({ path: path.join(shots, 'admin-dashboard-1366.png'), fullPage: true });
     await page.goto(base + '/admin/users');
     await page.screenshot({ path: path.join(shots, 'admin-users-1366.png') });
     await ctx.close();

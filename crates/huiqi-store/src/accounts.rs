@@ -253,3 +253,40 @@ impl Store {
         })
     }
 }
+
+/// Where one column group of an enterprise's facts came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactSource {
+    /// The column group: `market` (the `enterprises` row), `tax`, `hr`, `stats`, `finance`.
+    pub group: String,
+    /// The import's source (`facts` when a whole fact sheet was imported).
+    pub source: String,
+    pub file_name: String,
+    pub imported_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// The import behind each column group of an enterprise (its registration row, and its
+    /// facts of `year`); a group no department has reported is absent.
+    pub async fn fact_sources(&self, uscc: &str, year: i32) -> Result<Vec<FactSource>, StoreError> {
+        let mut sql = String::from(
+            "SELECT 'market', i.source, i.file_name, i.imported_at FROM enterprises e \
+             JOIN imports i ON i.id = e.import_id WHERE e.uscc = $1",
+        );
+        for group in ["tax", "hr", "stats", "finance"] {
+            sql.push_str(&format!(
+                " UNION ALL SELECT '{group}', i.source, i.file_name, i.imported_at FROM enterprise_facts f \
+                 JOIN imports i ON i.id = f.{group}_import_id WHERE f.uscc = $1 AND f.year = $2"
+            ));
+        }
+        dispatch!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(uscc).bind(year).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(FactSource { group: r.try_get(0)?, source: r.try_get(1)?, file_name: r.try_get(2)?, imported_at: r.try_get(3)? })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+}

@@ -9,6 +9,7 @@
 
 mod admin;
 pub mod auth;
+mod dashboard;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -72,6 +73,8 @@ pub const ROUTES: &[(&str, &str, Rule)] = &[
         "/enterprises/{uscc}",
         Rule::Roles(EVERYONE_LOGGED_IN),
     ),
+    ("GET", "/dashboard", Rule::Roles(STAFF)),
+    ("GET", "/api/v1/dashboard", Rule::Roles(STAFF)),
     ("GET", "/admin/users", Rule::Roles(ADMIN)),
     ("GET", "/admin/import", Rule::Roles(ADMIN)),
     ("POST", "/admin/import", Rule::Roles(ADMIN)),
@@ -103,6 +106,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<Shared> {
         ("GET", "/me") => get(me),
         ("GET", "/enterprises") => get(enterprises),
         ("GET", "/enterprises/{uscc}") => get(enterprise),
+        ("GET", "/dashboard") => get(dashboard::page),
+        ("GET", "/api/v1/dashboard") => get(dashboard::api),
         ("GET", "/admin/users") => get(admin::users),
         ("GET", "/admin/import") => get(admin::import_form),
         ("POST", "/admin/import") => {
@@ -529,6 +534,13 @@ async fn logout(
     resp
 }
 
+struct FactView {
+    label: String,
+    value: String,
+    source: String,
+    date: String,
+}
+
 struct BenefitView {
     title: String,
     amount: String,
@@ -548,7 +560,7 @@ struct EnterprisePage {
     year: i32,
     benefits: Vec<BenefitView>,
     total: String,
-    facts: Vec<(String, String)>,
+    facts: Vec<FactView>,
 }
 
 /// An enterprise's benefits as JSON rows: measure, title, amount, reason.
@@ -610,21 +622,59 @@ async fn enterprise_page(state: &AppState, v: &Viewer, uscc: &str, heading: &str
         huiqi_domain::EntityKind::Enterprise => "企业",
         huiqi_domain::EntityKind::IndividualBusiness => "个体工商户",
     };
+    let year = chrono::Datelike::year(&state.at);
+    let sources = match state.store.fact_sources(uscc, year).await {
+        Ok(s) => s,
+        Err(e) => return internal(&e.to_string()),
+    };
+    // Each fact with the department that reported it and when (the import behind its group).
+    let source_of = |group: &str| -> (String, String) {
+        let dept = match group {
+            "market" => "市场监管",
+            "tax" => "税务",
+            "hr" => "人社",
+            "stats" => "统计",
+            _ => "金融",
+        };
+        match sources.iter().find(|s| s.group == group) {
+            Some(s) => {
+                let via = huiqi_domain::registry::Source::parse(&s.source)
+                    .map_or(s.source.clone(), |x| x.label().to_string());
+                (
+                    format!("{dept}（{via}，{}）", s.file_name),
+                    s.imported_at.format("%Y-%m-%d").to_string(),
+                )
+            }
+            None => (format!("{dept}（尚未报送）"), "—".into()),
+        }
+    };
+    let fact = |label: &str, value: String, group: &str| {
+        let (dept, date) = source_of(group);
+        FactView {
+            label: label.to_string(),
+            value,
+            source: dept,
+            date,
+        }
+    };
     let fact_rows = vec![
-        ("从业人数".to_string(), facts.employees.to_string()),
-        ("营业收入（元）".into(), facts.revenue.to_string()),
-        ("资产总额（元）".into(), facts.total_assets.to_string()),
-        (
-            "应纳税所得额（元）".into(),
+        fact("从业人数", facts.employees.to_string(), "hr"),
+        fact("营业收入（元）", facts.revenue.to_string(), "tax"),
+        fact("资产总额（元）", facts.total_assets.to_string(), "tax"),
+        fact(
+            "应纳税所得额（元）",
             facts.taxable_income.to_string(),
+            "tax",
         ),
-        (
-            "增值税小规模纳税人".into(),
+        fact(
+            "增值税小规模纳税人",
             if facts.vat_small_scale { "是" } else { "否" }.to_string(),
+            "tax",
         ),
-        (
-            "成立日期".into(),
+        fact(
+            "成立日期",
             facts.registered_on.map_or("—".into(), |d| d.to_string()),
+            "market",
         ),
     ];
     render(EnterprisePage {
@@ -635,7 +685,7 @@ async fn enterprise_page(state: &AppState, v: &Viewer, uscc: &str, heading: &str
         county,
         industry: facts.industry.clone(),
         kind: kind.into(),
-        year: chrono::Datelike::year(&state.at),
+        year,
         benefits: rows
             .into_iter()
             .map(|b| BenefitView {

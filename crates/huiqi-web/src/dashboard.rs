@@ -1,0 +1,273 @@
+//! 日常调度 dashboard: completion against time progress per target (huiqi-progress) with
+//! ECharts charts, and the county ranking. A county user sees only its own jurisdiction's rows
+//! and its own place in the ranking.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Json, Response};
+use chrono::{Datelike, NaiveDate};
+use huiqi_progress::{Month, ProgressRow, Settings};
+use rust_decimal::Decimal;
+
+use crate::auth::{Role, Viewer};
+use crate::{AppState, Nav, Shared, internal, nav, render};
+
+/// The target whose actual value the registry computes (new registrations), as `huiqi progress` does.
+const COMPUTED_TARGET: &str = "new_taxpaying_entities";
+
+struct Loaded {
+    period: Month,
+    rows: Vec<ProgressRow>,
+    ranking: Vec<huiqi_progress::Rank>,
+}
+
+/// The latest month with reports, looking back two years from the platform's date.
+async fn latest_period(s: &AppState) -> Result<Option<Month>, Response> {
+    let mut m = Month::parse(&format!("{:04}-{:02}", s.at.year(), s.at.month()))
+        .map_err(|e| internal(&e))?;
+    for _ in 0..24 {
+        let reports = s
+            .store
+            .reports_for(&m.to_string())
+            .await
+            .map_err(|e| internal(&e.to_string()))?;
+        if !reports.is_empty() {
+            return Ok(Some(m));
+        }
+        m = Month::parse(&if m.month == 1 {
+            format!("{:04}-12", m.year - 1)
+        } else {
+            format!("{:04}-{:02}", m.year, m.month - 1)
+        })
+        .map_err(|e| internal(&e))?;
+    }
+    Ok(None)
+}
+
+async fn load(
+    s: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<Result<Loaded, String>, Response> {
+    let period = match params.get("period").filter(|p| !p.is_empty()) {
+        Some(p) => match Month::parse(p) {
+            Ok(m) => m,
+            Err(e) => return Ok(Err(e)),
+        },
+        None => match latest_period(s).await? {
+            Some(m) => m,
+            None => {
+                return Ok(Err(
+                    "还没有任何报送数据（可用 huiqi progress report 或 seed-demo 载入）。".into(),
+                ));
+            }
+        },
+    };
+    let err = |e: huiqi_store::StoreError| internal(&e.to_string());
+    let shares = s.store.allocations().await.map_err(err)?;
+    let mut actuals: BTreeMap<(String, String), Decimal> = s
+        .store
+        .reports_for(&period.to_string())
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|(k, r)| (k, r.value))
+        .collect();
+    let from = NaiveDate::from_ymd_opt(period.year, 1, 1).unwrap_or(s.at);
+    let computed = s
+        .store
+        .registrations_by_county(from, period.last_day())
+        .await
+        .map_err(err)?;
+    if !computed.is_empty() {
+        for j in &s.pack.jurisdictions {
+            let n = computed.get(&j.id).copied().unwrap_or(0);
+            actuals.insert(
+                (COMPUTED_TARGET.to_string(), j.id.clone()),
+                Decimal::from(n),
+            );
+        }
+    }
+    let settings = Settings::default();
+    let rows = huiqi_progress::table(&s.pack, period, &shares, &actuals, &settings);
+    let ranking = huiqi_progress::rank_overall(&rows, &settings);
+    Ok(Ok(Loaded {
+        period,
+        rows,
+        ranking,
+    }))
+}
+
+fn pct(d: Option<Decimal>) -> String {
+    d.map_or("—".into(), |d| {
+        format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(1))
+    })
+}
+
+struct RowView {
+    indicator: String,
+    target_value: String,
+    actual: String,
+    completion: String,
+    time_progress: String,
+    status: &'static str,
+    status_class: &'static str,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Nav,
+    period: String,
+    scope_name: String,
+    message: String,
+    rows: Vec<RowView>,
+    ranking: Vec<(usize, String, String)>,
+    chart: String,
+    rank_chart: String,
+}
+
+/// The jurisdiction whose rows the viewer sees: its own for a county user, else the city row.
+fn scope_of(v: &Viewer) -> String {
+    match &v.role {
+        Role::County(c) => c.clone(),
+        _ => "city".into(),
+    }
+}
+
+fn jname(s: &AppState, id: &str) -> String {
+    if id == "city" {
+        "全市".into()
+    } else {
+        s.pack
+            .jurisdiction(id)
+            .map_or(id.to_string(), |j| j.name.clone())
+    }
+}
+
+fn visible_ranking<'a>(
+    v: &Viewer,
+    ranking: &'a [huiqi_progress::Rank],
+) -> Vec<&'a huiqi_progress::Rank> {
+    match &v.role {
+        Role::County(c) => ranking.iter().filter(|r| &r.jurisdiction == c).collect(),
+        _ => ranking.iter().collect(),
+    }
+}
+
+pub async fn page(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let scope = scope_of(&v);
+    let loaded = match load(&s, &params).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (period, message, rows, ranking) = match loaded {
+        Ok(l) => (l.period.to_string(), String::new(), l.rows, l.ranking),
+        Err(m) => (
+            params.get("period").cloned().unwrap_or_default(),
+            m,
+            Vec::new(),
+            Vec::new(),
+        ),
+    };
+    let mine: Vec<&ProgressRow> = rows.iter().filter(|r| r.jurisdiction == scope).collect();
+    let indicator = |id: &str| {
+        s.pack
+            .targets
+            .iter()
+            .find(|t| t.id == id)
+            .map_or(id.to_string(), |t| t.indicator.clone())
+    };
+    let chart = serde_json::json!({
+        "labels": mine.iter().map(|r| indicator(&r.target)).collect::<Vec<_>>(),
+        "completion": mine.iter().map(|r| r.completion.map(|c| (c * Decimal::ONE_HUNDRED).round_dp(1).to_string())).collect::<Vec<_>>(),
+        "time": mine.iter().map(|r| r.time_progress.map(|c| (c * Decimal::ONE_HUNDRED).round_dp(1).to_string())).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let shown = visible_ranking(&v, &ranking);
+    let rank_chart = serde_json::json!({
+        "labels": shown.iter().map(|r| jname(&s, &r.jurisdiction)).collect::<Vec<_>>(),
+        "scores": shown.iter().map(|r| (r.score * Decimal::ONE_HUNDRED).round_dp(1).to_string()).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let views = mine
+        .iter()
+        .map(|r| RowView {
+            indicator: indicator(&r.target),
+            target_value: r.target_value.normalize().to_string(),
+            actual: r
+                .actual
+                .map_or("未报送".into(), |a| a.normalize().to_string()),
+            completion: pct(r.completion),
+            time_progress: pct(r.time_progress),
+            status: r.status.label(),
+            status_class: match r.status {
+                huiqi_progress::Status::Green => "green",
+                huiqi_progress::Status::Yellow => "yellow",
+                huiqi_progress::Status::Red => "red",
+            },
+            reason: r.reason.clone(),
+        })
+        .collect();
+    let ranking = shown
+        .iter()
+        .map(|r| {
+            (
+                r.rank,
+                jname(&s, &r.jurisdiction),
+                format!("{}", (r.score * Decimal::ONE_HUNDRED).round_dp(1)),
+            )
+        })
+        .collect();
+    render(DashboardPage {
+        nav: nav(&s, &v),
+        period,
+        scope_name: jname(&s, &scope),
+        message,
+        rows: views,
+        ranking,
+        chart,
+        rank_chart,
+    })
+}
+
+pub async fn api(
+    State(s): State<Shared>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let scope = scope_of(&v);
+    match load(&s, &params).await {
+        Err(r) => r,
+        Ok(Err(m)) => (
+            axum::http::StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": m})),
+        )
+            .into_response(),
+        Ok(Ok(l)) => {
+            let rows: Vec<_> = l
+                .rows
+                .iter()
+                .filter(|r| r.jurisdiction == scope)
+                .map(|r| {
+                    serde_json::json!({
+                        "target": r.target, "jurisdiction": r.jurisdiction, "target_value": r.target_value,
+                        "actual": r.actual, "completion": r.completion, "time_progress": r.time_progress,
+                        "status": r.status.label(), "reason": r.reason,
+                    })
+                })
+                .collect();
+            let ranking: Vec<_> = visible_ranking(&v, &l.ranking)
+                .iter()
+                .map(|r| serde_json::json!({"rank": r.rank, "jurisdiction": r.jurisdiction, "score": r.score}))
+                .collect();
+            Json(serde_json::json!({"period": l.period.to_string(), "rows": rows, "ranking": ranking})).into_response()
+        }
+    }
+}
