@@ -173,6 +173,9 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/dashboard", [303, 200, 200, 200, 403]),
     // No reports in the test database: 404 with a message.
     ("GET", "/api/v1/dashboard", [401, 404, 404, 404, 403]),
+    ("GET", "/push", [303, 200, 200, 200, 403]),
+    ("GET", "/push.xlsx", [303, 200, 200, 200, 403]),
+    ("GET", "/api/v1/push", [401, 200, 200, 200, 403]),
     ("GET", "/admin/users", [303, 200, 403, 403, 403]),
     ("GET", "/admin/import", [303, 200, 403, 403, 403]),
     // Without a CSRF token the admin's upload is refused too.

@@ -10,6 +10,7 @@
 mod admin;
 pub mod auth;
 mod dashboard;
+mod push;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -74,6 +75,9 @@ pub const ROUTES: &[(&str, &str, Rule)] = &[
         Rule::Roles(EVERYONE_LOGGED_IN),
     ),
     ("GET", "/dashboard", Rule::Roles(STAFF)),
+    ("GET", "/push", Rule::Roles(STAFF)),
+    ("GET", "/push.xlsx", Rule::Roles(STAFF)),
+    ("GET", "/api/v1/push", Rule::Roles(STAFF)),
     ("GET", "/api/v1/dashboard", Rule::Roles(STAFF)),
     ("GET", "/admin/users", Rule::Roles(ADMIN)),
     ("GET", "/admin/import", Rule::Roles(ADMIN)),
@@ -107,6 +111,9 @@ fn handler(method: &str, path: &str) -> MethodRouter<Shared> {
         ("GET", "/enterprises") => get(enterprises),
         ("GET", "/enterprises/{uscc}") => get(enterprise),
         ("GET", "/dashboard") => get(dashboard::page),
+        ("GET", "/push") => get(push::page),
+        ("GET", "/push.xlsx") => get(push::export),
+        ("GET", "/api/v1/push") => get(push::api),
         ("GET", "/api/v1/dashboard") => get(dashboard::api),
         ("GET", "/admin/users") => get(admin::users),
         ("GET", "/admin/import") => get(admin::import_form),

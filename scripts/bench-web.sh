@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Web load test (issue 6): the platform on a fresh SQLite registry of N generated enterprises,
+# loaded with wrk over loopback only, for a bounded time per endpoint, 64 connections:
+#   - the enterprise's own page /me (its benefits computed from the registry with their reasons),
+#   - the registry search /enterprises?q=<a full USCC> as the working group,
+#   - the registry search /enterprises?q=<a name fragment> as the working group.
+# Prints wrk's latency distribution (p50/p75/p90/p99) and errors.
+#
+#   scripts/bench-web.sh [N=1000000] [SECONDS=20] [CONNECTIONS=64]
+#
+# Needs wrk (Debian package wrk). Builds the release binary first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-1000000}"
+SECS="${2:-20}"
+CONNS="${3:-64}"
+ADDR=127.0.0.1:18390
+
+cargo build --release -q -p huiqi-cli
+BIN="$PWD/target/release/huiqi"
+WORK="$(mktemp -d)"
+SERVER=""
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+export HUIQI_DATABASE_URL="sqlite:$WORK/huiqi.sqlite"
+
+"$BIN" gen --count "$N" --year 2024 --seed 2023 --output "$WORK/facts.csv" >/dev/null
+"$BIN" import --source facts --year 2024 "$WORK/facts.csv" >/dev/null 2>&1
+USCC="$(sed -n 2p "$WORK/facts.csv" | cut -d, -f1)"
+NAME_PART="$(sed -n 2p "$WORK/facts.csv" | cut -d, -f2 | cut -c1-4)"
+"$BIN" users add --username bench-admin --role admin --name 压测 --password bench-password-1 >/dev/null
+"$BIN" users add --username bench-ent --role enterprise --scope "$USCC" --name 压测企业 --password bench-password-1 >/dev/null
+
+"$BIN" serve --addr "$ADDR" --at 2024-12-31 2>"$WORK/serve.log" &
+SERVER=$!
+for _ in $(seq 1 100); do curl -fs "http://$ADDR/healthz" >/dev/null && break; sleep 0.2; done
+
+cookie() {
+  curl -s -o /dev/null -D - -d "username=$1&password=bench-password-1" "http://$ADDR/login" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: \(huiqi_session=[^;]*\).*/\1/p'
+}
+ENT="$(cookie bench-ent)"
+ADMIN="$(cookie bench-admin)"
+urlenc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
+
+echo "registry: $N enterprises; $CONNS connections, ${SECS}s per endpoint, 2 wrk threads, loopback"
+run() {
+  echo
+  echo "== $1"
+  wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Cookie: $2" "http://$ADDR$3" \
+    | grep -E "Latency|50%|75%|90%|99%|requests in|Requests/sec|Non-2xx|Socket errors"
+}
+run "enterprise page /me" "$ENT" "/me"
+run "registry search by USCC" "$ADMIN" "/enterprises?q=$USCC"
+run "registry search by name fragment ($NAME_PART)" "$ADMIN" "/enterprises?q=$(urlenc "$NAME_PART")"
