@@ -27,7 +27,8 @@ export HUIQI_DATABASE_URL="sqlite:$WORK/huiqi.sqlite"
 "$BIN" gen --count "$N" --year 2024 --seed 2023 --output "$WORK/facts.csv" >/dev/null
 "$BIN" import --source facts --year 2024 "$WORK/facts.csv" >/dev/null 2>&1
 USCC="$(sed -n 2p "$WORK/facts.csv" | cut -d, -f1)"
-NAME_PART="$(sed -n 2p "$WORK/facts.csv" | cut -d, -f2 | cut -c1-4)"
+# Two characters of the first enterprise's name after “六安” (URL-encoded), as a user would type.
+NAME_Q="$(python3 -c 'import sys, urllib.parse; n = open(sys.argv[1], encoding="utf-8").readlines()[1].split(",")[1]; print(urllib.parse.quote(n[2:4]))' "$WORK/facts.csv")"
 "$BIN" users add --username bench-admin --role admin --name 压测 --password bench-password-1 >/dev/null
 "$BIN" users add --username bench-ent --role enterprise --scope "$USCC" --name 压测企业 --password bench-password-1 >/dev/null
 
@@ -41,7 +42,6 @@ cookie() {
 }
 ENT="$(cookie bench-ent)"
 ADMIN="$(cookie bench-admin)"
-urlenc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 
 echo "registry: $N enterprises; $CONNS connections, ${SECS}s per endpoint, 2 wrk threads, loopback"
 run() {
@@ -52,4 +52,6 @@ run() {
 }
 run "enterprise page /me" "$ENT" "/me"
 run "registry search by USCC" "$ADMIN" "/enterprises?q=$USCC"
-run "registry search by name fragment ($NAME_PART)" "$ADMIN" "/enterprises?q=$(urlenc "$NAME_PART")"
+run "registry search by name fragment ($NAME_Q)" "$ADMIN" "/enterprises?q=$NAME_Q"
+# Worst case: a fragment no name contains, so the whole registry is scanned.
+run "registry search, no match (whole-table scan)" "$ADMIN" "/enterprises?q=%E6%97%A0%E6%AD%A4%E4%BC%81%E4%B8%9A"

@@ -136,6 +136,14 @@ try {
     await page.waitForSelector('#progress-chart canvas');
     check(await page.locator('#rank-chart canvas').count() === 1, 'ECharts 画出进度图和县区排名图');
     await page.screenshot({ path: path.join(shots, 'admin-dashboard-1366.png'), fullPage: true });
+    // The what-if form: results as tables and a chart.
+    await page.goto(base + '/admin/whatif');
+    await page.fill('textarea[name=changes]', 'startup.annual_limit=24000');
+    await Promise.all([page.waitForNavigation(), page.click('form.whatif button[type=submit]')]);
+    const measureRows = await page.locator('#whatif-measures tbody tr').count();
+    check(measureRows > 0, `政策沙盘给出 ${measureRows} 项措施的前后对比`);
+    await page.waitForSelector('#whatif-chart canvas');
+    await page.screenshot({ path: path.join(shots, 'admin-whatif-1366.png'), fullPage: true });
     await page.goto(base + '/admin/users');
     await page.screenshot({ path: path.join(shots, 'admin-users-1366.png') });
     await ctx.close();

@@ -176,6 +176,9 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/push", [303, 200, 200, 200, 403]),
     ("GET", "/push.xlsx", [303, 200, 200, 200, 403]),
     ("GET", "/api/v1/push", [401, 200, 200, 200, 403]),
+    ("GET", "/admin/runs", [303, 200, 403, 403, 403]),
+    ("GET", "/admin/whatif", [303, 200, 403, 403, 403]),
+    ("POST", "/admin/whatif", [303, 403, 403, 403, 403]),
     ("GET", "/admin/users", [303, 200, 403, 403, 403]),
     ("GET", "/admin/import", [303, 200, 403, 403, 403]),
     // Without a CSRF token the admin's upload is refused too.

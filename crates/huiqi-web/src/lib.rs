@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod analysis;
 pub mod auth;
 mod dashboard;
 mod push;
@@ -79,6 +80,9 @@ pub const ROUTES: &[(&str, &str, Rule)] = &[
     ("GET", "/push.xlsx", Rule::Roles(STAFF)),
     ("GET", "/api/v1/push", Rule::Roles(STAFF)),
     ("GET", "/api/v1/dashboard", Rule::Roles(STAFF)),
+    ("GET", "/admin/runs", Rule::Roles(ADMIN)),
+    ("GET", "/admin/whatif", Rule::Roles(ADMIN)),
+    ("POST", "/admin/whatif", Rule::Roles(ADMIN)),
     ("GET", "/admin/users", Rule::Roles(ADMIN)),
     ("GET", "/admin/import", Rule::Roles(ADMIN)),
     ("POST", "/admin/import", Rule::Roles(ADMIN)),
@@ -115,6 +119,9 @@ fn handler(method: &str, path: &str) -> MethodRouter<Shared> {
         ("GET", "/push.xlsx") => get(push::export),
         ("GET", "/api/v1/push") => get(push::api),
         ("GET", "/api/v1/dashboard") => get(dashboard::api),
+        ("GET", "/admin/runs") => get(analysis::runs),
+        ("GET", "/admin/whatif") => get(analysis::whatif_form),
+        ("POST", "/admin/whatif") => post(analysis::whatif_submit),
         ("GET", "/admin/users") => get(admin::users),
         ("GET", "/admin/import") => get(admin::import_form),
         ("POST", "/admin/import") => {
