@@ -47,6 +47,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             rules: huiqi_rules::Rules::builtin(),
             at,
             secure_cookies: args.behind_tls,
+            names: Default::default(),
         });
         huiqi_web::serve(&args.addr, state).await?;
         Ok(ExitCode::SUCCESS)

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct App {
     addr: std::net::SocketAddr,
+    names: Arc<huiqi_web::names::NameIndex>,
 }
 
 struct Resp {
@@ -153,11 +154,13 @@ async fn setup(db: &TestDb) -> (App, String, String, String) {
         rules: huiqi_rules::Rules::builtin(),
         at: "2024-12-31".parse().unwrap(),
         secure_cookies: false,
+        names: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let names = Arc::clone(&state.names);
     tokio::spawn(async move { axum::serve(listener, huiqi_web::app(state)).await.unwrap() });
-    (App { addr }, own, hostile, other)
+    (App { addr, names }, own, hostile, other)
 }
 
 /// Expected status per route (by its table path) and role, in the order
@@ -270,6 +273,30 @@ async fn every_route_times_every_role() {
             .request("GET", "/enterprises?county=341503", jinan, None, "")
             .await;
         assert!(list.body.contains(&own) && !list.body.contains(&other));
+        // A name-fragment search answers the same from the database (first call: the in-memory
+        // index is not built yet) and from the index (once built).
+        let admin = cookies["admin"].as_deref();
+        let ids = |body: &str| -> Vec<String> {
+            body.split("<a href=\"/enterprises/")
+                .skip(1)
+                .filter_map(|x| x.split('"').next().map(str::to_string))
+                .collect()
+        };
+        let q = "/enterprises?q=%E6%9C%89%E9%99%90";
+        let from_db = ids(&app.request("GET", q, admin, None, "").await.body);
+        assert!(!from_db.is_empty());
+        for _ in 0..100 {
+            if app.names.built_at().is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            app.names.built_at().is_some(),
+            "the name index was never built"
+        );
+        let from_index = ids(&app.request("GET", q, admin, None, "").await.body);
+        assert_eq!(from_db, from_index);
         // The enterprise sees its benefits with their reasons and articles.
         let me = app.request("GET", "/me", ent, None, "").await;
         assert!(

@@ -290,3 +290,34 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Every enterprise's search row, by USCC (for an in-memory name index).
+    pub async fn all_enterprise_rows(&self) -> Result<Vec<EnterpriseRow>, StoreError> {
+        dispatch!(self, pool => {
+            let rows = sqlx::query("SELECT uscc, name, county, industry, kind FROM enterprises ORDER BY uscc")
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(EnterpriseRow {
+                        uscc: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        county: r.try_get(2)?,
+                        industry: r.try_get(3)?,
+                        kind: r.try_get(4)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// The latest import id (0 when none): names change only through imports.
+    pub async fn latest_import_id(&self) -> Result<i64, StoreError> {
+        dispatch!(self, pool => {
+            let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM imports").fetch_one(pool).await?;
+            Ok(id.unwrap_or(0))
+        })
+    }
+}

@@ -11,6 +11,7 @@ mod admin;
 mod analysis;
 pub mod auth;
 mod dashboard;
+pub mod names;
 mod push;
 
 use std::collections::HashMap;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub at: NaiveDate,
     /// Mark cookies Secure (behind TLS).
     pub secure_cookies: bool,
+    /// The name-fragment index of the registry search (`names`); `Default::default()` starts empty.
+    pub names: Arc<names::NameIndex>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -152,6 +155,7 @@ pub fn app(state: Shared) -> Router {
 /// Serves until the process is stopped.
 pub async fn serve(addr: &str, state: Shared) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    state.names.refresh(state.store.clone());
     eprintln!("惠企平台已启动：http://{}", listener.local_addr()?);
     axum::serve(listener, app(state)).await
 }
@@ -792,11 +796,18 @@ async fn search(
         industry: &industry,
         kind: &kind,
     };
-    let rows = s
-        .store
-        .search_enterprises(&filter, SEARCH_LIMIT)
+    let rows = match s
+        .names
+        .search(&s.store, &filter, SEARCH_LIMIT as usize)
         .await
-        .map_err(|e| internal(&e.to_string()))?;
+    {
+        Some(rows) => rows,
+        None => s
+            .store
+            .search_enterprises(&filter, SEARCH_LIMIT)
+            .await
+            .map_err(|e| internal(&e.to_string()))?,
+    };
     let rows = rows
         .into_iter()
         .map(|r| EnterpriseView {
@@ -922,6 +933,7 @@ pub async fn open_state(url: &str, at: NaiveDate, secure_cookies: bool) -> Resul
         rules: Rules::builtin(),
         at,
         secure_cookies,
+        names: Default::default(),
     }))
 }
 
