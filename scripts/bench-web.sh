@@ -34,7 +34,8 @@ NAME_Q="$(python3 -c 'import sys, urllib.parse; n = open(sys.argv[1], encoding="
 
 "$BIN" serve --addr "$ADDR" --at 2024-12-31 2>"$WORK/serve.log" &
 SERVER=$!
-for _ in $(seq 1 100); do curl -fs "http://$ADDR/healthz" >/dev/null && break; sleep 0.2; done
+# Ready when the name index of the registry search is built (it is built in the background at start).
+for _ in $(seq 1 600); do curl -fs "http://$ADDR/healthz" 2>/dev/null | grep -q "names: ready" && break; sleep 0.2; done
 
 cookie() {
   curl -s -o /dev/null -D - -d "username=$1&password=bench-password-1" "http://$ADDR/login" \

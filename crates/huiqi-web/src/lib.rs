@@ -101,7 +101,7 @@ pub const ROUTES: &[(&str, &str, Rule)] = &[
 fn handler(method: &str, path: &str) -> MethodRouter<Shared> {
     match (method, path) {
         ("GET", "/") => get(index),
-        ("GET", "/healthz") => get(|| async { "ok" }),
+        ("GET", "/healthz") => get(healthz),
         ("GET", "/assets/site.css") => get(css),
         ("GET", "/assets/htmx.min.js") => {
             get(|| async { js(include_bytes!("../assets/vendor/htmx.min.js")) })
@@ -283,6 +283,15 @@ fn render<T: Template>(t: T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => internal(&e.to_string()),
+    }
+}
+
+/// 200 once the server answers; the second line says whether the name index of the registry
+/// search is built (until then name searches go to the database).
+async fn healthz(State(s): State<Shared>) -> String {
+    match s.names.built_at() {
+        Some(_) => "ok\nnames: ready\n".into(),
+        None => "ok\nnames: building\n".into(),
     }
 }
 
