@@ -34,6 +34,7 @@ NAME_Q="$(python3 -c 'import sys, urllib.parse; n = open(sys.argv[1], encoding="
 
 "$BIN" serve --addr "$ADDR" --at 2024-12-31 2>"$WORK/serve.log" &
 SERVER=$!
+T0=$(date +%s.%N)
 # Ready when the name index of the registry search is built (it is built in the background at start).
 for _ in $(seq 1 600); do curl -fs "http://$ADDR/healthz" 2>/dev/null | grep -q "names: ready" && break; sleep 0.2; done
 
@@ -41,6 +42,8 @@ cookie() {
   curl -s -o /dev/null -D - -d "username=$1&password=bench-password-1" "http://$ADDR/login" \
     | sed -n 's/^[Ss]et-[Cc]ookie: \(huiqi_session=[^;]*\).*/\1/p'
 }
+echo "name index ready $(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$T0" "$(date +%s.%N)") s after start;" \
+  "server memory: $(grep -E 'VmHWM|VmRSS' /proc/$SERVER/status | tr -s ' ' | tr '\n' ' ')"
 ENT="$(cookie bench-ent)"
 ADMIN="$(cookie bench-admin)"
 
@@ -56,3 +59,5 @@ run "registry search by USCC" "$ADMIN" "/enterprises?q=$USCC"
 run "registry search by name fragment ($NAME_Q)" "$ADMIN" "/enterprises?q=$NAME_Q"
 # A fragment no name contains.
 run "registry search, no match" "$ADMIN" "/enterprises?q=%E6%97%A0%E6%AD%A4%E4%BC%81%E4%B8%9A"
+echo
+echo "server memory after the runs: $(grep -E 'VmHWM|VmRSS' /proc/$SERVER/status | tr -s ' ' | tr '\n' ' ')"

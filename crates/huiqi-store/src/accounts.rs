@@ -294,22 +294,21 @@ impl Store {
 impl Store {
     /// Every enterprise's search row, by USCC (for an in-memory name index).
     pub async fn all_enterprise_rows(&self) -> Result<Vec<EnterpriseRow>, StoreError> {
+        // Streamed row by row, so the driver's rows are never all held at once.
         dispatch!(self, pool => {
-            let rows = sqlx::query("SELECT uscc, name, county, industry, kind FROM enterprises ORDER BY uscc")
-                .fetch_all(pool)
-                .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(EnterpriseRow {
-                        uscc: r.try_get(0)?,
-                        name: r.try_get(1)?,
-                        county: r.try_get(2)?,
-                        industry: r.try_get(3)?,
-                        kind: r.try_get(4)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(StoreError::from)
+            use futures_util::TryStreamExt;
+            let mut out = Vec::new();
+            let mut rows = sqlx::query("SELECT uscc, name, county, industry, kind FROM enterprises ORDER BY uscc").fetch(pool);
+            while let Some(r) = rows.try_next().await? {
+                out.push(EnterpriseRow {
+                    uscc: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    county: r.try_get(2)?,
+                    industry: r.try_get(3)?,
+                    kind: r.try_get(4)?,
+                });
+            }
+            Ok(out)
         })
     }
 
