@@ -579,6 +579,8 @@ struct BenefitView {
 struct EnterprisePage {
     nav: Nav,
     heading: String,
+    /// 大/中/小/微 by the rules crate (工信部联企业〔2011〕300号).
+    size_class: String,
     uscc: String,
     name: String,
     county: String,
@@ -602,7 +604,7 @@ struct BenefitJson {
 async fn benefits(
     state: &AppState,
     uscc: &str,
-) -> Result<Option<(huiqi_domain::Facts, Vec<BenefitJson>, Decimal)>, Response> {
+) -> Result<Option<(huiqi_domain::Facts, Vec<BenefitJson>, Decimal, &'static str)>, Response> {
     let found = huiqi_match::benefits_of(&state.store, &state.rules, uscc, state.at)
         .await
         .map_err(|e| internal(&e.to_string()))?;
@@ -632,11 +634,16 @@ async fn benefits(
             },
         );
     }
-    Ok(Some((facts, rows, out.total_relief)))
+    Ok(Some((
+        facts,
+        rows,
+        out.total_relief,
+        out.size_class.label(),
+    )))
 }
 
 async fn enterprise_page(state: &AppState, v: &Viewer, uscc: &str, heading: &str) -> Response {
-    let (facts, rows, total) = match benefits(state, uscc).await {
+    let (facts, rows, total, size_class) = match benefits(state, uscc).await {
         Ok(Some(x)) => x,
         Ok(None) => return page_error(StatusCode::NOT_FOUND, "企业库中没有该企业本年度的数据。"),
         Err(r) => return r,
@@ -707,6 +714,7 @@ async fn enterprise_page(state: &AppState, v: &Viewer, uscc: &str, heading: &str
     render(EnterprisePage {
         nav: nav(state, v),
         heading: heading.to_string(),
+        size_class: size_class.to_string(),
         uscc: facts.uscc.clone(),
         name: facts.name.clone(),
         county,
@@ -912,8 +920,8 @@ async fn api_benefits(
         Err(r) => return r,
     }
     match benefits(&s, &uscc).await {
-        Ok(Some((_, rows, total))) => Json(
-            serde_json::json!({"uscc": uscc, "at": s.at, "benefits": rows, "total_relief": total}),
+        Ok(Some((_, rows, total, size_class))) => Json(
+            serde_json::json!({"uscc": uscc, "at": s.at, "benefits": rows, "total_relief": total, "size_class": size_class}),
         )
         .into_response(),
         Ok(None) => (
@@ -1004,7 +1012,7 @@ pub async fn demo_accounts(state: &AppState) -> Result<Vec<NewAccount>, String> 
     }
     let mut chosen = None;
     for e in &first {
-        if let Ok(Some((_, rows, _))) = benefits(state, &e.uscc).await
+        if let Ok(Some((_, rows, _, _))) = benefits(state, &e.uscc).await
             && rows.iter().any(|b| b.amount > Decimal::ZERO)
         {
             chosen = Some(e.clone());
