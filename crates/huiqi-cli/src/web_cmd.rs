@@ -48,6 +48,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             at,
             secure_cookies: args.behind_tls,
             names: Default::default(),
+            limiter: Default::default(),
         });
         huiqi_web::serve(&args.addr, state).await?;
         Ok(ExitCode::SUCCESS)

@@ -101,6 +101,13 @@ const PASSWORD: &str = "correct-horse-42";
 
 /// Two enterprises in 金安区 (one with a hostile name) and one in 裕安区.
 async fn setup(db: &TestDb) -> (App, String, String, String) {
+    setup_with(db, Default::default()).await
+}
+
+async fn setup_with(
+    db: &TestDb,
+    limiter: huiqi_web::auth::LoginLimiter,
+) -> (App, String, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("f.csv");
     huiqi_synth::write_csv(std::fs::File::create(&csv).unwrap(), 300, 2024, 5).unwrap();
@@ -155,11 +162,16 @@ async fn setup(db: &TestDb) -> (App, String, String, String) {
         at: "2024-12-31".parse().unwrap(),
         secure_cookies: false,
         names: Default::default(),
+        limiter,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let names = Arc::clone(&state.names);
-    tokio::spawn(async move { axum::serve(listener, huiqi_web::app(state)).await.unwrap() });
+    tokio::spawn(async move {
+        let app =
+            huiqi_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app).await.unwrap()
+    });
     (App { addr, names }, own, hostile, other)
 }
 
@@ -422,6 +434,153 @@ async fn names_are_escaped_forms_need_csrf_and_ten_wrong_passwords_lock() {
         // Another account is unaffected; an unknown user gets the same answer as a wrong password.
         assert_eq!(app.login("jinan", PASSWORD).await.status, 303);
         assert_eq!(app.login("nobody", PASSWORD).await.status, 401);
+    })
+    .await;
+}
+
+/// The registry search filters by the size class of the latest matching run, from the database
+/// and from the name index alike; an unknown size is refused with a message.
+#[tokio::test]
+async fn registry_search_filters_by_size_class() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let api = |q: &'static str| {
+            let (app, admin) = (&app, admin.clone());
+            async move {
+                let r = app.request("GET", q, Some(&admin), None, "").await;
+                assert_eq!(r.status, 200, "{q}: {}", r.body);
+                serde_json::from_str::<Vec<serde_json::Value>>(&r.body).unwrap()
+            }
+        };
+        // Before any run nothing is classified: a size filter finds nobody.
+        assert!(api("/api/v1/enterprises?size=micro").await.is_empty());
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+            .args(["match", "--db", "--at", "2024-12-31"])
+            .env("HUIQI_DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let run = db.store.runs().await.unwrap().remove(0);
+        let classes: HashMap<String, String> = db
+            .store
+            .run_results(run.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.uscc, r.size_class))
+            .collect();
+        let label = |c: &str| match c {
+            "micro" => "微型",
+            "small" => "小型",
+            "medium" => "中型",
+            _ => "大型",
+        };
+        let all = api("/api/v1/enterprises").await;
+        for size in ["micro", "small"] {
+            let expected: Vec<&String> = {
+                let mut v: Vec<&String> = classes
+                    .iter()
+                    .filter(|(_, c)| *c == size)
+                    .map(|(u, _)| u)
+                    .collect();
+                v.sort();
+                v.truncate(100);
+                v
+            };
+            assert!(!expected.is_empty(), "the sample has {size} enterprises");
+            let path = format!("/api/v1/enterprises?size={size}");
+            let r = app.request("GET", &path, Some(&admin), None, "").await;
+            let rows: Vec<serde_json::Value> = serde_json::from_str(&r.body).unwrap();
+            let got: Vec<&str> = rows.iter().map(|r| r["uscc"].as_str().unwrap()).collect();
+            assert_eq!(got, expected, "{size}");
+            assert!(rows.iter().all(|r| r["size_class"] == label(size)));
+        }
+        assert!(all.iter().all(|r| r["size_class"] != "—"));
+        // A name fragment with a size: the database and (once rebuilt after the run) the index
+        // give the same rows.
+        let q = "/enterprises?q=%E6%9C%89%E9%99%90&size=micro";
+        let ids = |body: &str| -> Vec<String> {
+            body.split("<a href=\"/enterprises/")
+                .skip(1)
+                .filter_map(|x| x.split('"').next().map(str::to_string))
+                .collect()
+        };
+        let first = ids(&app.request("GET", q, Some(&admin), None, "").await.body);
+        assert!(!first.is_empty());
+        assert!(first.iter().all(|u| classes[u] == "micro"));
+        let version = db.store.search_version().await.unwrap();
+        for _ in 0..100 {
+            if app.names.built_at() == Some(version) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            app.names.built_at(),
+            Some(version),
+            "index not rebuilt after the run"
+        );
+        let second = ids(&app.request("GET", q, Some(&admin), None, "").await.body);
+        assert_eq!(first, second);
+        // Filters without a name are answered by the index too, the same as the database.
+        for (county, industry, size) in [("341502", "", "small"), ("", "c", "micro"), ("", "", "")]
+        {
+            let filter = huiqi_store::accounts::EnterpriseFilter {
+                county,
+                industry: &industry.to_ascii_uppercase(),
+                size_class: size,
+                ..Default::default()
+            };
+            let expected: Vec<String> = db
+                .store
+                .search_enterprises(&filter, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.uscc)
+                .collect();
+            assert!(!expected.is_empty(), "{county} {industry} {size}");
+            let path = format!("/enterprises?county={county}&industry={industry}&size={size}");
+            let got = ids(&app.request("GET", &path, Some(&admin), None, "").await.body);
+            assert_eq!(got, expected, "{path}");
+        }
+        let bad = app
+            .request("GET", "/enterprises?size=tiny", Some(&admin), None, "")
+            .await;
+        assert_eq!(bad.status, 400);
+        assert!(bad.body.contains("企业规模“tiny”无效"), "{}", bad.body);
+    })
+    .await;
+}
+
+/// Failed logins from one address are limited across accounts: past the limit even the right
+/// password is refused (without being checked) until the window ends.
+#[tokio::test]
+async fn failed_logins_per_address_are_limited() {
+    each_db(|db| async move {
+        let limiter = huiqi_web::auth::LoginLimiter::new(3, std::time::Duration::from_secs(600));
+        let (app, ..) = setup_with(&db, limiter).await;
+        // A success does not count.
+        app.session("admin").await;
+        for user in ["tax", "jinan", "nobody"] {
+            assert_eq!(app.login(user, "wrong-password-x").await.status, 401);
+        }
+        let refused = app.login("admin", PASSWORD).await;
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        assert!(
+            refused.body.contains("登录失败次数过多"),
+            "{}",
+            refused.body
+        );
+        // No account was locked by it: the accounts' own counters are below their limit.
+        let tax = db.store.user_by_name("tax").await.unwrap().unwrap();
+        assert_eq!(tax.failed_logins, 1);
+        assert!(tax.locked_until.is_none());
     })
     .await;
 }

@@ -49,6 +49,26 @@ where
     })
 }
 
+/// The search row of an enterprise with its size class in the latest matching run.
+const ROW_SELECT: &str = "SELECT e.uscc, e.name, e.county, e.industry, e.kind, m.size_class FROM enterprises e \
+     LEFT JOIN match_results m ON m.run_id = (SELECT MAX(id) FROM match_runs) AND m.uscc = e.uscc";
+
+fn enterprise_row<R: sqlx::Row>(r: &R) -> Result<EnterpriseRow, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database>,
+{
+    Ok(EnterpriseRow {
+        uscc: r.try_get(0)?,
+        name: r.try_get(1)?,
+        county: r.try_get(2)?,
+        industry: r.try_get(3)?,
+        kind: r.try_get(4)?,
+        size_class: r.try_get(5)?,
+    })
+}
+
 /// Filters of the registry search; an empty string means no filter.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EnterpriseFilter<'a> {
@@ -60,6 +80,8 @@ pub struct EnterpriseFilter<'a> {
     pub industry: &'a str,
     /// `enterprise` or `individual_business`.
     pub kind: &'a str,
+    /// `large`, `medium`, `small` or `micro`: the size class of the latest matching run.
+    pub size_class: &'a str,
 }
 
 /// One row of the registry search.
@@ -70,6 +92,8 @@ pub struct EnterpriseRow {
     pub county: String,
     pub industry: String,
     pub kind: String,
+    /// The size class in the latest matching run (`None`: no run has classified it).
+    pub size_class: Option<String>,
 }
 
 impl Store {
@@ -178,7 +202,9 @@ impl Store {
     }
 
     /// Registry search: an 18-character query is looked up as a USCC, anything else matches a
-    /// fragment of the name or USCC; empty filters match everything. Ordered by USCC.
+    /// fragment of the name or USCC; empty filters match everything. The size class is the one
+    /// the latest matching run computed (an enterprise no run has classified has none and is
+    /// left out by a size filter). Ordered by USCC.
     pub async fn search_enterprises(
         &self,
         f: &EnterpriseFilter<'_>,
@@ -187,38 +213,33 @@ impl Store {
         let q = f.query.trim();
         let exact = q.len() == 18 && q.chars().all(|c| c.is_ascii_alphanumeric());
         let pattern = format!("%{}%", q.replace(['%', '_', '\\'], ""));
-        let sql = if exact {
-            "SELECT uscc, name, county, industry, kind FROM enterprises WHERE uscc = $1 \
-             AND ($2 = '' OR county = $2) AND ($3 = '' OR industry LIKE $3 || '%') AND ($4 = '' OR kind = $4) LIMIT $5"
+        let matching = if exact {
+            "e.uscc = $1"
         } else {
-            "SELECT uscc, name, county, industry, kind FROM enterprises \
-             WHERE ($1 = '%%' OR name LIKE $1 OR uscc LIKE $1) AND ($2 = '' OR county = $2) \
-             AND ($3 = '' OR industry LIKE $3 || '%') AND ($4 = '' OR kind = $4) ORDER BY uscc LIMIT $5"
+            "($1 = '%%' OR e.name LIKE $1 OR e.uscc LIKE $1)"
         };
+        let sql = format!(
+            "{ROW_SELECT} WHERE {matching} AND ($2 = '' OR e.county = $2) \
+             AND ($3 = '' OR e.industry LIKE $3 || '%') AND ($4 = '' OR e.kind = $4) \
+             AND ($5 = '' OR m.size_class = $5) ORDER BY e.uscc LIMIT $6"
+        );
         let first = if exact {
             q.to_ascii_uppercase()
         } else {
             pattern
         };
         dispatch!(self, pool => {
-            let rows = sqlx::query(sql)
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(&first)
                 .bind(f.county)
                 .bind(f.industry)
                 .bind(f.kind)
+                .bind(f.size_class)
                 .bind(limit)
                 .fetch_all(pool)
                 .await?;
             rows.iter()
-                .map(|r| {
-                    Ok(EnterpriseRow {
-                        uscc: r.try_get(0)?,
-                        name: r.try_get(1)?,
-                        county: r.try_get(2)?,
-                        industry: r.try_get(3)?,
-                        kind: r.try_get(4)?,
-                    })
-                })
+                .map(enterprise_row)
                 .collect::<Result<Vec<_>, sqlx::Error>>()
                 .map_err(StoreError::from)
         })
@@ -298,17 +319,25 @@ impl Store {
         dispatch!(self, pool => {
             use futures_util::TryStreamExt;
             let mut out = Vec::new();
-            let mut rows = sqlx::query("SELECT uscc, name, county, industry, kind FROM enterprises ORDER BY uscc").fetch(pool);
+            let sql = format!("{ROW_SELECT} ORDER BY e.uscc");
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).fetch(pool);
             while let Some(r) = rows.try_next().await? {
-                out.push(EnterpriseRow {
-                    uscc: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    county: r.try_get(2)?,
-                    industry: r.try_get(3)?,
-                    kind: r.try_get(4)?,
-                });
+                out.push(enterprise_row(&r)?);
             }
             Ok(out)
+        })
+    }
+
+    /// The latest import and matching run ids (0 when none): a search row changes only through
+    /// an import (name, county, …) or a new run (size class).
+    pub async fn search_version(&self) -> Result<(i64, i64), StoreError> {
+        dispatch!(self, pool => {
+            let (i, r): (Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT (SELECT MAX(id) FROM imports), (SELECT MAX(id) FROM match_runs)",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok((i.unwrap_or(0), r.unwrap_or(0)))
         })
     }
 

@@ -1,7 +1,9 @@
 //! The one auth boundary: passwords (argon2id), sessions (random token in an HttpOnly
 //! SameSite=Lax cookie, its SHA-256 in the database), CSRF (a per-session token in every
-//! form, plus an Origin / Sec-Fetch-Site check on unsafe methods) and lockout after 10
-//! wrong passwords. A provincial single sign-on would plug in here: it only has to
+//! form, plus an Origin / Sec-Fetch-Site check on unsafe methods), lockout after 10
+//! wrong passwords for an account and a limit on failed logins per client address
+//! (`LoginLimiter`, so one address cannot try password after password across accounts or keep
+//! the server hashing). A provincial single sign-on would plug in here: it only has to
 //! produce a `Viewer`.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -18,6 +20,58 @@ pub const MAX_FAILED: i32 = 10;
 /// How long a locked account stays locked.
 pub const LOCK_MINUTES: i64 = 15;
 const SESSION_HOURS: i64 = 8;
+
+/// Failed logins per client address within a window; beyond `max`, every login from that
+/// address is refused (429, without checking the password) until the window ends. Kept in
+/// memory: a restart forgets it, the account lockout in the database does not. The address is
+/// the TCP peer: behind a reverse proxy every client shares the proxy's address, so set the
+/// limit there or raise `max`.
+pub struct LoginLimiter {
+    pub max: u32,
+    pub window: std::time::Duration,
+    failures:
+        std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
+}
+
+impl Default for LoginLimiter {
+    /// 30 failed logins per address in 15 minutes (three accounts' worth of lockouts).
+    fn default() -> Self {
+        LoginLimiter::new(30, std::time::Duration::from_secs(15 * 60))
+    }
+}
+
+impl LoginLimiter {
+    pub fn new(max: u32, window: std::time::Duration) -> Self {
+        LoginLimiter {
+            max,
+            window,
+            failures: Default::default(),
+        }
+    }
+
+    /// Whether `ip` has used up its failed logins in the current window.
+    pub fn blocked(&self, ip: std::net::IpAddr) -> bool {
+        let now = std::time::Instant::now();
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&ip)
+            .is_some_and(|(start, n)| now.duration_since(*start) < self.window && *n >= self.max)
+    }
+
+    /// Counts a failed login from `ip`.
+    pub fn failed(&self, ip: std::net::IpAddr) {
+        let now = std::time::Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            let window = self.window;
+            map.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = map.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+}
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,4 +319,26 @@ pub fn random_password() -> String {
     buf.iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoginLimiter;
+    use std::net::IpAddr;
+    use std::time::Duration;
+
+    #[test]
+    fn the_limit_is_per_address_and_ends_with_the_window() {
+        let l = LoginLimiter::new(2, Duration::from_millis(200));
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        l.failed(a);
+        assert!(!l.blocked(a));
+        l.failed(a);
+        assert!(l.blocked(a));
+        assert!(!l.blocked(b), "another address is not affected");
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(!l.blocked(a), "a new window starts afresh");
+        l.failed(a);
+        assert!(!l.blocked(a));
+    }
 }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The name-fragment index of the registry search (`names`); `Default::default()` starts empty.
     pub names: Arc<names::NameIndex>,
+    /// Failed logins per client address (`auth::LoginLimiter`).
+    pub limiter: auth::LoginLimiter,
 }
 
 pub type Shared = Arc<AppState>;
@@ -157,7 +159,11 @@ pub async fn serve(addr: &str, state: Shared) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     state.names.refresh(state.store.clone());
     eprintln!("惠企平台已启动：http://{}", listener.local_addr()?);
-    axum::serve(listener, app(state)).await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }
 
 fn rule_of(method: &Method, path: &str) -> Option<Rule> {
@@ -499,9 +505,30 @@ struct LoginForm {
 async fn login_submit(
     State(s): State<Shared>,
     axum::Extension(v): axum::Extension<Viewer>,
+    extensions: axum::http::Extensions,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    match auth::login(&s.store, f.username.trim(), &f.password).await {
+    // The peer address, when the server was started with it (`serve` always is).
+    let ip = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if ip.is_some_and(|ip| s.limiter.blocked(ip)) {
+        let page = LoginPage {
+            nav: nav(&s, &v),
+            error: format!(
+                "本机地址登录失败次数过多（{} 分钟内 {} 次），请 {} 分钟后再试；如忘记密码请联系工作专班重置。",
+                s.limiter.window.as_secs() / 60,
+                s.limiter.max,
+                s.limiter.window.as_secs() / 60
+            ),
+        };
+        return (StatusCode::TOO_MANY_REQUESTS, render(page)).into_response();
+    }
+    let result = auth::login(&s.store, f.username.trim(), &f.password).await;
+    if let (Err(auth::LoginError::Wrong | auth::LoginError::Locked), Some(ip)) = (&result, ip) {
+        s.limiter.failed(ip);
+    }
+    match result {
         Ok(token) => {
             let mut resp = Redirect::to("/").into_response();
             if let Ok(c) = HeaderValue::from_str(&auth::session_cookie(&token, s.secure_cookies)) {
@@ -761,10 +788,8 @@ async fn enterprise(
 #[template(path = "enterprises.html")]
 struct EnterprisesPage {
     nav: Nav,
-    q: String,
-    county: String,
-    industry: String,
-    kind: String,
+    f: SearchForm,
+    sizes: [(&'static str, &'static str); 4],
     /// Set for a county user: the county is fixed.
     fixed_county: String,
     counties: Vec<(String, String)>,
@@ -777,6 +802,31 @@ struct EnterpriseView {
     county: String,
     industry: String,
     kind: &'static str,
+    size_class: &'static str,
+}
+
+/// The registry search form as the viewer sent it (a county user's county forced).
+struct SearchForm {
+    q: String,
+    county: String,
+    industry: String,
+    kind: String,
+    size_class: String,
+}
+
+/// The size classes a search can filter on (as stored by a matching run), with their labels.
+const SIZE_CLASSES: [(&str, &str); 4] = [
+    ("large", "大型"),
+    ("medium", "中型"),
+    ("small", "小型"),
+    ("micro", "微型"),
+];
+
+fn size_label(id: Option<&str>) -> &'static str {
+    SIZE_CLASSES
+        .iter()
+        .find(|(k, _)| Some(*k) == id)
+        .map_or("—", |(_, l)| l)
 }
 
 /// How many rows the registry search shows.
@@ -795,23 +845,39 @@ async fn search(
     s: &AppState,
     v: &Viewer,
     params: &HashMap<String, String>,
-) -> Result<(String, String, String, String, Vec<EnterpriseView>), Response> {
+) -> Result<(SearchForm, Vec<EnterpriseView>), Response> {
     let get = |k: &str| {
         params
             .get(k)
             .map(|x| x.trim().to_string())
             .unwrap_or_default()
     };
-    let (q, industry, kind) = (get("q"), get("industry"), get("kind"));
-    let county = match &v.role {
-        Role::County(c) => c.clone(),
-        _ => get("county"),
+    let f = SearchForm {
+        q: get("q"),
+        county: match &v.role {
+            Role::County(c) => c.clone(),
+            _ => get("county"),
+        },
+        // Section letters are upper case (the database's LIKE would not care; the index does).
+        industry: get("industry").to_ascii_uppercase(),
+        kind: get("kind"),
+        size_class: get("size"),
     };
+    if !f.size_class.is_empty() && !SIZE_CLASSES.iter().any(|(k, _)| *k == f.size_class) {
+        return Err(page_error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "企业规模“{}”无效；可选：large（大型）、medium（中型）、small（小型）、micro（微型），或留空",
+                f.size_class
+            ),
+        ));
+    }
     let filter = huiqi_store::accounts::EnterpriseFilter {
-        query: &q,
-        county: &county,
-        industry: &industry,
-        kind: &kind,
+        query: &f.q,
+        county: &f.county,
+        industry: &f.industry,
+        kind: &f.kind,
+        size_class: &f.size_class,
     };
     let rows = match s
         .names
@@ -833,12 +899,13 @@ async fn search(
                 .jurisdiction(&r.county)
                 .map_or(r.county.clone(), |j| j.name.clone()),
             kind: kind_label(&r.kind),
+            size_class: size_label(r.size_class.as_deref()),
             uscc: r.uscc,
             name: r.name,
             industry: r.industry,
         })
         .collect();
-    Ok((q, county, industry, kind, rows))
+    Ok((f, rows))
 }
 
 async fn enterprises(
@@ -846,7 +913,7 @@ async fn enterprises(
     axum::Extension(v): axum::Extension<Viewer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (q, county, industry, kind, rows) = match search(&s, &v, &params).await {
+    let (f, rows) = match search(&s, &v, &params).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -862,10 +929,8 @@ async fn enterprises(
         .collect();
     render(EnterprisesPage {
         nav: nav(&s, &v),
-        q,
-        county,
-        industry,
-        kind,
+        f,
+        sizes: SIZE_CLASSES,
         fixed_county,
         counties,
         rows,
@@ -878,9 +943,9 @@ async fn api_enterprises(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     match search(&s, &v, &params).await {
-        Ok((_, _, _, _, rows)) => Json(
+        Ok((_, rows)) => Json(
             rows.iter()
-                .map(|r| serde_json::json!({"uscc": r.uscc, "name": r.name, "county": r.county, "industry": r.industry, "kind": r.kind}))
+                .map(|r| serde_json::json!({"uscc": r.uscc, "name": r.name, "county": r.county, "industry": r.industry, "kind": r.kind, "size_class": r.size_class}))
                 .collect::<Vec<_>>(),
         )
         .into_response(),
@@ -951,6 +1016,7 @@ pub async fn open_state(url: &str, at: NaiveDate, secure_cookies: bool) -> Resul
         at,
         secure_cookies,
         names: Default::default(),
+        limiter: Default::default(),
     }))
 }
 

@@ -1,7 +1,7 @@
 //! An in-memory bigram index of enterprise names, so that a search by a fragment of a name does
-//! not scan the registry (`name LIKE '%…%'` is a full scan). Names change only through imports:
-//! the index remembers the latest import id it was built at; when the registry's latest import
-//! differs, a rebuild starts in the background and searches go to the database meanwhile, so
+//! not scan the registry (`name LIKE '%…%'` is a full scan). A row changes only through an import
+//! (name, county, …) or a matching run (size class): the index remembers the latest import and
+//! run ids it was built at; when either differs, a rebuild starts in the background and searches go to the database meanwhile, so
 //! an answer is never stale.
 
 use std::collections::HashMap;
@@ -12,7 +12,7 @@ use huiqi_store::Store;
 use huiqi_store::accounts::{EnterpriseFilter, EnterpriseRow};
 
 struct Built {
-    import_id: i64,
+    version: (i64, i64),
     rows: Vec<EnterpriseRow>,
     /// Two consecutive characters of a name → the rows (ascending, so in USCC order).
     grams: HashMap<(char, char), Vec<u32>>,
@@ -24,7 +24,7 @@ pub struct NameIndex {
     building: AtomicBool,
 }
 
-fn build(import_id: i64, rows: Vec<EnterpriseRow>) -> Built {
+fn build(version: (i64, i64), rows: Vec<EnterpriseRow>) -> Built {
     let mut grams: HashMap<(char, char), Vec<u32>> = HashMap::new();
     let mut seen: Vec<(char, char)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
@@ -39,20 +39,20 @@ fn build(import_id: i64, rows: Vec<EnterpriseRow>) -> Built {
         }
     }
     Built {
-        import_id,
+        version,
         rows,
         grams,
     }
 }
 
 impl NameIndex {
-    /// The import id the index was last built at, if it has been built.
-    pub fn built_at(&self) -> Option<i64> {
+    /// The (import id, run id) the index was last built at, if it has been built.
+    pub fn built_at(&self) -> Option<(i64, i64)> {
         self.built
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .map(|b| b.import_id)
+            .map(|b| b.version)
     }
 
     /// Starts a rebuild in the background unless one is running.
@@ -63,7 +63,7 @@ impl NameIndex {
         let me = Arc::clone(self);
         tokio::spawn(async move {
             let result = async {
-                let id = store.latest_import_id().await?;
+                let id = store.search_version().await?;
                 let rows = store.all_enterprise_rows().await?;
                 Ok::<_, huiqi_store::StoreError>((id, rows))
             }
@@ -81,8 +81,10 @@ impl NameIndex {
         });
     }
 
-    /// Answers a name-fragment search from the index when it is current (`None`: ask the
-    /// database). Only for queries of two or more characters that are not a USCC fragment.
+    /// Answers a search from the index when it is current (`None`: ask the database): a name
+    /// fragment (through its rarest bigram when it has two or more characters) or filters alone
+    /// (a scan of the rows in memory: a rare size class would otherwise scan the registry on
+    /// disk). A query that looks like a USCC or its fragment goes to the database.
     pub async fn search(
         self: &Arc<Self>,
         store: &Store,
@@ -90,33 +92,36 @@ impl NameIndex {
         limit: usize,
     ) -> Option<Vec<EnterpriseRow>> {
         let q = f.query.trim();
-        let chars: Vec<char> = q.chars().collect();
-        if chars.len() < 2 || q.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if !q.is_empty() && q.chars().all(|c| c.is_ascii_alphanumeric()) {
             return None;
         }
         let built = self.built.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let latest = store.latest_import_id().await.ok()?;
-        let Some(built) = built.filter(|b| b.import_id == latest) else {
+        let latest = store.search_version().await.ok()?;
+        let Some(built) = built.filter(|b| b.version == latest) else {
             self.refresh(store.clone());
             return None;
         };
-        // The rarest bigram of the query, then check the whole fragment and the filters.
-        let rarest = chars
-            .windows(2)
-            .map(|w| {
-                built
-                    .grams
-                    .get(&(w[0], w[1]))
-                    .map_or(&[][..], |v| v.as_slice())
-            })
-            .min_by_key(|v| v.len())?;
-        let out = rarest
-            .iter()
-            .map(|&i| &built.rows[i as usize])
+        let chars: Vec<char> = q.chars().collect();
+        let candidates: Box<dyn Iterator<Item = &EnterpriseRow>> = if chars.len() >= 2 {
+            let rarest = chars
+                .windows(2)
+                .map(|w| {
+                    built
+                        .grams
+                        .get(&(w[0], w[1]))
+                        .map_or(&[][..], |v| v.as_slice())
+                })
+                .min_by_key(|v| v.len())?;
+            Box::new(rarest.iter().map(|&i| &built.rows[i as usize]))
+        } else {
+            Box::new(built.rows.iter())
+        };
+        let out = candidates
             .filter(|r| r.name.contains(q))
             .filter(|r| f.county.is_empty() || r.county == f.county)
             .filter(|r| f.industry.is_empty() || r.industry.starts_with(f.industry))
             .filter(|r| f.kind.is_empty() || r.kind == f.kind)
+            .filter(|r| f.size_class.is_empty() || r.size_class.as_deref() == Some(f.size_class))
             .take(limit)
             .cloned()
             .collect();
