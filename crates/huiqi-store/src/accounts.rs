@@ -161,6 +161,8 @@ impl Store {
         })
     }
 
+    /// Creates a session; sessions that have expired are deleted on the way (they are refused
+    /// anyway, this keeps the table from growing with every login).
     pub async fn create_session(
         &self,
         token_sha256: &str,
@@ -169,6 +171,7 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         dispatch!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(Utc::now()).execute(pool).await?;
             sqlx::query("INSERT INTO sessions (token_sha256, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_sha256)
                 .bind(user_id)
@@ -191,6 +194,13 @@ impl Store {
             Ok(row
                 .map(|r| -> Result<Session, sqlx::Error> { Ok(Session { user: user_from(&r)?, csrf_token: r.try_get(8)? }) })
                 .transpose()?)
+        })
+    }
+
+    /// How many sessions are stored (expired or not).
+    pub async fn session_count(&self) -> Result<i64, StoreError> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(pool).await?)
         })
     }
 

@@ -34,3 +34,33 @@ fn redact_hides_the_password() {
         "postgres://u@h/db"
     );
 }
+
+#[tokio::test]
+async fn a_new_session_purges_expired_ones_only() {
+    each_db(|db| async move {
+        let s = &db.store;
+        s.upsert_user("u", "hash", "admin", "", "用户")
+            .await
+            .unwrap();
+        let id = s.user_by_name("u").await.unwrap().unwrap().id;
+        let now = chrono::Utc::now();
+        s.create_session("old", id, "c1", now - chrono::Duration::minutes(1))
+            .await
+            .unwrap();
+        s.create_session("live", id, "c2", now + chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        assert!(s.session("old").await.unwrap().is_none());
+        assert_eq!(
+            s.session_count().await.unwrap(),
+            1,
+            "the expired session was purged"
+        );
+        s.create_session("new", id, "c3", now + chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!(s.session_count().await.unwrap(), 2);
+        assert_eq!(s.session("live").await.unwrap().unwrap().csrf_token, "c2");
+    })
+    .await;
+}
