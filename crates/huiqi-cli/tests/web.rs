@@ -584,3 +584,101 @@ async fn failed_logins_per_address_are_limited() {
     })
     .await;
 }
+
+/// The dashboard by role: a unit sees only the targets it is responsible for and its tasks, a
+/// county only its own rows; everyone gets the month-by-month status counts of their rows.
+#[tokio::test]
+async fn the_dashboard_shows_each_role_its_own_targets_tasks_and_trend() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+            .args(["progress", "seed-demo", "--year", "2023", "--upto", "9"])
+            .env("HUIQI_DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pack = huiqi_policy::builtin::default_pack().unwrap();
+        let get = |user: &'static str| {
+            let app = &app;
+            async move {
+                let c = app.session(user).await;
+                let r = app
+                    .request(
+                        "GET",
+                        "/api/v1/dashboard?period=2023-09",
+                        Some(&c),
+                        None,
+                        "",
+                    )
+                    .await;
+                assert_eq!(r.status, 200, "{user}: {}", r.body);
+                serde_json::from_str::<serde_json::Value>(&r.body).unwrap()
+            }
+        };
+        let targets = |d: &serde_json::Value| -> Vec<String> {
+            d["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["target"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let admin = get("admin").await;
+        assert_eq!(targets(&admin).len(), pack.targets.len());
+        assert!(admin["tasks"].as_array().unwrap().is_empty());
+        let tax = get("tax").await;
+        let expected: Vec<String> = pack
+            .targets
+            .iter()
+            .filter(|t| t.units.iter().any(|u| u == "tax"))
+            .map(|t| t.id.clone())
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(targets(&tax), expected);
+        let tasks = tax["tasks"].as_array().unwrap();
+        let own = pack
+            .tasks
+            .iter()
+            .filter(|t| t.all_units || t.units.iter().any(|u| u == "tax"))
+            .count();
+        assert_eq!(tasks.len(), own);
+        assert!(
+            tasks
+                .iter()
+                .any(|t| t["units"].as_str().unwrap().contains("市税务局")),
+            "{tasks:?}"
+        );
+        let jinan = get("jinan").await;
+        assert!(
+            jinan["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["jurisdiction"] == "341502")
+        );
+        // Nine months of status counts, each month counting every row the viewer sees.
+        for d in [&admin, &tax, &jinan] {
+            let trend = d["trend"].as_array().unwrap();
+            assert_eq!(trend.len(), 9);
+            assert_eq!(trend[8]["period"], "2023-09");
+            for m in trend {
+                let sum: u64 = ["green", "yellow", "red"]
+                    .iter()
+                    .map(|k| m[k].as_u64().unwrap())
+                    .sum();
+                assert_eq!(sum as usize, targets(d).len(), "{m}");
+            }
+        }
+        // The page itself shows the unit's tasks and the trend chart.
+        let c = app.session("tax").await;
+        let page = app
+            .request("GET", "/dashboard?period=2023-09", Some(&c), None, "")
+            .await;
+        assert!(page.body.contains("承担的重点任务") && page.body.contains("trend-chart"));
+    })
+    .await;
+}

@@ -21,6 +21,8 @@ struct Loaded {
     period: Month,
     rows: Vec<ProgressRow>,
     ranking: Vec<huiqi_progress::Rank>,
+    /// The table of every month of the period's year up to the period.
+    trend: Vec<(Month, Vec<ProgressRow>)>,
 }
 
 /// The latest month with reports, looking back two years from the platform's date.
@@ -64,8 +66,41 @@ async fn load(
             }
         },
     };
+    let shares = s
+        .store
+        .allocations()
+        .await
+        .map_err(|e| internal(&e.to_string()))?;
+    let settings = Settings::default();
+    let rows = table_for(s, period, &shares, &settings).await?;
+    let ranking = huiqi_progress::rank_overall(&rows, &settings);
+    let mut trend = Vec::new();
+    for month in 1..=period.month {
+        let m =
+            Month::parse(&format!("{:04}-{month:02}", period.year)).map_err(|e| internal(&e))?;
+        let rows = if m == period {
+            rows.clone()
+        } else {
+            table_for(s, m, &shares, &settings).await?
+        };
+        trend.push((m, rows));
+    }
+    Ok(Ok(Loaded {
+        period,
+        rows,
+        ranking,
+        trend,
+    }))
+}
+
+/// The 调度表 of one month: the latest reports, and the registry where it knows the value.
+async fn table_for(
+    s: &AppState,
+    period: Month,
+    shares: &BTreeMap<(String, String), Decimal>,
+    settings: &Settings,
+) -> Result<Vec<ProgressRow>, Response> {
     let err = |e: huiqi_store::StoreError| internal(&e.to_string());
-    let shares = s.store.allocations().await.map_err(err)?;
     let mut actuals: BTreeMap<(String, String), Decimal> = s
         .store
         .reports_for(&period.to_string())
@@ -89,14 +124,9 @@ async fn load(
             );
         }
     }
-    let settings = Settings::default();
-    let rows = huiqi_progress::table(&s.pack, period, &shares, &actuals, &settings);
-    let ranking = huiqi_progress::rank_overall(&rows, &settings);
-    Ok(Ok(Loaded {
-        period,
-        rows,
-        ranking,
-    }))
+    Ok(huiqi_progress::table(
+        &s.pack, period, shares, &actuals, settings,
+    ))
 }
 
 fn pct(d: Option<Decimal>) -> String {
@@ -127,6 +157,10 @@ struct DashboardPage {
     ranking: Vec<(usize, String, String)>,
     chart: String,
     rank_chart: String,
+    trend_chart: String,
+    /// For a unit: its name and its tasks.
+    unit_name: String,
+    tasks: Vec<TaskRow>,
 }
 
 /// The jurisdiction whose rows the viewer sees: its own for a county user, else the city row.
@@ -145,6 +179,89 @@ fn jname(s: &AppState, id: &str) -> String {
             .jurisdiction(id)
             .map_or(id.to_string(), |j| j.name.clone())
     }
+}
+
+/// The rows the viewer sees: its jurisdiction's (the city's unless a county user), and for a
+/// unit only the targets it is responsible for.
+fn visible_rows<'a>(s: &AppState, v: &Viewer, rows: &'a [ProgressRow]) -> Vec<&'a ProgressRow> {
+    let scope = scope_of(v);
+    let unit = match &v.role {
+        Role::Unit(u) => Some(u.as_str()),
+        _ => None,
+    };
+    rows.iter()
+        .filter(|r| r.jurisdiction == scope)
+        .filter(|r| {
+            unit.is_none_or(|u| {
+                s.pack
+                    .targets
+                    .iter()
+                    .any(|t| t.id == r.target && t.units.iter().any(|x| x == u))
+            })
+        })
+        .collect()
+}
+
+/// Per month of the year so far, how many of the viewer's rows are green, yellow and red.
+fn trend_counts(
+    s: &AppState,
+    v: &Viewer,
+    trend: &[(Month, Vec<ProgressRow>)],
+) -> Vec<(String, [usize; 3])> {
+    trend
+        .iter()
+        .map(|(m, rows)| {
+            let mut n = [0; 3];
+            for r in visible_rows(s, v, rows) {
+                n[match r.status {
+                    huiqi_progress::Status::Green => 0,
+                    huiqi_progress::Status::Yellow => 1,
+                    huiqi_progress::Status::Red => 2,
+                }] += 1;
+            }
+            (m.to_string(), n)
+        })
+        .collect()
+}
+
+/// The tasks a unit carries (named in its 责任单位 clause, or addressed to 各地各部门), with
+/// every unit named and the legal basis; nothing for other roles.
+fn unit_tasks(s: &AppState, v: &Viewer) -> Vec<TaskRow> {
+    let Role::Unit(u) = &v.role else {
+        return Vec::new();
+    };
+    s.pack
+        .tasks
+        .iter()
+        .filter(|t| t.all_units || t.units.iter().any(|x| x == u))
+        .map(|t| TaskRow {
+            article: t.article,
+            title: t.title.clone(),
+            units: if t.all_units {
+                "各地各部门".into()
+            } else {
+                t.units
+                    .iter()
+                    .map(|x| s.pack.unit(x).map_or(x.clone(), |x| x.name.clone()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            },
+            basis: t
+                .legal_basis
+                .iter()
+                .map(|b| format!("{}《{}》", b.document, b.title))
+                .collect::<Vec<_>>()
+                .join("；"),
+        })
+        .collect()
+}
+
+struct TaskRow {
+    article: u8,
+    title: String,
+    /// Every unit the text names for it (the text designates no lead unit).
+    units: String,
+    basis: String,
 }
 
 fn visible_ranking<'a>(
@@ -167,16 +284,35 @@ pub async fn page(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let (period, message, rows, ranking) = match loaded {
-        Ok(l) => (l.period.to_string(), String::new(), l.rows, l.ranking),
+    let (period, message, rows, ranking, trend) = match loaded {
+        Ok(l) => (
+            l.period.to_string(),
+            String::new(),
+            l.rows,
+            l.ranking,
+            l.trend,
+        ),
         Err(m) => (
             params.get("period").cloned().unwrap_or_default(),
             m,
             Vec::new(),
             Vec::new(),
+            Vec::new(),
         ),
     };
-    let mine: Vec<&ProgressRow> = rows.iter().filter(|r| r.jurisdiction == scope).collect();
+    let mine = visible_rows(&s, &v, &rows);
+    let trend = trend_counts(&s, &v, &trend);
+    let trend_chart = serde_json::json!({
+        "labels": trend.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>(),
+        "green": trend.iter().map(|(_, n)| n[0]).collect::<Vec<_>>(),
+        "yellow": trend.iter().map(|(_, n)| n[1]).collect::<Vec<_>>(),
+        "red": trend.iter().map(|(_, n)| n[2]).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let unit_name = match &v.role {
+        Role::Unit(u) => s.pack.unit(u).map_or(u.clone(), |x| x.name.clone()),
+        _ => String::new(),
+    };
     let indicator = |id: &str| {
         s.pack
             .targets
@@ -234,6 +370,9 @@ pub async fn page(
         ranking,
         chart,
         rank_chart,
+        trend_chart,
+        unit_name,
+        tasks: unit_tasks(&s, &v),
     })
 }
 
@@ -242,7 +381,6 @@ pub async fn api(
     axum::Extension(v): axum::Extension<Viewer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let scope = scope_of(&v);
     match load(&s, &params).await {
         Err(r) => r,
         Ok(Err(m)) => (
@@ -251,10 +389,8 @@ pub async fn api(
         )
             .into_response(),
         Ok(Ok(l)) => {
-            let rows: Vec<_> = l
-                .rows
-                .iter()
-                .filter(|r| r.jurisdiction == scope)
+            let rows: Vec<_> = visible_rows(&s, &v, &l.rows)
+                .into_iter()
                 .map(|r| {
                     serde_json::json!({
                         "target": r.target, "jurisdiction": r.jurisdiction, "target_value": r.target_value,
@@ -267,7 +403,15 @@ pub async fn api(
                 .iter()
                 .map(|r| serde_json::json!({"rank": r.rank, "jurisdiction": r.jurisdiction, "score": r.score}))
                 .collect();
-            Json(serde_json::json!({"period": l.period.to_string(), "rows": rows, "ranking": ranking})).into_response()
+            let trend: Vec<_> = trend_counts(&s, &v, &l.trend)
+                .into_iter()
+                .map(|(m, n)| serde_json::json!({"period": m, "green": n[0], "yellow": n[1], "red": n[2]}))
+                .collect();
+            let tasks: Vec<_> = unit_tasks(&s, &v)
+                .into_iter()
+                .map(|t| serde_json::json!({"article": t.article, "title": t.title, "units": t.units, "legal_basis": t.basis}))
+                .collect();
+            Json(serde_json::json!({"period": l.period.to_string(), "rows": rows, "ranking": ranking, "trend": trend, "tasks": tasks})).into_response()
         }
     }
 }
