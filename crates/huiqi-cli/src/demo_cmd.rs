@@ -39,6 +39,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let url = format!("sqlite:{}", db.display());
     let exe = std::env::current_exe().context("找不到 huiqi 程序本身")?;
     let pop = args.data.join("population-2024.csv");
+    let market = args.data.join("市场监管登记-2024.csv");
     let push = args.data.join("推送名单-六税两费-金安区.xlsx");
     let schedule = args.data.join("调度表-2023-09.xlsx");
     let count = args.count.to_string();
@@ -53,6 +54,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "2024",
                 "--output",
                 pop.to_str().unwrap_or_default(),
+                "--market",
+                market.to_str().unwrap_or_default(),
             ],
         ),
         (
@@ -64,6 +67,15 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "--year",
                 "2024",
                 pop.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "导入市场监管登记表（补充联系人、联系电话；改动留有历史）",
+            vec![
+                "import",
+                "--source",
+                "market",
+                market.to_str().unwrap_or_default(),
             ],
         ),
         ("企业库统计", vec!["db", "stats", "--year", "2024"]),

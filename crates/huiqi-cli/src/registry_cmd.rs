@@ -83,6 +83,9 @@ pub struct GenArgs {
     /// 随机种子（同一种子生成同样的数据）
     #[arg(long, default_value_t = 2023)]
     seed: u64,
+    /// 另写一份同一批企业的市场监管登记表（含联系人、联系电话），供 import --source market
+    #[arg(long)]
+    market: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -256,6 +259,16 @@ pub fn generate(args: GenArgs) -> Result<ExitCode> {
         args.seed,
         args.output.display()
     );
+    if let Some(market) = &args.market {
+        let file = std::fs::File::create(market)
+            .with_context(|| format!("无法创建文件 {}", market.display()))?;
+        huiqi_synth::write_market_csv(file, args.count, args.year, args.seed)
+            .with_context(|| format!("写入 {} 失败", market.display()))?;
+        println!(
+            "同一批企业的市场监管登记表（含联系人、联系电话）：{}",
+            market.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -314,3 +314,65 @@ async fn push_lists_carry_amount_and_reason_and_respect_county_and_unit() {
     })
     .await;
 }
+
+/// A push list carries each enterprise's 联系人 and 联系电话 from the 市场监管 file; an enterprise
+/// whose contact is not on file has empty contact columns.
+#[tokio::test]
+async fn push_lists_carry_the_contacts_of_the_market_file() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        populated(&db, dir.path(), 400);
+        let market = dir.path().join("market.csv");
+        let mut bytes = Vec::new();
+        huiqi_synth::write_market_csv(&mut bytes, 400, 2024, 7).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        // The first enterprise's contact is not on file.
+        let mut first: Vec<&str> = lines[1].split(',').collect();
+        let no_contact = first[0].to_string();
+        first[7] = "";
+        first[8] = "";
+        lines[1] = first.join(",");
+        std::fs::write(&market, lines.join("\n") + "\n").unwrap();
+        huiqi(
+            &db,
+            &["import", "--source", "market", market.to_str().unwrap()],
+        );
+        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        let expected: HashMap<String, (String, String)> = (0..400)
+            .map(|i| {
+                let e = huiqi_synth::enterprise(i, 2024, 7);
+                let c = if e.uscc.as_str() == no_contact {
+                    (String::new(), String::new())
+                } else {
+                    huiqi_synth::contact(i, 7)
+                };
+                (e.uscc.to_string(), c)
+            })
+            .collect();
+        let run = db.store.runs().await.unwrap().remove(0);
+        let pack = huiqi_policy::builtin::default_pack().unwrap();
+        let rules = huiqi_rules::Rules::builtin();
+        for measure in ["six_taxes_relief", "vat_relief", "iit_business_relief"] {
+            let filter = huiqi_match::PushFilter {
+                measure: measure.into(),
+                ..Default::default()
+            };
+            let rows = huiqi_match::push_list(&db.store, &rules, &pack, &run, &filter)
+                .await
+                .unwrap();
+            assert!(!rows.is_empty(), "{measure}");
+            for r in rows {
+                let (person, phone) = &expected[&r.uscc];
+                assert_eq!(
+                    (&r.contact_person, &r.contact_phone),
+                    (person, phone),
+                    "{}",
+                    r.uscc
+                );
+                assert!(r.uscc == no_contact || !r.contact_phone.is_empty());
+            }
+        }
+    })
+    .await;
+}

@@ -153,8 +153,8 @@ async fn a_15_digit_registration_number_is_refused_with_what_to_supply() {
         let file = dir.path().join("market.csv");
         std::fs::write(
             &file,
-            "统一社会信用代码,名称,市场主体类型,所属辖区,行业代码,成立日期,登记状态\n\
-             341502000012345,六安市甲商贸有限公司,企业,金安区,F5191,2012-03-01,存续\n",
+            "统一社会信用代码,名称,市场主体类型,所属辖区,行业代码,成立日期,登记状态,联系人,联系电话\n\
+             341502000012345,六安市甲商贸有限公司,企业,金安区,F5191,2012-03-01,存续,张三,13905641234\n",
         )
         .unwrap();
         let out = huiqi(

@@ -161,6 +161,11 @@ pub enum FieldType {
     Bool,
     /// `none` | `retired_soldier` | `key_group` (无 | 退役士兵 | 重点群体).
     FounderGroup,
+    /// A person's name (联系人), at most 50 characters; may be empty.
+    Person,
+    /// A telephone number (联系电话): 7–15 digits, optionally with a leading `+`, `-`, spaces or
+    /// brackets (as people write them); may be empty. Stored as written.
+    Phone,
 }
 
 /// How a value is stored in the database.
@@ -180,7 +185,9 @@ impl FieldType {
             | FieldType::County
             | FieldType::Industry
             | FieldType::Status
-            | FieldType::FounderGroup => StorageType::Text,
+            | FieldType::FounderGroup
+            | FieldType::Person
+            | FieldType::Phone => StorageType::Text,
             FieldType::Date => StorageType::Date,
             FieldType::Money | FieldType::SignedMoney | FieldType::Headcount => StorageType::Int,
             FieldType::Bool => StorageType::Bool,
@@ -212,14 +219,17 @@ const fn col(name: &'static str, zh: &'static str, ty: FieldType) -> Column {
 /// The key column of every source file.
 pub const USCC_COLUMN: Column = col("uscc", "统一社会信用代码", FieldType::Name);
 
-/// 市场监管: the registration (the first five are also in the fact CSV).
-pub const ENTERPRISE_COLUMNS: [Column; 6] = [
+/// 市场监管: the registration (the first five are also in the fact CSV) and the contact the
+/// departments use to reach the enterprise (免申即享 push lists).
+pub const ENTERPRISE_COLUMNS: [Column; 8] = [
     col("name", "名称", FieldType::Name),
     col("kind", "市场主体类型", FieldType::Kind),
     col("county", "所属辖区", FieldType::County),
     col("industry", "行业代码", FieldType::Industry),
     col("registered_on", "成立日期", FieldType::Date),
     col("status", "登记状态", FieldType::Status),
+    col("contact_person", "联系人", FieldType::Person),
+    col("contact_phone", "联系电话", FieldType::Phone),
 ];
 
 /// 税务.

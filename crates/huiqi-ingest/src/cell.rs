@@ -152,6 +152,25 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A telephone number as people write it: digits with an optional leading `+` and `-`, spaces
+/// or brackets between them; 7 to 15 digits.
+fn parse_phone(t: &str) -> Result<String, String> {
+    let t = t.trim();
+    let body = t.strip_prefix('+').unwrap_or(t);
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    if body
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '(' | ')'))
+        && (7..=15).contains(&digits)
+    {
+        Ok(t.to_owned())
+    } else {
+        Err(format!(
+            "“{t}”不是电话号码：应为 7–15 位数字，可含 +、-、空格、括号，如 0564-3312345 或 13905641234"
+        ))
+    }
+}
+
 /// Parses one cell for a column of type `ty`. An empty cell is `Value::Null` except where a value
 /// is required (name, kind, county, industry).
 pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<Value, String> {
@@ -208,6 +227,21 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
             Cell::Number(f) if f.fract() == 0.0 => parse_date(&format!("{f:.0}")).map(Value::Date),
             _ => Err("不是日期：请写成 2023-04-01".into()),
         },
+        FieldType::Person => {
+            let t = cell
+                .code_text()
+                .ok_or_else(|| "应为文字（联系人姓名）".to_string())?;
+            if t.chars().count() > 50 {
+                return Err("联系人不能超过 50 个字".into());
+            }
+            Ok(Value::Text(t))
+        }
+        FieldType::Phone => {
+            let t = cell
+                .code_text()
+                .ok_or_else(|| "应为电话号码，如 0564-3312345 或 13905641234".to_string())?;
+            parse_phone(&t).map(Value::Text)
+        }
         FieldType::Status => {
             let t = cell.text().unwrap_or_default();
             match t {

@@ -45,6 +45,8 @@ fn explain(c: &Column, counties: &Counties) -> String {
         FieldType::FounderGroup => {
             "无（none）、退役士兵（retired_soldier）或 重点群体（key_group）".into()
         }
+        FieldType::Person => "联系人姓名，最多 50 字；可空".into(),
+        FieldType::Phone => "联系电话，7–15 位数字，可含 +、-、空格、括号；可空".into(),
     }
 }
 

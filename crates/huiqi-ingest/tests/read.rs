@@ -35,14 +35,16 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 fn market_csv(header: &str) -> String {
     format!(
-        "{header}\n{},甲公司,企业,金安区,C3311,2020-05-01,存续\n{},乙商店,individual_business,341503,f5211,2023/4/1,\n",
+        "{header}\n{},甲公司,企业,金安区,C3311,2020-05-01,存续,张三,0564-3312345\n{},乙商店,individual_business,341503,f5211,2023/4/1,,,\n",
         code(1),
         code(2)
     )
 }
 
-const ZH_MARKET: &str = "统一社会信用代码,名称,市场主体类型,所属辖区,行业代码,成立日期,登记状态";
-const EN_MARKET: &str = "uscc,name,kind,county,industry,registered_on,status";
+const ZH_MARKET: &str =
+    "统一社会信用代码,名称,市场主体类型,所属辖区,行业代码,成立日期,登记状态,联系人,联系电话";
+const EN_MARKET: &str =
+    "uscc,name,kind,county,industry,registered_on,status,contact_person,contact_phone";
 
 #[test]
 fn chinese_and_english_headers_in_utf8_bom_and_gb18030_read_alike() {
@@ -76,6 +78,15 @@ fn chinese_and_english_headers_in_utf8_bom_and_gb18030_read_alike() {
             Value::Text("F5211".into()),
             Value::Date(chrono::NaiveDate::from_ymd_opt(2023, 4, 1).unwrap()),
             Value::Text("active".into()),
+            Value::Null,
+            Value::Null,
+        ]
+    );
+    assert_eq!(
+        all[0][0].values[6..],
+        [
+            Value::Text("张三".into()),
+            Value::Text("0564-3312345".into())
         ]
     );
     assert_eq!(
@@ -142,9 +153,11 @@ fn every_bad_row_is_named_and_nothing_is_handed_on_after_it() {
 fn bad_county_and_industry_say_what_is_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let csv = format!(
-        "{EN_MARKET}\n{},甲,企业,340102,C5111,2020-01-01,\n{},乙,企业,luan-etdz,C3311,2020-13-01,\n",
+        "{EN_MARKET}\n{},甲,企业,340102,C5111,2020-01-01,,,\n{},乙,企业,luan-etdz,C3311,2020-13-01,,,\n{},丙,企业,341502,C3311,,,李四,电话待补\n{},丁,企业,341502,C3311,,,王五,+86 (564) 331-2345\n",
         code(1),
-        code(2)
+        code(2),
+        code(3),
+        code(4)
     );
     let (report, _) = read(&write(dir.path(), "m.csv", csv.as_bytes()), Source::Market);
     let m = messages(&report.errors);
@@ -154,7 +167,15 @@ fn bad_county_and_industry_say_what_is_allowed() {
     );
     assert!(m[1].contains("不属于门类 C"), "{m:?}");
     assert!(m[2].starts_with("第 3 行，列“registered_on”"), "{m:?}");
-    assert_eq!(m.len(), 3);
+    assert!(
+        m[3].starts_with("第 4 行，列“contact_phone”") && m[3].contains("不是电话号码"),
+        "{m:?}"
+    );
+    assert_eq!(
+        m.len(),
+        4,
+        "a phone with +, brackets and spaces is accepted: {m:?}"
+    );
 }
 
 #[test]

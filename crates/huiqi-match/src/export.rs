@@ -7,9 +7,11 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::{MatchError, PushRow};
 
-const HEADERS: [(&str, f64); 8] = [
+const HEADERS: [(&str, f64); 10] = [
     ("统一社会信用代码", 22.0),
     ("企业名称", 30.0),
+    ("联系人", 10.0),
+    ("联系电话", 16.0),
     ("辖区代码", 10.0),
     ("辖区", 14.0),
     ("行业代码", 10.0),
@@ -44,6 +46,8 @@ pub fn push_xlsx(rows: &[PushRow], title: &str, path: &Path) -> Result<(), Match
         let cells = [
             &r.uscc,
             &r.name,
+            &r.contact_person,
+            &r.contact_phone,
             &r.county,
             &r.county_name,
             &r.industry,
@@ -53,9 +57,9 @@ pub fn push_xlsx(rows: &[PushRow], title: &str, path: &Path) -> Result<(), Match
             ws.write_string(row, c as u16, v.as_str()).map_err(err)?;
         }
         // Amounts as text with two decimals: exact, and what the auditor reads is what we computed.
-        ws.write_string(row, 6, format!("{:.2}", r.amount))
+        ws.write_string(row, 8, format!("{:.2}", r.amount))
             .map_err(err)?;
-        ws.write_string(row, 7, &r.reason).map_err(err)?;
+        ws.write_string(row, 9, &r.reason).map_err(err)?;
     }
     ws.set_freeze_panes(2, 0).map_err(err)?;
     wb.save(path).map_err(err)

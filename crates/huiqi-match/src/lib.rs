@@ -313,6 +313,9 @@ pub async fn compare_runs(store: &Store, old: i64, new: i64) -> Result<RunCompar
 pub struct PushRow {
     pub uscc: String,
     pub name: String,
+    /// 联系人 and 联系电话 from the registry (市场监管); empty when not on file.
+    pub contact_person: String,
+    pub contact_phone: String,
     pub county: String,
     pub county_name: String,
     pub industry: String,
@@ -394,6 +397,7 @@ pub async fn push_list(
             (r.uscc, a)
         })
         .collect();
+    let contacts = store.contacts().await?;
     let engine = Engine::new(rules, run.at);
     let mut rows = Vec::new();
     store
@@ -404,9 +408,14 @@ pub async fn push_list(
                 .filter_map(|f| eligible_set.get(&f.uscc).map(|a| (f, *a)))
                 .map(|(f, a): (&Facts, i64)| {
                     let (_, trace) = engine.evaluate_traced(f);
+                    let contact = contacts.get(&f.uscc);
+                    let field =
+                        |x: Option<&Option<String>>| x.and_then(Clone::clone).unwrap_or_default();
                     PushRow {
                         uscc: f.uscc.clone(),
                         name: f.name.clone(),
+                        contact_person: field(contact.map(|c| &c.person)),
+                        contact_phone: field(contact.map(|c| &c.phone)),
                         county: f.county.clone(),
                         county_name: pack
                             .jurisdiction(&f.county)

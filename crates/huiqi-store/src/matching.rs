@@ -64,14 +64,11 @@ pub struct Grant {
     pub granted_on: NaiveDate,
 }
 
-/// Name, county and industry of an enterprise, for push lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How the departments reach an enterprise (市场监管's 联系人 and 联系电话), for push lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contact {
-    pub uscc: String,
-    pub name: String,
-    pub county: String,
-    pub industry: String,
-    pub kind: String,
+    pub person: Option<String>,
+    pub phone: Option<String>,
 }
 
 fn dec(fen: Option<i64>) -> Decimal {
@@ -310,24 +307,33 @@ impl Store {
         })
     }
 
-    /// Name, county, industry and kind of every enterprise, ordered by uscc.
-    pub async fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+    /// The contact of every enterprise that has one on file, by uscc.
+    pub async fn contacts(&self) -> Result<std::collections::HashMap<String, Contact>, StoreError> {
         dispatch!(self, pool => {
-            let rows = sqlx::query("SELECT uscc, name, county, industry, kind FROM enterprises ORDER BY uscc")
-                .fetch_all(pool)
+            let mut out = std::collections::HashMap::new();
+            let mut rows = sqlx::query(
+                "SELECT uscc, contact_person, contact_phone FROM enterprises \
+                 WHERE contact_person IS NOT NULL OR contact_phone IS NOT NULL",
+            )
+            .fetch(pool);
+            while let Some(r) = rows.try_next().await? {
+                out.insert(r.try_get(0)?, Contact { person: r.try_get(1)?, phone: r.try_get(2)? });
+            }
+            Ok(out)
+        })
+    }
+
+    /// The contact of one enterprise (empty when it is not registered or has none on file).
+    pub async fn contact_of(&self, uscc: &str) -> Result<Contact, StoreError> {
+        dispatch!(self, pool => {
+            let row = sqlx::query("SELECT contact_person, contact_phone FROM enterprises WHERE uscc = $1")
+                .bind(uscc)
+                .fetch_optional(pool)
                 .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Contact {
-                        uscc: r.try_get(0)?,
-                        name: r.try_get(1)?,
-                        county: r.try_get(2)?,
-                        industry: r.try_get(3)?,
-                        kind: r.try_get(4)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(StoreError::from)
+            Ok(match row {
+                Some(r) => Contact { person: r.try_get(0)?, phone: r.try_get(1)? },
+                None => Contact::default(),
+            })
         })
     }
 

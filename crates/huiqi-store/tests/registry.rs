@@ -24,6 +24,8 @@ fn market(row: u64, n: u32, name: &str) -> Record {
             Value::Text("C3311".into()),
             Value::Date(NaiveDate::from_ymd_opt(2020, 5, 1).unwrap()),
             Value::Text("active".into()),
+            Value::Text("张三".into()),
+            Value::Null,
         ],
     }
 }

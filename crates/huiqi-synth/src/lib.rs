@@ -91,6 +91,11 @@ const TRADE_NAME_CHARS: &[&str] = &[
     "兴", "盛", "鑫", "诚", "信", "和", "顺", "福", "华", "宏", "达", "丰", "源", "泰", "恒", "瑞",
     "祥", "众", "联", "创", "新", "明", "德", "康", "嘉", "佳", "永", "昌", "隆", "万", "利", "宝",
 ];
+/// Characters of given names for 联系人.
+const GIVEN_NAME_CHARS: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "玉", "兰", "建", "国", "文", "辉", "红", "梅",
+];
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱", "高", "林",
 ];
@@ -522,6 +527,71 @@ impl SynthRow {
     }
 }
 
+/// The 联系人 and 联系电话 of enterprise `index` (a stream of its own, so the facts of a seed are
+/// the same with or without contacts): a mobile number for most, a Lu'an landline (0564) for some.
+pub fn contact(index: u64, seed: u64) -> (String, String) {
+    let mut r = Rng::new(seed, index, 7);
+    let surname = SURNAMES[r.below(SURNAMES.len() as u64) as usize];
+    let mut person = surname.to_string();
+    for _ in 0..1 + r.below(2) {
+        person.push_str(GIVEN_NAME_CHARS[r.below(GIVEN_NAME_CHARS.len() as u64) as usize]);
+    }
+    let phone = if r.chance(850) {
+        const PREFIXES: [u64; 8] = [139, 138, 135, 137, 151, 158, 180, 189];
+        format!(
+            "{}{:08}",
+            PREFIXES[r.below(8) as usize],
+            r.below(100_000_000)
+        )
+    } else {
+        format!("0564-{}{:06}", 2 + r.below(7), r.below(1_000_000))
+    };
+    (person, phone)
+}
+
+/// The header of the 市场监管 file [`write_market_csv`] writes (the `market` import source).
+pub const MARKET_COLUMNS: [&str; 9] = [
+    "uscc",
+    "name",
+    "kind",
+    "county",
+    "industry",
+    "registered_on",
+    "status",
+    "contact_person",
+    "contact_phone",
+];
+
+/// Writes the 市场监管 registration file of the same population as [`write_csv`] (same codes,
+/// names, counties, industries and dates; every enterprise 存续), with 联系人 and 联系电话.
+pub fn write_market_csv<W: Write>(out: W, count: u64, year: i32, seed: u64) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(1 << 20)
+        .from_writer(out);
+    w.write_record(MARKET_COLUMNS)?;
+    for i in 0..count {
+        let e = enterprise(i, year, seed);
+        let (person, phone) = contact(i, seed);
+        let kind = match e.kind {
+            EntityKind::Enterprise => "enterprise",
+            EntityKind::IndividualBusiness => "individual_business",
+        };
+        w.write_record([
+            e.uscc.as_str(),
+            &e.name,
+            kind,
+            e.county,
+            e.industry,
+            &e.registered_on.to_string(),
+            "active",
+            &person,
+            &phone,
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 /// Writes `count` enterprises of `seed` for `year` as the fact CSV (UTF-8, header
 /// [`FACT_COLUMNS`]).
 pub fn write_csv<W: Write>(out: W, count: u64, year: i32, seed: u64) -> io::Result<()> {
@@ -542,6 +612,34 @@ pub fn write_csv<W: Write>(out: W, count: u64, year: i32, seed: u64) -> io::Resu
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn the_market_file_describes_the_same_population_with_valid_contacts() {
+        let mut facts = Vec::new();
+        let mut market = Vec::new();
+        write_csv(&mut facts, 300, 2024, 7).unwrap();
+        write_market_csv(&mut market, 300, 2024, 7).unwrap();
+        let (facts, market) = (
+            String::from_utf8(facts).unwrap(),
+            String::from_utf8(market).unwrap(),
+        );
+        assert_eq!(facts.lines().count(), market.lines().count());
+        for (f, m) in facts.lines().zip(market.lines()).skip(1) {
+            let f: Vec<&str> = f.split(',').collect();
+            let m: Vec<&str> = m.split(',').collect();
+            assert_eq!(
+                f[..6],
+                m[..6],
+                "uscc, name, kind, county, industry, date agree"
+            );
+            assert!((2..=3).contains(&m[7].chars().count()), "{m:?}");
+            let digits = m[8].chars().filter(char::is_ascii_digit).count();
+            assert!(
+                digits == 11 && (m[8].starts_with('1') || m[8].starts_with("0564-")),
+                "{m:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_same_seed_gives_the_same_population() {

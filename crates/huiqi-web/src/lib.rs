@@ -718,7 +718,21 @@ async fn enterprise_page(state: &AppState, v: &Viewer, uscc: &str, heading: &str
             date,
         }
     };
+    let contact = match state.store.contact_of(uscc).await {
+        Ok(c) => c,
+        Err(e) => return internal(&e.to_string()),
+    };
     let fact_rows = vec![
+        fact(
+            "联系人",
+            contact.person.unwrap_or_else(|| "—".into()),
+            "market",
+        ),
+        fact(
+            "联系电话",
+            contact.phone.unwrap_or_else(|| "—".into()),
+            "market",
+        ),
         fact("从业人数", facts.employees.to_string(), "hr"),
         fact("营业收入（元）", facts.revenue.to_string(), "tax"),
         fact("资产总额（元）", facts.total_assets.to_string(), "tax"),

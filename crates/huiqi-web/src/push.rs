@@ -97,6 +97,8 @@ async fn load(
 struct RowView {
     uscc: String,
     name: String,
+    /// 联系人 and 联系电话, as on file.
+    contact: String,
     county: String,
     amount: String,
     reason: String,
@@ -150,6 +152,12 @@ pub async fn page(
             .map(|r| RowView {
                 uscc: r.uscc.clone(),
                 name: r.name.clone(),
+                contact: [r.contact_person.as_str(), r.contact_phone.as_str()]
+                    .iter()
+                    .filter(|x| !x.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 county: r.county_name.clone(),
                 amount: format!("{:.2}", r.amount),
                 reason: r.reason.clone(),
@@ -212,7 +220,8 @@ pub async fn api(
         Ok(l) => Json(serde_json::json!({
             "measure": l.measure, "run": l.run, "message": l.message,
             "rows": l.rows.iter().map(|r| serde_json::json!({
-                "uscc": r.uscc, "name": r.name, "county": r.county, "industry": r.industry,
+                "uscc": r.uscc, "name": r.name, "contact_person": r.contact_person, "contact_phone": r.contact_phone,
+                "county": r.county, "industry": r.industry,
                 "amount": r.amount, "reason": r.reason,
             })).collect::<Vec<_>>(),
         }))
