@@ -49,6 +49,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             secure_cookies: args.behind_tls,
             names: Default::default(),
             limiter: Default::default(),
+            population: Default::default(),
         });
         huiqi_web::serve(&args.addr, state).await?;
         Ok(ExitCode::SUCCESS)

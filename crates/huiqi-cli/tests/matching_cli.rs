@@ -126,6 +126,23 @@ async fn what_if_at_the_current_value_changes_nothing_and_raising_a_limit_lowers
             "the synthetic population has veterans and key groups"
         );
         assert!(r.top_losers.is_empty(), "no one loses: {:?}", r.top_losers);
+        // The server's what-if over facts held in memory gives the same report as the one that
+        // reads the registry in batches.
+        let cache = huiqi_web::population::PopulationCache::default();
+        let facts = cache.facts(&db.store, 2024).await.unwrap();
+        assert_eq!(facts.len(), 4000);
+        let in_memory =
+            huiqi_match::whatif::whatif_on(&facts, &rules, &pack, at(), more.clone()).unwrap();
+        assert_eq!(
+            serde_json::to_string(&in_memory).unwrap(),
+            serde_json::to_string(&r).unwrap()
+        );
+        // Kept while the registry is unchanged; a new import makes the next call read it again.
+        let again = cache.facts(&db.store, 2024).await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&facts, &again));
+        populated(&db, dir.path(), 4001);
+        let reread = cache.facts(&db.store, 2024).await.unwrap();
+        assert_eq!(reread.len(), 4001);
         // Per enterprise, directly: total relief after ≥ before.
         let after = huiqi_match::whatif::changed_rules(&rules, &more).unwrap();
         let (b, a) = (

@@ -163,6 +163,7 @@ async fn setup_with(
         secure_cookies: false,
         names: Default::default(),
         limiter,
+        population: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -251,7 +251,8 @@ pub fn changed_rules(rules: &Rules, changes: &[Change]) -> Result<Rules, MatchEr
     Ok(changed)
 }
 
-/// Runs the what-if over the registry for `at`'s year. Stored results are not touched.
+/// Runs the what-if over the registry for `at`'s year, reading it in batches (memory stays
+/// small; the time is mostly the read). Stored results are not touched.
 pub async fn whatif(
     store: &Store,
     rules: &Rules,
@@ -264,14 +265,36 @@ pub async fn whatif(
     let mut acc = Accumulator::default();
     store
         .for_each_facts_batch(before.year(), BATCH, |batch| {
-            let outs: Vec<(Outputs, Outputs)> = batch
-                .par_iter()
-                .map(|f| (before.evaluate(f), after.evaluate(f)))
-                .collect();
-            for (f, (b, a)) in batch.iter().zip(&outs) {
-                acc.add(f, b, a);
-            }
+            accumulate(&mut acc, &before, &after, &batch)
         })
         .await?;
     Ok(acc.finish(at, changes, pack))
+}
+
+/// The same what-if over facts already in memory (a server keeps the registry's facts of a year
+/// so that the sandbox answers in about a second; see huiqi-web's `PopulationCache`).
+pub fn whatif_on(
+    facts: &[Facts],
+    rules: &Rules,
+    pack: &Pack,
+    at: NaiveDate,
+    changes: Vec<Change>,
+) -> Result<WhatIfReport, MatchError> {
+    let after_rules = changed_rules(rules, &changes)?;
+    let (before, after) = (Engine::new(rules, at), Engine::new(&after_rules, at));
+    let mut acc = Accumulator::default();
+    for batch in facts.chunks(BATCH) {
+        accumulate(&mut acc, &before, &after, batch);
+    }
+    Ok(acc.finish(at, changes, pack))
+}
+
+fn accumulate(acc: &mut Accumulator, before: &Engine, after: &Engine, batch: &[Facts]) {
+    let outs: Vec<(Outputs, Outputs)> = batch
+        .par_iter()
+        .map(|f| (before.evaluate(f), after.evaluate(f)))
+        .collect();
+    for (f, (b, a)) in batch.iter().zip(&outs) {
+        acc.add(f, b, a);
+    }
 }

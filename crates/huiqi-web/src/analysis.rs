@@ -12,6 +12,8 @@ use huiqi_match::{Change, whatif::Delta};
 use rust_decimal::Decimal;
 
 use crate::auth::{self, Viewer};
+use std::sync::Arc;
+
 use crate::{Nav, Shared, internal, nav, page_error, render};
 
 struct RunView {
@@ -226,9 +228,29 @@ pub async fn whatif_submit(
     if changes.is_empty() {
         return bad("请至少填写一项参数改动，如 startup.annual_limit=24000。".into());
     }
-    let report = match huiqi_match::whatif(&s.store, &s.rules, &s.pack, at, changes).await {
-        Ok(r) => r,
-        Err(huiqi_match::MatchError::Invalid(m)) => return bad(m),
+    // Fail fast on an unknown parameter, before the registry is read.
+    if let Err(huiqi_match::MatchError::Invalid(m)) =
+        huiqi_match::whatif::changed_rules(&s.rules, &changes)
+    {
+        return bad(m);
+    }
+    let facts = match s
+        .population
+        .facts(&s.store, chrono::Datelike::year(&at))
+        .await
+    {
+        Ok(f) => f,
+        Err(e) => return internal(&e.to_string()),
+    };
+    let state = Arc::clone(&s);
+    let report = match tokio::task::spawn_blocking(move || {
+        huiqi_match::whatif::whatif_on(&facts, &state.rules, &state.pack, at, changes)
+    })
+    .await
+    {
+        Ok(Ok(r)) => r,
+        Ok(Err(huiqi_match::MatchError::Invalid(m))) => return bad(m),
+        Ok(Err(e)) => return internal(&e.to_string()),
         Err(e) => return internal(&e.to_string()),
     };
     let chart = serde_json::json!({

@@ -12,6 +12,7 @@ mod analysis;
 pub mod auth;
 mod dashboard;
 pub mod names;
+pub mod population;
 mod push;
 
 use std::collections::HashMap;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub names: Arc<names::NameIndex>,
     /// Failed logins per client address (`auth::LoginLimiter`).
     pub limiter: auth::LoginLimiter,
+    /// The registry's facts of one year, kept for the what-if (`population`).
+    pub population: population::PopulationCache,
 }
 
 pub type Shared = Arc<AppState>;
@@ -1031,6 +1034,7 @@ pub async fn open_state(url: &str, at: NaiveDate, secure_cookies: bool) -> Resul
         secure_cookies,
         names: Default::default(),
         limiter: Default::default(),
+        population: Default::default(),
     }))
 }
 
