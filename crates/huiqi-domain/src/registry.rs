@@ -161,6 +161,12 @@ pub enum FieldType {
     Bool,
     /// `none` | `retired_soldier` | `key_group` (无 | 退役士兵 | 重点群体).
     FounderGroup,
+    /// Optional free text (lists only: 证书编号, 主办单位, 场次编号).
+    Text,
+    /// A whole number ≥ 0 (lists only: 参训人数).
+    Count,
+    /// `tech_sme` | `innovative_sme` | `provincial_zjtx` (lists only: 认定类型).
+    CertKind,
 }
 
 /// How a value is stored in the database.
@@ -180,9 +186,13 @@ impl FieldType {
             | FieldType::County
             | FieldType::Industry
             | FieldType::Status
-            | FieldType::FounderGroup => StorageType::Text,
+            | FieldType::FounderGroup
+            | FieldType::Text
+            | FieldType::CertKind => StorageType::Text,
             FieldType::Date => StorageType::Date,
-            FieldType::Money | FieldType::SignedMoney | FieldType::Headcount => StorageType::Int,
+            FieldType::Money | FieldType::SignedMoney | FieldType::Headcount | FieldType::Count => {
+                StorageType::Int
+            }
             FieldType::Bool => StorageType::Bool,
         }
     }
