@@ -8,7 +8,7 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use crate::Uscc;
-use crate::registry::{Column, FieldType, USCC_COLUMN};
+use crate::registry::{Column, FieldType, USCC_COLUMN, col};
 
 /// A list that can be imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,15 +69,6 @@ impl ListSource {
 impl fmt::Display for ListSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-const fn col(name: &'static str, zh: &'static str, ty: FieldType) -> Column {
-    Column {
-        name,
-        db: name,
-        zh,
-        ty,
     }
 }
 

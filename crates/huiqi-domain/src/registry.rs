@@ -210,7 +210,7 @@ pub struct Column {
     pub ty: FieldType,
 }
 
-const fn col(name: &'static str, zh: &'static str, ty: FieldType) -> Column {
+pub(crate) const fn col(name: &'static str, zh: &'static str, ty: FieldType) -> Column {
     Column {
         name,
         db: name,
