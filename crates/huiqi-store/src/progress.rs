@@ -347,13 +347,13 @@ impl Figure {
                 format!("创业培训台账（trainings）中 {window} 各场培训参训人数之和")
             }
             Figure::NewLoans => format!(
-                "金融部门数据（finance）{window}各企业“本年新增贷款”之和，折算为亿元（按辖区四舍五入到万元）；{ALL_ENTERPRISES}"
+                "金融部门数据（finance）中 {window}各企业“本年新增贷款”之和，折算为亿元（按辖区四舍五入到万元）；{ALL_ENTERPRISES}"
             ),
             Figure::FirstLoanAccounts => {
-                format!("金融部门数据（finance）{window}标为首贷户的户数；{ALL_ENTERPRISES}")
+                format!("金融部门数据（finance）中 {window}标为首贷户的户数；{ALL_ENTERPRISES}")
             }
             Figure::FirstLoanAmount => format!(
-                "金融部门数据（finance）{window}首贷户“本年新增贷款”之和，折算为亿元（按辖区四舍五入到万元）；{ALL_ENTERPRISES}"
+                "金融部门数据（finance）中 {window}首贷户“本年新增贷款”之和，折算为亿元（按辖区四舍五入到万元）；{ALL_ENTERPRISES}"
             ),
         }
     }
@@ -470,9 +470,9 @@ impl Store {
                     continue;
                 }
                 let window = if first == year {
-                    format!(" {year} 年度")
+                    format!("{year} 年度")
                 } else {
-                    format!(" {first}—{year} 年度")
+                    format!("{first}—{year} 年度")
                 };
                 (self.figure_by_county(f, first, year).await?, window)
             } else {
