@@ -1,7 +1,8 @@
 //! `huiqi demo`: the main job on a fresh embedded SQLite database with believable data —
-//! a generated Lu'an population imported into the registry, a 免申即享 matching run, a push
-//! list, a what-if and a year of 日常调度 reports. Each step runs the same `huiqi` command a
-//! user would, so the demo shows exactly what the commands do.
+//! a generated Lu'an population imported into the registry with a year's 认定名单 and 创业培训台账,
+//! a 免申即享 matching run, a push list, a what-if and a year of 日常调度 reports (the 调度表 then
+//! computes the certification and training targets from the registry). Each step runs the same
+//! `huiqi` command a user would, so the demo shows exactly what the commands do.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -40,12 +41,14 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let exe = std::env::current_exe().context("找不到 huiqi 程序本身")?;
     let pop = args.data.join("population-2024.csv");
     let market = args.data.join("市场监管登记-2024.csv");
+    let certs = args.data.join("认定名单-2023.csv");
+    let trainings = args.data.join("创业培训台账-2023.csv");
     let push = args.data.join("推送名单-六税两费-金安区.xlsx");
     let schedule = args.data.join("调度表-2023-09.xlsx");
     let count = args.count.to_string();
     let steps: Vec<(&str, Vec<&str>)> = vec![
         (
-            "生成六安市模拟企业（2024 年度）",
+            "生成六安市模拟企业（2024 年度）及 2023 年认定名单、创业培训台账",
             vec![
                 "gen",
                 "--count",
@@ -56,6 +59,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 pop.to_str().unwrap_or_default(),
                 "--market",
                 market.to_str().unwrap_or_default(),
+                "--certifications",
+                certs.to_str().unwrap_or_default(),
+                "--trainings",
+                trainings.to_str().unwrap_or_default(),
+                "--lists-year",
+                "2023",
             ],
         ),
         (
@@ -76,6 +85,24 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "--source",
                 "market",
                 market.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "导入认定名单（科技型、创新型、省级专精特新）",
+            vec![
+                "import",
+                "--source",
+                "certifications",
+                certs.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "导入创业培训台账",
+            vec![
+                "import",
+                "--source",
+                "trainings",
+                trainings.to_str().unwrap_or_default(),
             ],
         ),
         ("企业库统计", vec!["db", "stats", "--year", "2024"]),

@@ -1,7 +1,6 @@
 //! `huiqi progress …`: the 调度表 (table, JSON, Excel), reports, allocations, late reports
 //! and the demo year.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -119,11 +118,7 @@ fn check_ids(pack: &Pack, target: &str, jurisdiction: &str) -> Result<()> {
     Ok(())
 }
 
-/// The target computed from the registry, and how.
-pub const COMPUTED_TARGET: &str = "new_taxpaying_entities";
-
-/// The 调度表 for a month: allocations, the latest reports, and the registry where it knows
-/// the value. Returns the rows and, per (target, jurisdiction), how a computed value was computed.
+/// The 调度表 for a month, as the web dashboard builds it (`huiqi_web::progress_rows`).
 pub async fn progress_table(
     store: &Store,
     pack: &Pack,
@@ -131,35 +126,7 @@ pub async fn progress_table(
     settings: &Settings,
 ) -> Result<Vec<ProgressRow>> {
     let shares = store.allocations().await?;
-    let mut actuals: BTreeMap<(String, String), Decimal> = store
-        .reports_for(&at.to_string())
-        .await?
-        .into_iter()
-        .map(|(k, r)| (k, r.value))
-        .collect();
-    let from = NaiveDate::from_ymd_opt(at.year, 1, 1).expect("valid year");
-    let computed = store.registrations_by_county(from, at.last_day()).await?;
-    let from_registry = !computed.is_empty();
-    if from_registry {
-        for j in &pack.jurisdictions {
-            let n = computed.get(&j.id).copied().unwrap_or(0);
-            actuals.insert(
-                (COMPUTED_TARGET.to_string(), j.id.clone()),
-                Decimal::from(n),
-            );
-        }
-    }
-    let mut rows = huiqi_progress::table(pack, at, &shares, &actuals, settings);
-    if from_registry {
-        for r in rows.iter_mut().filter(|r| r.target == COMPUTED_TARGET) {
-            r.reason = format!(
-                "{}；计算：企业库中 {from} 至 {} 新登记的经营主体数",
-                r.reason,
-                at.last_day()
-            );
-        }
-    }
-    Ok(rows)
+    Ok(huiqi_web::progress_rows(store, pack, at, &shares, settings).await?)
 }
 
 #[derive(Serialize)]

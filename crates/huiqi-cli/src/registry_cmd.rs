@@ -5,10 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use huiqi_domain::lists::ListSource;
 use huiqi_domain::registry::{RowError, Source};
 use huiqi_domain::{EntityKind, Facts};
-use huiqi_ingest::{Counties, InputFile, read_records, write_template};
+use huiqi_ingest::{
+    Counties, InputFile, read_list, read_records, write_list_template, write_template,
+};
 use huiqi_rules::{Engine, Rules, SizeClass};
+use huiqi_store::lists::ListMeta;
 use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming, SizeInputs};
 use huiqi_store::{Store, database_url_from_env, redact_url};
 use rust_decimal::Decimal;
@@ -34,17 +38,29 @@ pub enum SourceArg {
     Finance,
     /// 事实表（huiqi gen 的输出，FACT_COLUMNS）
     Facts,
+    /// 科技局/经信局：认定名单（科技型中小企业、创新型中小企业、省级专精特新）
+    Certifications,
+    /// 创业培训台账（每场培训一行）
+    Trainings,
 }
 
-impl From<SourceArg> for Source {
-    fn from(s: SourceArg) -> Source {
+/// What a `--source` names: a department's registry columns, or a list beside the registry.
+enum Imported {
+    Registry(Source),
+    List(ListSource),
+}
+
+impl From<SourceArg> for Imported {
+    fn from(s: SourceArg) -> Imported {
         match s {
-            SourceArg::Market => Source::Market,
-            SourceArg::Tax => Source::Tax,
-            SourceArg::Hr => Source::Hr,
-            SourceArg::Stats => Source::Stats,
-            SourceArg::Finance => Source::Finance,
-            SourceArg::Facts => Source::Facts,
+            SourceArg::Market => Imported::Registry(Source::Market),
+            SourceArg::Tax => Imported::Registry(Source::Tax),
+            SourceArg::Hr => Imported::Registry(Source::Hr),
+            SourceArg::Stats => Imported::Registry(Source::Stats),
+            SourceArg::Finance => Imported::Registry(Source::Finance),
+            SourceArg::Facts => Imported::Registry(Source::Facts),
+            SourceArg::Certifications => Imported::List(ListSource::Certifications),
+            SourceArg::Trainings => Imported::List(ListSource::Trainings),
         }
     }
 }
@@ -62,7 +78,7 @@ pub struct ImportArgs {
     /// 不导入，而是把该来源的 Excel 模板写到 FILE
     #[arg(long, value_enum)]
     template: Option<SourceArg>,
-    /// 数据所属年度（除 market 外的来源必填）
+    /// 数据所属年度（除 market、certifications、trainings 外的来源必填）
     #[arg(long)]
     year: Option<i32>,
     /// 要导入的 .csv 或 .xlsx 文件（--template 时为要写出的 .xlsx）
@@ -77,9 +93,18 @@ pub struct GenArgs {
     /// 税款所属年度
     #[arg(long)]
     year: i32,
-    /// 输出的 CSV 文件
+    /// 输出的事实表 CSV 文件
+    #[arg(long, required_unless_present_any = ["certifications", "trainings"])]
+    output: Option<PathBuf>,
+    /// 另写出这批企业的认定名单 CSV（--source certifications 导入）
     #[arg(long)]
-    output: PathBuf,
+    certifications: Option<PathBuf>,
+    /// 另写出创业培训台账 CSV（--source trainings 导入）
+    #[arg(long)]
+    trainings: Option<PathBuf>,
+    /// 认定名单和培训台账的年度（默认同 --year；认定名单另含少量上一年度的认定）
+    #[arg(long)]
+    lists_year: Option<i32>,
     /// 随机种子（同一种子生成同样的数据）
     #[arg(long, default_value_t = 2023)]
     seed: u64,
@@ -138,17 +163,28 @@ fn print_row_errors(file: &Path, errors: &[RowError]) {
 pub fn import(args: ImportArgs) -> Result<ExitCode> {
     let counties = counties()?;
     if let Some(template) = args.template {
-        let source: Source = template.into();
-        write_template(source, &counties, &args.file)?;
-        println!(
-            "已写出{}的导入模板：{}",
-            source.label(),
-            args.file.display()
-        );
+        let label = match Imported::from(template) {
+            Imported::Registry(source) => {
+                write_template(source, &counties, &args.file)?;
+                source.label()
+            }
+            Imported::List(list) => {
+                write_list_template(list, &counties, &args.file)?;
+                list.label()
+            }
+        };
+        println!("已写出{label}的导入模板：{}", args.file.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(source) = args.source.map(Source::from) else {
-        bail!("请用 --source 指定数据来源，或用 --template 写出模板");
+    let source = match args.source.map(Imported::from) {
+        Some(Imported::Registry(source)) => source,
+        Some(Imported::List(list)) => {
+            if args.year.is_some() {
+                bail!("{}按每行的日期归属年度：请去掉 --year", list.label());
+            }
+            return import_list(list, &counties, &args.file);
+        }
+        None => bail!("请用 --source 指定数据来源，或用 --template 写出模板"),
     };
     let year = match (source.is_yearly(), args.year) {
         (true, None) => bail!(
@@ -207,12 +243,23 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let year_text = year.map(|y| format!("，{y} 年度")).unwrap_or_default();
-    match outcome? {
+    print_outcome(&args.file, source.label(), &year_text, outcome?)
+}
+
+/// The summary of an import (or every row the database refused); exit code 2 when nothing was
+/// imported because of bad rows.
+fn print_outcome(
+    file: &Path,
+    label: &str,
+    year_text: &str,
+    outcome: ImportOutcome,
+) -> Result<ExitCode> {
+    match outcome {
         ImportOutcome::Committed { id, counts } => {
             println!(
                 "已导入 {}（{}{}，导入号 {id}）：共 {} 行，新增 {}，更新 {}，未变 {}。",
-                args.file.display(),
-                source.label(),
+                file.display(),
+                label,
                 year_text,
                 counts.total,
                 counts.new,
@@ -220,23 +267,20 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
                 counts.unchanged
             );
             if counts.changed_values > 0 {
-                println!(
-                    "{} 个值有变动，旧值已记入变更历史（value_history）。",
-                    counts.changed_values
-                );
+                println!("{} 个值有变动，旧值已记入变更历史。", counts.changed_values);
             }
             Ok(ExitCode::SUCCESS)
         }
         ImportOutcome::Unchanged { counts } => {
             println!(
-                "{} 的 {} 行与企业库中的数据完全相同，未作任何更改。",
-                args.file.display(),
+                "{} 的 {} 行与库中的数据完全相同，未作任何更改。",
+                file.display(),
                 counts.total
             );
             Ok(ExitCode::SUCCESS)
         }
         ImportOutcome::Rejected(errors) => {
-            print_row_errors(&args.file, &errors);
+            print_row_errors(file, &errors);
             Ok(ExitCode::from(2))
         }
         // The reader reported no error but did not finish: treat as a failure, nothing imported.
@@ -244,29 +288,80 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
     }
 }
 
-pub fn generate(args: GenArgs) -> Result<ExitCode> {
-    if !(2000..=2100).contains(&args.year) {
-        bail!("年度 {} 不合理：请填写四位年份，如 2024", args.year);
+/// `huiqi import --source certifications|trainings FILE`: the whole file is read and checked,
+/// then written in one transaction (or nothing, with every bad row named).
+fn import_list(list: ListSource, counties: &Counties, path: &Path) -> Result<ExitCode> {
+    let file = InputFile::open(path)?;
+    let read = read_list(&file, list, counties)?;
+    if !read.report.errors.is_empty() {
+        print_row_errors(path, &read.report.errors);
+        return Ok(ExitCode::from(2));
     }
-    let file = std::fs::File::create(&args.output)
-        .with_context(|| format!("无法创建文件 {}", args.output.display()))?;
-    huiqi_synth::write_csv(file, args.count, args.year, args.seed)
-        .with_context(|| format!("写入 {} 失败", args.output.display()))?;
-    println!(
-        "已生成 {} 户六安市模拟企业（{} 年度，种子 {}）：{}",
-        args.count,
-        args.year,
-        args.seed,
-        args.output.display()
-    );
-    if let Some(market) = &args.market {
-        let file = std::fs::File::create(market)
-            .with_context(|| format!("无法创建文件 {}", market.display()))?;
-        huiqi_synth::write_market_csv(file, args.count, args.year, args.seed)
-            .with_context(|| format!("写入 {} 失败", market.display()))?;
+    let meta = ListMeta {
+        file_name: file.file_name.clone(),
+        file_sha256: file.sha256.clone(),
+        uscc_header: read.headers.first().cloned().unwrap_or_default(),
+    };
+    let outcome = runtime()?.block_on(async {
+        let store = open_store().await?;
+        store.migrate().await?;
+        let outcome = store.import_list(&meta, &read.rows).await;
+        store.close().await;
+        anyhow::Ok(outcome?)
+    })?;
+    print_outcome(path, list.label(), "", outcome)
+}
+
+pub fn generate(args: GenArgs) -> Result<ExitCode> {
+    let lists_year = args.lists_year.unwrap_or(args.year);
+    for y in [args.year, lists_year] {
+        if !(2000..=2100).contains(&y) {
+            bail!("年度 {y} 不合理：请填写四位年份，如 2024");
+        }
+    }
+    let create = |path: &Path| {
+        std::fs::File::create(path).with_context(|| format!("无法创建文件 {}", path.display()))
+    };
+    if let Some(path) = &args.output {
+        huiqi_synth::write_csv(create(path)?, args.count, args.year, args.seed)
+            .with_context(|| format!("写入 {} 失败", path.display()))?;
+        println!(
+            "已生成 {} 户六安市模拟企业（{} 年度，种子 {}）：{}",
+            args.count,
+            args.year,
+            args.seed,
+            path.display()
+        );
+    }
+    if let Some(path) = &args.certifications {
+        let n = huiqi_synth::write_certifications_csv(
+            create(path)?,
+            args.count,
+            args.year,
+            lists_year,
+            args.seed,
+        )
+        .with_context(|| format!("写入 {} 失败", path.display()))?;
+        println!(
+            "已生成这 {} 户企业的认定名单 {n} 条（{lists_year} 年度及上一年度）：{}",
+            args.count,
+            path.display()
+        );
+    }
+    if let Some(path) = &args.trainings {
+        let n = huiqi_synth::write_trainings_csv(create(path)?, lists_year, args.seed)
+            .with_context(|| format!("写入 {} 失败", path.display()))?;
+        println!(
+            "已生成 {lists_year} 年创业培训台账 {n} 场：{}",
+            path.display()
+        );
+    }
+    if let Some(path) = &args.market {
+        huiqi_synth::write_market_csv(create(path)?, args.count, args.year, args.seed)
+            .with_context(|| format!("写入 {} 失败", path.display()))?;
         println!(
             "同一批企业的市场监管登记表（含联系人、联系电话）：{}",
-            market.display()
+            path.display()
         );
     }
     Ok(ExitCode::SUCCESS)

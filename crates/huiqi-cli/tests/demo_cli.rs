@@ -37,4 +37,14 @@ async fn the_demo_runs_every_step_on_a_fresh_database() {
     assert_eq!(runs[0].enterprises, 800);
     assert!(dir.path().join("推送名单-六税两费-金安区.xlsx").exists());
     assert!(dir.path().join("调度表-2023-09.xlsx").exists());
+    // The 认定名单 and 创业培训台账 were imported, once each.
+    let sources: Vec<String> = store
+        .list_imports()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.source)
+        .collect();
+    assert_eq!(sources, ["certifications", "trainings"]);
+    assert!(!store.certifications(None).await.unwrap().is_empty());
 }

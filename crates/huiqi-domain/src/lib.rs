@@ -7,6 +7,7 @@
 pub mod facts;
 pub mod facts_csv;
 pub mod industry;
+pub mod lists;
 pub mod registry;
 pub mod uscc;
 

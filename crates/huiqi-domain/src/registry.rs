@@ -166,6 +166,12 @@ pub enum FieldType {
     /// A telephone number (联系电话): 7–15 digits, optionally with a leading `+`, `-`, spaces or
     /// brackets (as people write them); may be empty. Stored as written.
     Phone,
+    /// Optional free text (lists only: 证书编号, 主办单位, 场次编号).
+    Text,
+    /// A whole number ≥ 0 (lists only: 参训人数).
+    Count,
+    /// `tech_sme` | `innovative_sme` | `provincial_zjtx` (lists only: 认定类型).
+    CertKind,
 }
 
 /// How a value is stored in the database.
@@ -187,9 +193,13 @@ impl FieldType {
             | FieldType::Status
             | FieldType::FounderGroup
             | FieldType::Person
-            | FieldType::Phone => StorageType::Text,
+            | FieldType::Phone
+            | FieldType::Text
+            | FieldType::CertKind => StorageType::Text,
             FieldType::Date => StorageType::Date,
-            FieldType::Money | FieldType::SignedMoney | FieldType::Headcount => StorageType::Int,
+            FieldType::Money | FieldType::SignedMoney | FieldType::Headcount | FieldType::Count => {
+                StorageType::Int
+            }
             FieldType::Bool => StorageType::Bool,
         }
     }
@@ -207,7 +217,7 @@ pub struct Column {
     pub ty: FieldType,
 }
 
-const fn col(name: &'static str, zh: &'static str, ty: FieldType) -> Column {
+pub(crate) const fn col(name: &'static str, zh: &'static str, ty: FieldType) -> Column {
     Column {
         name,
         db: name,

@@ -2,6 +2,7 @@
 //! cells may be numbers (f64), booleans or dates.
 
 use chrono::NaiveDate;
+use huiqi_domain::lists::CertKind;
 use huiqi_domain::registry::{FieldType, Value};
 
 use crate::Counties;
@@ -179,7 +180,12 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
     }
     let required = matches!(
         ty,
-        FieldType::Name | FieldType::Kind | FieldType::County | FieldType::Industry
+        FieldType::Name
+            | FieldType::Kind
+            | FieldType::County
+            | FieldType::Industry
+            | FieldType::CertKind
+            | FieldType::Count
     );
     if cell.is_empty() {
         return if required {
@@ -277,6 +283,30 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
                 .ok_or_else(|| format!("“{}”应为 是/否（true/false）", t.trim())),
             _ => Err("应为 是/否（true/false）".into()),
         },
+        FieldType::Text => cell
+            .code_text()
+            .map(Value::Text)
+            .ok_or_else(|| "应为文字".into()),
+        FieldType::CertKind => {
+            let t = cell.text().unwrap_or_default();
+            CertKind::parse(t)
+                .map(|k| Value::Text(k.as_str().into()))
+                .ok_or_else(|| format!("“{t}”不是认定类型：应为 {}", CertKind::describe()))
+        }
+        FieldType::Count => {
+            let v = match cell {
+                Cell::Text(t) => parse_hundredths(t)?,
+                Cell::Number(f) => hundredths_from_f64(f)?,
+                _ => return Err("应为整数".into()),
+            };
+            if v % 100 != 0 {
+                return Err("应为整数".into());
+            }
+            if v < 0 {
+                return Err("人数不能为负数".into());
+            }
+            Ok(Value::Int(v / 100))
+        }
         FieldType::FounderGroup => {
             let t = cell.text().unwrap_or_default();
             match t {

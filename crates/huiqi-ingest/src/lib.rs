@@ -10,6 +10,7 @@
 
 mod cell;
 mod facts;
+mod list;
 mod template;
 
 use std::collections::HashMap;
@@ -24,7 +25,8 @@ use sha2::{Digest, Sha256};
 
 pub use cell::{Cell, hundredths_from_f64, parse_cell, parse_hundredths};
 pub use huiqi_domain::industry::{SECTIONS, parse_industry};
-pub use template::{template_headers, write_template};
+pub use list::{ListFile, read_list};
+pub use template::{template_headers, write_list_template, write_template};
 
 /// Why a file cannot be read at all (row problems are [`RowError`]s instead).
 #[derive(Debug, thiserror::Error)]
@@ -221,6 +223,24 @@ fn map_header(source: Source, headers: &[String], errors: &mut Vec<RowError>) ->
     let wanted: Vec<&Column> = std::iter::once(&USCC_COLUMN)
         .chain(source.columns())
         .collect();
+    let found = find_columns(&wanted, source.as_str(), source.label(), headers, errors)?;
+    Some(HeaderMap {
+        uscc: found[0],
+        columns: found[1..].to_vec(),
+        written: headers.iter().map(|h| h.trim().to_owned()).collect(),
+    })
+}
+
+/// Where each of `wanted` sits in the header row (by English or Chinese name); `None` after
+/// pushing an error for every unknown, repeated or missing column. `name` and `label` name the
+/// source in messages.
+pub(crate) fn find_columns(
+    wanted: &[&Column],
+    name: &str,
+    label: &str,
+    headers: &[String],
+    errors: &mut Vec<RowError>,
+) -> Option<Vec<usize>> {
     let mut found: Vec<Option<usize>> = vec![None; wanted.len()];
     let mut ok = true;
     for (i, h) in headers.iter().enumerate() {
@@ -244,9 +264,7 @@ fn map_header(source: Source, headers: &[String], errors: &mut Vec<RowError>) ->
                     row: 1,
                     column: Some(h.trim().to_owned()),
                     message: format!(
-                        "无法识别的列：{} 数据的列名见模板（huiqi import --template {} 模板.xlsx）",
-                        source.label(),
-                        source
+                        "无法识别的列：{label} 数据的列名见模板（huiqi import --template {name} 模板.xlsx）"
                     ),
                 });
             }
@@ -264,21 +282,105 @@ fn map_header(source: Source, headers: &[String], errors: &mut Vec<RowError>) ->
             row: 1,
             column: None,
             message: format!(
-                "表头缺少列：{}。请按模板填写（huiqi import --template {} 模板.xlsx）",
-                missing.join("、"),
-                source
+                "表头缺少列：{}。请按模板填写（huiqi import --template {name} 模板.xlsx）",
+                missing.join("、")
             ),
         });
     }
     if !ok {
         return None;
     }
-    let found: Vec<usize> = found.into_iter().map(|f| f.unwrap_or(0)).collect();
-    Some(HeaderMap {
-        uscc: found[0],
-        columns: found[1..].to_vec(),
-        written: headers.iter().map(|h| h.trim().to_owned()).collect(),
-    })
+    Some(found.into_iter().map(|f| f.unwrap_or(0)).collect())
+}
+
+/// What receives the data rows of a file (see [`scan`]).
+pub(crate) trait RowSink {
+    /// One non-blank data row (`row`: the file's row number, header = 1).
+    fn cells(&mut self, row: u64, cells: &[Cell<'_>]);
+    /// One non-blank CSV row; by default as cells.
+    fn fields(&mut self, row: u64, record: &csv::StringRecord) {
+        self.cells(row, &csv_cells(record));
+    }
+}
+
+/// A CSV row as cells (an empty field is an empty cell).
+fn csv_cells(record: &csv::StringRecord) -> Vec<Cell<'_>> {
+    record
+        .iter()
+        .map(|f| {
+            if f.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(f)
+            }
+        })
+        .collect()
+}
+
+/// Reads the header row of `file` and hands it to `start`, which returns the sink for the data rows
+/// (or `None`: the header is wrong, read no further); then hands every non-blank row to the sink.
+/// The one reader of CSV (already decoded) and Excel rows for every source and list.
+pub(crate) fn scan<S: RowSink>(
+    file: &InputFile,
+    start: impl FnOnce(&[String]) -> Result<Option<S>, IngestError>,
+) -> Result<Option<S>, IngestError> {
+    match &file.content {
+        Content::Csv(text) => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_slice());
+            let mut record = csv::StringRecord::new();
+            let read = |rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::StringRecord, row: u64| {
+                rdr.read_record(rec).map_err(|e| IngestError::Csv {
+                    row,
+                    message: e.to_string(),
+                })
+            };
+            if !read(&mut rdr, &mut record, 1)? {
+                return Err(IngestError::Empty);
+            }
+            let headers: Vec<String> = record.iter().map(str::to_owned).collect();
+            let Some(mut sink) = start(&headers)? else {
+                return Ok(None);
+            };
+            let mut row = 1u64;
+            loop {
+                row += 1;
+                if !read(&mut rdr, &mut record, row)? {
+                    break;
+                }
+                if record.iter().all(|f| f.trim().is_empty()) {
+                    continue; // a blank line
+                }
+                sink.fields(row, &record);
+            }
+            Ok(Some(sink))
+        }
+        Content::Sheet(range) => {
+            let first_row = range.start().map_or(0, |(r, _)| r);
+            let mut rows = range.rows();
+            let Some(header_cells) = rows.next() else {
+                return Err(IngestError::Empty);
+            };
+            let headers: Vec<String> = header_cells.iter().map(|d| d.to_string()).collect();
+            let Some(mut sink) = start(&headers)? else {
+                return Ok(None);
+            };
+            let mut cells: Vec<Cell<'_>> = Vec::new();
+            for (i, data) in rows.enumerate() {
+                // Spreadsheet row number: the header is row first_row + 1.
+                let row = u64::from(first_row) + i as u64 + 2;
+                cells.clear();
+                cells.extend(data.iter().map(excel_cell));
+                if cells.iter().all(|c| matches!(c, Cell::Empty)) {
+                    continue;
+                }
+                sink.cells(row, &cells);
+            }
+            Ok(Some(sink))
+        }
+    }
 }
 
 /// Checks rows one by one and hands on valid records in chunks.
@@ -424,85 +526,34 @@ where
     F: FnMut(Vec<Record>) -> bool,
 {
     let mut errors = Vec::new();
-    match &file.content {
-        Content::Csv(text) => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text.as_slice());
-            let mut record = csv::StringRecord::new();
-            let read = |rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::StringRecord, row: u64| {
-                rdr.read_record(rec).map_err(|e| IngestError::Csv {
-                    row,
-                    message: e.to_string(),
-                })
-            };
-            if !read(&mut rdr, &mut record, 1)? {
-                return Err(IngestError::Empty);
-            }
-            let headers: Vec<String> = record.iter().map(str::to_owned).collect();
-            let Some(header) = map_header(source, &headers, &mut errors) else {
-                return Ok(Report { rows: 0, errors });
-            };
-            let mut checker = Checker::new(source, counties, header, chunk_size, sink);
-            if source == Source::Facts {
-                checker.facts = Some(fact_parser(&headers)?);
-            }
-            let mut row = 1u64;
-            loop {
-                row += 1;
-                if !read(&mut rdr, &mut record, row)? {
-                    break;
-                }
-                if record.iter().all(|f| f.trim().is_empty()) {
-                    continue; // a blank line
-                }
-                if checker.facts.is_some() {
-                    let fields: Vec<&[u8]> = record.iter().map(str::as_bytes).collect();
-                    checker.facts_row(row, &fields);
-                    continue;
-                }
-                let cells: Vec<Cell<'_>> = record
-                    .iter()
-                    .map(|f| {
-                        if f.is_empty() {
-                            Cell::Empty
-                        } else {
-                            Cell::Text(f)
-                        }
-                    })
-                    .collect();
-                checker.row(row, &cells);
-            }
-            Ok(checker.finish())
+    let checker = scan(file, |headers| {
+        let Some(header) = map_header(source, headers, &mut errors) else {
+            return Ok(None);
+        };
+        let mut checker = Checker::new(source, counties, header, chunk_size, sink);
+        if source == Source::Facts {
+            checker.facts = Some(fact_parser(headers)?);
         }
-        Content::Sheet(range) => {
-            let first_row = range.start().map_or(0, |(r, _)| r);
-            let mut rows = range.rows();
-            let Some(header_cells) = rows.next() else {
-                return Err(IngestError::Empty);
-            };
-            let headers: Vec<String> = header_cells.iter().map(|d| d.to_string()).collect();
-            let Some(header) = map_header(source, &headers, &mut errors) else {
-                return Ok(Report { rows: 0, errors });
-            };
-            let mut checker = Checker::new(source, counties, header, chunk_size, sink);
-            if source == Source::Facts {
-                checker.facts = Some(fact_parser(&headers)?);
-            }
-            let mut cells: Vec<Cell<'_>> = Vec::new();
-            for (i, data) in rows.enumerate() {
-                // Spreadsheet row number: the header is row first_row + 1.
-                let row = u64::from(first_row) + i as u64 + 2;
-                cells.clear();
-                cells.extend(data.iter().map(excel_cell));
-                if cells.iter().all(|c| matches!(c, Cell::Empty)) {
-                    continue;
-                }
-                checker.row(row, &cells);
-            }
-            Ok(checker.finish())
+        Ok(Some(checker))
+    })?;
+    Ok(match checker {
+        Some(checker) => checker.finish(),
+        None => Report { rows: 0, errors },
+    })
+}
+
+impl<F: FnMut(Vec<Record>) -> bool> RowSink for Checker<'_, F> {
+    fn cells(&mut self, row: u64, cells: &[Cell<'_>]) {
+        self.row(row, cells);
+    }
+
+    /// The fact CSV's fields go to its parser as they are (the 1M-row path: no cell copies).
+    fn fields(&mut self, row: u64, record: &csv::StringRecord) {
+        if self.facts.is_some() {
+            let fields: Vec<&[u8]> = record.iter().map(str::as_bytes).collect();
+            return self.facts_row(row, &fields);
         }
+        self.row(row, &csv_cells(record));
     }
 }
 

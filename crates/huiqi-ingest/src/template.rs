@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use huiqi_domain::FACT_COLUMNS;
+use huiqi_domain::lists::{CertKind, ListSource};
 use huiqi_domain::registry::{Column, FieldType, Source, USCC_COLUMN};
 use rust_xlsxwriter::{Format, Workbook};
 
@@ -25,7 +26,7 @@ pub fn template_headers(source: Source) -> Vec<&'static Column> {
     }
 }
 
-fn explain(c: &Column, counties: &Counties) -> String {
+fn explain(c: &Column, counties: &Counties, required: bool) -> String {
     match c.ty {
         FieldType::Name if c.name == "uscc" => {
             "18 位统一社会信用代码（GB 32100-2015，含校验码）；不接受 15 位旧注册号".into()
@@ -34,6 +35,7 @@ fn explain(c: &Column, counties: &Counties) -> String {
         FieldType::Kind => "企业（enterprise）或 个体工商户（individual_business），必填".into(),
         FieldType::County => format!("辖区代码或名称，必填：{}", counties.describe()),
         FieldType::Industry => "GB/T 4754-2017 行业代码，如 C3311、F5211，必填".into(),
+        FieldType::Date if required => "日期，如 2023-04-01，必填".into(),
         FieldType::Date => "日期，如 2023-04-01；可空".into(),
         FieldType::Status => {
             "存续（active）、吊销（revoked）或 注销（deregistered）；空 = 存续".into()
@@ -47,26 +49,64 @@ fn explain(c: &Column, counties: &Counties) -> String {
         }
         FieldType::Person => "联系人姓名，最多 50 字；可空".into(),
         FieldType::Phone => "联系电话，7–15 位数字，可含 +、-、空格、括号；可空".into(),
+        FieldType::Text if required => "文字，必填".into(),
+        FieldType::Text => "文字；可空".into(),
+        FieldType::Count => "整数，不得为负，必填".into(),
+        FieldType::CertKind => format!("必填：{}", CertKind::describe()),
     }
 }
 
 /// Writes the template of `source` to `path` (.xlsx).
 pub fn write_template(source: Source, counties: &Counties, path: &Path) -> Result<(), IngestError> {
+    let columns: Vec<(&Column, bool)> = template_headers(source)
+        .into_iter()
+        .map(|c| (c, false))
+        .collect();
+    let note = format!(
+        "{}：表头可用中文或英文列名；每户企业一行；任何一行有误则整个文件都不导入。",
+        source.label()
+    );
+    write_sheets(&columns, source == Source::Facts, &note, counties, path)
+}
+
+/// Writes the template of a list (`certifications`, `trainings`) to `path` (.xlsx).
+pub fn write_list_template(
+    list: ListSource,
+    counties: &Counties,
+    path: &Path,
+) -> Result<(), IngestError> {
+    let columns: Vec<(&Column, bool)> = list
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c, !list.optional(i)))
+        .collect();
+    let note = format!(
+        "{}：表头可用中文或英文列名；{}；任何一行有误则整个文件都不导入。",
+        list.label(),
+        list.row_rule()
+    );
+    write_sheets(&columns, false, &note, counties, path)
+}
+
+/// The data sheet (header row) and the explaining sheet; `english` writes English headers.
+fn write_sheets(
+    columns: &[(&Column, bool)],
+    english: bool,
+    note: &str,
+    counties: &Counties,
+    path: &Path,
+) -> Result<(), IngestError> {
     let err = |e: rust_xlsxwriter::XlsxError| IngestError::Template {
         path: path.display().to_string(),
         message: e.to_string(),
     };
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
-    let columns = template_headers(source);
     let sheet = book.add_worksheet();
     sheet.set_name("数据").map_err(err)?;
-    for (i, c) in columns.iter().enumerate() {
-        let header = if source == Source::Facts {
-            c.name
-        } else {
-            c.zh
-        };
+    for (i, (c, _)) in columns.iter().enumerate() {
+        let header = if english { c.name } else { c.zh };
         sheet
             .write_string_with_format(0, i as u16, header, &bold)
             .map_err(err)?;
@@ -84,25 +124,16 @@ pub fn write_template(source: Source, counties: &Counties, path: &Path) -> Resul
     notes.set_column_width(0, 28.0).map_err(err)?;
     notes.set_column_width(1, 28.0).map_err(err)?;
     notes.set_column_width(2, 90.0).map_err(err)?;
-    for (r, c) in columns.iter().enumerate() {
+    for (r, (c, required)) in columns.iter().enumerate() {
         let r = r as u32 + 1;
         notes.write_string(r, 0, c.zh).map_err(err)?;
         notes.write_string(r, 1, c.name).map_err(err)?;
         notes
-            .write_string(r, 2, explain(c, counties))
+            .write_string(r, 2, explain(c, counties, *required))
             .map_err(err)?;
     }
     let last = columns.len() as u32 + 2;
-    notes
-        .write_string(
-            last,
-            0,
-            format!(
-                "{}：表头可用中文或英文列名；每户企业一行；任何一行有误则整个文件都不导入。",
-                source.label()
-            ),
-        )
-        .map_err(err)?;
+    notes.write_string(last, 0, note).map_err(err)?;
     book.save(path).map_err(err)?;
     Ok(())
 }

@@ -327,6 +327,47 @@ pub fn table(
     rows
 }
 
+/// A target whose value the registry computed, per jurisdiction, and how (Chinese).
+#[derive(Debug, Clone, Copy)]
+pub struct Computed<'a> {
+    pub target: &'a str,
+    /// Jurisdiction id → value; a jurisdiction not listed computed 0.
+    pub by_jurisdiction: &'a BTreeMap<String, Decimal>,
+    pub how: &'a str,
+}
+
+/// [`table`] with the computed targets' values in place of their reports: every jurisdiction gets
+/// its computed value (0 where the registry has none), the city row is built from them as from
+/// reports (their sum), and each of the target's rows says in its reason how the value was
+/// computed. Targets not in `computed` keep their reported values.
+pub fn table_with_computed(
+    pack: &Pack,
+    at: Month,
+    shares: &BTreeMap<(String, String), Decimal>,
+    reported: &BTreeMap<(String, String), Decimal>,
+    computed: &[Computed<'_>],
+    settings: &Settings,
+) -> Vec<ProgressRow> {
+    let mut actuals = reported.clone();
+    for c in computed {
+        for j in &pack.jurisdictions {
+            let v = c
+                .by_jurisdiction
+                .get(&j.id)
+                .copied()
+                .unwrap_or(Decimal::ZERO);
+            actuals.insert((c.target.to_string(), j.id.clone()), v);
+        }
+    }
+    let mut rows = table(pack, at, shares, &actuals, settings);
+    for r in &mut rows {
+        if let Some(c) = computed.iter().find(|c| c.target == r.target) {
+            r.reason = format!("{}；计算：{}", r.reason, c.how);
+        }
+    }
+    rows
+}
+
 /// A jurisdiction's place for one target or overall.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rank {

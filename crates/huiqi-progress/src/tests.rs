@@ -195,3 +195,49 @@ fn table_ranking_and_weights() {
     let listing_best = rank_target(&rows, "new_listings")[0].jurisdiction.clone();
     assert_eq!(rank_overall(&rows, &w)[0].jurisdiction, listing_best);
 }
+
+#[test]
+fn computed_values_replace_reports_and_say_how() {
+    let pack = huiqi_policy::builtin::default_pack().unwrap();
+    let s = Settings::default();
+    let at = m("2023-06");
+    // 金安区 reported 40 科技型中小企业 and 2 挂牌; the registry computed 7 and 2 科技型中小企业 for the
+    // first two jurisdictions, none for the rest.
+    let reported: BTreeMap<(String, String), Decimal> = [
+        (("new_tech_smes".to_string(), "341502".to_string()), d("40")),
+        (("new_listings".to_string(), "341502".to_string()), d("2")),
+    ]
+    .into_iter()
+    .collect();
+    let ids: Vec<String> = pack.jurisdictions.iter().map(|j| j.id.clone()).collect();
+    let by: BTreeMap<String, Decimal> = [(ids[0].clone(), d("7")), (ids[1].clone(), d("2"))]
+        .into_iter()
+        .collect();
+    let computed = [Computed {
+        target: "new_tech_smes",
+        by_jurisdiction: &by,
+        how: "认定名单中 2023-01-01 至 2023-06-30 认定的科技型中小企业数",
+    }];
+    let rows = table_with_computed(&pack, at, &BTreeMap::new(), &reported, &computed, &s);
+    let get = |t: &str, j: &str| {
+        rows.iter()
+            .find(|r| r.target == t && r.jurisdiction == j)
+            .unwrap()
+    };
+    assert_eq!(get("new_tech_smes", &ids[0]).actual, Some(d("7")));
+    // A jurisdiction the registry has nothing for computed 0 (not "unreported").
+    assert_eq!(get("new_tech_smes", &ids[5]).actual, Some(d("0")));
+    // The city row is the sum, as for reports, and every row of the target says how.
+    assert_eq!(get("new_tech_smes", "city").actual, Some(d("9")));
+    for j in ids.iter().map(String::as_str).chain(["city"]) {
+        assert!(
+            get("new_tech_smes", j).reason.contains("计算：认定名单中"),
+            "{j}: {}",
+            get("new_tech_smes", j).reason
+        );
+    }
+    // Other targets keep their reports and their reasons.
+    assert_eq!(get("new_listings", &ids[0]).actual, Some(d("2")));
+    assert!(!get("new_listings", &ids[0]).reason.contains("计算"));
+    assert_eq!(get("new_listings", &ids[1]).actual, None);
+}

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod lists;
 pub mod matching;
 pub mod progress;
 pub mod registry;

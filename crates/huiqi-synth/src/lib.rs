@@ -11,11 +11,15 @@
 //! uses f64 only to pick a magnitude, which is rounded to whole fen once.
 #![forbid(unsafe_code)]
 
+mod lists;
+
 use std::io::{self, Write};
 
 use chrono::{Datelike, NaiveDate};
 use huiqi_domain::{EntityKind, FACT_COLUMNS, Facts, FounderGroup, Uscc};
 use rust_decimal::Decimal;
+
+pub use lists::{write_certifications_csv, write_trainings_csv};
 
 /// Jurisdiction id, USCC region code, name-prefix, share in ‰, urban (城建税 7%) or not (5%).
 const COUNTIES: [(&str, &str, &str, u32, bool); 8] = [

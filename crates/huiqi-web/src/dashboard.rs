@@ -7,15 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Response};
-use chrono::{Datelike, NaiveDate};
-use huiqi_progress::{Month, ProgressRow, Settings};
+use chrono::Datelike;
+use huiqi_policy::Pack;
+use huiqi_progress::{Computed, Month, ProgressRow, Settings};
+use huiqi_store::{Store, StoreError};
 use rust_decimal::Decimal;
 
 use crate::auth::{Role, Viewer};
 use crate::{AppState, Nav, Shared, internal, nav, render};
-
-/// The target whose actual value the registry computes (new registrations), as `huiqi progress` does.
-const COMPUTED_TARGET: &str = "new_taxpaying_entities";
 
 struct Loaded {
     period: Month,
@@ -46,6 +45,38 @@ async fn latest_period(s: &AppState) -> Result<Option<Month>, Response> {
         .map_err(|e| internal(&e))?;
     }
     Ok(None)
+}
+
+/// The 调度表 of a month (the dashboard's and `huiqi progress`'s): the jurisdictions' `shares`
+/// (`Store::allocations`), the latest reports, and the targets the registry computes where it has
+/// the data (`huiqi_store::progress::COMPUTED_TARGETS`; each computed row's reason says how).
+pub async fn progress_rows(
+    store: &Store,
+    pack: &Pack,
+    at: Month,
+    shares: &BTreeMap<(String, String), Decimal>,
+    settings: &Settings,
+) -> Result<Vec<ProgressRow>, StoreError> {
+    let reported: BTreeMap<(String, String), Decimal> = store
+        .reports_for(&at.to_string())
+        .await?
+        .into_iter()
+        .map(|(k, r)| (k, r.value))
+        .collect();
+    let computed = store
+        .computed_actuals(settings.start.year, at.last_day())
+        .await?;
+    let computed: Vec<Computed<'_>> = computed
+        .iter()
+        .map(|c| Computed {
+            target: c.target,
+            by_jurisdiction: &c.by_county,
+            how: &c.how,
+        })
+        .collect();
+    Ok(huiqi_progress::table_with_computed(
+        pack, at, shares, &reported, &computed, settings,
+    ))
 }
 
 async fn load(
@@ -93,40 +124,16 @@ async fn load(
     }))
 }
 
-/// The 调度表 of one month: the latest reports, and the registry where it knows the value.
+/// The 调度表 of one month (see [`progress_rows`]).
 async fn table_for(
     s: &AppState,
     period: Month,
     shares: &BTreeMap<(String, String), Decimal>,
     settings: &Settings,
 ) -> Result<Vec<ProgressRow>, Response> {
-    let err = |e: huiqi_store::StoreError| internal(&e.to_string());
-    let mut actuals: BTreeMap<(String, String), Decimal> = s
-        .store
-        .reports_for(&period.to_string())
+    progress_rows(&s.store, &s.pack, period, shares, settings)
         .await
-        .map_err(err)?
-        .into_iter()
-        .map(|(k, r)| (k, r.value))
-        .collect();
-    let from = NaiveDate::from_ymd_opt(period.year, 1, 1).unwrap_or(s.at);
-    let computed = s
-        .store
-        .registrations_by_county(from, period.last_day())
-        .await
-        .map_err(err)?;
-    if !computed.is_empty() {
-        for j in &s.pack.jurisdictions {
-            let n = computed.get(&j.id).copied().unwrap_or(0);
-            actuals.insert(
-                (COMPUTED_TARGET.to_string(), j.id.clone()),
-                Decimal::from(n),
-            );
-        }
-    }
-    Ok(huiqi_progress::table(
-        &s.pack, period, shares, &actuals, settings,
-    ))
+        .map_err(|e| internal(&e.to_string()))
 }
 
 fn pct(d: Option<Decimal>) -> String {

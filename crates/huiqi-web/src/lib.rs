@@ -32,6 +32,7 @@ use huiqi_store::Store;
 use rust_decimal::Decimal;
 
 use auth::{Role, Viewer};
+pub use dashboard::progress_rows;
 
 /// Shared by every request.
 pub struct AppState {
