@@ -370,6 +370,13 @@ async fn push_lists_carry_the_contacts_of_the_market_file() {
         let run = db.store.runs().await.unwrap().remove(0);
         let pack = huiqi_policy::builtin::default_pack().unwrap();
         let rules = huiqi_rules::Rules::builtin();
+        let counties: HashMap<String, &'static str> = (0..400)
+            .map(|i| {
+                let e = huiqi_synth::enterprise(i, 2024, 7);
+                (e.uscc.to_string(), e.county)
+            })
+            .collect();
+        let expected_county = |u: &str| counties.get(u).copied();
         for measure in ["six_taxes_relief", "vat_relief", "iit_business_relief"] {
             let filter = huiqi_match::PushFilter {
                 measure: measure.into(),
@@ -389,6 +396,33 @@ async fn push_lists_carry_the_contacts_of_the_market_file() {
                 );
                 assert!(r.uscc == no_contact || !r.contact_phone.is_empty());
             }
+        }
+        // A page is the head of the whole list, with the whole list's count and total; the
+        // count equals the stored results' eligible enterprises of that county.
+        let results = db.store.run_results(run.id).await.unwrap();
+        for county in [None, Some("341502".to_string())] {
+            let filter = huiqi_match::PushFilter {
+                measure: "six_taxes_relief".into(),
+                county: county.clone(),
+                ..Default::default()
+            };
+            let all = huiqi_match::push_list(&db.store, &rules, &pack, &run, &filter)
+                .await
+                .unwrap();
+            let page = huiqi_match::push_page(&db.store, &rules, &pack, &run, &filter, Some(7))
+                .await
+                .unwrap();
+            assert_eq!(page.rows, all[..7]);
+            assert_eq!(page.count, all.len());
+            assert_eq!(page.total, all.iter().map(|r| r.amount).sum());
+            let in_county: Vec<&String> = all.iter().map(|r| &r.uscc).collect();
+            let expected: Vec<&String> = results
+                .iter()
+                .filter(|r| huiqi_match::eligible(r, "six_taxes_relief"))
+                .filter(|r| county.is_none() || expected_county(&r.uscc) == county.as_deref())
+                .map(|r| &r.uscc)
+                .collect();
+            assert_eq!(in_county, expected);
         }
     })
     .await;

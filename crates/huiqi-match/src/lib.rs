@@ -357,6 +357,15 @@ pub fn reason(trace: &Trace, measure: &str) -> String {
     )
 }
 
+/// A page of a push list: how many enterprises are eligible in all, their total, and the rows
+/// asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushPage {
+    pub count: usize,
+    pub total: Decimal,
+    pub rows: Vec<PushRow>,
+}
+
 /// The push list of a run: eligible enterprises for one measure, optionally one county and one
 /// unit, ordered by uscc, with amount and reason.
 pub async fn push_list(
@@ -366,6 +375,20 @@ pub async fn push_list(
     run: &Run,
     filter: &PushFilter,
 ) -> Result<Vec<PushRow>, MatchError> {
+    Ok(push_page(store, rules, pack, run, filter, None).await?.rows)
+}
+
+/// The first `limit` rows of a push list (all when `None`) with the count and total of the whole
+/// list. The database picks the eligible enterprises of the run; only the rows returned are
+/// read and traced for their reason, so a page costs the same on any size of registry.
+pub async fn push_page(
+    store: &Store,
+    rules: &Rules,
+    pack: &Pack,
+    run: &Run,
+    filter: &PushFilter,
+    limit: Option<usize>,
+) -> Result<PushPage, MatchError> {
     check_measure(&filter.measure)?;
     if let Some(c) = &filter.county
         && pack.jurisdiction(c).is_none()
@@ -379,58 +402,64 @@ pub async fn push_list(
                 .join("、")
         )));
     }
+    let empty = PushPage {
+        count: 0,
+        total: Decimal::ZERO,
+        rows: Vec::new(),
+    };
     if let Some(u) = &filter.unit {
         if pack.unit(u).is_none() {
             return Err(MatchError::Invalid(format!("没有 id 为 {u} 的责任单位")));
         }
         if !rules.measure(&filter.measure).units.contains(u) {
-            return Ok(Vec::new());
+            return Ok(empty);
         }
     }
-    let eligible_set: HashMap<String, i64> = store
-        .run_results(run.id)
-        .await?
-        .into_iter()
-        .filter(|r| eligible(r, &filter.measure))
-        .map(|r| {
-            let a = amount_fen(&r, &filter.measure);
-            (r.uscc, a)
-        })
-        .collect();
-    let contacts = store.contacts().await?;
+    let (picked, count, total) = store
+        .push_candidates(
+            run.id,
+            &filter.measure,
+            filter.county.as_deref().unwrap_or(""),
+            limit.map(|l| l as i64),
+        )
+        .await?;
+    let amounts: HashMap<String, i64> = picked.into_iter().collect();
+    let mut usccs: Vec<String> = amounts.keys().cloned().collect();
+    usccs.sort();
+    let contacts = store.contacts_of(&usccs).await?;
     let engine = Engine::new(rules, run.at);
-    let mut rows = Vec::new();
-    store
-        .for_each_facts_batch(run.year, BATCH, |batch| {
-            let picked: Vec<PushRow> = batch
+    let mut rows = Vec::with_capacity(usccs.len());
+    for batch in usccs.chunks(BATCH) {
+        let facts = store.facts_of_many(batch, run.year).await?;
+        rows.extend(
+            facts
                 .par_iter()
-                .filter(|f| filter.county.as_ref().is_none_or(|c| &f.county == c))
-                .filter_map(|f| eligible_set.get(&f.uscc).map(|a| (f, *a)))
-                .map(|(f, a): (&Facts, i64)| {
+                .map(|f| {
                     let (_, trace) = engine.evaluate_traced(f);
-                    let contact = contacts.get(&f.uscc);
-                    let field =
-                        |x: Option<&Option<String>>| x.and_then(Clone::clone).unwrap_or_default();
+                    let contact = contacts.get(&f.uscc).cloned().unwrap_or_default();
                     PushRow {
                         uscc: f.uscc.clone(),
                         name: f.name.clone(),
-                        contact_person: field(contact.map(|c| &c.person)),
-                        contact_phone: field(contact.map(|c| &c.phone)),
+                        contact_person: contact.person.unwrap_or_default(),
+                        contact_phone: contact.phone.unwrap_or_default(),
                         county: f.county.clone(),
                         county_name: pack
                             .jurisdiction(&f.county)
                             .map_or_else(|| f.county.clone(), |j| j.name.clone()),
                         industry: f.industry.clone(),
                         measure: filter.measure.clone(),
-                        amount: from_fen(a),
+                        amount: from_fen(amounts.get(&f.uscc).copied().unwrap_or(0)),
                         reason: reason(&trace, &filter.measure),
                     }
                 })
-                .collect();
-            rows.extend(picked);
-        })
-        .await?;
-    Ok(rows)
+                .collect::<Vec<_>>(),
+        );
+    }
+    Ok(PushPage {
+        count: count as usize,
+        total: from_fen(total),
+        rows,
+    })
 }
 
 /// The auditor's two lists for a run: eligible but not granted, granted but not eligible.

@@ -60,6 +60,9 @@ pub enum StoreError {
     Sqlx(#[from] sqlx::Error),
     #[error("数据库迁移失败：{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A request the store cannot answer as asked (the message says why, in Chinese).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Which database a [`Store`] talks to.

@@ -200,6 +200,80 @@ impl Store {
         Ok(count)
     }
 
+    /// The facts for `year` of the given enterprises (any status), in uscc order; an enterprise
+    /// without facts that year is left out.
+    pub async fn facts_of_many(
+        &self,
+        usccs: &[String],
+        year: i32,
+    ) -> Result<Vec<Facts>, StoreError> {
+        let mut out = Vec::with_capacity(usccs.len());
+        for chunk in usccs.chunks(500) {
+            let list = (0..chunk.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = FACTS_SQL.replace(
+                "WHERE e.status = 'active'",
+                &format!("WHERE e.uscc IN ({list}) ORDER BY e.uscc"),
+            );
+            dispatch!(self, pool => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(year);
+                for u in chunk {
+                    q = q.bind(u);
+                }
+                for r in q.fetch_all(pool).await? {
+                    out.push(facts_from_row(&r)?);
+                }
+            });
+        }
+        out.sort_by(|a, b| a.uscc.cmp(&b.uscc));
+        Ok(out)
+    }
+
+    /// The enterprises of a run eligible for one measure (an `AMOUNT_COLUMNS` name or
+    /// `small_low_profit`), optionally of one county: how many, their total (fen), and the first
+    /// `limit` (all when `None`) by uscc with their amounts. Answered by the database, so a page
+    /// of a large run does not read the run.
+    pub async fn push_candidates(
+        &self,
+        run_id: i64,
+        measure: &str,
+        county: &str,
+        limit: Option<i64>,
+    ) -> Result<(Vec<(String, i64)>, i64, i64), StoreError> {
+        let (cond, amount) = if measure == "small_low_profit" {
+            ("m.small_low_profit".to_string(), "0".to_string())
+        } else if AMOUNT_COLUMNS.contains(&measure) {
+            (format!("m.{measure}_fen > 0"), format!("m.{measure}_fen"))
+        } else {
+            return Err(StoreError::Invalid(format!("没有名为 {measure} 的措施")));
+        };
+        let filter = format!(
+            "FROM match_results m WHERE m.run_id = $1 AND {cond} AND ($2 = '' OR EXISTS \
+             (SELECT 1 FROM enterprises e WHERE e.uscc = m.uscc AND e.county = $2))"
+        );
+        // PostgreSQL's SUM of BIGINT is NUMERIC: cast back.
+        let totals =
+            format!("SELECT COUNT(*), CAST(COALESCE(SUM({amount}), 0) AS BIGINT) {filter}");
+        let rows = format!("SELECT m.uscc, {amount} {filter} ORDER BY m.uscc LIMIT $3");
+        let limit = limit.unwrap_or(i64::MAX);
+        dispatch!(self, pool => {
+            let (count, total): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(totals.as_str()))
+                .bind(run_id)
+                .bind(county)
+                .fetch_one(pool)
+                .await?;
+            let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(rows.as_str()))
+                .bind(run_id)
+                .bind(county)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            Ok((rows, count, total))
+        })
+    }
+
     /// The facts of one enterprise for `year` (any status), if it has any.
     pub async fn facts_of(&self, uscc: &str, year: i32) -> Result<Option<Facts>, StoreError> {
         let sql = FACTS_SQL.replace("WHERE e.status = 'active'", "WHERE e.uscc = $2");
@@ -307,20 +381,32 @@ impl Store {
         })
     }
 
-    /// The contact of every enterprise that has one on file, by uscc.
-    pub async fn contacts(&self) -> Result<std::collections::HashMap<String, Contact>, StoreError> {
-        dispatch!(self, pool => {
-            let mut out = std::collections::HashMap::new();
-            let mut rows = sqlx::query(
-                "SELECT uscc, contact_person, contact_phone FROM enterprises \
-                 WHERE contact_person IS NOT NULL OR contact_phone IS NOT NULL",
-            )
-            .fetch(pool);
-            while let Some(r) = rows.try_next().await? {
-                out.insert(r.try_get(0)?, Contact { person: r.try_get(1)?, phone: r.try_get(2)? });
-            }
-            Ok(out)
-        })
+    /// The contacts on file of the given enterprises, by uscc (one without a contact is absent).
+    pub async fn contacts_of(
+        &self,
+        usccs: &[String],
+    ) -> Result<std::collections::HashMap<String, Contact>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in usccs.chunks(500) {
+            let list = (0..chunk.len())
+                .map(|i| format!("${}", i + 1))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT uscc, contact_person, contact_phone FROM enterprises WHERE uscc IN ({list}) \
+                 AND (contact_person IS NOT NULL OR contact_phone IS NOT NULL)"
+            );
+            dispatch!(self, pool => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for u in chunk {
+                    q = q.bind(u);
+                }
+                for r in q.fetch_all(pool).await? {
+                    out.insert(r.try_get(0)?, Contact { person: r.try_get(1)?, phone: r.try_get(2)? });
+                }
+            });
+        }
+        Ok(out)
     }
 
     /// The contact of one enterprise (empty when it is not registered or has none on file).

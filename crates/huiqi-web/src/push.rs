@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
-use huiqi_match::{PushFilter, PushRow};
+use huiqi_match::{PushFilter, PushPage as Page};
 use rust_decimal::Decimal;
 
 use crate::auth::{Role, Viewer};
@@ -26,18 +26,25 @@ fn measures(s: &AppState) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Rows the API returns unless `limit` asks for another number (at most `API_MAX_ROWS`).
+const API_ROWS: usize = 200;
+const API_MAX_ROWS: usize = 10_000;
+
 struct Loaded {
     measure: String,
     county: String,
     run: Option<i64>,
-    rows: Vec<PushRow>,
+    page: Page,
     message: String,
 }
 
+/// The push list the viewer may see: the first `limit` rows (all when `None`), with the count
+/// and total of the whole list.
 async fn load(
     s: &AppState,
     v: &Viewer,
     params: &HashMap<String, String>,
+    limit: Option<usize>,
 ) -> Result<Loaded, Response> {
     let all = measures(s);
     let measure = params
@@ -65,7 +72,11 @@ async fn load(
             measure,
             county,
             run: None,
-            rows: Vec::new(),
+            page: Page {
+                count: 0,
+                total: Decimal::ZERO,
+                rows: Vec::new(),
+            },
             message: "还没有匹配批次：请先运行 huiqi match --db。".into(),
         });
     };
@@ -74,13 +85,13 @@ async fn load(
         county: (!county.is_empty()).then(|| county.clone()),
         unit,
     };
-    let rows = huiqi_match::push_list(&s.store, &s.rules, &s.pack, run, &filter)
+    let page = huiqi_match::push_page(&s.store, &s.rules, &s.pack, run, &filter, limit)
         .await
         .map_err(|e| match e {
             huiqi_match::MatchError::Invalid(m) => page_error(StatusCode::BAD_REQUEST, &m),
             other => internal(&other.to_string()),
         })?;
-    let message = if rows.is_empty() && matches!(v.role, Role::Unit(_)) {
+    let message = if page.count == 0 && matches!(v.role, Role::Unit(_)) {
         "本单位不负责推送这项措施，或没有符合条件的企业。".into()
     } else {
         String::new()
@@ -89,7 +100,7 @@ async fn load(
         measure,
         county,
         run: Some(run.id),
-        rows,
+        page,
         message,
     })
 }
@@ -126,11 +137,11 @@ pub async fn page(
     axum::Extension(v): axum::Extension<Viewer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let l = match load(&s, &v, &params).await {
+    let l = match load(&s, &v, &params, Some(PAGE_ROWS)).await {
         Ok(l) => l,
         Err(r) => return r,
     };
-    let total: Decimal = l.rows.iter().map(|r| r.amount).sum();
+    let total = l.page.total;
     let export_query = format!("measure={}&county={}", l.measure, l.county);
     render(PushPage {
         nav: nav(&s, &v),
@@ -143,12 +154,12 @@ pub async fn page(
             .map(|j| (j.id.clone(), j.name.clone()))
             .collect(),
         run: l.run.map_or("—".into(), |r| r.to_string()),
-        count: l.rows.len(),
+        count: l.page.count,
         total: format!("{total:.2}"),
         rows: l
+            .page
             .rows
             .iter()
-            .take(PAGE_ROWS)
             .map(|r| RowView {
                 uscc: r.uscc.clone(),
                 name: r.name.clone(),
@@ -175,7 +186,7 @@ pub async fn export(
     axum::Extension(v): axum::Extension<Viewer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let l = match load(&s, &v, &params).await {
+    let l = match load(&s, &v, &params, None).await {
         Ok(l) => l,
         Err(r) => return r,
     };
@@ -187,7 +198,7 @@ pub async fn export(
     let written = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let path = dir.path().join("push.xlsx");
-        huiqi_match::export::push_xlsx(&l.rows, &title, &path).map_err(|e| e.to_string())?;
+        huiqi_match::export::push_xlsx(&l.page.rows, &title, &path).map_err(|e| e.to_string())?;
         std::fs::read(&path).map_err(|e| e.to_string())
     })
     .await;
@@ -216,10 +227,24 @@ pub async fn api(
     axum::Extension(v): axum::Extension<Viewer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    match load(&s, &v, &params).await {
+    let limit = match params.get("limit").filter(|x| !x.is_empty()) {
+        None => API_ROWS,
+        Some(x) => match x.parse::<usize>() {
+            Ok(n) if (1..=API_MAX_ROWS).contains(&n) => n,
+            _ => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(serde_json::json!({"error": format!("limit“{x}”无效：应为 1 到 {API_MAX_ROWS} 的整数（全部名单请用 /push.xlsx 导出）")})),
+                )
+                    .into_response();
+            }
+        },
+    };
+    match load(&s, &v, &params, Some(limit)).await {
         Ok(l) => Json(serde_json::json!({
             "measure": l.measure, "run": l.run, "message": l.message,
-            "rows": l.rows.iter().map(|r| serde_json::json!({
+            "count": l.page.count, "total": l.page.total,
+            "rows": l.page.rows.iter().map(|r| serde_json::json!({
                 "uscc": r.uscc, "name": r.name, "contact_person": r.contact_person, "contact_phone": r.contact_phone,
                 "county": r.county, "industry": r.industry,
                 "amount": r.amount, "reason": r.reason,
