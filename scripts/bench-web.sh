@@ -3,7 +3,10 @@
 # loaded with wrk over loopback only, for a bounded time per endpoint, 64 connections:
 #   - the enterprise's own page /me (its benefits computed from the registry with their reasons),
 #   - the registry search /enterprises?q=<a full USCC> as the working group,
-#   - the registry search /enterprises?q=<a name fragment> as the working group.
+#   - the registry search /enterprises?q=<a name fragment> as the working group,
+#   - the registry search /enterprises?size=large (a rare size class, no name) as the working group;
+# then single requests timed with curl: the push list page /push (one county and the whole city) and
+# the what-if POST /admin/whatif, first (reads the registry) and second (facts in memory).
 # Prints wrk's latency distribution (p50/p75/p90/p99) and errors.
 #
 #   scripts/bench-web.sh [N=1000000] [SECONDS=20] [CONNECTIONS=64]
@@ -26,6 +29,8 @@ export HUIQI_DATABASE_URL="sqlite:$WORK/huiqi.sqlite"
 
 "$BIN" gen --count "$N" --year 2024 --seed 2023 --output "$WORK/facts.csv" >/dev/null
 "$BIN" import --source facts --year 2024 "$WORK/facts.csv" >/dev/null 2>&1
+# A matching run, so that the size classes and push lists exist.
+"$BIN" match --db --at 2024-12-31 >/dev/null
 USCC="$(sed -n 2p "$WORK/facts.csv" | cut -d, -f1)"
 # Two characters of the first enterprise's name after “六安” (URL-encoded), as a user would type.
 NAME_Q="$(python3 -c 'import sys, urllib.parse; n = open(sys.argv[1], encoding="utf-8").readlines()[1].split(",")[1]; print(urllib.parse.quote(n[2:4]))' "$WORK/facts.csv")"
@@ -59,5 +64,16 @@ run "registry search by USCC" "$ADMIN" "/enterprises?q=$USCC"
 run "registry search by name fragment ($NAME_Q)" "$ADMIN" "/enterprises?q=$NAME_Q"
 # A fragment no name contains.
 run "registry search, no match" "$ADMIN" "/enterprises?q=%E6%97%A0%E6%AD%A4%E4%BC%81%E4%B8%9A"
+run "registry search by size class only (large)" "$ADMIN" "/enterprises?size=large"
+echo
+timed() { curl -s -o /dev/null -w "%{http_code} %{time_total}s" "$@"; }
+echo "== single requests (curl, no other load)"
+echo "/push 六税两费, 金安区: $(timed -H "Cookie: $ADMIN" "http://$ADDR/push?measure=six_taxes_relief&county=341502")"
+echo "/push 六税两费, whole city: $(timed -H "Cookie: $ADMIN" "http://$ADDR/push?measure=six_taxes_relief")"
+CSRF="$(curl -s -H "Cookie: $ADMIN" "http://$ADDR/admin/whatif" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)"
+for attempt in first second third; do
+  echo "/admin/whatif startup.annual_limit=24000, $attempt: $(timed -H "Cookie: $ADMIN" --data-urlencode "csrf=$CSRF" \
+    --data-urlencode "at=2024-12-31" --data-urlencode "changes=startup.annual_limit=24000" "http://$ADDR/admin/whatif")"
+done
 echo
 echo "server memory after the runs: $(grep -E 'VmHWM|VmRSS' /proc/$SERVER/status | tr -s ' ' | tr '\n' ' ')"

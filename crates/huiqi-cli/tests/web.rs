@@ -187,6 +187,8 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/assets/echarts.min.js", [200, 200, 200, 200, 200]),
     ("GET", "/api/v1/openapi.json", [200, 200, 200, 200, 200]),
     ("GET", "/dashboard", [303, 200, 200, 200, 403]),
+    // Without the form's CSRF token every staff role is refused; enterprises may not report.
+    ("POST", "/dashboard/report", [303, 403, 403, 403, 403]),
     // No reports in the test database: 404 with a message.
     ("GET", "/api/v1/dashboard", [401, 404, 404, 404, 403]),
     ("GET", "/push", [303, 200, 200, 200, 403]),
@@ -680,6 +682,76 @@ async fn the_dashboard_shows_each_role_its_own_targets_tasks_and_trend() {
             .request("GET", "/dashboard?period=2023-09", Some(&c), None, "")
             .await;
         assert!(page.body.contains("承担的重点任务") && page.body.contains("trend-chart"));
+
+        // Reporting from the browser: scope checked on the server, bad values named, the
+        // latest report shown.
+        let csrf = |body: &str| {
+            body.split("name=\"csrf\" value=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let report = |user: &'static str, form: &'static str| {
+            let app = &app;
+            async move {
+                let c = app.session(user).await;
+                let page = app
+                    .request("GET", "/dashboard?period=2023-09", Some(&c), None, "")
+                    .await;
+                let token = csrf(&page.body);
+                app.request(
+                    "POST",
+                    "/dashboard/report",
+                    Some(&c),
+                    Some(&format!("csrf={token}&period=2023-09&{form}")),
+                    "",
+                )
+                .await
+            }
+        };
+        let key = ("new_listings".to_string(), "341502".to_string());
+        let ok = report(
+            "jinan",
+            "target=new_listings&jurisdiction=341502&value=7&note=%E6%B5%8B%E8%AF%95",
+        )
+        .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let latest = db.store.reports_for("2023-09").await.unwrap();
+        assert_eq!(latest[&key].value, rust_decimal::Decimal::from(7));
+        assert_eq!(latest[&key].note, "测试");
+        let jinan = get("jinan").await;
+        let row = jinan["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["target"] == "new_listings")
+            .unwrap()
+            .clone();
+        assert_eq!(row["actual"], "7", "{row}");
+        // Another county's number, a target the unit does not own, a bad value: refused.
+        let other = report("jinan", "target=new_listings&jurisdiction=341503&value=1").await;
+        assert_eq!(other.status, 403);
+        assert!(other.body.contains("只能报送本辖区"), "{}", other.body);
+        let not_owned = report("tax", "target=new_listings&jurisdiction=341502&value=1").await;
+        assert_eq!(not_owned.status, 403);
+        let negative = report("admin", "target=new_listings&jurisdiction=341502&value=-3").await;
+        assert_eq!(negative.status, 400);
+        assert!(
+            negative.body.contains("完成值不能为负"),
+            "{}",
+            negative.body
+        );
+        let text = report("admin", "target=new_listings&jurisdiction=341502&value=abc").await;
+        assert!(text.body.contains("“abc”不是数字"), "{}", text.body);
+        let latest = db.store.reports_for("2023-09").await.unwrap();
+        assert_eq!(
+            latest[&key].value,
+            rust_decimal::Decimal::from(7),
+            "nothing refused was written"
+        );
     })
     .await;
 }

@@ -65,9 +65,14 @@ where
         county: r.try_get(2)?,
         industry: r.try_get(3)?,
         kind: r.try_get(4)?,
-        size_class: r.try_get(5)?,
+        size_class: r
+            .try_get::<Option<String>, _>(5)?
+            .and_then(|c| SIZE_CLASS_IDS.into_iter().find(|x| *x == c)),
     })
 }
+
+/// The size classes a matching run stores.
+const SIZE_CLASS_IDS: [&str; 4] = ["large", "medium", "small", "micro"];
 
 /// Filters of the registry search; an empty string means no filter.
 #[derive(Debug, Clone, Copy, Default)]
@@ -92,8 +97,9 @@ pub struct EnterpriseRow {
     pub county: String,
     pub industry: String,
     pub kind: String,
-    /// The size class in the latest matching run (`None`: no run has classified it).
-    pub size_class: Option<String>,
+    /// The size class in the latest matching run (`None`: no run has classified it); a static
+    /// string, so that an index of a million rows holds no allocation for it.
+    pub size_class: Option<&'static str>,
 }
 
 impl Store {

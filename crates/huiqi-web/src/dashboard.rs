@@ -168,6 +168,10 @@ struct DashboardPage {
     /// For a unit: its name and its tasks.
     unit_name: String,
     tasks: Vec<TaskRow>,
+    /// The report form: what the viewer may report, and whether a report was just saved.
+    report_targets: Vec<(String, String)>,
+    report_jurisdictions: Vec<(String, String)>,
+    reported: bool,
 }
 
 /// The jurisdiction whose rows the viewer sees: its own for a county user, else the city row.
@@ -380,6 +384,9 @@ pub async fn page(
         trend_chart,
         unit_name,
         tasks: unit_tasks(&s, &v),
+        report_targets: crate::report::reportable_targets(&s, &v),
+        report_jurisdictions: crate::report::reportable_jurisdictions(&s, &v),
+        reported: params.contains_key("reported"),
     })
 }
 

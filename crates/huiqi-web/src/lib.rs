@@ -14,6 +14,7 @@ mod dashboard;
 pub mod names;
 pub mod population;
 mod push;
+mod report;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -85,6 +86,7 @@ pub const ROUTES: &[(&str, &str, Rule)] = &[
         Rule::Roles(EVERYONE_LOGGED_IN),
     ),
     ("GET", "/dashboard", Rule::Roles(STAFF)),
+    ("POST", "/dashboard/report", Rule::Roles(STAFF)),
     ("GET", "/push", Rule::Roles(STAFF)),
     ("GET", "/push.xlsx", Rule::Roles(STAFF)),
     ("GET", "/api/v1/push", Rule::Roles(STAFF)),
@@ -124,6 +126,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<Shared> {
         ("GET", "/enterprises") => get(enterprises),
         ("GET", "/enterprises/{uscc}") => get(enterprise),
         ("GET", "/dashboard") => get(dashboard::page),
+        ("POST", "/dashboard/report") => post(report::submit),
         ("GET", "/push") => get(push::page),
         ("GET", "/push.xlsx") => get(push::export),
         ("GET", "/api/v1/push") => get(push::api),
@@ -917,7 +920,7 @@ async fn search(
                 .jurisdiction(&r.county)
                 .map_or(r.county.clone(), |j| j.name.clone()),
             kind: kind_label(&r.kind),
-            size_class: size_label(r.size_class.as_deref()),
+            size_class: size_label(r.size_class),
             uscc: r.uscc,
             name: r.name,
             industry: r.industry,

@@ -121,7 +121,7 @@ impl NameIndex {
             .filter(|r| f.county.is_empty() || r.county == f.county)
             .filter(|r| f.industry.is_empty() || r.industry.starts_with(f.industry))
             .filter(|r| f.kind.is_empty() || r.kind == f.kind)
-            .filter(|r| f.size_class.is_empty() || r.size_class.as_deref() == Some(f.size_class))
+            .filter(|r| f.size_class.is_empty() || r.size_class == Some(f.size_class))
             .take(limit)
             .cloned()
             .collect();
