@@ -49,6 +49,26 @@ async fn a_stored_run_equals_match_input_on_the_same_facts() {
     each_db(|db| async move {
         let dir = tempfile::tempdir().unwrap();
         let facts = populated(&db, dir.path(), 3000);
+        // Reading in small batches (many key ranges) gives the same facts, in uscc order, as
+        // reading in one.
+        let mut small = Vec::new();
+        let mut sizes = Vec::new();
+        db.store
+            .for_each_facts_batch(2024, 7, |b| {
+                sizes.push(b.len());
+                small.extend(b)
+            })
+            .await
+            .unwrap();
+        let mut whole = Vec::new();
+        db.store
+            .for_each_facts_batch(2024, 100_000, |b| whole.extend(b))
+            .await
+            .unwrap();
+        assert_eq!(whole.len(), 3000);
+        assert!(small == whole, "batched reads differ");
+        assert!(sizes.iter().all(|n| *n <= 7) && sizes.len() >= 3000 / 7);
+        assert!(whole.windows(2).all(|w| w[0].uscc < w[1].uscc));
         huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
         let out = dir.path().join("out.csv");
         huiqi(

@@ -75,37 +75,149 @@ fn dec(fen: Option<i64>) -> Decimal {
     Decimal::new(fen.unwrap_or(0), 2)
 }
 
-fn facts_from_row<R>(r: &R) -> Result<Facts, sqlx::Error>
+/// The columns of `FACTS_SQL` without their table alias, for the JSON form of a row.
+const FACT_COLUMN_NAMES: [&str; 30] = [
+    "uscc",
+    "name",
+    "kind",
+    "county",
+    "industry",
+    "registered_on",
+    "employees_x100",
+    "revenue",
+    "total_assets",
+    "taxable_income",
+    "restricted_industry",
+    "business_income",
+    "other_iit_relief",
+    "vat_small_scale",
+    "vat_sales_q1",
+    "vat_sales_q2",
+    "vat_sales_q3",
+    "vat_sales_q4",
+    "resource_tax",
+    "urban_maintenance_tax",
+    "property_tax",
+    "land_use_tax",
+    "stamp_duty",
+    "farmland_occupation_tax",
+    "education_surcharge",
+    "local_education_surcharge",
+    "vat_due",
+    "iit_due",
+    "founder_group",
+    "rd_expense",
+];
+
+/// One row of `FACTS_SQL`, read column by column: a driver row, or (SQLite bulk reads) the row
+/// as a JSON array.
+trait FactColumns {
+    fn text(&self, i: usize) -> Result<Option<String>, sqlx::Error>;
+    fn int(&self, i: usize) -> Result<Option<i64>, sqlx::Error>;
+    fn flag(&self, i: usize) -> Result<Option<bool>, sqlx::Error>;
+    fn date(&self, i: usize) -> Result<Option<NaiveDate>, sqlx::Error>;
+}
+
+struct DriverRow<'r, R>(&'r R);
+
+impl<R> FactColumns for DriverRow<'_, R>
 where
     R: Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
     usize: sqlx::ColumnIndex<R>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> Option<String>: sqlx::Decode<'a, R::Database>,
     for<'a> Option<i64>: sqlx::Decode<'a, R::Database>,
     for<'a> Option<bool>: sqlx::Decode<'a, R::Database>,
     for<'a> Option<NaiveDate>: sqlx::Decode<'a, R::Database>,
+    String: sqlx::Type<R::Database>,
     i64: sqlx::Type<R::Database>,
     bool: sqlx::Type<R::Database>,
     NaiveDate: sqlx::Type<R::Database>,
 {
-    let kind: String = r.try_get(2)?;
-    let founder: Option<String> = r.try_get(28)?;
-    let m = |i: usize| -> Result<Decimal, sqlx::Error> { Ok(dec(r.try_get::<Option<i64>, _>(i)?)) };
-    let b = |i: usize| -> Result<bool, sqlx::Error> {
-        Ok(r.try_get::<Option<bool>, _>(i)?.unwrap_or(false))
+    fn text(&self, i: usize) -> Result<Option<String>, sqlx::Error> {
+        self.0.try_get(i)
+    }
+    fn int(&self, i: usize) -> Result<Option<i64>, sqlx::Error> {
+        self.0.try_get(i)
+    }
+    fn flag(&self, i: usize) -> Result<Option<bool>, sqlx::Error> {
+        self.0.try_get(i)
+    }
+    fn date(&self, i: usize) -> Result<Option<NaiveDate>, sqlx::Error> {
+        self.0.try_get(i)
+    }
+}
+
+struct JsonRow<'r>(&'r [serde_json::Value]);
+
+impl JsonRow<'_> {
+    fn get(&self, i: usize) -> Result<&serde_json::Value, sqlx::Error> {
+        self.0
+            .get(i)
+            .ok_or_else(|| sqlx::Error::ColumnIndexOutOfBounds {
+                index: i,
+                len: self.0.len(),
+            })
+    }
+    fn bad(i: usize, v: &serde_json::Value) -> sqlx::Error {
+        sqlx::Error::Decode(format!("列 {} 的值 {v} 类型不符", FACT_COLUMN_NAMES[i]).into())
+    }
+}
+
+impl FactColumns for JsonRow<'_> {
+    fn text(&self, i: usize) -> Result<Option<String>, sqlx::Error> {
+        match self.get(i)? {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::String(t) => Ok(Some(t.clone())),
+            v => Err(Self::bad(i, v)),
+        }
+    }
+    fn int(&self, i: usize) -> Result<Option<i64>, sqlx::Error> {
+        match self.get(i)? {
+            serde_json::Value::Null => Ok(None),
+            v => v.as_i64().map(Some).ok_or_else(|| Self::bad(i, v)),
+        }
+    }
+    fn flag(&self, i: usize) -> Result<Option<bool>, sqlx::Error> {
+        Ok(self.int(i)?.map(|v| v != 0))
+    }
+    fn date(&self, i: usize) -> Result<Option<NaiveDate>, sqlx::Error> {
+        self.text(i)?
+            .map(|t| {
+                t.parse::<NaiveDate>()
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+            })
+            .transpose()
+    }
+}
+
+fn facts_from_row<R>(r: &R) -> Result<Facts, sqlx::Error>
+where
+    for<'r> DriverRow<'r, R>: FactColumns,
+{
+    facts_from(&DriverRow(r))
+}
+
+fn facts_from(r: &impl FactColumns) -> Result<Facts, sqlx::Error> {
+    let required = |i: usize| -> Result<String, sqlx::Error> {
+        r.text(i)?.ok_or_else(|| {
+            sqlx::Error::Decode(format!("列 {} 不应为空", FACT_COLUMN_NAMES[i]).into())
+        })
     };
+    let kind = required(2)?;
+    let founder = r.text(28)?;
+    let m = |i: usize| -> Result<Decimal, sqlx::Error> { Ok(dec(r.int(i)?)) };
+    let b = |i: usize| -> Result<bool, sqlx::Error> { Ok(r.flag(i)?.unwrap_or(false)) };
     Ok(Facts {
-        uscc: r.try_get(0)?,
-        name: r.try_get(1)?,
+        uscc: required(0)?,
+        name: required(1)?,
         kind: if kind == "individual_business" {
             EntityKind::IndividualBusiness
         } else {
             EntityKind::Enterprise
         },
-        county: r.try_get(3)?,
-        industry: r.try_get(4)?,
-        registered_on: r.try_get(5)?,
+        county: required(3)?,
+        industry: required(4)?,
+        registered_on: r.date(5)?,
         employees: m(6)?,
         revenue: m(7)?,
         total_assets: m(8)?,
@@ -171,6 +283,9 @@ fn insert_results_sql(rows: usize, sqlite: bool) -> String {
 
 impl Store {
     /// Streams the facts of every active enterprise for `year`, ordered by uscc, in batches.
+    /// On SQLite each batch comes back as one JSON array (`json_group_array`), read by key
+    /// ranges: sqlx's SQLite worker hands rows to the async side one by one and copies every
+    /// value, which made reading 1M enterprises take 8–10 s against 1 s for SQLite itself.
     pub async fn for_each_facts_batch<F>(
         &self,
         year: i32,
@@ -180,23 +295,57 @@ impl Store {
     where
         F: FnMut(Vec<Facts>),
     {
-        let sql = format!("{FACTS_SQL} ORDER BY e.uscc");
         let mut count = 0;
-        dispatch!(self, pool => {
-            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(year).fetch(pool);
-            let mut buf = Vec::with_capacity(batch);
-            while let Some(r) = rows.try_next().await? {
-                buf.push(facts_from_row(&r)?);
-                if buf.len() == batch {
-                    count += buf.len();
-                    each(std::mem::replace(&mut buf, Vec::with_capacity(batch)));
+        match self {
+            Store::Sqlite(pool) => {
+                let sql = format!(
+                    "SELECT json_group_array(json_array({})), MAX(uscc) FROM \
+                     ({FACTS_SQL} AND e.uscc > $2 ORDER BY e.uscc LIMIT $3)",
+                    FACT_COLUMN_NAMES.join(", ")
+                );
+                let mut after = String::new();
+                loop {
+                    let (json, last): (String, Option<String>) =
+                        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                            .bind(year)
+                            .bind(&after)
+                            .bind(batch as i64)
+                            .fetch_one(pool)
+                            .await?;
+                    let Some(last) = last else { break };
+                    let rows: Vec<Vec<serde_json::Value>> = serde_json::from_str(&json)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                    let mut facts = rows
+                        .iter()
+                        .map(|r| facts_from(&JsonRow(r)))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    // The aggregate follows the subquery's order; sorting an ordered batch is
+                    // linear and makes the order a guarantee rather than a plan detail.
+                    facts.sort_by(|a, b| a.uscc.cmp(&b.uscc));
+                    count += facts.len();
+                    each(facts);
+                    after = last;
                 }
             }
-            count += buf.len();
-            if !buf.is_empty() {
-                each(buf);
+            Store::Postgres(pool) => {
+                let sql = format!("{FACTS_SQL} ORDER BY e.uscc");
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(year)
+                    .fetch(pool);
+                let mut buf = Vec::with_capacity(batch);
+                while let Some(r) = rows.try_next().await? {
+                    buf.push(facts_from_row(&r)?);
+                    if buf.len() == batch {
+                        count += buf.len();
+                        each(std::mem::replace(&mut buf, Vec::with_capacity(batch)));
+                    }
+                }
+                count += buf.len();
+                if !buf.is_empty() {
+                    each(buf);
+                }
             }
-        });
+        }
         Ok(count)
     }
 
