@@ -755,3 +755,71 @@ async fn the_dashboard_shows_each_role_its_own_targets_tasks_and_trend() {
     })
     .await;
 }
+
+/// The working group uploads a 认定名单 through the import page: a file with a bad row is shown
+/// back with that row and nothing is written; the corrected file is imported once.
+#[tokio::test]
+async fn an_uploaded_certification_list_imports_all_or_nothing() {
+    each_db(|db| async move {
+        let (app, own, _, other) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let page = app.request("GET", "/admin/import", Some(&admin), None, "").await;
+        assert!(page.body.contains("认定名单"), "the list is offered as a source");
+        let token = page
+            .body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let upload = |csv: String| {
+            let (app, admin, token) = (&app, admin.clone(), token.clone());
+            async move {
+                let boundary = "huiqiboundary42";
+                let mut body = String::new();
+                for (name, value) in [("csrf", token.as_str()), ("source", "certifications"), ("year", "")] {
+                    body.push_str(&format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                    ));
+                }
+                body.push_str(&format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"认定名单.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+                ));
+                let extra = format!(
+                    "Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n",
+                    body.len()
+                );
+                let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+                let req = format!(
+                    "POST /admin/import HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {admin}\r\n{extra}\r\n{body}",
+                    app.addr
+                );
+                s.write_all(req.as_bytes()).await.unwrap();
+                let mut raw = Vec::new();
+                s.read_to_end(&mut raw).await.unwrap();
+                String::from_utf8_lossy(&raw).into_owned()
+            }
+        };
+        let header = "统一社会信用代码,认定类型,认定日期,证书编号";
+        let bad = upload(format!(
+            "{header}\n{own},科技型中小企业,2023-05-01,K1\n{other},不存在的认定,2023-06-01,\n"
+        ))
+        .await;
+        assert!(bad.starts_with("HTTP/1.1 422"), "{bad}");
+        assert!(bad.contains("未导入任何数据") && bad.contains("<td class=\"num\">3</td><td>认定类型</td>"), "{bad}");
+        let good = upload(format!(
+            "{header}\n{own},科技型中小企业,2023-05-01,K1\n{other},创新型中小企业,2023-06-01,\n"
+        ))
+        .await;
+        assert!(good.starts_with("HTTP/1.1 200"), "{good}");
+        assert!(good.contains("新增 2"), "{good}");
+        let again = upload(format!(
+            "{header}\n{own},科技型中小企业,2023-05-01,K1\n{other},创新型中小企业,2023-06-01,\n"
+        ))
+        .await;
+        assert!(again.contains("完全相同"), "{again}");
+    })
+    .await;
+}

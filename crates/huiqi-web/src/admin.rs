@@ -1,14 +1,17 @@
 //! The working group's pages: accounts, and department file upload into the registry. An upload
 //! is read and checked in full first (huiqi-ingest); a file with any bad row is shown back as a
 //! table of row errors and nothing is imported; a clean file goes through `Store::import` in one
-//! transaction.
+//! transaction. The lists beside the registry (认定名单, 创业培训台账) upload the same way through
+//! `Store::import_list`.
 
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use huiqi_domain::lists::ListSource;
 use huiqi_domain::registry::{RowError, Source};
-use huiqi_ingest::{Counties, InputFile, read_records};
+use huiqi_ingest::{Counties, InputFile, read_list, read_records};
+use huiqi_store::lists::ListMeta;
 use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming};
 
 use crate::auth::{self, Viewer};
@@ -53,6 +56,8 @@ const SOURCES: [Source; 6] = [
     Source::Finance,
 ];
 
+const LISTS: [ListSource; 2] = [ListSource::Certifications, ListSource::Trainings];
+
 async fn import_page(
     s: &Shared,
     v: &Viewer,
@@ -76,7 +81,11 @@ async fn import_page(
     };
     let page = ImportPage {
         nav: nav(s, v),
-        sources: SOURCES.iter().map(|s| (s.as_str(), s.label())).collect(),
+        sources: SOURCES
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .chain(LISTS.iter().map(|l| (l.as_str(), l.label())))
+            .collect(),
         message,
         errors,
         history,
@@ -158,6 +167,9 @@ pub async fn import_submit(
         );
     }
     let fail = |msg: String| import_page(&s, &v, StatusCode::BAD_REQUEST, msg, Vec::new());
+    if let Some(list) = ListSource::parse(&up.source) {
+        return import_list(&s, &v, list, up).await;
+    }
     let Some(source) = Source::parse(&up.source) else {
         return fail(format!("数据来源“{}”无效。", up.source)).await;
     };
@@ -169,30 +181,15 @@ pub async fn import_submit(
         },
         (false, _) => None,
     };
-    if up.bytes.is_empty() {
-        return fail("请选择要上传的文件（.xlsx 或 .csv）。".into()).await;
-    }
-    let ext = std::path::Path::new(&up.file_name)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if !["csv", "xlsx", "xls"].contains(&ext.as_str()) {
-        return fail(format!(
-            "文件“{}”的类型不支持：请上传 .xlsx 或 .csv 文件。",
-            up.file_name
-        ))
-        .await;
-    }
+    let ext = match extension(&up) {
+        Ok(e) => e,
+        Err(m) => return fail(m).await,
+    };
     let pack = s.pack.clone();
-    let file_name = up.file_name.clone();
     // Read and check the whole file on a blocking thread, keeping every valid record.
     let checked = tokio::task::spawn_blocking(
         move || -> Result<(InputFile, Vec<_>, Vec<RowError>), String> {
-            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-            let path = dir.path().join(format!("upload.{ext}"));
-            std::fs::write(&path, &up.bytes).map_err(|e| e.to_string())?;
-            let mut file = InputFile::open(&path).map_err(|e| e.to_string())?;
-            file.file_name = file_name;
+            let (_dir, file) = uploaded_file(&up, &ext)?;
             let counties = Counties::from_pack(&pack);
             let mut records = Vec::new();
             let report = read_records(&file, source, &counties, 16_384, |chunk| {
@@ -232,35 +229,119 @@ pub async fn import_submit(
     });
     let outcome = s.store.import(&meta, rx).await;
     let _ = sender.await;
+    outcome_page(&s, &v, &meta.file_name, source.label(), outcome).await
+}
+
+/// The extension of an uploaded file, if it is one huiqi reads.
+fn extension(up: &Upload) -> Result<String, String> {
+    if up.bytes.is_empty() {
+        return Err("请选择要上传的文件（.xlsx 或 .csv）。".into());
+    }
+    let ext = std::path::Path::new(&up.file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ["csv", "xlsx", "xls"].contains(&ext.as_str()) {
+        Ok(ext)
+    } else {
+        Err(format!(
+            "文件“{}”的类型不支持：请上传 .xlsx 或 .csv 文件。",
+            up.file_name
+        ))
+    }
+}
+
+/// The upload written to a temporary file (kept while the returned directory lives) and opened
+/// under the name the user gave it.
+fn uploaded_file(up: &Upload, ext: &str) -> Result<(tempfile::TempDir, InputFile), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = dir.path().join(format!("upload.{ext}"));
+    std::fs::write(&path, &up.bytes).map_err(|e| e.to_string())?;
+    let mut file = InputFile::open(&path).map_err(|e| e.to_string())?;
+    file.file_name = up.file_name.clone();
+    Ok((dir, file))
+}
+
+/// The page after an import was tried: what was written, or every refused row.
+async fn outcome_page(
+    s: &Shared,
+    v: &Viewer,
+    file_name: &str,
+    label: &str,
+    outcome: Result<ImportOutcome, huiqi_store::StoreError>,
+) -> Response {
     match outcome {
         Ok(ImportOutcome::Committed { id, counts }) => {
             let msg = format!(
-                "已导入“{}”（{}，导入号 {id}）：共 {} 行，新增 {}，更新 {}，未变 {}。",
-                meta.file_name,
-                source.label(),
-                counts.total,
-                counts.new,
-                counts.updated,
-                counts.unchanged
+                "已导入“{file_name}”（{label}，导入号 {id}）：共 {} 行，新增 {}，更新 {}，未变 {}。",
+                counts.total, counts.new, counts.updated, counts.unchanged
             );
-            import_page(&s, &v, StatusCode::OK, msg, Vec::new()).await
+            import_page(s, v, StatusCode::OK, msg, Vec::new()).await
         }
         Ok(ImportOutcome::Unchanged { counts }) => {
             let msg = format!(
-                "“{}”的 {} 行与企业库完全相同，未作任何更改。",
-                meta.file_name, counts.total
+                "“{file_name}”的 {} 行与库中的数据完全相同，未作任何更改。",
+                counts.total
             );
-            import_page(&s, &v, StatusCode::OK, msg, Vec::new()).await
+            import_page(s, v, StatusCode::OK, msg, Vec::new()).await
         }
         Ok(ImportOutcome::Rejected(errors)) => {
             let msg = format!(
-                "文件“{}”有 {} 处错误，未导入任何数据：",
-                meta.file_name,
+                "文件“{file_name}”有 {} 处错误，未导入任何数据：",
                 errors.len()
             );
-            import_page(&s, &v, StatusCode::UNPROCESSABLE_ENTITY, msg, errors).await
+            import_page(s, v, StatusCode::UNPROCESSABLE_ENTITY, msg, errors).await
         }
-        Ok(ImportOutcome::InvalidInput) => fail("文件未能完整读取，未导入任何数据。".into()).await,
+        Ok(ImportOutcome::InvalidInput) => {
+            let msg = "文件未能完整读取，未导入任何数据。".to_string();
+            import_page(s, v, StatusCode::BAD_REQUEST, msg, Vec::new()).await
+        }
         Err(e) => internal(&e.to_string()),
     }
+}
+
+/// Upload of a 认定名单 or 创业培训台账: read and checked in full, then one transaction.
+async fn import_list(s: &Shared, v: &Viewer, list: ListSource, up: Upload) -> Response {
+    let ext = match extension(&up) {
+        Ok(e) => e,
+        Err(m) => return import_page(s, v, StatusCode::BAD_REQUEST, m, Vec::new()).await,
+    };
+    let pack = s.pack.clone();
+    let read = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let (_dir, file) = uploaded_file(&up, &ext)?;
+        let read =
+            read_list(&file, list, &Counties::from_pack(&pack)).map_err(|e| e.to_string())?;
+        Ok((file, read))
+    })
+    .await;
+    let (file, read) = match read {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => {
+            let msg = format!("文件无法读取：{e}");
+            return import_page(s, v, StatusCode::BAD_REQUEST, msg, Vec::new()).await;
+        }
+        Err(e) => return internal(&e.to_string()),
+    };
+    if !read.report.errors.is_empty() {
+        let msg = format!(
+            "文件“{}”有 {} 处错误，未导入任何数据。请改正后重新上传：",
+            file.file_name,
+            read.report.errors.len()
+        );
+        return import_page(
+            s,
+            v,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            msg,
+            read.report.errors,
+        )
+        .await;
+    }
+    let meta = ListMeta {
+        file_name: file.file_name.clone(),
+        file_sha256: file.sha256.clone(),
+        uscc_header: read.headers.first().cloned().unwrap_or_default(),
+    };
+    let outcome = s.store.import_list(&meta, &read.rows).await;
+    outcome_page(s, v, &meta.file_name, list.label(), outcome).await
 }
