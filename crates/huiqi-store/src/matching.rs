@@ -75,39 +75,14 @@ fn dec(fen: Option<i64>) -> Decimal {
     Decimal::new(fen.unwrap_or(0), 2)
 }
 
-/// The columns of `FACTS_SQL` without their table alias, for the JSON form of a row.
-const FACT_COLUMN_NAMES: [&str; 30] = [
-    "uscc",
-    "name",
-    "kind",
-    "county",
-    "industry",
-    "registered_on",
-    "employees_x100",
-    "revenue",
-    "total_assets",
-    "taxable_income",
-    "restricted_industry",
-    "business_income",
-    "other_iit_relief",
-    "vat_small_scale",
-    "vat_sales_q1",
-    "vat_sales_q2",
-    "vat_sales_q3",
-    "vat_sales_q4",
-    "resource_tax",
-    "urban_maintenance_tax",
-    "property_tax",
-    "land_use_tax",
-    "stamp_duty",
-    "farmland_occupation_tax",
-    "education_surcharge",
-    "local_education_surcharge",
-    "vat_due",
-    "iit_due",
-    "founder_group",
-    "rd_expense",
-];
+/// The column of `FACTS_SQL` at `i` without its table alias: huiqi-domain's `FACT_COLUMNS`, in
+/// the same order, with the headcount stored in hundredths.
+fn fact_column(i: usize) -> &'static str {
+    match huiqi_domain::FACT_COLUMNS[i] {
+        "employees" => "employees_x100",
+        c => c,
+    }
+}
 
 /// One row of `FACTS_SQL`, read column by column: a driver row, or (SQLite bulk reads) the row
 /// as a JSON array.
@@ -159,7 +134,7 @@ impl JsonRow<'_> {
             })
     }
     fn bad(i: usize, v: &serde_json::Value) -> sqlx::Error {
-        sqlx::Error::Decode(format!("列 {} 的值 {v} 类型不符", FACT_COLUMN_NAMES[i]).into())
+        sqlx::Error::Decode(format!("列 {} 的值 {v} 类型不符", fact_column(i)).into())
     }
 }
 
@@ -199,9 +174,8 @@ where
 
 fn facts_from(r: &impl FactColumns) -> Result<Facts, sqlx::Error> {
     let required = |i: usize| -> Result<String, sqlx::Error> {
-        r.text(i)?.ok_or_else(|| {
-            sqlx::Error::Decode(format!("列 {} 不应为空", FACT_COLUMN_NAMES[i]).into())
-        })
+        r.text(i)?
+            .ok_or_else(|| sqlx::Error::Decode(format!("列 {} 不应为空", fact_column(i)).into()))
     };
     let kind = required(2)?;
     let founder = r.text(28)?;
@@ -301,7 +275,10 @@ impl Store {
                 let sql = format!(
                     "SELECT json_group_array(json_array({})), MAX(uscc) FROM \
                      ({FACTS_SQL} AND e.uscc > $2 ORDER BY e.uscc LIMIT $3)",
-                    FACT_COLUMN_NAMES.join(", ")
+                    (0..huiqi_domain::FACT_COLUMNS.len())
+                        .map(fact_column)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 let mut after = String::new();
                 loop {
