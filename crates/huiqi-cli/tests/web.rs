@@ -99,6 +99,17 @@ impl App {
 
 const PASSWORD: &str = "correct-horse-42";
 
+/// The CSRF token of the first form on a page.
+fn csrf_of(body: &str) -> String {
+    body.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .expect("a form with a CSRF token")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 /// Two enterprises in 金安区 (one with a hostile name) and one in 裕安区.
 async fn setup(db: &TestDb) -> (App, String, String, String) {
     setup_with(db, Default::default()).await
@@ -387,15 +398,7 @@ async fn names_are_escaped_forms_need_csrf_and_ten_wrong_passwords_lock() {
             403
         );
         let home = app.request("GET", "/", Some(&admin), None, "").await;
-        let token = home
-            .body
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let token = csrf_of(&home.body);
         // A cross-site submission is refused even with the right token.
         let cross = app
             .request(
@@ -685,15 +688,6 @@ async fn the_dashboard_shows_each_role_its_own_targets_tasks_and_trend() {
 
         // Reporting from the browser: scope checked on the server, bad values named, the
         // latest report shown.
-        let csrf = |body: &str| {
-            body.split("name=\"csrf\" value=\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string()
-        };
         let report = |user: &'static str, form: &'static str| {
             let app = &app;
             async move {
@@ -701,7 +695,7 @@ async fn the_dashboard_shows_each_role_its_own_targets_tasks_and_trend() {
                 let page = app
                     .request("GET", "/dashboard?period=2023-09", Some(&c), None, "")
                     .await;
-                let token = csrf(&page.body);
+                let token = csrf_of(&page.body);
                 app.request(
                     "POST",
                     "/dashboard/report",
@@ -765,15 +759,7 @@ async fn an_uploaded_certification_list_imports_all_or_nothing() {
         let admin = app.session("admin").await;
         let page = app.request("GET", "/admin/import", Some(&admin), None, "").await;
         assert!(page.body.contains("认定名单"), "the list is offered as a source");
-        let token = page
-            .body
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let token = csrf_of(&page.body);
         let upload = |csv: String| {
             let (app, admin, token) = (&app, admin.clone(), token.clone());
             async move {
