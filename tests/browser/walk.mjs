@@ -98,6 +98,17 @@ try {
     await page.waitForSelector('h1');
     check((await page.textContent('h1')).includes('一企一档'), '县区用户打开本辖区企业的一企一档');
     await page.screenshot({ path: path.join(shots, 'county-one-file-1366.png'), fullPage: true });
+    // The county reports a month's value on the dashboard: only its own jurisdiction is offered.
+    await page.goto(base + '/dashboard?period=2023-09');
+    const offered = await page.locator('form.report select[name=jurisdiction] option').count();
+    check(offered === 1, `县区用户报送时只能选本辖区（${offered} 个选项）`);
+    await page.fill('form.report input[name=value]', '3');
+    await page.fill('form.report input[name=note]', '浏览器报送测试');
+    await Promise.all([page.waitForNavigation(), page.click('form.report button[type=submit]')]);
+    check(await page.locator('#reported').count() === 1, '报送后提示已报送');
+    await page.waitForSelector('#trend-chart canvas');
+    check(true, 'ECharts 画出逐月状态图');
+    await page.screenshot({ path: path.join(shots, 'county-dashboard-report-1366.png'), fullPage: true });
     const other = await page.goto(base + '/enterprises/' + otherUscc);
     check(other.status() === 403, `县区用户按网址打开外辖区企业得到 403（实际 ${other.status()}）`);
     await page.screenshot({ path: path.join(shots, 'county-403.png') });
@@ -109,6 +120,16 @@ try {
     const { ctx, page } = await login('unit');
     const resp = await page.goto(base + '/enterprises');
     check(resp.status() === 200, '责任单位打开企业库 200');
+    // Registry filtered by size class (the matching run's 大/中/小/微).
+    await page.goto(base + '/enterprises?size=micro');
+    check(await page.inputValue('select[name=size]') === 'micro', '规模筛选框显示所选规模');
+    const sizes = await page.locator('#results tbody tr td:nth-child(6)').allTextContents();
+    check(sizes.length > 0 && sizes.every((t) => t.trim() === '微型'), `按规模筛选：${sizes.length} 户均为微型`);
+    // Its own targets and tasks on the dashboard.
+    await page.goto(base + '/dashboard?period=2023-09');
+    const tasks = await page.locator('#tasks tbody tr').count();
+    check(tasks > 0, `责任单位在日常调度页看到本单位承担的任务 ${tasks} 项`);
+    await page.screenshot({ path: path.join(shots, 'unit-dashboard-1366.png'), fullPage: true });
     await ctx.close();
   }
 

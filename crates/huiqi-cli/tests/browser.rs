@@ -55,17 +55,22 @@ async fn browser_walk_of_every_role() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // A year of 日常调度 reports for the dashboard.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(["progress", "seed-demo", "--year", "2023", "--upto", "9"])
-        .env("HUIQI_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // A year of 日常调度 reports for the dashboard, and a matching run (size classes, push lists).
+    for args in [
+        &["progress", "seed-demo", "--year", "2023", "--upto", "9"][..],
+        &["match", "--db", "--at", "2024-12-31"][..],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+            .args(args)
+            .env("HUIQI_DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "huiqi {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 
     // A facts file with one good row (a new enterprise) and one bad row (a revenue that is no number).
     let text = std::fs::read_to_string(&csv).unwrap();
