@@ -261,14 +261,11 @@ pub async fn whatif(
     changes: Vec<Change>,
 ) -> Result<WhatIfReport, MatchError> {
     let after_rules = changed_rules(rules, &changes)?;
-    let (before, after) = (Engine::new(rules, at), Engine::new(&after_rules, at));
-    let mut acc = Accumulator::default();
+    let mut run = Sandbox::new(rules, &after_rules, at);
     store
-        .for_each_facts_batch(before.year(), BATCH, |batch| {
-            accumulate(&mut acc, &before, &after, &batch)
-        })
+        .for_each_facts_batch(run.before.year(), BATCH, |batch| run.add(&batch))
         .await?;
-    Ok(acc.finish(at, changes, pack))
+    Ok(run.acc.finish(at, changes, pack))
 }
 
 /// The same what-if over facts already in memory (a server keeps the registry's facts of a year
@@ -281,20 +278,38 @@ pub fn whatif_on(
     changes: Vec<Change>,
 ) -> Result<WhatIfReport, MatchError> {
     let after_rules = changed_rules(rules, &changes)?;
-    let (before, after) = (Engine::new(rules, at), Engine::new(&after_rules, at));
-    let mut acc = Accumulator::default();
+    let mut run = Sandbox::new(rules, &after_rules, at);
     for batch in facts.chunks(BATCH) {
-        accumulate(&mut acc, &before, &after, batch);
+        run.add(batch);
     }
-    Ok(acc.finish(at, changes, pack))
+    Ok(run.acc.finish(at, changes, pack))
 }
 
-fn accumulate(acc: &mut Accumulator, before: &Engine, after: &Engine, batch: &[Facts]) {
-    let outs: Vec<(Outputs, Outputs)> = batch
-        .par_iter()
-        .map(|f| (before.evaluate(f), after.evaluate(f)))
-        .collect();
-    for (f, (b, a)) in batch.iter().zip(&outs) {
-        acc.add(f, b, a);
+/// One what-if in progress: the engines before and after the changes, and the totals so far.
+struct Sandbox {
+    before: Engine,
+    after: Engine,
+    acc: Accumulator,
+}
+
+impl Sandbox {
+    fn new(rules: &Rules, after_rules: &Rules, at: NaiveDate) -> Self {
+        Sandbox {
+            before: Engine::new(rules, at),
+            after: Engine::new(after_rules, at),
+            acc: Accumulator::default(),
+        }
+    }
+
+    /// Evaluates a batch under both parameter sets (in parallel) and adds it to the totals.
+    fn add(&mut self, batch: &[Facts]) {
+        let (before, after) = (&self.before, &self.after);
+        let outs: Vec<(Outputs, Outputs)> = batch
+            .par_iter()
+            .map(|f| (before.evaluate(f), after.evaluate(f)))
+            .collect();
+        for (f, (b, a)) in batch.iter().zip(&outs) {
+            self.acc.add(f, b, a);
+        }
     }
 }
