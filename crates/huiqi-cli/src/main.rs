@@ -2,6 +2,7 @@
 //! file only parses arguments and maps errors to exit codes.
 #![forbid(unsafe_code)]
 
+mod calendar_cmd;
 mod demo_cmd;
 mod matching_cmd;
 mod policy_cmd;
@@ -69,6 +70,9 @@ enum Command {
     /// 数据库：初始化、迁移、统计
     #[command(subcommand)]
     Db(registry_cmd::DbCmd),
+    /// 工作日历：法定节假日与调休，按工作日计算期限
+    #[command(subcommand)]
+    Calendar(calendar_cmd::CalendarCmd),
 }
 
 #[derive(Subcommand)]
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Serve(args) => web_cmd::serve(args),
         Command::Users(UsersCmd::Add(args)) => web_cmd::user_add(args),
+        Command::Calendar(cmd) => calendar_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

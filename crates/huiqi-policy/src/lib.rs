@@ -13,7 +13,7 @@ pub mod model;
 use std::path::Path;
 
 pub use compare::{TargetChange, compare};
-pub use load::{PACK_FILES, PackError, PackErrors, PackFiles, load};
+pub use load::{PACK_FILES, PackError, PackErrors, PackFiles, load, translate_yaml_error};
 pub use model::*;
 
 /// A loaded, validated policy pack.
