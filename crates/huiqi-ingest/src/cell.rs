@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use huiqi_domain::lists::CertKind;
 use huiqi_domain::registry::{FieldType, Value};
+use huiqi_domain::{EntityKind, FounderGroup};
 
 use crate::Counties;
 use huiqi_domain::industry::parse_industry;
@@ -206,15 +207,14 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
         },
         FieldType::Kind => {
             let t = cell.text().unwrap_or_default();
-            match t {
-                "enterprise" | "企业" => Ok(Value::Text("enterprise".into())),
-                "individual_business" | "个体工商户" | "个体" => {
-                    Ok(Value::Text("individual_business".into()))
-                }
-                _ => Err(format!(
-                    "“{t}”不是市场主体类型：应为 企业（enterprise）或 个体工商户（individual_business）"
-                )),
-            }
+            let alias = if t == "个体" {
+                "individual_business"
+            } else {
+                t
+            };
+            EntityKind::parse_any(alias)
+                .map(|k| Value::Text(k.as_str().into()))
+                .ok_or_else(|| format!("“{t}”不是市场主体类型：应为 {}", EntityKind::ids()))
         }
         FieldType::County => {
             let t = cell.code_text().unwrap_or_default();
@@ -289,7 +289,7 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
             .ok_or_else(|| "应为文字".into()),
         FieldType::CertKind => {
             let t = cell.text().unwrap_or_default();
-            CertKind::parse(t)
+            CertKind::parse_text(t)
                 .map(|k| Value::Text(k.as_str().into()))
                 .ok_or_else(|| format!("“{t}”不是认定类型：应为 {}", CertKind::describe()))
         }
@@ -309,16 +309,14 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
         }
         FieldType::FounderGroup => {
             let t = cell.text().unwrap_or_default();
-            match t {
-                "none" | "无" => Ok(Value::Text("none".into())),
-                "retired_soldier" | "退役士兵" | "自主就业退役士兵" => {
-                    Ok(Value::Text("retired_soldier".into()))
-                }
-                "key_group" | "重点群体" => Ok(Value::Text("key_group".into())),
-                _ => Err(format!(
-                    "“{t}”不是创业者身份：应为 无（none）、退役士兵（retired_soldier）或 重点群体（key_group）"
-                )),
-            }
+            let alias = if t == "自主就业退役士兵" {
+                "retired_soldier"
+            } else {
+                t
+            };
+            FounderGroup::parse_any(alias)
+                .map(|g| Value::Text(g.as_str().into()))
+                .ok_or_else(|| format!("“{t}”不是创业者身份：应为 {}", FounderGroup::ids()))
         }
     }
 }

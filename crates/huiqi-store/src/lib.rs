@@ -16,6 +16,7 @@ pub mod lists;
 pub mod matching;
 pub mod progress;
 pub mod registry;
+pub mod search;
 pub mod testing;
 
 use std::path::Path;
