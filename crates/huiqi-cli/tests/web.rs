@@ -809,3 +809,157 @@ async fn an_uploaded_certification_list_imports_all_or_nothing() {
     })
     .await;
 }
+
+/// Errors speak the client's language: JSON `{"error", "code"}` with the right status on
+/// `/api/*`, an HTML page with the signed-in header elsewhere; a wrong method is 405 with
+/// `Allow`; HEAD works wherever GET does; every response carries a request id.
+#[tokio::test]
+async fn errors_are_json_on_the_api_and_pages_elsewhere_with_the_right_status() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let json = |r: &Resp| -> serde_json::Value {
+            assert!(
+                r.headers
+                    .to_ascii_lowercase()
+                    .contains("content-type: application/json"),
+                "{}",
+                r.headers
+            );
+            serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+        };
+        let get = |path: &'static str| {
+            let (app, admin) = (&app, admin.clone());
+            async move { app.request("GET", path, Some(&admin), None, "").await }
+        };
+        // The four checks.
+        let r = get("/api/v1/enterprises?size=x").await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        let body = json(&r);
+        assert_eq!(body["code"], "bad_size");
+        assert!(
+            body["error"].as_str().unwrap().contains("企业规模“x”无效"),
+            "{body}"
+        );
+        let r = app
+            .request("POST", "/api/v1/dashboard", Some(&admin), Some(""), "")
+            .await;
+        assert_eq!(r.status, 405, "{}", r.body);
+        let allow = r
+            .headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("allow:"))
+            .unwrap_or_else(|| panic!("no Allow header: {}", r.headers));
+        assert!(allow.contains("GET") && allow.contains("HEAD"), "{allow}");
+        assert_eq!(json(&r)["code"], "method_not_allowed");
+        let r = app.request("HEAD", "/healthz", None, None, "").await;
+        assert_eq!(r.status, 200, "{}", r.headers);
+        assert!(r.body.is_empty(), "HEAD has no body: {}", r.body);
+        let r = get("/api/v1/dashboard?period=2023-13").await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        let body = json(&r);
+        assert_eq!(body["code"], "bad_period");
+        assert!(
+            body["error"].as_str().unwrap().contains("2023-13"),
+            "{body}"
+        );
+
+        // More of the same contract.
+        let r = get("/api/v1/push?measure=nosuch").await;
+        assert_eq!(r.status, 400);
+        assert_eq!(json(&r)["code"], "unknown_measure");
+        let r = get("/api/v1/push?limit=0").await;
+        assert_eq!(r.status, 400);
+        assert_eq!(json(&r)["code"], "bad_limit");
+        let r = get("/api/v1/enterprises/not-a-code/benefits").await;
+        assert_eq!(r.status, 400);
+        assert_eq!(json(&r)["code"], "bad_uscc");
+        let r = app
+            .request("GET", "/api/v1/enterprises", None, None, "")
+            .await;
+        assert_eq!(r.status, 401);
+        assert_eq!(json(&r)["code"], "unauthenticated");
+        let r = get("/api/v1/nosuch").await;
+        assert_eq!(r.status, 404);
+        assert_eq!(json(&r)["code"], "not_found");
+        // HEAD of a page, and of a page behind a role.
+        assert_eq!(app.request("HEAD", "/", None, None, "").await.status, 200);
+        assert_eq!(
+            app.request("HEAD", "/enterprises", Some(&admin), None, "")
+                .await
+                .status,
+            200
+        );
+        // A wrong method on a page: 405 with Allow, as an HTML page.
+        let r = app.request("DELETE", "/policy", None, None, "").await;
+        assert_eq!(r.status, 405);
+        assert!(r.headers.contains("GET, HEAD"), "{}", r.headers);
+        // An HTML error keeps the signed-in header and navigation.
+        let r = get("/dashboard?period=2023-13").await;
+        assert_eq!(r.status, 400);
+        assert!(
+            r.headers.to_ascii_lowercase().contains("text/html"),
+            "{}",
+            r.headers
+        );
+        assert!(
+            r.body.contains("2023-13")
+                && r.body.contains("退出")
+                && r.body.contains("href=\"/push\""),
+            "{}",
+            r.body
+        );
+        // Every response names its request.
+        assert!(
+            r.headers.to_ascii_lowercase().contains("x-request-id: "),
+            "{}",
+            r.headers
+        );
+    })
+    .await;
+}
+
+/// A fault of ours (here: the database gone) is a 500 that shows the request id the log has, on
+/// a page and on the API.
+#[tokio::test]
+async fn a_fault_is_a_500_that_names_its_request() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        db.store.close().await;
+        let page = app
+            .request("GET", "/enterprises", Some(&admin), None, "")
+            .await;
+        assert_eq!(page.status, 500, "{}", page.body);
+        let id = page
+            .headers
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("x-request-id: ")
+                    .map(str::to_string)
+            })
+            .expect("a request id");
+        assert!(
+            page.body.contains(&format!("请求编号：{id}")),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("sqlx") && !page.body.contains("pool"),
+            "{}",
+            page.body
+        );
+        let api = app
+            .request("GET", "/api/v1/enterprises", Some(&admin), None, "")
+            .await;
+        assert_eq!(api.status, 500);
+        let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+        assert_eq!(body["code"], "internal");
+        assert!(
+            body["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+            "{body}"
+        );
+    })
+    .await;
+}
