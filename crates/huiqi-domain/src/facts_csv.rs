@@ -152,7 +152,7 @@ impl FactsHeader {
         };
         let industry = match text(INDUSTRY)? {
             "" => String::new(),
-            s => parse_industry(s).map_err(|m| err(INDUSTRY, m))?,
+            s => parse_industry(s).map_err(|m| err(INDUSTRY, m.0))?,
         };
         let registered_on = match text(REGISTERED_ON)? {
             "" => None,

@@ -74,7 +74,7 @@ impl Cell<'_> {
 
 /// Parses text of at most two decimals (`-12,345.6`) into hundredths. Thousands separators and a
 /// leading `¥` are accepted; anything else is refused.
-pub fn parse_hundredths(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_hundredths(text: &str) -> Result<i64, String> {
     let t = text.trim().trim_start_matches(['¥', '￥']);
     let (neg, t) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -120,7 +120,7 @@ pub fn parse_hundredths(text: &str) -> Result<i64, String> {
 
 /// An Excel number (f64) into hundredths: scaled by 100 and rounded once; a value with more than
 /// two decimals (beyond float noise) is refused rather than silently rounded.
-pub fn hundredths_from_f64(f: f64) -> Result<i64, String> {
+pub(crate) fn hundredths_from_f64(f: f64) -> Result<i64, String> {
     if !f.is_finite() {
         return Err("不是有效数字".into());
     }
@@ -175,7 +175,11 @@ fn parse_phone(t: &str) -> Result<String, String> {
 
 /// Parses one cell for a column of type `ty`. An empty cell is `Value::Null` except where a value
 /// is required (name, kind, county, industry).
-pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<Value, String> {
+pub(crate) fn parse_cell(
+    cell: Cell<'_>,
+    ty: FieldType,
+    counties: &Counties,
+) -> Result<Value, String> {
     if matches!(cell, Cell::Error) {
         return Err("单元格是错误值（如 #N/A）".into());
     }
@@ -225,7 +229,9 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
         }
         FieldType::Industry => {
             let t = cell.code_text().unwrap_or_default();
-            parse_industry(&t).map(Value::Text)
+            parse_industry(&t)
+                .map(Value::Text)
+                .map_err(|e| e.to_string())
         }
         FieldType::Date => match cell {
             Cell::Date(d) => Ok(Value::Date(d)),

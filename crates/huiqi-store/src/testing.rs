@@ -123,8 +123,7 @@ where
     let db = sqlite().await;
     let result = tokio::spawn(test(db)).await;
     if let Err(e) = result {
-        eprintln!("store test failed on SQLite");
-        std::panic::resume_unwind(e.into_panic());
+        failed_on("SQLite", e.into_panic());
     }
 
     let Ok(admin_url) = std::env::var(TEST_POSTGRES_URL_VAR) else {
@@ -157,9 +156,18 @@ where
     store.close().await;
     drop_postgres_database(&admin_url, &name).await;
     if let Err(panic) = outcome {
-        eprintln!("store test failed on PostgreSQL");
-        std::panic::resume_unwind(panic);
+        failed_on("PostgreSQL", panic);
     }
+}
+
+/// Fails the test again with its message, naming the database it failed on.
+fn failed_on(database: &str, panic: Box<dyn std::any::Any + Send>) -> ! {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    panic!("store test failed on {database}: {message}");
 }
 
 #[cfg(test)]
