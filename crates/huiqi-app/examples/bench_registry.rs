@@ -9,7 +9,6 @@ use huiqi_match::whatif::{Accumulator, Change, changed_rules};
 use huiqi_rules::{Engine, Rules};
 use rayon::prelude::*;
 
-
 #[tokio::main]
 async fn main() {
     let at: NaiveDate = std::env::args()

@@ -23,8 +23,16 @@ pub fn slot(m: MeasureId) -> Option<usize> {
     MeasureId::stored().position(|x| x == m)
 }
 
-/// The stored value of a measure in a result (0 for the class).
+/// The stored value of a measure in a result (0 for the class); the total is the sum of the
+/// amounts it counts (a run does not store it apart).
 pub fn value(r: &ResultRow, m: MeasureId) -> i64 {
+    if m.kind() == huiqi_rules::ValueKind::Total {
+        return huiqi_rules::MEASURES
+            .iter()
+            .filter(|d| d.in_total)
+            .map(|d| value(r, d.id))
+            .sum();
+    }
     slot(m).and_then(|i| r.values.get(i).copied()).unwrap_or(0)
 }
 
@@ -52,7 +60,19 @@ pub async fn run(
     pack: &Pack,
     at: NaiveDate,
 ) -> Result<Run, AppError> {
+    Ok(run_with_totals(store, rules, pack, at).await?.0)
+}
+
+/// [`run`], with the totals per measure of what it stored (computed before storing, not read
+/// back).
+pub async fn run_with_totals(
+    store: &Store,
+    rules: &Rules,
+    pack: &Pack,
+    at: NaiveDate,
+) -> Result<(Run, Vec<MeasureTotal>), AppError> {
     let started_at = Utc::now();
+    let clock = std::time::Instant::now();
     let watermark = store.latest_import_id().await?;
     let engine = Engine::new(rules, at);
     let stored: Vec<MeasureId> = MeasureId::stored().collect();
@@ -80,6 +100,11 @@ pub async fn run(
             "匹配期间企业库有新的导入，本次结果未保存：请重新运行匹配",
         ));
     }
+    tracing::debug!(
+        enterprises = results.len(),
+        seconds = clock.elapsed().as_secs_f64(),
+        "匹配：读取并计算完毕"
+    );
     let total = MeasureId::TotalRelief;
     let total_fen = results.iter().map(|r| value(r, total)).sum();
     let mut run = Run {
@@ -97,7 +122,12 @@ pub async fn run(
     run.id = store
         .save_run(&run, &MeasureId::stored_ids(), &results)
         .await?;
-    Ok(run)
+    tracing::debug!(
+        run = run.id,
+        seconds = clock.elapsed().as_secs_f64(),
+        "匹配：结果已保存"
+    );
+    Ok((run, totals(&results)))
 }
 
 /// A run by id, or the latest.

@@ -21,8 +21,7 @@ pub fn match_db(at: NaiveDate, rules: Option<&PathBuf>) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let store = store().await?;
         let started = std::time::Instant::now();
-        let run = matching::run(&store, &rules, &pack, at).await?;
-        let results = matching::results(&store, run.id).await?;
+        let (run, totals) = matching::run_with_totals(&store, &rules, &pack, at).await?;
         println!(
             "匹配批次 {}：{} 户企业（{} 年度，参数取 {} 有效值，政策包 {} {}），用时 {:.2} 秒",
             run.id,
@@ -33,7 +32,7 @@ pub fn match_db(at: NaiveDate, rules: Option<&PathBuf>) -> Result<ExitCode> {
             run.pack_version,
             started.elapsed().as_secs_f64()
         );
-        let rows: Vec<Vec<String>> = matching::totals(&results)
+        let rows: Vec<Vec<String>> = totals
             .into_iter()
             .map(|t| {
                 vec![

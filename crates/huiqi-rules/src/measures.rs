@@ -121,12 +121,10 @@ impl MeasureId {
         matches!(self.kind(), ValueKind::Amount | ValueKind::Total)
     }
 
-    /// The measures a matching run stores per enterprise: everything but the class.
+    /// The measures a matching run stores per enterprise: the benefits (flags and amounts; the
+    /// class is stored apart, the total is the sum of the amounts it counts).
     pub fn stored() -> impl Iterator<Item = MeasureId> {
-        MeasureId::ALL
-            .iter()
-            .copied()
-            .filter(|m| m.kind() != ValueKind::Class)
+        MeasureId::benefits()
     }
 
     /// The ids of [`MeasureId::stored`], in order (the store's columns of a result).
@@ -209,11 +207,6 @@ impl Outputs {
             ValueKind::Flag => self.eligible(m).to_string(),
             ValueKind::Amount | ValueKind::Total => self.value(m).to_string(),
         })
-    }
-
-    /// Every measure but the class with its value (flags as 1/0), in table order.
-    pub fn stored(&self) -> impl Iterator<Item = (MeasureId, Decimal)> + '_ {
-        MeasureId::stored().map(|m| (m, self.value(m)))
     }
 
     /// The money outputs (amounts and the total) with their values, in table order.

@@ -174,6 +174,34 @@ impl Store {
         Ok(())
     }
 
+    /// Applies the migrations up to and including version `last` (for tests of a migration's
+    /// treatment of data written under the schema before it).
+    pub async fn migrate_until(&self, last: i64) -> Result<(), StoreError> {
+        fn upto(mut m: sqlx::migrate::Migrator, last: i64) -> sqlx::migrate::Migrator {
+            m.migrations = m
+                .migrations
+                .iter()
+                .filter(|x| x.version <= last)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into();
+            m
+        }
+        match self {
+            Store::Sqlite(pool) => {
+                upto(sqlx::migrate!("./migrations/sqlite"), last)
+                    .run(pool)
+                    .await?
+            }
+            Store::Postgres(pool) => {
+                upto(sqlx::migrate!("./migrations/postgres"), last)
+                    .run(pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
     /// The migrations applied so far, as `(version, description)`.
     pub async fn applied_migrations(&self) -> Result<Vec<(i64, String)>, StoreError> {
         let rows: Vec<(i64, String)> = dispatch!(self, pool => {

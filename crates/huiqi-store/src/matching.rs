@@ -219,7 +219,7 @@ fn facts_from(r: &impl FactColumns) -> Result<Facts, sqlx::Error> {
 }
 
 /// Rows per multi-row INSERT (at most 4 binds a row, well under both databases' limits).
-const ROWS_PER_INSERT: usize = 2000;
+const ROWS_PER_INSERT: usize = 10_000;
 
 /// `INSERT INTO table (columns) VALUES (…), …` for `rows` rows of `binds` placeholders each, with
 /// `literals` (numbers and ids of ours, never user text) written before them in every row.

@@ -2,7 +2,8 @@
 --   match_results:  one row per run and enterprise (its size class and county at the run);
 --   match_benefits: one row per run, measure and enterprise the enterprise benefits from: the amount
 --                   in fen, or 1 for a flag (小型微利企业). No row: not eligible. The measure is its
---                   id in huiqi-rules' measure table, so a new measure needs no migration.
+--                   id in huiqi-rules' measure table, so a new measure needs no migration. The total
+--                   (total_relief) is not stored: it is the sum of the amounts it counts.
 -- The primary key (run, measure, county, uscc) serves the push lists: one measure of a run, the
 -- whole city or one county, in uscc order, with its count and total.
 -- match_runs.import_watermark: the latest import the run read (NULL for runs made before), so that
@@ -46,10 +47,6 @@ FROM match_results m LEFT JOIN enterprises e ON e.uscc = m.uscc WHERE m.startup_
 INSERT INTO match_benefits (run_id, measure, county, uscc, amount_fen)
 SELECT m.run_id, 'rd_extra_deduction', COALESCE(e.county, ''), m.uscc, m.rd_extra_deduction_fen
 FROM match_results m LEFT JOIN enterprises e ON e.uscc = m.uscc WHERE m.rd_extra_deduction_fen > 0;
-
-INSERT INTO match_benefits (run_id, measure, county, uscc, amount_fen)
-SELECT m.run_id, 'total_relief', COALESCE(e.county, ''), m.uscc, m.total_relief_fen
-FROM match_results m LEFT JOIN enterprises e ON e.uscc = m.uscc WHERE m.total_relief_fen > 0;
 
 ALTER TABLE match_results ADD COLUMN county TEXT;
 UPDATE match_results m SET county = COALESCE((SELECT e.county FROM enterprises e WHERE e.uscc = m.uscc), '');
