@@ -158,6 +158,15 @@ impl App {
     pub fn jurisdiction_name(&self, id: &str) -> String {
         jurisdiction_name(&self.pack, id)
     }
+
+    /// Every jurisdiction as (id, name), in the pack's order (for a choice on a form).
+    pub fn jurisdictions(&self) -> Vec<(String, String)> {
+        self.pack
+            .jurisdictions
+            .iter()
+            .map(|j| (j.id.clone(), j.name.clone()))
+            .collect()
+    }
 }
 
 /// A jurisdiction's name (`city` is 全市; an unknown id stays as it is).

@@ -264,7 +264,7 @@ pub fn unit_tasks(pack: &Pack, role: &Role) -> Vec<TaskRow> {
             basis: t
                 .legal_basis
                 .iter()
-                .map(|b| format!("{}《{}》", b.document, b.title))
+                .map(huiqi_policy::LegalBasis::citation)
                 .collect::<Vec<_>>()
                 .join("；"),
         })

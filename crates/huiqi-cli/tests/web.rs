@@ -882,6 +882,25 @@ async fn errors_are_json_on_the_api_and_pages_elsewhere_with_the_right_status() 
         let r = get("/api/v1/nosuch").await;
         assert_eq!(r.status, 404);
         assert_eq!(json(&r)["code"], "not_found");
+        // A form larger than the server takes: 413 (the client may not even finish sending it).
+        let big = format!("csrf=x&changes={}", "a".repeat(3 * 1024 * 1024));
+        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST /admin/whatif HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {admin}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+            app.addr,
+            big.len()
+        );
+        let _ = stream.write_all(head.as_bytes()).await;
+        let _ = stream.write_all(big.as_bytes()).await;
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        let text = String::from_utf8_lossy(&raw);
+        assert!(
+            text.starts_with("HTTP/1.1 413"),
+            "{}",
+            &text[..text.len().min(300)]
+        );
         // HEAD of a page, and of a page behind a role.
         assert_eq!(app.request("HEAD", "/", None, None, "").await.status, 200);
         assert_eq!(

@@ -218,6 +218,22 @@ fn facts_from(r: &impl FactColumns) -> Result<Facts, sqlx::Error> {
     })
 }
 
+/// `$first, $first+1, …` (`n` placeholders) for an `IN (…)` list.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `FACTS_SQL` for `n` given enterprises (`$2`…) of any status, by uscc (`$1`: the year).
+fn facts_of_sql(n: usize) -> String {
+    FACTS_SQL.replace(
+        "WHERE e.status = 'active'",
+        &format!("WHERE e.uscc IN ({}) ORDER BY e.uscc", placeholders(2, n)),
+    )
+}
+
 /// Rows per multi-row INSERT (at most 4 binds a row, well under both databases' limits).
 const ROWS_PER_INSERT: usize = 10_000;
 
@@ -379,14 +395,7 @@ impl Store {
     ) -> Result<Vec<Facts>, StoreError> {
         let mut out = Vec::with_capacity(usccs.len());
         for chunk in usccs.chunks(500) {
-            let list = (0..chunk.len())
-                .map(|i| format!("${}", i + 2))
-                .collect::<Vec<_>>()
-                .join(",");
-            let sql = FACTS_SQL.replace(
-                "WHERE e.status = 'active'",
-                &format!("WHERE e.uscc IN ({list}) ORDER BY e.uscc"),
-            );
+            let sql = facts_of_sql(chunk.len());
             dispatch!(self, pool => {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(year);
                 for u in chunk {
@@ -489,10 +498,7 @@ impl Store {
         let mut out: std::collections::HashMap<String, Vec<(usize, Option<String>)>> =
             std::collections::HashMap::new();
         for chunk in usccs.chunks(500) {
-            let list = (0..chunk.len())
-                .map(|i| format!("${}", i + 3))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = placeholders(3, chunk.len());
             let sql = format!(
                 "SELECT uscc, field, old_value FROM value_history WHERE new_import_id > $1 \
                  AND (year IS NULL OR year = $2) AND uscc IN ({list}) ORDER BY id"
@@ -526,14 +532,7 @@ impl Store {
     ) -> Result<Vec<(String, Vec<serde_json::Value>)>, StoreError> {
         let mut out = Vec::with_capacity(usccs.len());
         for chunk in usccs.chunks(500) {
-            let list = (0..chunk.len())
-                .map(|i| format!("${}", i + 2))
-                .collect::<Vec<_>>()
-                .join(",");
-            let sql = FACTS_SQL.replace(
-                "WHERE e.status = 'active'",
-                &format!("WHERE e.uscc IN ({list}) ORDER BY e.uscc"),
-            );
+            let sql = facts_of_sql(chunk.len());
             dispatch!(self, pool => {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(year);
                 for u in chunk {
@@ -725,10 +724,7 @@ impl Store {
     ) -> Result<std::collections::HashMap<String, Contact>, StoreError> {
         let mut out = std::collections::HashMap::new();
         for chunk in usccs.chunks(500) {
-            let list = (0..chunk.len())
-                .map(|i| format!("${}", i + 1))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = placeholders(1, chunk.len());
             let sql = format!(
                 "SELECT uscc, contact_person, contact_phone FROM enterprises WHERE uscc IN ({list}) \
                  AND (contact_person IS NOT NULL OR contact_phone IS NOT NULL)"

@@ -332,13 +332,7 @@ async fn enterprises(
             .role
             .county()
             .map_or_else(String::new, |c| s.app.jurisdiction_name(c)),
-        counties: s
-            .app
-            .pack
-            .jurisdictions
-            .iter()
-            .map(|j| (j.id.clone(), j.name.clone()))
-            .collect(),
+        counties: s.app.jurisdictions(),
         rows,
     })
 }

@@ -175,11 +175,7 @@ async fn policy(
                     } else {
                         pack.unit_names(&t.units)
                     },
-                    basis: t
-                        .legal_basis
-                        .iter()
-                        .map(|b| format!("{}《{}》", b.document, b.title))
-                        .collect(),
+                    basis: t.legal_basis.iter().map(|b| b.citation()).collect(),
                 })
                 .collect();
             (a, tasks)

@@ -150,13 +150,7 @@ async fn page(
             .map(|m| (m.as_str().to_string(), m.title().to_string()))
             .collect(),
         county_fixed: v.role.county().is_some(),
-        counties: s
-            .app
-            .pack
-            .jurisdictions
-            .iter()
-            .map(|j| (j.id.clone(), j.name.clone()))
-            .collect(),
+        counties: s.app.jurisdictions(),
         run: l.run.map_or("—".into(), |r| r.to_string()),
         count: l.page.count,
         total: format!("{:.2}", l.page.total),
