@@ -211,13 +211,12 @@ pub(crate) fn parse_cell(
         },
         FieldType::Kind => {
             let t = cell.text().unwrap_or_default();
-            let alias = if t == "个体" {
-                "individual_business"
-            } else {
-                t
+            // 个体 is how many files write 个体工商户.
+            let kind = match t {
+                "个体" => Some(EntityKind::IndividualBusiness),
+                t => EntityKind::parse_any(t),
             };
-            EntityKind::parse_any(alias)
-                .map(|k| Value::Text(k.as_str().into()))
+            kind.map(|k| Value::Text(k.as_str().into()))
                 .ok_or_else(|| format!("“{t}”不是市场主体类型：应为 {}", EntityKind::ids()))
         }
         FieldType::County => {
@@ -315,12 +314,12 @@ pub(crate) fn parse_cell(
         }
         FieldType::FounderGroup => {
             let t = cell.text().unwrap_or_default();
-            let alias = if t == "自主就业退役士兵" {
-                "retired_soldier"
-            } else {
-                t
+            // The full name of the 退役士兵 group.
+            let group = match t {
+                "自主就业退役士兵" => Some(FounderGroup::RetiredSoldier),
+                t => FounderGroup::parse_any(t),
             };
-            FounderGroup::parse_any(alias)
+            group
                 .map(|g| Value::Text(g.as_str().into()))
                 .ok_or_else(|| format!("“{t}”不是创业者身份：应为 {}", FounderGroup::ids()))
         }
