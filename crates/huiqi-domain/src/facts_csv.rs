@@ -133,29 +133,26 @@ impl FactsHeader {
         let uscc_text = text(USCC)?;
         let uscc = Uscc::parse(uscc_text).map_err(|e| err(USCC, e.to_string()))?;
         let kind = match text(KIND)? {
-            "" | "enterprise" | "企业" => EntityKind::Enterprise,
-            "individual_business" | "个体工商户" => EntityKind::IndividualBusiness,
-            other => {
-                return Err(err(
+            "" => EntityKind::Enterprise,
+            other => EntityKind::parse_any(other).ok_or_else(|| {
+                err(
                     KIND,
-                    format!("“{other}”不是 enterprise 或 individual_business"),
-                ));
-            }
+                    format!("“{other}”不是市场主体类型：应为 {}", EntityKind::ids()),
+                )
+            })?,
         };
         let founder_group = match text(FOUNDER_GROUP)? {
-            "" | "none" => FounderGroup::None,
-            "retired_soldier" => FounderGroup::RetiredSoldier,
-            "key_group" => FounderGroup::KeyGroup,
-            other => {
-                return Err(err(
+            "" => FounderGroup::None,
+            other => FounderGroup::parse(other).ok_or_else(|| {
+                err(
                     FOUNDER_GROUP,
-                    format!("“{other}”不是 none、retired_soldier 或 key_group"),
-                ));
-            }
+                    format!("“{other}”不是创业者身份：应为 {}", FounderGroup::ids()),
+                )
+            })?,
         };
         let industry = match text(INDUSTRY)? {
             "" => String::new(),
-            s => parse_industry(s).map_err(|m| err(INDUSTRY, m))?,
+            s => parse_industry(s).map_err(|m| err(INDUSTRY, m.0))?,
         };
         let registered_on = match text(REGISTERED_ON)? {
             "" => None,

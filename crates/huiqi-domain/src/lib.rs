@@ -6,10 +6,12 @@
 
 pub mod facts;
 pub mod facts_csv;
+pub mod figures;
 pub mod industry;
 pub mod lists;
 pub mod registry;
 pub mod uscc;
+pub mod vocab;
 
 pub use facts::*;
 pub use uscc::{Uscc, UsccError};

@@ -23,7 +23,8 @@ use huiqi_domain::{FACT_COLUMNS, Uscc};
 use huiqi_policy::Pack;
 use sha2::{Digest, Sha256};
 
-pub use cell::{Cell, hundredths_from_f64, parse_cell, parse_hundredths};
+pub use cell::Cell;
+pub(crate) use cell::parse_cell;
 pub use huiqi_domain::industry::{SECTIONS, parse_industry};
 pub use list::{ListFile, read_list};
 pub use template::{template_headers, write_list_template, write_template};
