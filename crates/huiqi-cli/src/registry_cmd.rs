@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use huiqi_domain::lists::ListSource;
-use huiqi_domain::registry::{RowError, Source};
+use huiqi_domain::registry::{Issues, Source};
+use huiqi_domain::text::thousands;
 use huiqi_domain::{EntityKind, Facts};
 use huiqi_ingest::{
-    Counties, InputFile, read_list, read_records, write_list_template, write_template,
+    Counties, InputFile, ReadNotes, read_list, read_records, write_list_template, write_template,
 };
 use huiqi_rules::{Engine, Rules, SizeClass};
 use huiqi_store::lists::ListMeta;
@@ -149,14 +150,30 @@ fn counties() -> Result<Counties> {
     Ok(Counties::from_pack(&pack))
 }
 
-fn print_row_errors(file: &Path, errors: &[RowError]) {
+/// Every listed bad row (the first 100), and how many more there are.
+fn print_row_errors(file: &Path, errors: &Issues) {
     eprintln!(
         "文件 {} 有 {} 处错误，未导入任何数据。请改正后重新导入：",
         file.display(),
-        errors.len()
+        thousands(errors.total())
     );
-    for e in errors {
+    for e in errors.listed() {
         eprintln!("  {e}");
+    }
+    if let Some(line) = errors.unlisted_line("错误") {
+        eprintln!("  {line}");
+    }
+}
+
+/// What reading the file skipped, converted or warns about (to stdout after a good import, to
+/// stderr beside the errors of a bad one).
+fn print_notes(notes: &ReadNotes, to_stderr: bool) {
+    for line in notes.lines() {
+        if to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
     }
 }
 
@@ -239,11 +256,18 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
     })?;
     let report = report?;
     if !report.errors.is_empty() {
+        print_notes(&report.notes, true);
         print_row_errors(&args.file, &report.errors);
         return Ok(ExitCode::from(2));
     }
     let year_text = year.map(|y| format!("，{y} 年度")).unwrap_or_default();
-    print_outcome(&args.file, source.label(), &year_text, outcome?)
+    print_outcome(
+        &args.file,
+        source.label(),
+        &year_text,
+        &report.notes,
+        outcome?,
+    )
 }
 
 /// The summary of an import (or every row the database refused); exit code 2 when nothing was
@@ -252,8 +276,14 @@ fn print_outcome(
     file: &Path,
     label: &str,
     year_text: &str,
+    notes: &ReadNotes,
     outcome: ImportOutcome,
 ) -> Result<ExitCode> {
+    let committed = !matches!(
+        outcome,
+        ImportOutcome::Rejected(_) | ImportOutcome::InvalidInput
+    );
+    print_notes(notes, !committed);
     match outcome {
         ImportOutcome::Committed { id, counts } => {
             println!(
@@ -280,7 +310,7 @@ fn print_outcome(
             Ok(ExitCode::SUCCESS)
         }
         ImportOutcome::Rejected(errors) => {
-            print_row_errors(file, &errors);
+            print_row_errors(file, &Issues::from(errors));
             Ok(ExitCode::from(2))
         }
         // The reader reported no error but did not finish: treat as a failure, nothing imported.
@@ -294,6 +324,7 @@ fn import_list(list: ListSource, counties: &Counties, path: &Path) -> Result<Exi
     let file = InputFile::open(path)?;
     let read = read_list(&file, list, counties)?;
     if !read.report.errors.is_empty() {
+        print_notes(&read.report.notes, true);
         print_row_errors(path, &read.report.errors);
         return Ok(ExitCode::from(2));
     }
@@ -309,7 +340,7 @@ fn import_list(list: ListSource, counties: &Counties, path: &Path) -> Result<Exi
         store.close().await;
         anyhow::Ok(outcome?)
     })?;
-    print_outcome(path, list.label(), "", outcome)
+    print_outcome(path, list.label(), "", &read.report.notes, outcome)
 }
 
 pub fn generate(args: GenArgs) -> Result<ExitCode> {

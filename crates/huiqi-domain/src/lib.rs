@@ -6,9 +6,11 @@
 
 pub mod facts;
 pub mod facts_csv;
+pub mod header;
 pub mod industry;
 pub mod lists;
 pub mod registry;
+pub mod text;
 pub mod uscc;
 
 pub use facts::*;

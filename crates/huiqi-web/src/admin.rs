@@ -188,7 +188,7 @@ pub async fn import_submit(
     let pack = s.pack.clone();
     // Read and check the whole file on a blocking thread, keeping every valid record.
     let checked = tokio::task::spawn_blocking(
-        move || -> Result<(InputFile, Vec<_>, Vec<RowError>), String> {
+        move || -> Result<(InputFile, Vec<_>, huiqi_ingest::Issues), String> {
             let (_dir, file) = uploaded_file(&up, &ext)?;
             let counties = Counties::from_pack(&pack);
             let mut records = Vec::new();
@@ -210,8 +210,9 @@ pub async fn import_submit(
         let msg = format!(
             "文件“{}”有 {} 处错误，未导入任何数据。请改正后重新上传：",
             file.file_name,
-            errors.len()
+            errors.total()
         );
+        let errors = errors.into_listed();
         return import_page(&s, &v, StatusCode::UNPROCESSABLE_ENTITY, msg, errors).await;
     }
     let meta = ImportMeta {
@@ -326,14 +327,14 @@ async fn import_list(s: &Shared, v: &Viewer, list: ListSource, up: Upload) -> Re
         let msg = format!(
             "文件“{}”有 {} 处错误，未导入任何数据。请改正后重新上传：",
             file.file_name,
-            read.report.errors.len()
+            read.report.errors.total()
         );
         return import_page(
             s,
             v,
             StatusCode::UNPROCESSABLE_ENTITY,
             msg,
-            read.report.errors,
+            read.report.errors.into_listed(),
         )
         .await;
     }
