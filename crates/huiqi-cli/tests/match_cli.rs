@@ -212,7 +212,10 @@ fn a_misspelt_header_is_refused_naming_the_column_and_the_closest_name() {
         let (ok, err, output) = match_text(&format!("{head}\n{body}"));
         assert!(!ok, "exit non-zero");
         assert!(!output, "no output file");
-        assert!(err.contains("列 revenu：无法识别的列。是不是“revenue”？"), "{err}");
+        assert!(
+            err.contains("列 revenu：无法识别的列。是不是“revenue”？"),
+            "{err}"
+        );
         assert!(err.contains("是不是“taxable_income”？"), "{err}");
         assert!(err.contains("缺少列：revenue（营业收入）"), "{err}");
     }
@@ -228,7 +231,10 @@ fn a_short_or_long_row_is_refused_naming_the_row() {
     lines[5].push_str(",42");
     let (ok, err, output) = match_text(&(lines.join("\n") + "\n"));
     assert!(!ok && !output, "{err}");
-    assert!(err.contains("第4行：这一行有 5 个字段，表头有 30 列"), "{err}");
+    assert!(
+        err.contains("第4行：这一行有 5 个字段，表头有 30 列"),
+        "{err}"
+    );
     assert!(err.contains("第6行：这一行有 31 个字段"), "{err}");
     assert!(err.contains("有 2 处错误"), "{err}");
 }
@@ -240,11 +246,20 @@ fn more_than_a_hundred_bad_rows_are_counted_not_all_listed() {
     let lines: Vec<String> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| if i == 0 { l.to_string() } else { l.replacen(',', ",,", 1) })
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                l.replacen(',', ",,", 1)
+            }
+        })
         .collect();
     let (ok, err, _) = match_text(&(lines.join("\n") + "\n"));
     assert!(!ok);
     assert!(err.contains("有 300 处错误"), "{err}");
-    assert!(err.contains("另有 200 处错误未列出（只列出前 100 处）"), "{err}");
+    assert!(
+        err.contains("另有 200 处错误未列出（只列出前 100 处）"),
+        "{err}"
+    );
     assert_eq!(err.matches("个字段").count(), 100, "{err}");
 }

@@ -25,6 +25,9 @@ use crate::{Content, IngestError, InputFile};
 /// The header is looked for in this many rows from the top of each sheet.
 pub const HEADER_SEARCH_ROWS: u64 = 10;
 
+/// Longer cells are no header candidates (4 bytes for each of 100 characters).
+const MAX_HEADER_BYTES: usize = 400;
+
 /// Words that open a totals row (in its first non-empty cell).
 pub const TOTALS_WORDS: [&str; 3] = ["合计", "总计", "小计"];
 
@@ -192,7 +195,14 @@ fn best_header<L: Layout>(layout: &L, rows: &[Candidate]) -> Option<(usize, usiz
         if is_blank(cells) {
             continue;
         }
-        let texts: Vec<String> = cells.iter().map(|c| header_text(c.cell())).collect();
+        // A cell too long to be a header is not looked at (a data row may hold a 10 MB cell).
+        let texts: Vec<String> = cells
+            .iter()
+            .map(|c| match c {
+                Owned::Text(t) if t.len() > MAX_HEADER_BYTES => String::new(),
+                c => header_text(c.cell()),
+            })
+            .collect();
         let score = layout.score(&texts);
         if best.is_none_or(|(_, s)| score > s) {
             best = Some((i, score));
@@ -338,7 +348,8 @@ impl<'l, S: RowSink> Feeder<'l, S> {
         // Full-width characters to half-width, except in free text.
         let converted: Vec<Option<String>> = (0..width)
             .map(|i| match cells.get(i) {
-                Some(Cell::Text(t)) if !self.sink.free_text(i) => match to_halfwidth(t) {
+                // Spaces around a value (also U+3000) are no conversion: trimmed first.
+                Some(Cell::Text(t)) if !self.sink.free_text(i) => match to_halfwidth(t.trim()) {
                     std::borrow::Cow::Owned(s) => Some(s),
                     std::borrow::Cow::Borrowed(_) => None,
                 },
