@@ -223,3 +223,28 @@ fn a_file_of_bad_rows_lists_a_hundred_and_counts_the_rest() {
     assert_eq!(lines.len(), 101);
     assert_eq!(lines[100], "另有 900 处错误未列出（只列出前 100 处）");
 }
+
+#[test]
+fn an_xls_whose_sheets_would_be_too_large_in_memory_is_refused_before_calamine_parses_it() {
+    // A cell at IV65536 (the last cell of an .xls): a 65,536 × 256 rectangle in calamine (plus
+    // the 2 cells of the 填表说明 sheet).
+    let (m, took) = refusal("extent.xls", include_bytes!("corpus/extent.xls").to_vec(), Limits::default());
+    assert_quick("extent.xls", took);
+    assert!(m.contains("16,777,218 个单元格") && m.contains(".xls 的上限 4,000,000 个"), "{m}");
+    // A DIMENSIONS record claiming 4,294,967,280 rows (calamine would reserve them all).
+    let (m, took) = refusal("dimension.xls", include_bytes!("corpus/dimension.xls").to_vec(), Limits::default());
+    assert_quick("dimension.xls", took);
+    assert!(m.contains("超过 .xls 的上限"), "{m}");
+}
+
+#[test]
+fn a_file_that_is_no_workbook_is_refused_as_such() {
+    for (name, bytes) in [
+        ("x.xls", b"not a compound file at all".to_vec()),
+        ("x.xlsx", b"PK\x05\x06".to_vec()),
+        ("x.xlsx", Vec::new()),
+    ] {
+        let (m, _) = refusal(name, bytes, Limits::default());
+        assert!(m.contains("不是有效的"), "{name}: {m}");
+    }
+}

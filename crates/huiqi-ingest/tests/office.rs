@@ -380,3 +380,18 @@ fn a_fact_sheet_with_chinese_headers_and_optional_columns_left_out() {
     );
     assert_eq!(report.notes.fullwidth_cells, 1);
 }
+
+#[test]
+fn an_xls_workbook_reads_like_the_xlsx_one() {
+    // Written by xlwt (tests/corpus/make_xls.py), as Excel 97–2003 saves .xls.
+    let bytes = include_bytes!("corpus/market.xls").to_vec();
+    let (report, records) = read("登记信息.xls", bytes, Source::Market);
+    assert!(report.errors.is_empty(), "{:?}", errors(&report));
+    assert_eq!(records.len(), 2);
+    let n = &report.notes;
+    assert_eq!((n.sheet.as_deref(), n.header_row, n.totals_rows.clone()), (Some("数据"), 3, vec![6]));
+    assert_eq!(records[0].uscc.as_str(), code(1));
+    assert_eq!(records[0].values[2], Value::Text("341502".into()), "a county typed as a number");
+    assert_eq!(records[0].values[4], Value::Date(NaiveDate::from_ymd_opt(2020, 5, 1).unwrap()));
+    assert_eq!(records[1].values[2], Value::Text("341502".into()), "a county by its name");
+}
