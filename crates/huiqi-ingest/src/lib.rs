@@ -12,6 +12,7 @@ mod cell;
 mod facts;
 pub mod limits;
 mod list;
+pub mod samples;
 mod scan;
 mod template;
 mod xls;

@@ -228,11 +228,22 @@ fn a_file_of_bad_rows_lists_a_hundred_and_counts_the_rest() {
 fn an_xls_whose_sheets_would_be_too_large_in_memory_is_refused_before_calamine_parses_it() {
     // A cell at IV65536 (the last cell of an .xls): a 65,536 × 256 rectangle in calamine (plus
     // the 2 cells of the 填表说明 sheet).
-    let (m, took) = refusal("extent.xls", include_bytes!("corpus/extent.xls").to_vec(), Limits::default());
+    let (m, took) = refusal(
+        "extent.xls",
+        include_bytes!("corpus/extent.xls").to_vec(),
+        Limits::default(),
+    );
     assert_quick("extent.xls", took);
-    assert!(m.contains("16,777,218 个单元格") && m.contains(".xls 的上限 4,000,000 个"), "{m}");
+    assert!(
+        m.contains("16,777,218 个单元格") && m.contains(".xls 的上限 4,000,000 个"),
+        "{m}"
+    );
     // A DIMENSIONS record claiming 4,294,967,280 rows (calamine would reserve them all).
-    let (m, took) = refusal("dimension.xls", include_bytes!("corpus/dimension.xls").to_vec(), Limits::default());
+    let (m, took) = refusal(
+        "dimension.xls",
+        include_bytes!("corpus/dimension.xls").to_vec(),
+        Limits::default(),
+    );
     assert_quick("dimension.xls", took);
     assert!(m.contains("超过 .xls 的上限"), "{m}");
 }

@@ -10,7 +10,7 @@ use common::*;
 use huiqi_domain::Uscc;
 use huiqi_domain::registry::{Record, Source, Value};
 use huiqi_ingest::{InputFile, Limits, Report, STORED_AS_NUMBER, read_records};
-use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+use rust_xlsxwriter::Workbook;
 
 fn read(name: &str, bytes: Vec<u8>, source: Source) -> (Report, Vec<Record>) {
     let file = InputFile::from_bytes(name, bytes, Limits::default()).unwrap();
@@ -30,88 +30,6 @@ fn errors(report: &Report) -> Vec<String> {
         .iter()
         .map(ToString::to_string)
         .collect()
-}
-
-/// The workbook of a 市场监管 clerk: a 填表说明 sheet first; on 数据 a merged title, a blank row,
-/// the header in row 3 (企业名称, 成立日期（年-月-日）, 联系电话 with a line break), data with
-/// full-width digits and U+3000 around a value, a whitespace-only row, and a 合计 row.
-fn clerk_workbook() -> Vec<u8> {
-    let mut book = Workbook::new();
-    let notes = book.add_worksheet();
-    notes.set_name("填表说明").unwrap();
-    notes.write_string(0, 0, "填表说明").unwrap();
-    notes
-        .write_string(1, 0, "1. 统一社会信用代码填 18 位")
-        .unwrap();
-    notes
-        .write_string(2, 0, "2. 名称填营业执照上的全称")
-        .unwrap();
-    let s = book.add_worksheet();
-    s.set_name("数据").unwrap();
-    let title = Format::new().set_bold().set_align(FormatAlign::Center);
-    s.merge_range(0, 0, 0, 8, "六安市 2023 年市场主体登记信息表", &title)
-        .unwrap();
-    let header = [
-        "统一社会信用代码",
-        "企业名称",
-        "市场主体类型",
-        "所属辖区",
-        "行业代码",
-        "成立日期（年-月-日）",
-        "登记状态",
-        "联系人",
-        "联系电话\n（手机或座机）",
-    ];
-    for (i, h) in header.iter().enumerate() {
-        s.write_string(2, i as u16, *h).unwrap();
-    }
-    let rows: [[&str; 9]; 3] = [
-        [
-            &code(1),
-            "六安（金安）甲机械有限公司",
-            "企业",
-            "金安区",
-            "Ｃ３３１１",
-            "２０２０－０５－０１",
-            "存续",
-            "张三",
-            "０５６４－３３１２３４５",
-        ],
-        [
-            &code(2),
-            "乙商店",
-            "企业",
-            "\u{3000}341502\u{3000}",
-            "F5211",
-            "2021/3/4",
-            "",
-            "",
-            "",
-        ],
-        [
-            &code(3),
-            "丙公司",
-            "企业",
-            "341502",
-            "C3311",
-            "2019年1月2日",
-            "在业",
-            "",
-            "",
-        ],
-    ];
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                s.write_string(3 + r as u32, c as u16, *v).unwrap();
-            }
-        }
-    }
-    s.write_string(6, 2, "  ").unwrap(); // a whitespace-only cell on an otherwise empty row
-    s.write_string(7, 0, "合 计").unwrap();
-    s.write_string(7, 1, "3 户").unwrap();
-    s.write_string(8, 3, "\u{3000}").unwrap(); // the sheet's last row: only a U+3000
-    book.save_to_buffer().unwrap()
 }
 
 #[test]
@@ -389,9 +307,23 @@ fn an_xls_workbook_reads_like_the_xlsx_one() {
     assert!(report.errors.is_empty(), "{:?}", errors(&report));
     assert_eq!(records.len(), 2);
     let n = &report.notes;
-    assert_eq!((n.sheet.as_deref(), n.header_row, n.totals_rows.clone()), (Some("数据"), 3, vec![6]));
+    assert_eq!(
+        (n.sheet.as_deref(), n.header_row, n.totals_rows.clone()),
+        (Some("数据"), 3, vec![6])
+    );
     assert_eq!(records[0].uscc.as_str(), code(1));
-    assert_eq!(records[0].values[2], Value::Text("341502".into()), "a county typed as a number");
-    assert_eq!(records[0].values[4], Value::Date(NaiveDate::from_ymd_opt(2020, 5, 1).unwrap()));
-    assert_eq!(records[1].values[2], Value::Text("341502".into()), "a county by its name");
+    assert_eq!(
+        records[0].values[2],
+        Value::Text("341502".into()),
+        "a county typed as a number"
+    );
+    assert_eq!(
+        records[0].values[4],
+        Value::Date(NaiveDate::from_ymd_opt(2020, 5, 1).unwrap())
+    );
+    assert_eq!(
+        records[1].values[2],
+        Value::Text("341502".into()),
+        "a county by its name"
+    );
 }
