@@ -258,3 +258,87 @@ pub fn clerk_workbook() -> Vec<u8> {
     s.write_string(8, 3, "\u{3000}").expect("sample file"); // the sheet's last row: only a U+3000
     book.save_to_buffer().expect("sample file")
 }
+
+/// Reads `bytes` as a file named `name` in every way huiqi reads a file: as each registry source
+/// and each list, within the upload limits. Returns how many reads were refused or reported
+/// errors. For the fuzz targets and the corpus replay test: whatever the bytes, this returns (no
+/// panic, no unbounded memory).
+pub fn read_every_way(name: &str, bytes: &[u8]) -> usize {
+    use huiqi_domain::lists::ListSource;
+    use huiqi_domain::registry::Source;
+
+    let counties = counties();
+    let limits = crate::Limits::upload(64 << 20);
+    let file = match crate::InputFile::from_bytes(name, bytes.to_vec(), limits) {
+        Ok(f) => f,
+        Err(_) => return 1,
+    };
+    let mut refused = 0;
+    for source in Source::ALL {
+        match crate::read_records(&file, source, &counties, 1024, |_| true) {
+            Ok(r) if r.errors.is_empty() => {}
+            _ => refused += 1,
+        }
+    }
+    for list in ListSource::ALL {
+        match crate::read_list(&file, list, &counties) {
+            Ok(r) if r.report.errors.is_empty() => {}
+            _ => refused += 1,
+        }
+    }
+    refused
+}
+
+/// Parses `bytes` as a fact CSV the way `huiqi match --input` does on its fast path (first line
+/// the header, then every line split on commas) with huiqi-domain's parser. Returns the rows
+/// parsed. Never panics.
+pub fn parse_fact_lines(bytes: &[u8]) -> usize {
+    let mut lines = bytes.split(|b| *b == b'\n');
+    let Some(first) = lines.next() else { return 0 };
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    let Ok(header) =
+        huiqi_domain::facts_csv::FactsHeader::from_fields(first.split(|b| *b == b','))
+    else {
+        return 0;
+    };
+    let mut ok = 0;
+    for (i, line) in lines.enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let fields: Vec<&[u8]> = line.split(|b| *b == b',').collect();
+        if header.parse(&fields, i + 2).is_ok() {
+            ok += 1;
+        }
+    }
+    ok
+}
+
+/// The seed corpus of the fuzz targets: small files of every kind above, by file name.
+pub fn seed_corpus() -> Vec<(String, Vec<u8>)> {
+    let mut facts = String::from(crate::FACT_COLUMNS.join(","));
+    facts.push('\n');
+    let mut row = vec![String::new(); crate::FACT_COLUMNS.len()];
+    row[0] = code(1);
+    row[1] = "六安市甲机械有限公司".into();
+    row[2] = "enterprise".into();
+    row[3] = "341502".into();
+    row[4] = "C3311".into();
+    row[7] = "1234567.89".into();
+    facts.push_str(&row.join(","));
+    facts.push('\n');
+    let market_csv = format!(
+        "{ZH_MARKET}\n{},甲公司,企业,金安区,C3311,2020-05-01,存续,张三,0564-3312345\n合计,,,,,,,,\n",
+        code(1)
+    );
+    vec![
+        ("market.csv".into(), market_csv.into_bytes()),
+        ("facts.csv".into(), facts.into_bytes()),
+        ("wide.csv".into(), wide_header_csv(300)),
+        ("long.csv".into(), long_field_csv(2_000)),
+        ("market.xlsx".into(), save(market_book())),
+        ("clerk.xlsx".into(), clerk_workbook()),
+        ("xfd.xlsx".into(), xfd_xlsx()),
+        ("xfd-lying.xlsx".into(), xfd_lying_dimension_xlsx()),
+        ("bomb.xlsx".into(), bomb_xlsx(20)),
+        ("count.xlsx".into(), declared_strings_xlsx(4_000_000_000)),
+    ]
+}
