@@ -609,7 +609,8 @@ mod tests {
     #[test]
     fn errors_name_row_and_column() {
         let h = standard();
-        let cases: [(&[(&str, &str)], &str, &str); 9] = [
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: [Case; 9] = [
             (&[("revenue", "12a")], "revenue", "不是数字"),
             (&[("revenue", "-1")], "revenue", "负数"),
             (&[("kind", "company")], "kind", "enterprise"),

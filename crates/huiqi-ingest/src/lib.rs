@@ -328,7 +328,7 @@ pub(crate) fn find_columns(
 enum Parse {
     /// For each of `source.columns()`, its index in the file.
     Columns(Vec<usize>),
-    Facts(FactsHeader),
+    Facts(Box<FactsHeader>),
 }
 
 /// Checks rows one by one and hands on valid records in chunks.
@@ -580,7 +580,7 @@ impl<'a, F: FnMut(Vec<Record>) -> bool> Layout for SourceLayout<'a, F> {
             let free = (0..headers.len())
                 .map(|i| header.position("name") == Some(i))
                 .collect();
-            (Parse::Facts(header), uscc_at, free)
+            (Parse::Facts(Box::new(header)), uscc_at, free)
         } else {
             let wanted: Vec<&Column> = std::iter::once(&USCC_COLUMN)
                 .chain(source.columns())

@@ -76,7 +76,7 @@ impl Limits {
 pub fn size(bytes: u64) -> String {
     if bytes >= MIB {
         let tenths = bytes * 10 / MIB;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{} MB", thousands(tenths / 10))
         } else {
             format!("{}.{} MB", thousands(tenths / 10), tenths % 10)

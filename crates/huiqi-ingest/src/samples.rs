@@ -296,8 +296,7 @@ pub fn parse_fact_lines(bytes: &[u8]) -> usize {
     let mut lines = bytes.split(|b| *b == b'\n');
     let Some(first) = lines.next() else { return 0 };
     let first = first.strip_suffix(b"\r").unwrap_or(first);
-    let Ok(header) =
-        huiqi_domain::facts_csv::FactsHeader::from_fields(first.split(|b| *b == b','))
+    let Ok(header) = huiqi_domain::facts_csv::FactsHeader::from_fields(first.split(|b| *b == b','))
     else {
         return 0;
     };
@@ -314,7 +313,7 @@ pub fn parse_fact_lines(bytes: &[u8]) -> usize {
 
 /// The seed corpus of the fuzz targets: small files of every kind above, by file name.
 pub fn seed_corpus() -> Vec<(String, Vec<u8>)> {
-    let mut facts = String::from(crate::FACT_COLUMNS.join(","));
+    let mut facts = crate::FACT_COLUMNS.join(",");
     facts.push('\n');
     let mut row = vec![String::new(); crate::FACT_COLUMNS.len()];
     row[0] = code(1);

@@ -396,7 +396,7 @@ fn start<L: Layout>(
     limits: &Limits,
     mut report: Report,
     sheet: bool,
-) -> Result<(L::Sink, Vec<String>, Report), Report> {
+) -> Result<(L::Sink, Vec<String>, Report), Box<Report>> {
     report.notes.header_row = row;
     let mut header: Vec<String> = cells.iter().map(|c| header_text(c.cell())).collect();
     if sheet {
@@ -421,7 +421,7 @@ fn start<L: Layout>(
         }
     }
     if bad {
-        return Err(report);
+        return Err(Box::new(report));
     }
     match layout.start(&header) {
         Ok(sink) => Ok((sink, header, report)),
@@ -430,7 +430,7 @@ fn start<L: Layout>(
                 e.row = row;
                 report.errors.push(e);
             }
-            Err(report)
+            Err(Box::new(report))
         }
     }
 }
@@ -500,7 +500,12 @@ fn scan_csv<L: Layout>(
         false,
     ) {
         Ok(x) => x,
-        Err(report) => return Ok(Scanned { sink: None, report }),
+        Err(report) => {
+            return Ok(Scanned {
+                sink: None,
+                report: *report,
+            });
+        }
     };
     let mut feeder = Feeder::new(sink, &header, limits, report, false);
     for (row, cells) in &candidates[at + 1..] {
@@ -528,6 +533,9 @@ fn scan_csv<L: Layout>(
     })
 }
 
+/// What receives the rows of a sheet: `Ok(false)` to stop.
+type EachRow<'f> = dyn FnMut(u64, &[Cell<'_>]) -> Result<bool, IngestError> + 'f;
+
 /// Sheets of a workbook, read row by row.
 trait Sheets {
     fn names(&self) -> Vec<String>;
@@ -537,7 +545,7 @@ trait Sheets {
         &mut self,
         sheet: &str,
         limits: &Limits,
-        f: &mut dyn FnMut(u64, &[Cell<'_>]) -> Result<bool, IngestError>,
+        f: &mut EachRow<'_>,
     ) -> Result<(), IngestError>;
 }
 
@@ -595,7 +603,12 @@ fn scan_sheets<L: Layout>(
     let (sink, header, report) =
         match start(&mut layout, header_row, &header_cells, limits, report, true) {
             Ok(x) => x,
-            Err(report) => return Ok(Scanned { sink: None, report }),
+            Err(report) => {
+                return Ok(Scanned {
+                    sink: None,
+                    report: *report,
+                });
+            }
         };
     let mut feeder = Feeder::new(sink, &header, limits, report, true);
     let mut failed = None;
@@ -664,7 +677,7 @@ impl Sheets for XlsxSheets<'_> {
         &mut self,
         sheet: &str,
         limits: &Limits,
-        f: &mut dyn FnMut(u64, &[Cell<'_>]) -> Result<bool, IngestError>,
+        f: &mut EachRow<'_>,
     ) -> Result<(), IngestError> {
         let mut rows = self.book.rows(sheet, limits)?;
         let mut data = Vec::new();
@@ -703,7 +716,7 @@ impl Sheets for XlsSheets {
         &mut self,
         sheet: &str,
         _limits: &Limits,
-        f: &mut dyn FnMut(u64, &[Cell<'_>]) -> Result<bool, IngestError>,
+        f: &mut EachRow<'_>,
     ) -> Result<(), IngestError> {
         let Some((_, range)) = self.sheets.iter().find(|(n, _)| n == sheet) else {
             return Ok(());

@@ -35,7 +35,10 @@ fn every_seed_file_is_read_every_way_without_panicking() {
         }
         parse_fact_lines(bytes);
     }
-    assert_eq!(parse_fact_lines(&files.iter().find(|f| f.0 == "facts.csv").unwrap().1), 1);
+    assert_eq!(
+        parse_fact_lines(&files.iter().find(|f| f.0 == "facts.csv").unwrap().1),
+        1
+    );
 }
 
 /// A seed with some bytes changed, some cut, some repeated.
