@@ -450,7 +450,7 @@ fn scan_csv<L: Layout>(
      -> Result<Option<u64>, IngestError> {
         let more = rdr.read_record(rec).map_err(|e| IngestError::Csv {
             row: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
+            message: quote(&e.to_string()).into_owned(),
         })?;
         if !more {
             return Ok(None);

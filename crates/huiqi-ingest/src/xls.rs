@@ -208,6 +208,6 @@ pub(crate) fn sheets(
     })?
     .map_err(|e| IngestError::Excel {
         file: file.to_owned(),
-        message: e.to_string(),
+        message: crate::xlsx::damaged(e),
     })
 }

@@ -158,6 +158,17 @@ fn unique_count(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<u6
     }
 }
 
+/// A reader's own (English) description of what is malformed, after a Chinese sentence; cut short,
+/// since it may quote the file.
+pub(crate) fn damaged(detail: impl std::fmt::Display) -> String {
+    let detail = detail.to_string();
+    let cut: String = detail.chars().take(120).collect();
+    format!(
+        "文件已损坏或不是 Excel 保存的格式，请用 Excel 或 WPS 打开后另存一次再导入（详情：{cut}{}）",
+        if cut.len() < detail.len() { "…" } else { "" }
+    )
+}
+
 /// A calamine panic on a malformed file (a bug of its own, not of ours) as a refusal.
 pub(crate) fn guarded<T>(file: &str, f: impl FnOnce() -> T) -> Result<T, IngestError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|_| IngestError::Excel {
@@ -205,7 +216,7 @@ impl<'b> Book<'b> {
         let file = self.file.clone();
         let excel = |e: calamine::XlsxError| IngestError::Excel {
             file: file.clone(),
-            message: format!("工作表“{sheet}”无法读取：{e}"),
+            message: format!("工作表“{sheet}”：{}", damaged(e)),
         };
         let reader =
             guarded(&self.file, || self.xlsx.worksheet_cells_reader(sheet))?.map_err(excel)?;
@@ -268,7 +279,7 @@ impl<'s> SheetRows<'s, '_> {
         let reader = &mut self.reader;
         let cell = guarded(&self.file, || reader.next_cell())?.map_err(|e| IngestError::Excel {
             file: self.file.clone(),
-            message: format!("工作表“{}”无法读取：{e}", self.sheet),
+            message: format!("工作表“{}”：{}", self.sheet, damaged(e)),
         })?;
         self.done = cell.is_none();
         Ok(cell)
