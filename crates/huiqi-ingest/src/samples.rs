@@ -267,7 +267,9 @@ pub fn read_every_way(name: &str, bytes: &[u8]) -> usize {
     use huiqi_domain::lists::ListSource;
     use huiqi_domain::registry::Source;
 
-    let counties = counties();
+    // The pack is parsed once per process (fuzzing calls this thousands of times a second).
+    static COUNTIES: std::sync::OnceLock<Counties> = std::sync::OnceLock::new();
+    let counties = COUNTIES.get_or_init(counties);
     let limits = crate::Limits::upload(64 << 20);
     let file = match crate::InputFile::from_bytes(name, bytes.to_vec(), limits) {
         Ok(f) => f,
@@ -275,13 +277,13 @@ pub fn read_every_way(name: &str, bytes: &[u8]) -> usize {
     };
     let mut refused = 0;
     for source in Source::ALL {
-        match crate::read_records(&file, source, &counties, 1024, |_| true) {
+        match crate::read_records(&file, source, counties, 1024, |_| true) {
             Ok(r) if r.errors.is_empty() => {}
             _ => refused += 1,
         }
     }
     for list in ListSource::ALL {
-        match crate::read_list(&file, list, &counties) {
+        match crate::read_list(&file, list, counties) {
             Ok(r) if r.report.errors.is_empty() => {}
             _ => refused += 1,
         }
