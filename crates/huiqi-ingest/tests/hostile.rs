@@ -259,3 +259,12 @@ fn a_file_that_is_no_workbook_is_refused_as_such() {
         assert!(m.contains("不是有效的"), "{name}: {m}");
     }
 }
+
+#[test]
+fn a_file_on_which_calamine_panics_is_refused_not_a_crash() {
+    // Found by scripts/fuzz-ingest.sh (read_xls): calamine's compound-file reader slices past
+    // the end of its buffer on this sector table. huiqi catches the panic and refuses the file.
+    let bytes = include_bytes!("corpus/calamine-cfb-panic.xls").to_vec();
+    let (m, _) = refusal("x.xls", bytes, Limits::default());
+    assert!(m.contains("文件已损坏"), "{m}");
+}
