@@ -137,6 +137,7 @@ impl FactsHeader {
         fields: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<FactsHeader, FactHeaderError> {
         let columns = fact_columns();
+        let names = header::Names::new(&columns);
         let mut index = [None; FACT_COLUMNS.len()];
         let mut written: Vec<String> = FACT_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
         let mut errors = Vec::new();
@@ -166,7 +167,7 @@ impl FactsHeader {
                 blank.push(i);
                 continue;
             }
-            match header::find(&columns, &name) {
+            match names.find(&name) {
                 Some(m) if index[m.index].is_some() => errors.push(err(
                     Some(shown),
                     format!(
@@ -186,7 +187,7 @@ impl FactsHeader {
                     written[m.index] = shown;
                 }
                 None => {
-                    let hint = match header::suggest(&columns, &name) {
+                    let hint = match names.suggest(&name) {
                         Some(s) => format!("是不是“{s}”？"),
                         None => String::new(),
                     };

@@ -91,12 +91,6 @@ fn names(column: &Column) -> impl Iterator<Item = &'static str> {
         .chain(aliases(column).iter().copied())
 }
 
-fn exact(columns: &[&Column], norm: &str) -> Option<usize> {
-    columns
-        .iter()
-        .position(|c| names(c).any(|n| normalise(n) == norm))
-}
-
 /// `text` without one trailing bracketed note: `("成立日期", "年-月-日")`.
 fn split_note(text: &str) -> Option<(&str, &str)> {
     let close = text.chars().last()?;
@@ -111,29 +105,79 @@ fn split_note(text: &str) -> Option<(&str, &str)> {
     (!base.is_empty()).then_some((base, note))
 }
 
-/// Which of `columns` the header cell `raw` names: exactly, or after dropping bracketed notes one
-/// by one from the end (`应纳个人所得税（经营所得）（元）`).
-pub fn find(columns: &[&Column], raw: &str) -> Option<Matched> {
-    let norm = normalise(raw);
-    if norm.is_empty() {
-        return None;
-    }
-    if let Some(index) = exact(columns, &norm) {
-        return Some(Matched { index, note: None });
-    }
-    let mut text = norm.as_str();
-    let mut notes = Vec::new();
-    while let Some((base, note)) = split_note(text) {
-        notes.insert(0, note);
-        if let Some(index) = exact(columns, base) {
-            return Some(Matched {
-                index,
-                note: Some(notes.join("、")),
-            });
+/// The names of some columns (English, Chinese, aliases), normalised once, to match many header
+/// cells against.
+pub struct Names {
+    /// (column index, normalised name, name as written).
+    names: Vec<(usize, String, &'static str)>,
+}
+
+impl Names {
+    pub fn new(columns: &[&Column]) -> Names {
+        Names {
+            names: columns
+                .iter()
+                .enumerate()
+                .flat_map(|(i, c)| names(c).map(move |n| (i, normalise(n), n)))
+                .collect(),
         }
-        text = base;
     }
-    None
+
+    fn exact(&self, norm: &str) -> Option<usize> {
+        self.names
+            .iter()
+            .find(|(_, n, _)| n == norm)
+            .map(|(i, _, _)| *i)
+    }
+
+    /// Which column the header cell `raw` names: exactly, or after dropping bracketed notes one
+    /// by one from the end (`应纳个人所得税（经营所得）（元）`).
+    pub fn find(&self, raw: &str) -> Option<Matched> {
+        let norm = normalise(raw);
+        if norm.is_empty() {
+            return None;
+        }
+        if let Some(index) = self.exact(&norm) {
+            return Some(Matched { index, note: None });
+        }
+        let mut text = norm.as_str();
+        let mut notes = Vec::new();
+        while let Some((base, note)) = split_note(text) {
+            notes.insert(0, note);
+            if let Some(index) = self.exact(base) {
+                return Some(Matched {
+                    index,
+                    note: Some(notes.join("、")),
+                });
+            }
+            text = base;
+        }
+        None
+    }
+
+    /// The known name closest to an unknown header (Levenshtein distance on characters, at most
+    /// half its length), for “是不是 …？”. Returns the name as the user would write it.
+    pub fn suggest(&self, raw: &str) -> Option<&'static str> {
+        let norm = normalise(raw);
+        let base = split_note(&norm).map_or(norm.as_str(), |(b, _)| b);
+        if base.chars().count() > 100 {
+            return None;
+        }
+        let mut best: Option<(usize, &'static str)> = None;
+        for (_, n, written) in &self.names {
+            let d = strsim::levenshtein(base, n);
+            let len = n.chars().count().max(base.chars().count());
+            if d * 2 <= len && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, *written));
+            }
+        }
+        best.map(|(_, n)| n)
+    }
+}
+
+/// Which of `columns` the header cell `raw` names (see [`Names::find`]).
+pub fn find(columns: &[&Column], raw: &str) -> Option<Matched> {
+    Names::new(columns).find(raw)
 }
 
 /// A note that gives an amount in another unit than 元 (`万元`, `千元`, `亿元`): such a column must
@@ -152,22 +196,9 @@ pub fn unit_problem(column: &Column, raw: &str, note: &str) -> Option<String> {
     ))
 }
 
-/// The known name closest to an unknown header (Levenshtein distance on characters, at most half
-/// its length), for “是不是 …？”. Returns the name as the user would write it.
+/// The known name of `columns` closest to an unknown header (see [`Names::suggest`]).
 pub fn suggest(columns: &[&Column], raw: &str) -> Option<&'static str> {
-    let norm = normalise(raw);
-    let base = split_note(&norm).map_or(norm.as_str(), |(b, _)| b);
-    let mut best: Option<(usize, &'static str)> = None;
-    for c in columns {
-        for n in names(c) {
-            let d = strsim::levenshtein(base, &normalise(n));
-            let len = n.chars().count().max(base.chars().count());
-            if d * 2 <= len && best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, n));
-            }
-        }
-    }
-    best.map(|(_, n)| n)
+    Names::new(columns).suggest(raw)
 }
 
 #[cfg(test)]

@@ -244,10 +244,8 @@ fn decode_csv(mut bytes: Vec<u8>) -> Result<(Vec<u8>, &'static str), IngestError
 
 /// How many cells of `header` name one of `wanted` (to find the header row).
 pub(crate) fn score(wanted: &[&Column], header: &[String]) -> usize {
-    header
-        .iter()
-        .filter(|h| header::find(wanted, h).is_some())
-        .count()
+    let names = header::Names::new(wanted);
+    header.iter().filter(|h| names.find(h).is_some()).count()
 }
 
 /// Where each of `wanted` sits in the header row (by English or Chinese name or an alias); every
@@ -259,6 +257,7 @@ pub(crate) fn find_columns(
     label: &str,
     headers: &[String],
 ) -> Result<Vec<usize>, Vec<RowError>> {
+    let names = header::Names::new(wanted);
     let mut found: Vec<Option<usize>> = vec![None; wanted.len()];
     let mut errors = Vec::new();
     let err = |h: &str, message: String| RowError {
@@ -270,7 +269,7 @@ pub(crate) fn find_columns(
         if header::normalise(h).is_empty() {
             continue; // an empty header cell: a blank column of the sheet
         }
-        match header::find(wanted, h) {
+        match names.find(h) {
             Some(m) if found[m.index].is_some() => errors.push(err(
                 h,
                 format!(
@@ -289,7 +288,8 @@ pub(crate) fn find_columns(
                 found[m.index] = Some(i);
             }
             None => {
-                let hint = header::suggest(wanted, h)
+                let hint = names
+                    .suggest(h)
                     .map(|s| format!("是不是“{s}”？"))
                     .unwrap_or_default();
                 errors.push(err(

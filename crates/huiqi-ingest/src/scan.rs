@@ -276,8 +276,9 @@ impl<'l, S: RowSink> Feeder<'l, S> {
             && self.first_columns.contains(&first)
             && let Cell::Text(t) = cells[first]
         {
-            let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-            if TOTALS_WORDS.iter().any(|w| t.starts_with(w)) {
+            // The first two characters other than spaces (合 计 is 合计).
+            let head: String = t.chars().filter(|c| !c.is_whitespace()).take(2).collect();
+            if TOTALS_WORDS.contains(&head.as_str()) {
                 if self.report.notes.totals_rows.len() < 100 {
                     self.report.notes.totals_rows.push(row);
                 }
