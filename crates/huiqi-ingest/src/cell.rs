@@ -35,7 +35,7 @@ pub fn uscc_from_cell(cell: Cell<'_>) -> Result<Uscc, String> {
 }
 
 /// `9.13415E+17`, `9.13415e17`: how Excel shows (and saves to CSV) a long number.
-fn looks_scientific(t: &str) -> bool {
+pub(crate) fn looks_scientific(t: &str) -> bool {
     let Some((mantissa, exp)) = t.split_once(['E', 'e']) else {
         return false;
     };
@@ -72,7 +72,12 @@ impl<'a> Cell<'a> {
     pub(crate) fn is_empty(self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(t) => t.trim().is_empty(),
+            // Most cells start with a printable ASCII character: no need to trim them.
+            Cell::Text(t) => match t.as_bytes().first() {
+                None => true,
+                Some(b) if b.is_ascii_graphic() => false,
+                Some(_) => t.trim().is_empty(),
+            },
             _ => false,
         }
     }

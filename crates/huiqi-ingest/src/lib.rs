@@ -365,7 +365,23 @@ impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
     }
 
     fn row(&mut self, row: u64, cells: &[Cell<'_>], report: &mut Report) {
-        let uscc = match uscc_from_cell(cells.get(self.uscc_at).copied().unwrap_or(Cell::Empty)) {
+        let uscc_cell = cells.get(self.uscc_at).copied().unwrap_or(Cell::Empty);
+        if matches!(self.parse, Parse::Facts(_)) {
+            // The fact parser reads a code written as text; a number (or its scientific
+            // notation) is refused here with what to do.
+            if !matches!(uscc_cell, Cell::Text(_))
+                && let Err(e) = uscc_from_cell(uscc_cell)
+            {
+                return self.error(report, row, self.uscc_at, e);
+            }
+            if let Cell::Text(t) = uscc_cell
+                && cell::looks_scientific(t.trim())
+            {
+                return self.error(report, row, self.uscc_at, STORED_AS_NUMBER.into());
+            }
+            return self.facts_row(row, cells, report);
+        }
+        let uscc = match uscc_from_cell(uscc_cell) {
             Ok(u) => Some(u),
             Err(e) => {
                 self.error(report, row, self.uscc_at, e);
@@ -373,10 +389,7 @@ impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
             }
         };
         let values = match &self.parse {
-            Parse::Facts(_) => {
-                let Some(uscc) = uscc else { return };
-                return self.facts_row(row, uscc, cells, report);
-            }
+            Parse::Facts(_) => return,
             Parse::Columns(at) => {
                 let mut values = Vec::with_capacity(self.columns.len());
                 let mut bad = Vec::new();
@@ -442,34 +455,41 @@ impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
     /// A row of the fact sheet, parsed by huiqi-domain's `FactsHeader` (the parser `huiqi match`
     /// uses), then checked for the registry: 六安 county, required name and industry, amounts in
     /// whole fen.
-    fn facts_row(&mut self, row: u64, uscc: Uscc, cells: &[Cell<'_>], report: &mut Report) {
+    fn facts_row(&mut self, row: u64, cells: &[Cell<'_>], report: &mut Report) {
         let Parse::Facts(header) = &self.parse else {
             return;
         };
-        // Text cells go to the parser as they are (the 1M-row CSV path: no copies).
-        let owned: Vec<Option<String>> = cells
+        // Text cells go to the parser as they are (the 1M-row CSV path: no copies); Excel
+        // numbers, dates and booleans as the fact CSV would write them.
+        let mut owned: Vec<String> = Vec::new();
+        if cells
             .iter()
-            .map(|c| match c {
-                Cell::Text(_) => None,
-                other => Some(other.as_fact_text()),
-            })
-            .collect();
-        let fields: Vec<&[u8]> = cells
-            .iter()
-            .zip(&owned)
-            .map(|(c, o)| match (c, o) {
-                (Cell::Text(t), _) => t.as_bytes(),
-                (_, Some(o)) => o.as_bytes(),
-                (_, None) => b"",
-            })
-            .collect();
+            .any(|c| !matches!(c, Cell::Text(_) | Cell::Empty))
+        {
+            owned = cells.iter().map(|c| c.as_fact_text()).collect();
+        }
+        let fields: Vec<&[u8]> = if owned.is_empty() {
+            cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(t) => t.as_bytes(),
+                    _ => b"",
+                })
+                .collect()
+        } else {
+            owned.iter().map(|o| o.as_bytes()).collect()
+        };
         match header.parse(&fields, row as usize) {
             Ok(f) => {
                 let kind = f.kind;
-                let county = f.county.clone();
                 match facts::to_values(f, self.counties) {
-                    Ok((_, values)) => {
-                        self.remarks(row, &uscc, Some(&county), Some(kind), report);
+                    Ok((uscc, values)) => {
+                        // values[2] is the county's id (Source::Facts' third column).
+                        let county = match &values[2] {
+                            Value::Text(c) => Some(c.as_str()),
+                            _ => None,
+                        };
+                        self.remarks(row, &uscc, county, Some(kind), report);
                         self.accept(row, uscc, values, report)
                     }
                     Err(errs) => {

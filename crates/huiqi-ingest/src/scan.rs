@@ -306,7 +306,21 @@ impl<'l, S: RowSink> Feeder<'l, S> {
             return Ok(());
         }
         let errors_before = self.report.errors.total();
+        // Whether every text cell is printable ASCII (most rows): then there is nothing to
+        // convert and no control character to look for.
+        let mut plain = true;
         for (i, c) in cells.iter().enumerate() {
+            if let Cell::Text(t) = c
+                && i < width
+                && t.len() <= self.limits.max_cell_chars
+                && t.bytes().all(|b| (0x20..0x7F).contains(&b))
+            {
+                if !self.blank[i] || t.trim().is_empty() {
+                    continue;
+                }
+            } else if matches!(c, Cell::Text(_)) {
+                plain = false;
+            }
             if c.is_empty() {
                 continue;
             }
@@ -346,14 +360,21 @@ impl<'l, S: RowSink> Feeder<'l, S> {
         if self.report.errors.total() > errors_before {
             return Ok(());
         }
-        // Full-width characters to half-width, except in free text.
+        // Full-width characters to half-width, except in free text. Most rows are ASCII: they
+        // go on as they are (the 1M-row path).
+        if plain && cells.len() == width {
+            self.sink.cells(row, cells, &mut self.report);
+            return Ok(());
+        }
         let converted: Vec<Option<String>> = (0..width)
             .map(|i| match cells.get(i) {
                 // Spaces around a value (also U+3000) are no conversion: trimmed first.
-                Some(Cell::Text(t)) if !self.sink.free_text(i) => match to_halfwidth(t.trim()) {
-                    std::borrow::Cow::Owned(s) => Some(s),
-                    std::borrow::Cow::Borrowed(_) => None,
-                },
+                Some(Cell::Text(t)) if !t.is_ascii() && !self.sink.free_text(i) => {
+                    match to_halfwidth(t.trim()) {
+                        std::borrow::Cow::Owned(s) => Some(s),
+                        std::borrow::Cow::Borrowed(_) => None,
+                    }
+                }
                 _ => None,
             })
             .collect();
