@@ -2,6 +2,8 @@
 //! file only parses arguments and maps errors to exit codes.
 #![forbid(unsafe_code)]
 
+mod calendar_cmd;
+mod common;
 mod demo_cmd;
 mod matching_cmd;
 mod policy_cmd;
@@ -69,6 +71,9 @@ enum Command {
     /// 数据库：初始化、迁移、统计
     #[command(subcommand)]
     Db(registry_cmd::DbCmd),
+    /// 工作日历：法定节假日与调休，按工作日计算期限
+    #[command(subcommand)]
+    Calendar(calendar_cmd::CalendarCmd),
 }
 
 #[derive(Subcommand)]
@@ -85,12 +90,25 @@ enum GrantsCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Libraries log through `tracing`; the command line shows warnings (and the server's
+    // requests) on stderr. RUST_LOG overrides, e.g. RUST_LOG=debug.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,huiqi_web=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
     let result = match cli.command {
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Import(args) => registry_cmd::import(args),
         Command::Gen(args) => registry_cmd::generate(args),
         Command::Db(cmd) => registry_cmd::db(cmd),
         Command::Rules(cmd) => rules_cmd::run(cmd),
+        Command::Match(args) if args.db => matching_cmd::match_db(
+            args.at.unwrap_or_else(|| chrono::Local::now().date_naive()),
+            args.rules.as_ref(),
+        ),
         Command::Match(args) => rules_cmd::run_match(args),
         Command::Runs(cmd) => matching_cmd::runs(cmd),
         Command::Export(cmd) => matching_cmd::export(cmd),
@@ -104,6 +122,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Serve(args) => web_cmd::serve(args),
         Command::Users(UsersCmd::Add(args)) => web_cmd::user_add(args),
+        Command::Calendar(cmd) => calendar_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -7,35 +7,21 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
-use huiqi_match::{PushFilter, WhatIfReport, from_fen, whatif::Change};
-use huiqi_policy::Pack;
-use huiqi_store::Store;
-use huiqi_store::matching::Run;
+use huiqi_app::matching::{self, Change, PushFilter, pick_run};
+use huiqi_app::whatif::parse_changes;
+use huiqi_match::{WhatIfReport, from_fen};
 
-use crate::registry_cmd::{open_store, runtime};
-use crate::rules_cmd::load_rules;
+use crate::common::{migrated_store as store, pack, runtime};
 use crate::table;
-
-/// The store, migrated: a registry created by an older huiqi gains the matching tables.
-async fn store() -> Result<Store> {
-    let store = open_store().await?;
-    store.migrate().await?;
-    Ok(store)
-}
-
-fn pack() -> Result<Pack> {
-    huiqi_policy::builtin::default_pack().map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))
-}
 
 /// `huiqi match --db`: a full run over the registry.
 pub fn match_db(at: NaiveDate, rules: Option<&PathBuf>) -> Result<ExitCode> {
-    let rules = load_rules(rules)?;
+    let rules = huiqi_app::load_rules(rules.map(PathBuf::as_path))?;
     let pack = pack()?;
     runtime()?.block_on(async {
         let store = store().await?;
         let started = std::time::Instant::now();
-        let run = huiqi_match::run(&store, &rules, &pack, at).await?;
-        let results = store.run_results(run.id).await?;
+        let (run, totals) = matching::run_with_totals(&store, &rules, &pack, at).await?;
         println!(
             "匹配批次 {}：{} 户企业（{} 年度，参数取 {} 有效值，政策包 {} {}），用时 {:.2} 秒",
             run.id,
@@ -46,12 +32,12 @@ pub fn match_db(at: NaiveDate, rules: Option<&PathBuf>) -> Result<ExitCode> {
             run.pack_version,
             started.elapsed().as_secs_f64()
         );
-        let rows: Vec<Vec<String>> = huiqi_match::totals(&results)
+        let rows: Vec<Vec<String>> = totals
             .into_iter()
             .map(|t| {
                 vec![
-                    rules.measure(&t.measure).title.clone(),
-                    t.measure,
+                    t.measure.title().to_string(),
+                    t.measure.as_str().to_string(),
                     t.eligible.to_string(),
                     format!("{:.2}", t.amount),
                 ]
@@ -84,20 +70,6 @@ pub enum RunsCmd {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-}
-
-async fn pick_run(store: &Store, id: Option<i64>) -> Result<Run> {
-    let runs = store.runs().await?;
-    match id {
-        Some(id) => runs
-            .into_iter()
-            .find(|r| r.id == id)
-            .with_context(|| format!("没有编号为 {id} 的匹配批次（huiqi runs list 查看）")),
-        None => runs
-            .into_iter()
-            .next()
-            .context("还没有匹配批次：请先运行 huiqi match --db"),
-    }
 }
 
 pub fn runs(cmd: RunsCmd) -> Result<ExitCode> {
@@ -136,7 +108,7 @@ pub fn runs(cmd: RunsCmd) -> Result<ExitCode> {
                 );
             }
             RunsCmd::Compare { old, new, limit } => {
-                let c = huiqi_match::compare_runs(&store, old, new).await?;
+                let c = matching::compare_runs(&store, old, new).await?;
                 println!("批次 {old} → {new}");
                 if let Some((a, b)) = &c.pack_change {
                     println!("政策包版本：{a} → {b}");
@@ -149,18 +121,12 @@ pub fn runs(cmd: RunsCmd) -> Result<ExitCode> {
                         println!("  {id}：{a} → {b}");
                     }
                 }
-                let count = |k: &str| c.diffs.iter().filter(|d| d.change == k).count();
                 println!(
                     "新增符合 {} 项，不再符合 {} 项，金额变化 {} 项（企业 × 措施）",
-                    count("became_eligible"),
-                    count("dropped_out"),
-                    count("amount_changed")
+                    c.count(Change::BecameEligible),
+                    c.count(Change::DroppedOut),
+                    c.count(Change::AmountChanged)
                 );
-                let label = |k: &str| match k {
-                    "became_eligible" => "新增符合",
-                    "dropped_out" => "不再符合",
-                    _ => "金额变化",
-                };
                 let rows: Vec<Vec<String>> = c
                     .diffs
                     .iter()
@@ -168,8 +134,8 @@ pub fn runs(cmd: RunsCmd) -> Result<ExitCode> {
                     .map(|d| {
                         vec![
                             d.uscc.clone(),
-                            d.measure.clone(),
-                            label(d.change).into(),
+                            d.measure.to_string(),
+                            d.change.label().into(),
                             format!("{:.2}", d.old),
                             format!("{:.2}", d.new),
                         ]
@@ -185,14 +151,14 @@ pub fn runs(cmd: RunsCmd) -> Result<ExitCode> {
             }
             RunsCmd::Reach { run, limit } => {
                 let run = pick_run(&store, run).await?;
-                let reach = huiqi_match::not_reached(&store, &run).await?;
+                let reach = matching::not_reached(&store, &run).await?;
                 println!("批次 {}（{} 年度）", run.id, run.year);
                 println!("符合条件但未兑现：{} 项", reach.eligible_not_granted.len());
                 let rows: Vec<Vec<String>> = reach
                     .eligible_not_granted
                     .iter()
                     .take(limit)
-                    .map(|(u, m, a)| vec![u.clone(), m.clone(), format!("{a:.2}")])
+                    .map(|(u, m, a)| vec![u.clone(), m.to_string(), format!("{a:.2}")])
                     .collect();
                 print!(
                     "{}",
@@ -246,45 +212,28 @@ pub fn export(cmd: ExportCmd) -> Result<ExitCode> {
         run,
         file,
     } = cmd;
-    let rules = load_rules(None)?;
+    let rules = huiqi_rules::Rules::builtin();
     let pack = pack()?;
+    let filter = PushFilter::parse(&pack, &measure, county.as_deref(), unit.as_deref())?;
     runtime()?.block_on(async {
         let store = store().await?;
         let run = pick_run(&store, run).await?;
-        let filter = PushFilter {
-            measure: measure.clone(),
-            county: county.clone(),
-            unit: unit.clone(),
-        };
-        let rows = huiqi_match::push_list(&store, &rules, &pack, &run, &filter).await?;
-        let title = format!(
-            "推送名单：{}（{}）｜{} 年度，参数取 {} 有效值，政策包 {} {}｜{}{}",
-            rules.measure(&measure).title,
-            measure,
-            run.year,
-            run.at,
-            run.pack_id,
-            run.pack_version,
-            county
-                .as_deref()
-                .and_then(|c| pack.jurisdiction(c))
-                .map_or("全市".to_string(), |j| j.name.clone()),
-            unit.as_deref()
-                .and_then(|u| pack.unit(u))
-                .map_or(String::new(), |u| format!("｜{}", u.name))
-        );
+        let rows = matching::push_list(&store, &rules, &pack, &run, &filter).await?;
+        let title = matching::push_title(&pack, &run, &filter);
+        let total: rust_decimal::Decimal = rows.iter().map(|r| r.amount).sum();
+        let count = rows.len();
+        let bytes = matching::push_xlsx(rows, title.clone()).await?;
         let tmp = tempfile::NamedTempFile::new_in(
             file.parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new(".")),
         )?;
-        huiqi_match::export::push_xlsx(&rows, &title, tmp.path())?;
+        std::fs::write(tmp.path(), &bytes)
+            .with_context(|| format!("无法写入 {}", file.display()))?;
         tmp.persist(&file)
             .with_context(|| format!("无法写入 {}", file.display()))?;
-        let total: rust_decimal::Decimal = rows.iter().map(|r| r.amount).sum();
         println!(
-            "{title}\n共 {} 户，金额合计 {total:.2} 元，已写入 {}",
-            rows.len(),
+            "{title}\n共 {count} 户，金额合计 {total:.2} 元，已写入 {}",
             file.display()
         );
         Ok(ExitCode::SUCCESS)
@@ -302,17 +251,13 @@ pub fn whatif(at: NaiveDate, sets: Vec<String>, format: Format) -> Result<ExitCo
     if sets.is_empty() {
         bail!("请至少给出一个 --set 参数=数值[@日期]（参数见 huiqi rules params --at {at}）");
     }
-    let changes = sets
-        .iter()
-        .map(|s| Change::parse(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let rules = load_rules(None)?;
+    let rules = huiqi_rules::Rules::builtin();
+    let changes = parse_changes(&rules, sets.iter().map(String::as_str))?;
     let pack = pack()?;
     runtime()?.block_on(async {
         let store = store().await?;
         let started = std::time::Instant::now();
-        let report = huiqi_match::whatif(&store, &rules, &pack, at, changes).await?;
+        let report = huiqi_app::whatif::whatif(&store, &rules, &pack, at, changes).await?;
         match format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
             Format::Table => print!(
@@ -412,13 +357,15 @@ fn render_whatif(r: &WhatIfReport, secs: f64) -> String {
 /// `huiqi grants import FILE.csv`: benefits actually granted (source `granted`).
 pub fn grants_import(file: PathBuf) -> Result<ExitCode> {
     let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => encoding_rs::GB18030.decode(e.as_bytes()).0.into_owned(),
-    };
-    let grants = match huiqi_match::parse_grants(&text) {
-        Ok(g) => g,
-        Err(errors) => {
+    let name = file
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let outcome = runtime()?.block_on(async {
+        let store = store().await?;
+        anyhow::Ok(matching::add_grants(&store, bytes, &name).await?)
+    })?;
+    match outcome {
+        matching::GrantsOutcome::Refused(errors) => {
             eprintln!(
                 "{} 有 {} 处错误，未导入任何记录：",
                 file.display(),
@@ -427,20 +374,14 @@ pub fn grants_import(file: PathBuf) -> Result<ExitCode> {
             for e in errors {
                 eprintln!("  {e}");
             }
-            return Ok(ExitCode::from(2));
+            Ok(ExitCode::from(2))
         }
-    };
-    runtime()?.block_on(async {
-        let store = store().await?;
-        let name = file
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let new = store.add_grants(&grants, &name).await?;
-        println!(
-            "兑现记录 {} 条，其中新增 {new} 条、已有 {} 条",
-            grants.len(),
-            grants.len() - new
-        );
-        Ok(ExitCode::SUCCESS)
-    })
+        matching::GrantsOutcome::Added { rows, new } => {
+            println!(
+                "兑现记录 {rows} 条，其中新增 {new} 条、已有 {} 条",
+                rows - new
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -195,7 +195,7 @@ fn show(pack: &Pack, only: Option<u8>) -> Result<String> {
 }
 
 fn compare(old: &Pack, new: &Pack) -> Result<String> {
-    let changes = huiqi_policy::compare(old, new).map_err(anyhow::Error::msg)?;
+    let changes = huiqi_policy::compare(old, new)?;
     let mut out = format!(
         "{} 版本比较：{}（{}） → {}（{}），{} 项目标有变化\n\n",
         old.manifest.title,

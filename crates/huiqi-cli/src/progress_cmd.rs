@@ -5,17 +5,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::{Args, Subcommand, ValueEnum};
-use huiqi_policy::Pack;
-use huiqi_progress::{Month, ProgressRow, Settings, rank_overall};
-use huiqi_store::Store;
-use huiqi_store::progress::{AllocationRow, ReportRow};
+use huiqi_app::accounts::Role;
+use huiqi_app::jurisdiction_name as jname;
+use huiqi_app::progress::{self as app, ReportInput, pct};
+use huiqi_progress::{Month, Settings, rank_overall};
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Format as XFormat, Workbook};
 use serde::Serialize;
 
-use crate::registry_cmd::{open_store, runtime};
+use crate::common::{migrated_store, pack, runtime};
 use crate::table;
 
 #[derive(Args)]
@@ -86,49 +85,6 @@ pub enum ProgressCmd {
     },
 }
 
-fn pack() -> Result<Pack> {
-    huiqi_policy::builtin::default_pack().map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))
-}
-
-fn month(s: &str) -> Result<Month> {
-    Month::parse(s).map_err(anyhow::Error::msg)
-}
-
-fn check_ids(pack: &Pack, target: &str, jurisdiction: &str) -> Result<()> {
-    if pack.target(target).is_none() {
-        bail!(
-            "没有 id 为 {target} 的目标；可选：{}",
-            pack.targets
-                .iter()
-                .map(|t| t.id.as_str())
-                .collect::<Vec<_>>()
-                .join("、")
-        );
-    }
-    if pack.jurisdiction(jurisdiction).is_none() {
-        bail!(
-            "没有 id 为 {jurisdiction} 的辖区；可选：{}",
-            pack.jurisdictions
-                .iter()
-                .map(|j| format!("{}（{}）", j.id, j.name))
-                .collect::<Vec<_>>()
-                .join("、")
-        );
-    }
-    Ok(())
-}
-
-/// The 调度表 for a month, as the web dashboard builds it (`huiqi_web::progress_rows`).
-pub async fn progress_table(
-    store: &Store,
-    pack: &Pack,
-    at: Month,
-    settings: &Settings,
-) -> Result<Vec<ProgressRow>> {
-    let shares = store.allocations().await?;
-    Ok(huiqi_web::progress_rows(store, pack, at, &shares, settings).await?)
-}
-
 #[derive(Serialize)]
 struct JsonRow<'a> {
     target: &'a str,
@@ -145,119 +101,11 @@ struct JsonRow<'a> {
     reason: &'a str,
 }
 
-fn jname(pack: &Pack, id: &str) -> String {
-    if id == "city" {
-        "全市".into()
-    } else {
-        pack.jurisdiction(id)
-            .map_or(id.to_string(), |j| j.name.clone())
-    }
-}
-
-fn pct(d: Option<Decimal>) -> String {
-    d.map_or("—".into(), |d| {
-        format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(1))
-    })
-}
-
-fn write_xlsx(pack: &Pack, at: Month, rows: &[ProgressRow], path: &std::path::Path) -> Result<()> {
-    let mut wb = Workbook::new();
-    let bold = XFormat::new().set_bold();
-    let colours = [
-        (
-            huiqi_progress::Status::Green,
-            XFormat::new().set_background_color(0xC6EFCE),
-        ),
-        (
-            huiqi_progress::Status::Yellow,
-            XFormat::new().set_background_color(0xFFEB9C),
-        ),
-        (
-            huiqi_progress::Status::Red,
-            XFormat::new().set_background_color(0xFFC7CE),
-        ),
-    ];
-    let sections = [
-        (huiqi_policy::Section::MainGoals, "主要目标"),
-        (huiqi_policy::Section::KeyTasks, "重点任务"),
-        (huiqi_policy::Section::Safeguards, "工作保障"),
-    ];
-    for (section, name) in sections {
-        let targets: Vec<_> = pack
-            .targets
-            .iter()
-            .filter(|t| {
-                pack.article(t.article())
-                    .is_some_and(|a| a.section == section)
-            })
-            .collect();
-        if targets.is_empty() {
-            continue;
-        }
-        let ws = wb.add_worksheet();
-        ws.set_name(name)?;
-        ws.write_string_with_format(
-            0,
-            0,
-            format!("《{}》调度表（{} 月末）", pack.manifest.title, at),
-            &bold,
-        )?;
-        let headers = [
-            "条",
-            "指标",
-            "责任单位",
-            "辖区",
-            "目标值",
-            "完成值",
-            "完成率",
-            "序时进度",
-            "状态",
-            "说明",
-        ];
-        let widths = [5.0, 36.0, 30.0, 16.0, 12.0, 12.0, 10.0, 10.0, 6.0, 60.0];
-        for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
-            ws.write_string_with_format(1, c as u16, *h, &bold)?;
-            ws.set_column_width(c as u16, w)?;
-        }
-        let mut row = 2u32;
-        for t in targets {
-            for r in rows.iter().filter(|r| r.target == t.id) {
-                let cells = [
-                    t.article().to_string(),
-                    t.indicator.clone(),
-                    pack.unit_names(&t.units),
-                    jname(pack, &r.jurisdiction),
-                    format!("{}{}", r.target_value, t.unit().symbol()),
-                    r.actual
-                        .map_or("未报送".into(), |a| format!("{a}{}", t.unit().symbol())),
-                    pct(r.completion),
-                    pct(r.time_progress),
-                ];
-                for (c, v) in cells.iter().enumerate() {
-                    ws.write_string(row, c as u16, v)?;
-                }
-                let fmt = &colours
-                    .iter()
-                    .find(|(s, _)| *s == r.status)
-                    .expect("every status has a colour")
-                    .1;
-                ws.write_string_with_format(row, 8, r.status.label(), fmt)?;
-                ws.write_string(row, 9, &r.reason)?;
-                row += 1;
-            }
-        }
-        ws.set_freeze_panes(2, 0)?;
-    }
-    wb.save(path)?;
-    Ok(())
-}
-
 pub fn run(args: ProgressArgs) -> Result<ExitCode> {
     let pack = pack()?;
     let settings = Settings::default();
     runtime()?.block_on(async {
-        let store = open_store().await?;
-        store.migrate().await?;
+        let store = migrated_store().await?;
         match args.cmd {
             Some(ProgressCmd::Report {
                 target,
@@ -268,23 +116,17 @@ pub fn run(args: ProgressArgs) -> Result<ExitCode> {
                 attachment,
                 reporter,
             }) => {
-                check_ids(&pack, &target, &jurisdiction)?;
-                let at = month(&period)?;
-                if value.is_sign_negative() {
-                    bail!("完成值不能为负：{value}");
-                }
-                store
-                    .add_reports(&[ReportRow {
-                        target,
-                        jurisdiction,
-                        period: at.to_string(),
-                        value,
-                        note,
-                        attachment,
-                        reporter,
-                        reported_at: Utc::now(),
-                    }])
-                    .await?;
+                let input = ReportInput {
+                    target,
+                    jurisdiction,
+                    period,
+                    value: value.to_string(),
+                    note,
+                    attachment: attachment.unwrap_or_default(),
+                };
+                let report = app::check_report(&pack, &Role::Admin, &reporter, &input)?;
+                let at = report.period.clone();
+                app::save_report(&store, report).await?;
                 println!("已报送 {at} 的完成值 {value}");
             }
             Some(ProgressCmd::Allocate {
@@ -294,46 +136,24 @@ pub fn run(args: ProgressArgs) -> Result<ExitCode> {
                 by,
                 note,
             }) => {
-                check_ids(&pack, &target, &jurisdiction)?;
-                store
-                    .add_allocation(&AllocationRow {
-                        target,
-                        jurisdiction,
-                        value,
-                        changed_at: Utc::now(),
-                        changed_by: by,
-                        note,
-                    })
-                    .await?;
+                app::allocate(&store, &pack, &target, &jurisdiction, value, &by, &note).await?;
                 println!("已设定目标分解（历史保留）：{value}");
             }
             Some(ProgressCmd::Late { period }) => {
-                let at = month(&period)?;
-                let reports = store.reports_for(&at.to_string()).await?;
-                let next = at.next();
-                let deadline =
-                    NaiveDate::from_ymd_opt(next.year, next.month, settings.deadline_day)
-                        .expect("valid deadline");
-                let mut rows = Vec::new();
-                for t in &pack.targets {
-                    for j in &pack.jurisdictions {
-                        match reports.get(&(t.id.clone(), j.id.clone())) {
-                            None => rows.push(vec![
-                                j.name.clone(),
-                                t.indicator.clone(),
-                                "未报送".into(),
-                                String::new(),
-                            ]),
-                            Some(r) if r.reported_at.date_naive() > deadline => rows.push(vec![
-                                j.name.clone(),
-                                t.indicator.clone(),
-                                "逾期报送".into(),
-                                r.reported_at.date_naive().to_string(),
-                            ]),
-                            Some(_) => {}
-                        }
-                    }
-                }
+                let at = Month::parse(&period)?;
+                let (deadline, late) = app::late(&store, &pack, at, &settings).await?;
+                let rows: Vec<Vec<String>> = late
+                    .into_iter()
+                    .map(|l| match l.reported_on {
+                        None => vec![l.jurisdiction, l.indicator, "未报送".into(), String::new()],
+                        Some(d) => vec![
+                            l.jurisdiction,
+                            l.indicator,
+                            "逾期报送".into(),
+                            d.to_string(),
+                        ],
+                    })
+                    .collect();
                 println!(
                     "{at} 的报送截止日为 {deadline}；未报送或逾期 {} 项：",
                     rows.len()
@@ -344,46 +164,24 @@ pub fn run(args: ProgressArgs) -> Result<ExitCode> {
                 );
             }
             Some(ProgressCmd::SeedDemo { year, upto }) => {
-                let reports: Vec<ReportRow> =
-                    huiqi_progress::demo::reports(&pack, year, upto.clamp(1, 12))
-                        .into_iter()
-                        .map(|r| ReportRow {
-                            target: r.target,
-                            jurisdiction: r.jurisdiction,
-                            period: r.month.to_string(),
-                            value: r.value,
-                            note: r.note,
-                            attachment: r.attachment,
-                            reporter: r.reporter,
-                            reported_at: r.reported_at,
-                        })
-                        .collect();
-                store
-                    .add_reports(&reports)
+                let n = app::seed_demo(&store, &pack, year, upto)
                     .await
                     .context("载入演示报送数据失败")?;
-                println!(
-                    "已载入 {year} 年 1—{upto} 月演示报送数据 {} 条",
-                    reports.len()
-                );
+                println!("已载入 {year} 年 1—{upto} 月演示报送数据 {n} 条");
             }
             None => {
                 let at = match &args.period {
-                    Some(p) => month(p)?,
-                    None => Month::of(Utc::now().date_naive())
-                        .first_day()
-                        .pred_opt()
-                        .map(Month::of)
-                        .expect("a previous month"),
+                    Some(p) => Month::parse(p)?,
+                    None => Month::of(Utc::now().date_naive()).prev(),
                 };
-                let rows = progress_table(&store, &pack, at, &settings).await?;
+                let rows = app::table_now(&store, &pack, at, &settings).await?;
                 match args.format {
                     OutFormat::Json => {
                         let out: Vec<JsonRow> = rows
                             .iter()
                             .map(|r| {
-                                let t = pack.target(&r.target).expect("rows come from the pack");
-                                JsonRow {
+                                let t = pack.target(&r.target)?;
+                                Some(JsonRow {
                                     target: &r.target,
                                     indicator: &t.indicator,
                                     article: t.article(),
@@ -396,24 +194,27 @@ pub fn run(args: ProgressArgs) -> Result<ExitCode> {
                                     time_progress: r.time_progress,
                                     status: r.status,
                                     reason: &r.reason,
-                                }
+                                })
                             })
-                            .collect();
+                            .collect::<Option<Vec<_>>>()
+                            .context("调度表的指标不在政策包中")?;
                         println!("{}", serde_json::to_string_pretty(&out)?);
                     }
                     OutFormat::Xlsx => {
                         let Some(path) = &args.output else {
                             bail!("--format xlsx 需要 --output 文件名")
                         };
-                        write_xlsx(&pack, at, &rows, path)?;
+                        let bytes = app::xlsx(&pack, at, &rows)?;
+                        std::fs::write(path, bytes)
+                            .with_context(|| format!("无法写入 {}", path.display()))?;
                         println!("调度表已写入 {}", path.display());
                     }
                     OutFormat::Table => {
                         let cells: Vec<Vec<String>> = rows
                             .iter()
-                            .map(|r| {
-                                let t = pack.target(&r.target).expect("rows come from the pack");
-                                vec![
+                            .filter_map(|r| {
+                                let t = pack.target(&r.target)?;
+                                Some(vec![
                                     t.indicator.clone(),
                                     jname(&pack, &r.jurisdiction),
                                     format!("{}{}", r.target_value, t.unit().symbol()),
@@ -421,7 +222,7 @@ pub fn run(args: ProgressArgs) -> Result<ExitCode> {
                                     pct(r.completion),
                                     pct(r.time_progress),
                                     r.status.label().into(),
-                                ]
+                                ])
                             })
                             .collect();
                         println!("调度表（{at} 月末）");

@@ -5,23 +5,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use huiqi_app::imports::{self, CHUNK, ImportKind, Outcome};
+use huiqi_app::registry::SIZE_ORDER;
+use huiqi_domain::EntityKind;
 use huiqi_domain::lists::ListSource;
 use huiqi_domain::registry::{Issues, Source};
 use huiqi_domain::text::thousands;
-use huiqi_domain::{EntityKind, Facts};
-use huiqi_ingest::{
-    Counties, InputFile, ReadNotes, read_list, read_records, write_list_template, write_template,
-};
-use huiqi_rules::{Engine, Rules, SizeClass};
-use huiqi_store::lists::ListMeta;
-use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming, SizeInputs};
-use huiqi_store::{Store, database_url_from_env, redact_url};
-use rust_decimal::Decimal;
+use huiqi_store::{database_url_from_env, redact_url};
 
+use crate::common::{open_store, pack, runtime};
 use crate::table;
 
-/// Records per chunk handed from the file reader to the database writer.
-const CHUNK: usize = 16_384;
 /// A progress line on stderr every this many rows (a large import takes seconds).
 const PROGRESS_EVERY: usize = 4 * CHUNK;
 
@@ -45,23 +39,17 @@ pub enum SourceArg {
     Trainings,
 }
 
-/// What a `--source` names: a department's registry columns, or a list beside the registry.
-enum Imported {
-    Registry(Source),
-    List(ListSource),
-}
-
-impl From<SourceArg> for Imported {
-    fn from(s: SourceArg) -> Imported {
+impl From<SourceArg> for ImportKind {
+    fn from(s: SourceArg) -> ImportKind {
         match s {
-            SourceArg::Market => Imported::Registry(Source::Market),
-            SourceArg::Tax => Imported::Registry(Source::Tax),
-            SourceArg::Hr => Imported::Registry(Source::Hr),
-            SourceArg::Stats => Imported::Registry(Source::Stats),
-            SourceArg::Finance => Imported::Registry(Source::Finance),
-            SourceArg::Facts => Imported::Registry(Source::Facts),
-            SourceArg::Certifications => Imported::List(ListSource::Certifications),
-            SourceArg::Trainings => Imported::List(ListSource::Trainings),
+            SourceArg::Market => ImportKind::Registry(Source::Market),
+            SourceArg::Tax => ImportKind::Registry(Source::Tax),
+            SourceArg::Hr => ImportKind::Registry(Source::Hr),
+            SourceArg::Stats => ImportKind::Registry(Source::Stats),
+            SourceArg::Finance => ImportKind::Registry(Source::Finance),
+            SourceArg::Facts => ImportKind::Registry(Source::Facts),
+            SourceArg::Certifications => ImportKind::List(ListSource::Certifications),
+            SourceArg::Trainings => ImportKind::List(ListSource::Trainings),
         }
     }
 }
@@ -128,28 +116,6 @@ pub enum DbCmd {
     },
 }
 
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("无法启动异步运行时")
-}
-
-pub(crate) async fn open_store() -> Result<Store> {
-    let url = database_url_from_env();
-    let store = Store::connect(&url)
-        .await
-        .with_context(|| format!("无法连接数据库 {}", redact_url(&url)))?;
-    Ok(store)
-}
-
-fn counties() -> Result<Counties> {
-    let pack = huiqi_policy::builtin::default_pack()
-        .map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))?;
-    Ok(Counties::from_pack(&pack))
-}
-
 /// Every listed bad row (the first 100), and how many more there are.
 fn print_row_errors(file: &Path, errors: &Issues) {
     eprintln!(
@@ -165,182 +131,55 @@ fn print_row_errors(file: &Path, errors: &Issues) {
     }
 }
 
-/// What reading the file skipped, converted or warns about (to stdout after a good import, to
-/// stderr beside the errors of a bad one).
-fn print_notes(notes: &ReadNotes, to_stderr: bool) {
-    for line in notes.lines() {
-        if to_stderr {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
-    }
-}
-
 pub fn import(args: ImportArgs) -> Result<ExitCode> {
-    let counties = counties()?;
+    let pack = pack()?;
     if let Some(template) = args.template {
-        let label = match Imported::from(template) {
-            Imported::Registry(source) => {
-                write_template(source, &counties, &args.file)?;
-                source.label()
-            }
-            Imported::List(list) => {
-                write_list_template(list, &counties, &args.file)?;
-                list.label()
-            }
-        };
-        println!("已写出{label}的导入模板：{}", args.file.display());
+        let kind = ImportKind::from(template);
+        imports::write_template(&pack, kind, &args.file)?;
+        println!("已写出{}的导入模板：{}", kind.label(), args.file.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let source = match args.source.map(Imported::from) {
-        Some(Imported::Registry(source)) => source,
-        Some(Imported::List(list)) => {
-            if args.year.is_some() {
-                bail!("{}按每行的日期归属年度：请去掉 --year", list.label());
-            }
-            return import_list(list, &counties, &args.file);
-        }
-        None => bail!("请用 --source 指定数据来源，或用 --template 写出模板"),
+    let Some(kind) = args.source.map(ImportKind::from) else {
+        bail!("请用 --source 指定数据来源，或用 --template 写出模板")
     };
-    let year = match (source.is_yearly(), args.year) {
-        (true, None) => bail!(
-            "{}数据按年度导入：请用 --year 指定年度，如 --year 2024",
-            source.label()
-        ),
-        (true, Some(y)) if !(2000..=2100).contains(&y) => {
-            bail!("年度 {y} 不合理：请填写四位年份，如 2024")
-        }
-        (true, Some(y)) => Some(y),
-        (false, Some(_)) => bail!("市场监管登记信息不分年度：请去掉 --year"),
-        (false, None) => None,
-    };
-    let file = InputFile::open(&args.file)?;
-    let meta = ImportMeta {
-        source,
-        year,
-        file_name: file.file_name.clone(),
-        file_sha256: file.sha256.clone(),
-    };
-
-    let rt = runtime()?;
-    let (outcome, report) = rt.block_on(async {
+    let year = kind
+        .check_year(args.year)
+        .map_err(|e| anyhow::anyhow!("{e}（参数 --year）"))?;
+    let file = imports::open_file(&args.file)?;
+    let report = runtime()?.block_on(async {
         // Migrate on a pool of its own and close it, so that the import's connection is the only
         // one on a SQLite file and may switch it to the bulk-load journal mode.
         let migrator = open_store().await?;
         migrator.migrate().await?;
         migrator.close().await;
         let store = open_store().await?;
-        let (tx, rx) = tokio::sync::mpsc::channel::<Incoming>(4);
-        // The reader runs on its own thread and hands chunks to the writer as it goes.
-        let reader = std::thread::spawn(move || {
-            let mut handed_on = 0usize;
-            let report = read_records(&file, source, &counties, CHUNK, |chunk| {
-                handed_on += chunk.len();
-                let open = tx.blocking_send(Incoming::Rows(chunk)).is_ok();
-                if handed_on % PROGRESS_EVERY < CHUNK {
-                    eprintln!("已读取并校验 {handed_on} 行……");
-                }
-                open
-            });
-            let valid = matches!(&report, Ok(r) if r.errors.is_empty());
-            let _ = tx.blocking_send(Incoming::End { valid });
-            report
-        });
-        let outcome = store.import(&meta, rx).await;
-        let report = reader
-            .join()
-            .map_err(|_| anyhow::anyhow!("读取文件的线程意外终止，未导入任何数据"))?;
-        store.close().await;
-        anyhow::Ok((outcome, report))
-    })?;
-    let report = report?;
-    if !report.errors.is_empty() {
-        print_notes(&report.notes, true);
-        print_row_errors(&args.file, &report.errors);
-        return Ok(ExitCode::from(2));
-    }
-    let year_text = year.map(|y| format!("，{y} 年度")).unwrap_or_default();
-    print_outcome(
-        &args.file,
-        source.label(),
-        &year_text,
-        &report.notes,
-        outcome?,
-    )
-}
-
-/// The summary of an import (or every row the database refused); exit code 2 when nothing was
-/// imported because of bad rows.
-fn print_outcome(
-    file: &Path,
-    label: &str,
-    year_text: &str,
-    notes: &ReadNotes,
-    outcome: ImportOutcome,
-) -> Result<ExitCode> {
-    let committed = !matches!(
-        outcome,
-        ImportOutcome::Rejected(_) | ImportOutcome::InvalidInput
-    );
-    print_notes(notes, !committed);
-    match outcome {
-        ImportOutcome::Committed { id, counts } => {
-            println!(
-                "已导入 {}（{}{}，导入号 {id}）：共 {} 行，新增 {}，更新 {}，未变 {}。",
-                file.display(),
-                label,
-                year_text,
-                counts.total,
-                counts.new,
-                counts.updated,
-                counts.unchanged
-            );
-            if counts.changed_values > 0 {
-                println!("{} 个值有变动，旧值已记入变更历史。", counts.changed_values);
+        let progress = |n: usize| {
+            if n % PROGRESS_EVERY < CHUNK {
+                eprintln!("已读取并校验 {n} 行……");
             }
-            Ok(ExitCode::SUCCESS)
-        }
-        ImportOutcome::Unchanged { counts } => {
-            println!(
-                "{} 的 {} 行与库中的数据完全相同，未作任何更改。",
-                file.display(),
-                counts.total
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        ImportOutcome::Rejected(errors) => {
-            print_row_errors(file, &Issues::from(errors));
+        };
+        let report = imports::import_file(&store, &pack, kind, year, file, progress).await;
+        store.close().await;
+        anyhow::Ok(report?)
+    })?;
+    // What reading skipped, converted or warns about: beside the errors of a refused file, or
+    // after the summary of an imported one.
+    match &report.outcome {
+        Outcome::Refused(errors) => {
+            for line in report.note_lines() {
+                eprintln!("{line}");
+            }
+            print_row_errors(&args.file, errors);
             Ok(ExitCode::from(2))
         }
-        // The reader reported no error but did not finish: treat as a failure, nothing imported.
-        ImportOutcome::InvalidInput => bail!("文件未能完整读取，未导入任何数据"),
+        _ => {
+            for line in report.note_lines() {
+                println!("{line}");
+            }
+            println!("{}", report.summary());
+            Ok(ExitCode::SUCCESS)
+        }
     }
-}
-
-/// `huiqi import --source certifications|trainings FILE`: the whole file is read and checked,
-/// then written in one transaction (or nothing, with every bad row named).
-fn import_list(list: ListSource, counties: &Counties, path: &Path) -> Result<ExitCode> {
-    let file = InputFile::open(path)?;
-    let read = read_list(&file, list, counties)?;
-    if !read.report.errors.is_empty() {
-        print_notes(&read.report.notes, true);
-        print_row_errors(path, &read.report.errors);
-        return Ok(ExitCode::from(2));
-    }
-    let meta = ListMeta {
-        file_name: file.file_name.clone(),
-        file_sha256: file.sha256.clone(),
-        uscc_header: read.headers.first().cloned().unwrap_or_default(),
-    };
-    let outcome = runtime()?.block_on(async {
-        let store = open_store().await?;
-        store.migrate().await?;
-        let outcome = store.import_list(&meta, &read.rows).await;
-        store.close().await;
-        anyhow::Ok(outcome?)
-    })?;
-    print_outcome(path, list.label(), "", &read.report.notes, outcome)
 }
 
 pub fn generate(args: GenArgs) -> Result<ExitCode> {
@@ -398,105 +237,15 @@ pub fn generate(args: GenArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn county_name(counties: &huiqi_policy::Pack, id: &str) -> String {
-    counties
-        .jurisdiction(id)
-        .map_or_else(|| id.to_owned(), |j| j.name.clone())
-}
-
-/// Enterprises of `year` by county × kind × size class (工信部联企业〔2011〕300号, through the rules
-/// engine of huiqi-rules; 个体工商户 参照执行 per its 第六条).
-fn size_table(pack: &huiqi_policy::Pack, inputs: &[SizeInputs], year: i32) -> String {
-    use std::collections::BTreeMap;
-    let engine = match chrono::NaiveDate::from_ymd_opt(year, 12, 31) {
-        Some(at) => Engine::new(&Rules::builtin(), at),
-        None => return format!("年度 {year} 无效\n"),
-    };
-    const CLASSES: [SizeClass; 4] = [
-        SizeClass::Large,
-        SizeClass::Medium,
-        SizeClass::Small,
-        SizeClass::Micro,
-    ];
-    // (county, kind) → counts per class, then "no facts for the year".
-    let mut cells: BTreeMap<(String, String), [i64; 5]> = BTreeMap::new();
-    for e in inputs {
-        let slot = match (e.employees_x100, e.revenue, e.total_assets) {
-            (None, None, None) => 4,
-            (x, y, z) => {
-                let facts = Facts {
-                    kind: if e.kind == "individual_business" {
-                        EntityKind::IndividualBusiness
-                    } else {
-                        EntityKind::Enterprise
-                    },
-                    industry: e.industry.clone(),
-                    employees: Decimal::new(x.unwrap_or(0), 2),
-                    revenue: Decimal::new(y.unwrap_or(0), 2),
-                    total_assets: Decimal::new(z.unwrap_or(0), 2),
-                    ..Facts::default()
-                };
-                let class = engine.evaluate(&facts).size_class;
-                CLASSES.iter().position(|c| *c == class).unwrap_or(3)
-            }
-        };
-        cells.entry((e.county.clone(), e.kind.clone())).or_default()[slot] += 1;
-    }
-    let mut rows = Vec::new();
-    let mut total = [0i64; 5];
-    // Counties in the pack's order, then any other.
-    let order = |c: &str| {
-        pack.jurisdictions
-            .iter()
-            .position(|j| j.id == c)
-            .unwrap_or(usize::MAX)
-    };
-    let mut keys: Vec<&(String, String)> = cells.keys().collect();
-    keys.sort_by_key(|(c, k)| (order(c), c.clone(), k.clone()));
-    for key in keys {
-        let n = cells[key];
-        let mut row = vec![county_name(pack, &key.0), kind_name(&key.1).to_owned()];
-        row.extend(n.iter().map(ToString::to_string));
-        row.push(n.iter().sum::<i64>().to_string());
-        for (t, v) in total.iter_mut().zip(n) {
-            *t += v;
-        }
-        rows.push(row);
-    }
-    let mut last = vec!["合计".to_owned(), String::new()];
-    last.extend(total.iter().map(ToString::to_string));
-    last.push(total.iter().sum::<i64>().to_string());
-    rows.push(last);
-    let no_facts = format!("无{year}年数据");
-    let mut out =
-        format!("{year} 年度规模类型（工信部联企业〔2011〕300号；个体工商户参照执行）：\n");
-    out.push_str(&table::render(
-        &[
-            "辖区",
-            "市场主体类型",
-            SizeClass::Large.label(),
-            SizeClass::Medium.label(),
-            SizeClass::Small.label(),
-            SizeClass::Micro.label(),
-            &no_facts,
-            "合计",
-        ],
-        &rows,
-    ));
-    out
-}
-
 fn kind_name(kind: &str) -> &str {
-    match kind {
-        "enterprise" => "企业",
-        "individual_business" => "个体工商户",
-        other => other,
+    match EntityKind::parse(kind) {
+        Some(k) => k.label(),
+        None => kind,
     }
 }
 
 pub fn db(cmd: DbCmd) -> Result<ExitCode> {
-    let rt = runtime()?;
-    rt.block_on(async {
+    runtime()?.block_on(async {
         let url = database_url_from_env();
         let store = open_store().await?;
         match cmd {
@@ -518,38 +267,34 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
                         redact_url(&url)
                     );
                 }
-                let pack = huiqi_policy::builtin::default_pack()
-                    .map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))?;
-                let counts = store.registry_counts().await?;
-                let cells = store.count_by_county_kind().await?;
-                let years = store.fact_years().await?;
-                let year = year.or(years.first().copied());
-                let cells = if year.is_none() { cells } else { Vec::new() };
+                let pack = pack()?;
+                let st = huiqi_app::registry::stats(&store, &pack, year).await?;
                 println!(
                     "企业库 {}：{} 户企业，{} 条年度事实（年度：{}），{} 次导入，{} 条变更历史。",
                     redact_url(&url),
-                    counts.enterprises,
-                    counts.enterprise_facts,
-                    if years.is_empty() {
+                    st.counts.enterprises,
+                    st.counts.enterprise_facts,
+                    if st.years.is_empty() {
                         "无".to_owned()
                     } else {
-                        years
+                        st.years
                             .iter()
                             .map(ToString::to_string)
                             .collect::<Vec<_>>()
                             .join("、")
                     },
-                    counts.imports,
-                    counts.value_history
+                    st.counts.imports,
+                    st.counts.value_history
                 );
-                let Some(year) = year else {
-                    let rows: Vec<Vec<String>> = cells
+                let Some(year) = st.year else {
+                    let rows: Vec<Vec<String>> = st
+                        .by_kind
                         .iter()
-                        .map(|c| {
+                        .map(|(county, kind, n)| {
                             vec![
-                                county_name(&pack, &c.county),
-                                kind_name(&c.kind).to_owned(),
-                                c.count.to_string(),
+                                huiqi_app::jurisdiction_name(&pack, county),
+                                kind_name(kind).to_owned(),
+                                n.to_string(),
                             ]
                         })
                         .collect();
@@ -560,10 +305,36 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
                     println!("（企业库还没有年度事实，无法划分规模类型。）");
                     return anyhow::Ok(ExitCode::SUCCESS);
                 };
-                print!(
-                    "{}",
-                    size_table(&pack, &store.size_inputs(year).await?, year)
-                );
+                let mut rows = Vec::new();
+                let mut total = [0i64; 5];
+                for c in &st.by_size {
+                    let n: Vec<i64> = c
+                        .by_class
+                        .iter()
+                        .copied()
+                        .chain(std::iter::once(c.without_facts))
+                        .collect();
+                    let mut row = vec![
+                        huiqi_app::jurisdiction_name(&pack, &c.county),
+                        kind_name(&c.kind).to_owned(),
+                    ];
+                    row.extend(n.iter().map(ToString::to_string));
+                    row.push(n.iter().sum::<i64>().to_string());
+                    for (t, v) in total.iter_mut().zip(&n) {
+                        *t += v;
+                    }
+                    rows.push(row);
+                }
+                let mut last = vec!["合计".to_owned(), String::new()];
+                last.extend(total.iter().map(ToString::to_string));
+                last.push(total.iter().sum::<i64>().to_string());
+                rows.push(last);
+                let no_facts = format!("无{year}年数据");
+                let mut headers = vec!["辖区", "市场主体类型"];
+                headers.extend(SIZE_ORDER.iter().map(|c| c.label()));
+                headers.extend([no_facts.as_str(), "合计"]);
+                println!("{year} 年度规模类型（工信部联企业〔2011〕300号；个体工商户参照执行）：");
+                print!("{}", table::render(&headers, &rows));
             }
         }
         store.close().await;

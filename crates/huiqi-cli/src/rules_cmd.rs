@@ -46,11 +46,8 @@ pub enum RulesCmd {
     },
 }
 
-pub fn load_rules(dir: Option<&PathBuf>) -> Result<Rules> {
-    match dir {
-        Some(d) => Rules::load_dir(d).map_err(anyhow::Error::msg),
-        None => Ok(Rules::builtin()),
-    }
+fn load_rules(dir: Option<&PathBuf>) -> Result<Rules> {
+    Ok(huiqi_app::load_rules(dir.map(PathBuf::as_path))?)
 }
 
 pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
@@ -165,10 +162,10 @@ struct FileMatch {
 /// Bytes read per step. Each block is cut at its last newline and split among threads.
 const BLOCK: usize = 32 << 20;
 
+/// `huiqi match --input … --output …` (`--db` is `matching_cmd::match_db`).
 pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
     let (Some(input), Some(output)) = (args.input, args.output) else {
-        let at = args.at.unwrap_or_else(|| chrono::Local::now().date_naive());
-        return crate::matching_cmd::match_db(at, args.rules.as_ref());
+        bail!("请给出 --input 与 --output，或用 --db 对企业库运行匹配");
     };
     let Some(at) = args.at else {
         bail!("--input 时须给出 --at 日期")

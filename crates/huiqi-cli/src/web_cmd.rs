@@ -1,14 +1,17 @@
-//! `huiqi serve` and `huiqi users add`.
+//! `huiqi serve` and `huiqi users add`, and the end of `huiqi demo`: the only module of the
+//! command line that uses the web crate (to start the server).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use huiqi_web::AppState;
+use huiqi_app::App;
+use huiqi_app::accounts::{self, NewAccount, Role, RoleKind};
+use huiqi_web::WebState;
 
-use crate::registry_cmd::{open_store, runtime};
+use crate::common::{migrated_store, pack, runtime};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -25,33 +28,14 @@ pub struct ServeArgs {
 
 pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     runtime()?.block_on(async {
-        let store = open_store().await?;
-        store.migrate().await?;
-        let at = match args.at {
-            Some(d) => d,
-            None => {
-                let year = store
-                    .fact_years()
-                    .await?
-                    .first()
-                    .copied()
-                    .unwrap_or_else(|| chrono::Datelike::year(&chrono::Local::now()));
-                NaiveDate::from_ymd_opt(year, 12, 31).expect("valid year")
-            }
-        };
-        let pack = huiqi_policy::builtin::default_pack()
-            .map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))?;
-        let state = Arc::new(AppState {
-            store,
-            pack,
-            rules: huiqi_rules::Rules::builtin(),
-            at,
-            secure_cookies: args.behind_tls,
-            names: Default::default(),
-            limiter: Default::default(),
-            population: Default::default(),
-        });
-        huiqi_web::serve(&args.addr, state).await?;
+        let app = App::open(&huiqi_store::database_url_from_env(), args.at).await?;
+        let mut state = WebState::new(app);
+        state.secure_cookies = args.behind_tls;
+        let addr = args.addr.clone();
+        println!("惠企平台：http://{addr}/  （按 Ctrl+C 结束）");
+        huiqi_web::serve(&addr, Arc::new(state))
+            .await
+            .map_err(|e| anyhow::anyhow!("无法在 {addr} 上提供服务：{e}"))?;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -62,6 +46,17 @@ pub enum RoleArg {
     Unit,
     County,
     Enterprise,
+}
+
+impl From<RoleArg> for RoleKind {
+    fn from(r: RoleArg) -> RoleKind {
+        match r {
+            RoleArg::Admin => RoleKind::Admin,
+            RoleArg::Unit => RoleKind::Unit,
+            RoleArg::County => RoleKind::County,
+            RoleArg::Enterprise => RoleKind::Enterprise,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -81,61 +76,31 @@ pub struct UserAddArgs {
     pub password: Option<String>,
 }
 
-pub fn random_password() -> String {
-    let mut b = [0u8; 9];
-    getrandom::fill(&mut b).expect("the OS random source");
-    b.iter().map(|x| format!("{x:02x}")).collect()
+fn describe(a: &NewAccount) -> String {
+    let kind = a.role.kind().map_or("—", RoleKind::as_str);
+    let scope = a.role.scope();
+    format!(
+        "{kind}{}",
+        if scope.is_empty() {
+            String::new()
+        } else {
+            format!("：{scope}")
+        }
+    )
 }
 
 pub fn user_add(a: UserAddArgs) -> Result<ExitCode> {
-    let pack = huiqi_policy::builtin::default_pack()
-        .map_err(|e| anyhow::anyhow!("内置政策包无法加载：{e}"))?;
-    let role = match a.role {
-        RoleArg::Admin => "admin",
-        RoleArg::Unit => {
-            if pack.unit(&a.scope).is_none() {
-                bail!(
-                    "--scope 须为责任单位 id（如 tax、economy_it），而不是“{}”",
-                    a.scope
-                );
-            }
-            "unit"
-        }
-        RoleArg::County => {
-            if pack.jurisdiction(&a.scope).is_none() {
-                bail!(
-                    "--scope 须为辖区 id（如 341502、luan-etdz），而不是“{}”",
-                    a.scope
-                );
-            }
-            "county"
-        }
-        RoleArg::Enterprise => {
-            huiqi_domain::Uscc::parse(&a.scope).map_err(|e| anyhow::anyhow!("--scope：{e}"))?;
-            "enterprise"
-        }
-    };
-    if a.password.as_ref().is_some_and(|p| p.chars().count() < 10) {
-        bail!("密码至少 10 个字符");
-    }
-    let password = a.password.clone().unwrap_or_else(random_password);
+    let role = Role::checked(&pack()?, a.role.into(), &a.scope)?;
     runtime()?.block_on(async {
-        let store = open_store().await?;
-        store.migrate().await?;
-        let hash = huiqi_web::auth::hash_password(password.clone()).await;
-        store
-            .upsert_user(&a.username, &hash, role, &a.scope, &a.name)
-            .await?;
+        let store = migrated_store().await?;
+        let account =
+            accounts::create_account(&store, &a.username, role, &a.name, a.password).await?;
         println!(
-            "账号 {}（{role}{}）已设置。{}",
-            a.username,
-            if a.scope.is_empty() {
-                String::new()
-            } else {
-                format!("：{}", a.scope)
-            },
-            if a.password.is_none() {
-                format!("初始密码：{password}")
+            "账号 {}（{}）已设置。{}",
+            account.username,
+            describe(&account),
+            if account.generated {
+                format!("初始密码：{}", account.password)
             } else {
                 String::new()
             }
@@ -147,26 +112,24 @@ pub fn user_add(a: UserAddArgs) -> Result<ExitCode> {
 /// The end of `huiqi demo`: one account per role (passwords printed once), then serve.
 pub fn demo_serve(url: &str, addr: &str, at: NaiveDate) -> Result<()> {
     runtime()?.block_on(async {
-        let state = huiqi_web::open_state(url, at, false)
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
-        let accounts = huiqi_web::demo_accounts(&state)
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
+        let app = App::open(url, Some(at)).await?;
+        let accounts = accounts::demo_accounts(&app).await?;
         println!("演示账号（每个角色一个；密码只显示这一次）：");
         for a in &accounts {
-            let scope = if a.scope.is_empty() {
-                "全市".to_string()
-            } else {
-                a.scope.clone()
+            let scope = match a.role.scope() {
+                "" => "全市".to_string(),
+                s => s.to_string(),
             };
             println!(
                 "  用户名 {:<10} 密码 {}  角色 {:<10} 范围 {scope}（{}）",
-                a.username, a.password, a.role, a.display_name
+                a.username,
+                a.password,
+                a.role.name(),
+                a.display_name
             );
         }
         println!("\n惠企平台：http://{addr}/  （按 Ctrl+C 结束）");
-        huiqi_web::serve(addr, state)
+        huiqi_web::serve(addr, Arc::new(WebState::new(app)))
             .await
             .map_err(|e| anyhow::anyhow!("无法在 {addr} 上提供服务：{e}"))
     })

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use huiqi_store::accounts::EnterpriseFilter;
+use huiqi_store::search::EnterpriseFilter;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -91,17 +91,20 @@ async fn browser_walk_of_every_role() {
     )
     .unwrap();
 
-    let state = huiqi_web::open_state(&url, "2024-12-31".parse().unwrap(), false)
+    let app = huiqi_app::App::open(&url, Some("2024-12-31".parse().unwrap()))
         .await
         .unwrap();
-    let accounts = huiqi_web::demo_accounts(&state).await.unwrap();
+    let accounts = huiqi_app::accounts::demo_accounts(&app).await.unwrap();
     let county = accounts
         .iter()
-        .find(|a| a.role == "county")
+        .find(|a| a.role.name() == "county")
         .unwrap()
-        .scope
-        .clone();
+        .role
+        .scope()
+        .to_string();
+    let state = Arc::new(huiqi_web::WebState::new(app));
     let all = state
+        .app
         .store
         .search_enterprises(&EnterpriseFilter::default(), 400)
         .await
@@ -110,7 +113,7 @@ async fn browser_walk_of_every_role() {
         .iter()
         .find(|e| e.county != county)
         .expect("an enterprise in another county");
-    let imports_before = state.store.imports().await.unwrap().len();
+    let imports_before = state.app.store.imports().await.unwrap().len();
     let passwords: serde_json::Map<String, serde_json::Value> = accounts
         .iter()
         .map(|a| (a.username.clone(), a.password.clone().into()))
@@ -149,8 +152,12 @@ async fn browser_walk_of_every_role() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Nothing of the bad file reached the registry.
-    assert_eq!(state.store.imports().await.unwrap().len(), imports_before);
+    assert_eq!(
+        state.app.store.imports().await.unwrap().len(),
+        imports_before
+    );
     let after = state
+        .app
         .store
         .search_enterprises(&EnterpriseFilter::default(), 1000)
         .await

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use chrono::NaiveDate;
+use huiqi_app::matching::{self, PushFilter};
 use huiqi_match::whatif::Change;
+use huiqi_rules::MeasureId;
 use huiqi_store::testing::{TestDb, each_db};
 
 fn huiqi(db: &TestDb, args: &[&str]) -> Output {
@@ -87,7 +89,7 @@ async fn a_stored_run_equals_match_input_on_the_same_facts() {
         let runs = db.store.runs().await.unwrap();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].enterprises, 3000);
-        let stored = db.store.run_results(runs[0].id).await.unwrap();
+        let stored = matching::results(&db.store, runs[0].id).await.unwrap();
         let file: HashMap<String, Vec<String>> = std::fs::read_to_string(&out)
             .unwrap()
             .lines()
@@ -101,21 +103,21 @@ async fn a_stored_run_equals_match_input_on_the_same_facts() {
         for r in &stored {
             let f = &file[&r.uscc];
             assert_eq!(f[1], r.size_class, "{}", r.uscc);
-            assert_eq!(f[2], r.small_low_profit.to_string(), "{}", r.uscc);
-            for (i, fen) in r.amounts_fen.iter().enumerate() {
-                assert_eq!(
-                    f[3 + i],
-                    format!("{:.2}", huiqi_match::from_fen(*fen)),
-                    "{} column {}",
-                    r.uscc,
-                    3 + i
-                );
+            // Every measure but the class, in the columns of the measure table (after uscc).
+            for m in MeasureId::stored().chain([MeasureId::TotalRelief]) {
+                let column = 1 + m.index();
+                let expected = if m.is_money() {
+                    format!("{:.2}", huiqi_match::from_fen(matching::value(r, m)))
+                } else {
+                    matching::eligible(r, m).to_string()
+                };
+                assert_eq!(f[column], expected, "{} column {column} ({m})", r.uscc);
             }
         }
         // A second run does not replace the first.
         huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
         assert_eq!(db.store.runs().await.unwrap().len(), 2);
-        let cmp = huiqi_match::compare_runs(&db.store, runs[0].id, runs[0].id + 1)
+        let cmp = matching::compare_runs(&db.store, runs[0].id, runs[0].id + 1)
             .await
             .unwrap();
         assert!(cmp.diffs.is_empty() && cmp.parameter_changes.is_empty());
@@ -131,14 +133,14 @@ async fn what_if_at_the_current_value_changes_nothing_and_raising_a_limit_lowers
         let rules = huiqi_rules::Rules::builtin();
         let pack = huiqi_policy::builtin::default_pack().unwrap();
         let same = vec![Change::parse("startup.annual_limit=20000").unwrap()];
-        let r = huiqi_match::whatif(&db.store, &rules, &pack, at(), same)
+        let r = huiqi_app::whatif::whatif(&db.store, &rules, &pack, at(), same)
             .await
             .unwrap();
         assert_eq!(r.total.cost_before, r.total.cost_after);
         assert!(r.top_gainers.is_empty() && r.top_losers.is_empty());
 
         let more = vec![Change::parse("startup.annual_limit=24000@2024-01-01").unwrap()];
-        let r = huiqi_match::whatif(&db.store, &rules, &pack, at(), more.clone())
+        let r = huiqi_app::whatif::whatif(&db.store, &rules, &pack, at(), more.clone())
             .await
             .unwrap();
         assert!(
@@ -148,7 +150,7 @@ async fn what_if_at_the_current_value_changes_nothing_and_raising_a_limit_lowers
         assert!(r.top_losers.is_empty(), "no one loses: {:?}", r.top_losers);
         // The server's what-if over facts held in memory gives the same report as the one that
         // reads the registry in batches.
-        let cache = huiqi_web::population::PopulationCache::default();
+        let cache = huiqi_app::whatif::PopulationCache::default();
         let facts = cache.facts(&db.store, 2024).await.unwrap();
         assert_eq!(facts.len(), 4000);
         let in_memory =
@@ -173,7 +175,7 @@ async fn what_if_at_the_current_value_changes_nothing_and_raising_a_limit_lowers
             .for_each_facts_batch(2024, 1000, |batch| {
                 for f in &batch {
                     assert!(
-                        a.evaluate(f).total_relief >= b.evaluate(f).total_relief,
+                        a.evaluate(f).total_relief() >= b.evaluate(f).total_relief(),
                         "{}",
                         f.uscc
                     );
@@ -185,7 +187,7 @@ async fn what_if_at_the_current_value_changes_nothing_and_raising_a_limit_lowers
         assert!(db.store.runs().await.unwrap().is_empty());
         // An unknown parameter is refused by name.
         let bad = vec![Change::parse("startup.nope=1").unwrap()];
-        let e = huiqi_match::whatif(&db.store, &rules, &pack, at(), bad)
+        let e = huiqi_app::whatif::whatif(&db.store, &rules, &pack, at(), bad)
             .await
             .unwrap_err();
         assert!(e.to_string().contains("startup.nope"));
@@ -200,14 +202,14 @@ async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
         populated(&db, dir.path(), 2000);
         huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
         let run = db.store.runs().await.unwrap().remove(0);
-        let results = db.store.run_results(run.id).await.unwrap();
+        let results = matching::results(&db.store, run.id).await.unwrap();
         let vat: Vec<_> = results
             .iter()
-            .filter(|r| huiqi_match::eligible(r, "vat_relief"))
+            .filter(|r| matching::eligible(r, MeasureId::VatRelief))
             .collect();
         let not_vat = results
             .iter()
-            .find(|r| !huiqi_match::eligible(r, "vat_relief"))
+            .find(|r| !matching::eligible(r, MeasureId::VatRelief))
             .unwrap();
         // Plant: every VAT-eligible enterprise granted except the first; one ineligible granted.
         let mut csv = String::from("uscc,measure,amount,date\n");
@@ -215,7 +217,7 @@ async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
             csv.push_str(&format!(
                 "{},vat_relief,{:.2},2024-06-30\n",
                 r.uscc,
-                huiqi_match::from_fen(r.amounts_fen[3])
+                huiqi_match::from_fen(matching::value(r, MeasureId::VatRelief))
             ));
         }
         csv.push_str(&format!("{},vat_relief,100.00,2024-06-30\n", not_vat.uscc));
@@ -226,11 +228,11 @@ async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
         let again = huiqi(&db, &["grants", "import", grants.to_str().unwrap()]);
         assert!(String::from_utf8_lossy(&again.stdout).contains("新增 0 条"));
 
-        let reach = huiqi_match::not_reached(&db.store, &run).await.unwrap();
+        let reach = matching::not_reached(&db.store, &run).await.unwrap();
         let vat_missing: Vec<_> = reach
             .eligible_not_granted
             .iter()
-            .filter(|(_, m, _)| m == "vat_relief")
+            .filter(|(_, m, _)| *m == MeasureId::VatRelief)
             .collect();
         assert_eq!(vat_missing.len(), 1);
         assert_eq!(vat_missing[0].0, vat[0].uscc);
@@ -297,15 +299,15 @@ async fn push_lists_carry_amount_and_reason_and_respect_county_and_unit() {
         let run = db.store.runs().await.unwrap().remove(0);
         let rules = huiqi_rules::Rules::builtin();
         let pack = huiqi_policy::builtin::default_pack().unwrap();
-        let filter = |county: Option<&str>, unit: Option<&str>| huiqi_match::PushFilter {
-            measure: "six_taxes_relief".into(),
+        let filter = |county: Option<&str>, unit: Option<&str>| PushFilter {
+            measure: MeasureId::SixTaxesRelief,
             county: county.map(str::to_string),
             unit: unit.map(str::to_string),
         };
-        let all = huiqi_match::push_list(&db.store, &rules, &pack, &run, &filter(None, None))
+        let all = matching::push_list(&db.store, &rules, &pack, &run, &filter(None, None))
             .await
             .unwrap();
-        let one = huiqi_match::push_list(
+        let one = matching::push_list(
             &db.store,
             &rules,
             &pack,
@@ -324,12 +326,11 @@ async fn push_lists_carry_amount_and_reason_and_respect_county_and_unit() {
                 .all(|r| r.amount > rust_decimal::Decimal::ZERO
                     && r.reason.contains("六安政策第9条"))
         );
-        let tax =
-            huiqi_match::push_list(&db.store, &rules, &pack, &run, &filter(None, Some("tax")))
-                .await
-                .unwrap();
+        let tax = matching::push_list(&db.store, &rules, &pack, &run, &filter(None, Some("tax")))
+            .await
+            .unwrap();
         assert_eq!(tax.len(), all.len());
-        let other = huiqi_match::push_list(
+        let other = matching::push_list(
             &db.store,
             &rules,
             &pack,
@@ -339,14 +340,8 @@ async fn push_lists_carry_amount_and_reason_and_respect_county_and_unit() {
         .await
         .unwrap();
         assert!(other.is_empty(), "市商务局 does not push 六税两费");
-        let bad = huiqi_match::push_list(
-            &db.store,
-            &rules,
-            &pack,
-            &run,
-            &filter(Some("110101"), None),
-        )
-        .await;
+        // A county outside the city is refused by name.
+        let bad = PushFilter::parse(&pack, "six_taxes_relief", Some("110101"), None);
         assert!(bad.unwrap_err().to_string().contains("110101"));
     })
     .await;
@@ -398,11 +393,12 @@ async fn push_lists_carry_the_contacts_of_the_market_file() {
             .collect();
         let expected_county = |u: &str| counties.get(u).copied();
         for measure in ["six_taxes_relief", "vat_relief", "iit_business_relief"] {
-            let filter = huiqi_match::PushFilter {
-                measure: measure.into(),
-                ..Default::default()
+            let filter = PushFilter {
+                measure: MeasureId::parse(measure).unwrap(),
+                county: None,
+                unit: None,
             };
-            let rows = huiqi_match::push_list(&db.store, &rules, &pack, &run, &filter)
+            let rows = matching::push_list(&db.store, &rules, &pack, &run, &filter)
                 .await
                 .unwrap();
             assert!(!rows.is_empty(), "{measure}");
@@ -419,17 +415,17 @@ async fn push_lists_carry_the_contacts_of_the_market_file() {
         }
         // A page is the head of the whole list, with the whole list's count and total; the
         // count equals the stored results' eligible enterprises of that county.
-        let results = db.store.run_results(run.id).await.unwrap();
+        let results = matching::results(&db.store, run.id).await.unwrap();
         for county in [None, Some("341502".to_string())] {
-            let filter = huiqi_match::PushFilter {
-                measure: "six_taxes_relief".into(),
+            let filter = PushFilter {
+                measure: MeasureId::SixTaxesRelief,
                 county: county.clone(),
-                ..Default::default()
+                unit: None,
             };
-            let all = huiqi_match::push_list(&db.store, &rules, &pack, &run, &filter)
+            let all = matching::push_list(&db.store, &rules, &pack, &run, &filter)
                 .await
                 .unwrap();
-            let page = huiqi_match::push_page(&db.store, &rules, &pack, &run, &filter, Some(7))
+            let page = matching::push_page(&db.store, &rules, &pack, &run, &filter, Some(7))
                 .await
                 .unwrap();
             assert_eq!(page.rows, all[..7]);
@@ -438,7 +434,7 @@ async fn push_lists_carry_the_contacts_of_the_market_file() {
             let in_county: Vec<&String> = all.iter().map(|r| &r.uscc).collect();
             let expected: Vec<&String> = results
                 .iter()
-                .filter(|r| huiqi_match::eligible(r, "six_taxes_relief"))
+                .filter(|r| matching::eligible(r, MeasureId::SixTaxesRelief))
                 .filter(|r| county.is_none() || expected_county(&r.uscc) == county.as_deref())
                 .map(|r| &r.uscc)
                 .collect();

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use huiqi_store::testing::{TestDb, each_db};
-use huiqi_web::{AppState, ROUTES};
+use huiqi_web::WebState;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct App {
     addr: std::net::SocketAddr,
-    names: Arc<huiqi_web::names::NameIndex>,
+    names: Arc<huiqi_app::search::NameIndex>,
 }
 
 struct Resp {
@@ -154,7 +154,9 @@ async fn setup_with(
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let hash = huiqi_web::auth::hash_password(PASSWORD.into()).await;
+    let hash = huiqi_app::accounts::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
     for (u, role, scope) in [
         ("admin", "admin", ""),
         ("tax", "unit", "tax"),
@@ -166,19 +168,18 @@ async fn setup_with(
             .await
             .unwrap();
     }
-    let state = Arc::new(AppState {
-        store: db.store.clone(),
-        pack: huiqi_policy::builtin::default_pack().unwrap(),
-        rules: huiqi_rules::Rules::builtin(),
-        at: "2024-12-31".parse().unwrap(),
-        secure_cookies: false,
-        names: Default::default(),
-        limiter,
-        population: Default::default(),
-    });
+    let app = huiqi_app::App::new(
+        db.store.clone(),
+        huiqi_policy::builtin::default_pack().unwrap(),
+        huiqi_rules::Rules::builtin(),
+        "2024-12-31".parse().unwrap(),
+    );
+    let mut state = WebState::new(app);
+    state.limiter = limiter;
+    let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let names = Arc::clone(&state.names);
+    let names = Arc::clone(&state.app.names);
     tokio::spawn(async move {
         let app =
             huiqi_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -230,10 +231,11 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
 
 #[tokio::test]
 async fn every_route_times_every_role() {
-    // Every route of the table has an expectation here: a new route without one fails.
-    for (m, p, _) in ROUTES {
+    // Every route of every area has an expectation here: a new route without one fails.
+    for r in huiqi_web::routes() {
+        let (m, p) = (r.method.as_str(), r.path);
         assert!(
-            MATRIX.iter().any(|(mm, pp, _)| mm == m && pp == p),
+            MATRIX.iter().any(|(mm, pp, _)| *mm == m && *pp == p),
             "route {m} {p} has no row in MATRIX"
         );
     }
@@ -472,9 +474,7 @@ async fn registry_search_filters_by_size_class() {
             String::from_utf8_lossy(&out.stderr)
         );
         let run = db.store.runs().await.unwrap().remove(0);
-        let classes: HashMap<String, String> = db
-            .store
-            .run_results(run.id)
+        let classes: HashMap<String, String> = huiqi_app::matching::results(&db.store, run.id)
             .await
             .unwrap()
             .into_iter()
@@ -536,10 +536,10 @@ async fn registry_search_filters_by_size_class() {
         // Filters without a name are answered by the index too, the same as the database.
         for (county, industry, size) in [("341502", "", "small"), ("", "c", "micro"), ("", "", "")]
         {
-            let filter = huiqi_store::accounts::EnterpriseFilter {
+            let filter = huiqi_store::search::EnterpriseFilter {
                 county,
                 industry: &industry.to_ascii_uppercase(),
-                size_class: size,
+                size_class: huiqi_domain::SizeClass::parse(size),
                 ..Default::default()
             };
             let expected: Vec<String> = db
@@ -806,6 +806,179 @@ async fn an_uploaded_certification_list_imports_all_or_nothing() {
         ))
         .await;
         assert!(again.contains("完全相同"), "{again}");
+    })
+    .await;
+}
+
+/// Errors speak the client's language: JSON `{"error", "code"}` with the right status on
+/// `/api/*`, an HTML page with the signed-in header elsewhere; a wrong method is 405 with
+/// `Allow`; HEAD works wherever GET does; every response carries a request id.
+#[tokio::test]
+async fn errors_are_json_on_the_api_and_pages_elsewhere_with_the_right_status() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let json = |r: &Resp| -> serde_json::Value {
+            assert!(
+                r.headers
+                    .to_ascii_lowercase()
+                    .contains("content-type: application/json"),
+                "{}",
+                r.headers
+            );
+            serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+        };
+        let get = |path: &'static str| {
+            let (app, admin) = (&app, admin.clone());
+            async move { app.request("GET", path, Some(&admin), None, "").await }
+        };
+        // The issue's four checks.
+        let r = get("/api/v1/enterprises?size=x").await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        let body = json(&r);
+        assert_eq!(body["code"], "bad_size");
+        assert!(
+            body["error"].as_str().unwrap().contains("企业规模“x”无效"),
+            "{body}"
+        );
+        let r = app
+            .request("POST", "/api/v1/dashboard", Some(&admin), Some(""), "")
+            .await;
+        assert_eq!(r.status, 405, "{}", r.body);
+        let allow = r
+            .headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("allow:"))
+            .unwrap_or_else(|| panic!("no Allow header: {}", r.headers));
+        assert!(allow.contains("GET") && allow.contains("HEAD"), "{allow}");
+        assert_eq!(json(&r)["code"], "method_not_allowed");
+        let r = app.request("HEAD", "/healthz", None, None, "").await;
+        assert_eq!(r.status, 200, "{}", r.headers);
+        assert!(r.body.is_empty(), "HEAD has no body: {}", r.body);
+        let r = get("/api/v1/dashboard?period=2023-13").await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        let body = json(&r);
+        assert_eq!(body["code"], "bad_period");
+        assert!(
+            body["error"].as_str().unwrap().contains("2023-13"),
+            "{body}"
+        );
+
+        // More of the same contract.
+        let r = get("/api/v1/push?measure=nosuch").await;
+        assert_eq!(r.status, 400);
+        assert_eq!(json(&r)["code"], "unknown_measure");
+        let r = get("/api/v1/push?limit=0").await;
+        assert_eq!(r.status, 400);
+        assert_eq!(json(&r)["code"], "bad_limit");
+        let r = get("/api/v1/enterprises/not-a-code/benefits").await;
+        assert_eq!(r.status, 400);
+        assert_eq!(json(&r)["code"], "bad_uscc");
+        let r = app
+            .request("GET", "/api/v1/enterprises", None, None, "")
+            .await;
+        assert_eq!(r.status, 401);
+        assert_eq!(json(&r)["code"], "unauthenticated");
+        let r = get("/api/v1/nosuch").await;
+        assert_eq!(r.status, 404);
+        assert_eq!(json(&r)["code"], "not_found");
+        // A form larger than the server takes: 413 (the client may not even finish sending it).
+        let big = format!("csrf=x&changes={}", "a".repeat(3 * 1024 * 1024));
+        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST /admin/whatif HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {admin}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+            app.addr,
+            big.len()
+        );
+        let _ = stream.write_all(head.as_bytes()).await;
+        let _ = stream.write_all(big.as_bytes()).await;
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        let text = String::from_utf8_lossy(&raw);
+        assert!(
+            text.starts_with("HTTP/1.1 413"),
+            "{}",
+            &text[..text.len().min(300)]
+        );
+        // HEAD of a page, and of a page behind a role.
+        assert_eq!(app.request("HEAD", "/", None, None, "").await.status, 200);
+        assert_eq!(
+            app.request("HEAD", "/enterprises", Some(&admin), None, "")
+                .await
+                .status,
+            200
+        );
+        // A wrong method on a page: 405 with Allow, as an HTML page.
+        let r = app.request("DELETE", "/policy", None, None, "").await;
+        assert_eq!(r.status, 405);
+        assert!(r.headers.contains("GET, HEAD"), "{}", r.headers);
+        // An HTML error keeps the signed-in header and navigation.
+        let r = get("/dashboard?period=2023-13").await;
+        assert_eq!(r.status, 400);
+        assert!(
+            r.headers.to_ascii_lowercase().contains("text/html"),
+            "{}",
+            r.headers
+        );
+        assert!(
+            r.body.contains("2023-13")
+                && r.body.contains("退出")
+                && r.body.contains("href=\"/push\""),
+            "{}",
+            r.body
+        );
+        // Every response names its request.
+        assert!(
+            r.headers.to_ascii_lowercase().contains("x-request-id: "),
+            "{}",
+            r.headers
+        );
+    })
+    .await;
+}
+
+/// A fault of ours (here: the database gone) is a 500 that shows the request id the log has, on
+/// a page and on the API.
+#[tokio::test]
+async fn a_fault_is_a_500_that_names_its_request() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        db.store.close().await;
+        let page = app
+            .request("GET", "/enterprises", Some(&admin), None, "")
+            .await;
+        assert_eq!(page.status, 500, "{}", page.body);
+        let id = page
+            .headers
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("x-request-id: ")
+                    .map(str::to_string)
+            })
+            .expect("a request id");
+        assert!(
+            page.body.contains(&format!("请求编号：{id}")),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("sqlx") && !page.body.contains("pool"),
+            "{}",
+            page.body
+        );
+        let api = app
+            .request("GET", "/api/v1/enterprises", Some(&admin), None, "")
+            .await;
+        assert_eq!(api.status, 500);
+        let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+        assert_eq!(body["code"], "internal");
+        assert!(
+            body["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+            "{body}"
+        );
     })
     .await;
 }

@@ -6,27 +6,43 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// 市场主体类型.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    /// 企业（法人及其他组织）
-    #[default]
-    Enterprise,
-    /// 个体工商户
-    IndividualBusiness,
+crate::vocabulary! {
+    /// 市场主体类型.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum EntityKind {
+        /// 企业（法人及其他组织）
+        #[default]
+        Enterprise = ("enterprise", "企业"),
+        /// 个体工商户
+        IndividualBusiness = ("individual_business", "个体工商户"),
+    }
 }
 
-/// 创业者身份 for the startup deduction (公告2023年第14号 / 第15号).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FounderGroup {
-    #[default]
-    None,
-    /// 自主就业退役士兵
-    RetiredSoldier,
-    /// 重点群体（脱贫人口、登记失业半年以上人员等）
-    KeyGroup,
+crate::vocabulary! {
+    /// 创业者身份 for the startup deduction (公告2023年第14号 / 第15号).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FounderGroup {
+        #[default]
+        None = ("none", "无"),
+        /// 自主就业退役士兵
+        RetiredSoldier = ("retired_soldier", "退役士兵"),
+        /// 重点群体（脱贫人口、登记失业半年以上人员等）
+        KeyGroup = ("key_group", "重点群体"),
+    }
+}
+
+crate::vocabulary! {
+    /// 企业规模 (工信部联企业〔2011〕300号), as huiqi-rules classifies it and a matching run stores it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SizeClass {
+        Micro = ("micro", "微型"),
+        Small = ("small", "小型"),
+        Medium = ("medium", "中型"),
+        Large = ("large", "大型"),
+    }
 }
 
 /// The facts of one enterprise for one tax year. In JSON a missing field reads as

@@ -318,43 +318,39 @@ impl FactsHeader {
         let uscc_text = text(USCC)?;
         let uscc = Uscc::parse(&uscc_text).map_err(|e| err(USCC, e.to_string()))?;
         let kind = match text(KIND)?.as_ref() {
-            "enterprise" | "企业" => EntityKind::Enterprise,
-            "individual_business" | "个体工商户" | "个体" => EntityKind::IndividualBusiness,
             "" => {
-                return Err(err(
-                    KIND,
-                    "不能为空：应为 enterprise（企业）或 individual_business（个体工商户）".into(),
-                ));
+                return Err(err(KIND, format!("不能为空：应为 {}", EntityKind::ids())));
             }
-            other => {
-                return Err(err(
+            // 个体 is how many files write 个体工商户.
+            "个体" => EntityKind::IndividualBusiness,
+            other => EntityKind::parse_any(other).ok_or_else(|| {
+                err(
                     KIND,
                     format!(
-                        "“{}”不是 enterprise（企业）或 individual_business（个体工商户）",
-                        quote(other)
+                        "“{}”不是市场主体类型：应为 {}",
+                        quote(other),
+                        EntityKind::ids()
                     ),
-                ));
-            }
+                )
+            })?,
         };
         let founder_group = match text(FOUNDER_GROUP)?.as_ref() {
-            "" | "none" | "无" => FounderGroup::None,
-            "retired_soldier" | "退役士兵" | "自主就业退役士兵" => {
-                FounderGroup::RetiredSoldier
-            }
-            "key_group" | "重点群体" => FounderGroup::KeyGroup,
-            other => {
-                return Err(err(
+            "" => FounderGroup::None,
+            "自主就业退役士兵" => FounderGroup::RetiredSoldier,
+            other => FounderGroup::parse_any(other).ok_or_else(|| {
+                err(
                     FOUNDER_GROUP,
                     format!(
-                        "“{}”不是 none（无）、retired_soldier（退役士兵）或 key_group（重点群体）",
-                        quote(other)
+                        "“{}”不是创业者身份：应为 {}",
+                        quote(other),
+                        FounderGroup::ids()
                     ),
-                ));
-            }
+                )
+            })?,
         };
         let industry = match text(INDUSTRY)?.as_ref() {
             "" => String::new(),
-            s => parse_industry(s).map_err(|m| err(INDUSTRY, m))?,
+            s => parse_industry(s).map_err(|m| err(INDUSTRY, m.0))?,
         };
         let registered_on = match text(REGISTERED_ON)?.as_ref() {
             "" => None,

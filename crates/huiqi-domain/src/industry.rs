@@ -26,8 +26,17 @@ pub const SECTIONS: [(char, u8, u8, &str); 20] = [
     ('T', 97, 97, "国际组织"),
 ];
 
+/// An industry code that is not one of GB/T 4754-2017; the message says what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct IndustryError(pub String);
+
 /// Checks and normalises (upper case) an industry code; the error says what is wrong.
-pub fn parse_industry(text: &str) -> Result<String, String> {
+pub fn parse_industry(text: &str) -> Result<String, IndustryError> {
+    industry_code(text).map_err(IndustryError)
+}
+
+fn industry_code(text: &str) -> Result<String, String> {
     let code = text.trim().to_ascii_uppercase();
     let code = crate::text::quote(&code);
     let mut chars = code.chars();
@@ -75,7 +84,12 @@ mod tests {
         for bad in ["", "Z11", "C51", "C3", "C33111", "C33A1", "F5311"] {
             assert!(parse_industry(bad).is_err(), "{bad}");
         }
-        assert!(parse_industry("C51").unwrap_err().contains("不属于门类 C"));
+        assert!(
+            parse_industry("C51")
+                .unwrap_err()
+                .0
+                .contains("不属于门类 C")
+        );
         assert_eq!(
             section_name("I6510"),
             Some("信息传输、软件和信息技术服务业")

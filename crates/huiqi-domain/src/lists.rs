@@ -3,44 +3,23 @@
 //! `trainings` (人社局/经信局 创业培训台账: one row per session, not keyed by enterprise). Their
 //! rows feed the targets the registry can compute (新增科技型中小企业, 开展企业家培训, …).
 
-use std::fmt;
-
 use chrono::NaiveDate;
 
 use crate::Uscc;
 use crate::registry::{Column, FieldType, USCC_COLUMN, col};
 
-/// A list that can be imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ListSource {
-    /// 科技局/经信局：认定名单
-    Certifications,
-    /// 创业培训台账
-    Trainings,
+crate::vocabulary! {
+    /// A list that can be imported.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ListSource {
+        /// 科技局/经信局：认定名单
+        Certifications = ("certifications", "科技局/经信局（认定名单）"),
+        /// 创业培训台账
+        Trainings = ("trainings", "创业培训台账"),
+    }
 }
 
 impl ListSource {
-    pub const ALL: [ListSource; 2] = [ListSource::Certifications, ListSource::Trainings];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListSource::Certifications => "certifications",
-            ListSource::Trainings => "trainings",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ListSource> {
-        ListSource::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// The department and list, in Chinese.
-    pub fn label(self) -> &'static str {
-        match self {
-            ListSource::Certifications => "科技局/经信局（认定名单）",
-            ListSource::Trainings => "创业培训台账",
-        }
-    }
-
     /// Every column of the file, in template order (the first is the key).
     pub fn columns(self) -> &'static [Column] {
         match self {
@@ -66,12 +45,6 @@ impl ListSource {
     }
 }
 
-impl fmt::Display for ListSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// 认定名单: uscc, kind, certified_on, certificate_no (optional).
 pub const CERTIFICATION_COLUMNS: [Column; 4] = [
     USCC_COLUMN,
@@ -90,57 +63,31 @@ pub const TRAINING_COLUMNS: [Column; 6] = [
     col("attendees", "参训人数", FieldType::Count),
 ];
 
-/// A kind of certification (认定类型).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CertKind {
-    /// 科技型中小企业
-    TechSme,
-    /// 创新型中小企业
-    InnovativeSme,
-    /// 省级专精特新（中小企业）
-    ProvincialZjtx,
+crate::vocabulary! {
+    /// A kind of certification (认定类型).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum CertKind {
+        /// 科技型中小企业
+        TechSme = ("tech_sme", "科技型中小企业"),
+        /// 创新型中小企业
+        InnovativeSme = ("innovative_sme", "创新型中小企业"),
+        /// 省级专精特新（中小企业）
+        ProvincialZjtx = ("provincial_zjtx", "省级专精特新"),
+    }
 }
 
 impl CertKind {
-    pub const ALL: [CertKind; 3] = [
-        CertKind::TechSme,
-        CertKind::InnovativeSme,
-        CertKind::ProvincialZjtx,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CertKind::TechSme => "tech_sme",
-            CertKind::InnovativeSme => "innovative_sme",
-            CertKind::ProvincialZjtx => "provincial_zjtx",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            CertKind::TechSme => "科技型中小企业",
-            CertKind::InnovativeSme => "创新型中小企业",
-            CertKind::ProvincialZjtx => "省级专精特新",
-        }
-    }
-
     /// The English id or the Chinese name (also 省级专精特新中小企业).
-    pub fn parse(text: &str) -> Option<CertKind> {
-        let t = text.trim();
-        CertKind::ALL.into_iter().find(|k| {
-            k.as_str() == t
-                || k.label() == t
-                || (*k == CertKind::ProvincialZjtx && t == "省级专精特新中小企业")
-        })
+    pub fn parse_text(text: &str) -> Option<CertKind> {
+        match text.trim() {
+            "省级专精特新中小企业" => Some(CertKind::ProvincialZjtx),
+            t => CertKind::parse_any(t),
+        }
     }
 
     /// The accepted values, for messages.
     pub fn describe() -> String {
-        CertKind::ALL
-            .iter()
-            .map(|k| format!("{}（{}）", k.label(), k.as_str()))
-            .collect::<Vec<_>>()
-            .join("、")
+        CertKind::ids()
     }
 }
 
@@ -210,19 +157,19 @@ mod tests {
     #[test]
     fn kinds_parse_in_both_languages() {
         for k in CertKind::ALL {
-            assert_eq!(CertKind::parse(k.as_str()), Some(k));
-            assert_eq!(CertKind::parse(&format!(" {} ", k.label())), Some(k));
+            assert_eq!(CertKind::parse_text(k.as_str()), Some(*k));
+            assert_eq!(CertKind::parse_text(&format!(" {} ", k.label())), Some(*k));
         }
         assert_eq!(
-            CertKind::parse("省级专精特新中小企业"),
+            CertKind::parse_text("省级专精特新中小企业"),
             Some(CertKind::ProvincialZjtx)
         );
-        assert_eq!(CertKind::parse("高新技术企业"), None);
+        assert_eq!(CertKind::parse_text("高新技术企业"), None);
     }
 
     #[test]
     fn headers_are_unique_within_a_list() {
-        for s in ListSource::ALL {
+        for s in ListSource::ALL.iter().copied() {
             let mut seen = std::collections::HashSet::new();
             for c in s.columns() {
                 assert!(seen.insert(c.name), "{s}: {}", c.name);

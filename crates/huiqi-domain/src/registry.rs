@@ -11,57 +11,35 @@ use chrono::NaiveDate;
 
 use crate::Uscc;
 
-/// A department whose file can be imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Source {
-    /// 市场监管局：登记信息
-    Market,
-    /// 税务局：纳税人类型、收入、税额
-    Tax,
-    /// 人社局：从业人数、创业者身份
-    Hr,
-    /// 统计局：规模以上（四上）
-    Stats,
-    /// 金融监管：贷款
-    Finance,
-    /// huiqi 的事实表（FACT_COLUMNS），`huiqi gen` 的输出
-    Facts,
+crate::vocabulary! {
+    /// A department whose file can be imported.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Source {
+        /// 市场监管局：登记信息
+        Market = ("market", "市场监管（登记信息）"),
+        /// 税务局：纳税人类型、收入、税额
+        Tax = ("tax", "税务（收入与税额）"),
+        /// 人社局：从业人数、创业者身份
+        Hr = ("hr", "人社（从业人数与创业者身份）"),
+        /// 统计局：规模以上（四上）
+        Stats = ("stats", "统计（规模以上）"),
+        /// 金融监管：贷款
+        Finance = ("finance", "金融（贷款）"),
+        /// huiqi 的事实表（FACT_COLUMNS），`huiqi gen` 的输出
+        Facts = ("facts", "事实表（FACT_COLUMNS）"),
+    }
 }
 
 impl Source {
-    pub const ALL: [Source; 6] = [
-        Source::Market,
-        Source::Tax,
-        Source::Hr,
-        Source::Stats,
-        Source::Finance,
-        Source::Facts,
-    ];
-
-    pub fn as_str(self) -> &'static str {
+    /// The department alone, in Chinese (`市场监管`).
+    pub fn department(self) -> &'static str {
         match self {
-            Source::Market => "market",
-            Source::Tax => "tax",
-            Source::Hr => "hr",
-            Source::Stats => "stats",
-            Source::Finance => "finance",
-            Source::Facts => "facts",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// The department, in Chinese.
-    pub fn label(self) -> &'static str {
-        match self {
-            Source::Market => "市场监管（登记信息）",
-            Source::Tax => "税务（收入与税额）",
-            Source::Hr => "人社（从业人数与创业者身份）",
-            Source::Stats => "统计（规模以上）",
-            Source::Finance => "金融（贷款）",
-            Source::Facts => "事实表（FACT_COLUMNS）",
+            Source::Market => "市场监管",
+            Source::Tax => "税务",
+            Source::Hr => "人社",
+            Source::Stats => "统计",
+            Source::Finance => "金融",
+            Source::Facts => "事实表",
         }
     }
 
@@ -85,12 +63,6 @@ impl Source {
     /// Every column of the source's file after `uscc`, in template order.
     pub fn columns(self) -> impl Iterator<Item = &'static Column> {
         self.groups().iter().flat_map(|g| g.columns().iter())
-    }
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -446,7 +418,7 @@ mod tests {
 
     #[test]
     fn headers_are_unique_within_a_source() {
-        for s in Source::ALL {
+        for &s in Source::ALL {
             let mut seen = std::collections::HashSet::new();
             for c in std::iter::once(&USCC_COLUMN).chain(s.columns()) {
                 assert!(seen.insert(c.name), "{s}: {}", c.name);

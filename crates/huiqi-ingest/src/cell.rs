@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use huiqi_domain::lists::CertKind;
 use huiqi_domain::registry::{FieldType, Value};
+use huiqi_domain::{EntityKind, FounderGroup};
 
 use crate::Counties;
 use huiqi_domain::facts_csv::parse_date_any;
@@ -117,7 +118,7 @@ impl Cell<'_> {
 
 /// Parses text of at most two decimals (`-12,345.6`) into hundredths. Thousands separators and a
 /// leading `¥` are accepted; anything else is refused.
-pub fn parse_hundredths(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_hundredths(text: &str) -> Result<i64, String> {
     let t = text.trim().trim_start_matches(['¥', '￥']);
     let (neg, t) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -163,7 +164,7 @@ pub fn parse_hundredths(text: &str) -> Result<i64, String> {
 
 /// An Excel number (f64) into hundredths: scaled by 100 and rounded once; a value with more than
 /// two decimals (beyond float noise) is refused rather than silently rounded.
-pub fn hundredths_from_f64(f: f64) -> Result<i64, String> {
+pub(crate) fn hundredths_from_f64(f: f64) -> Result<i64, String> {
     if !f.is_finite() {
         return Err("不是有效数字".into());
     }
@@ -214,7 +215,11 @@ fn parse_phone(t: &str) -> Result<String, String> {
 
 /// Parses one cell for a column of type `ty`. An empty cell is `Value::Null` except where a value
 /// is required (name, kind, county, industry).
-pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<Value, String> {
+pub(crate) fn parse_cell(
+    cell: Cell<'_>,
+    ty: FieldType,
+    counties: &Counties,
+) -> Result<Value, String> {
     if matches!(cell, Cell::Error) {
         return Err("单元格是错误值（如 #N/A）".into());
     }
@@ -247,16 +252,14 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
         }
         FieldType::Kind => {
             let t = cell.text().unwrap_or_default();
-            match t {
-                "enterprise" | "企业" => Ok(Value::Text("enterprise".into())),
-                "individual_business" | "个体工商户" | "个体" => {
-                    Ok(Value::Text("individual_business".into()))
-                }
-                _ => Err(format!(
-                    "“{}”不是市场主体类型：应为 企业（enterprise）或 个体工商户（individual_business）",
-                    quote(t)
-                )),
-            }
+            // 个体 is how many files write 个体工商户.
+            let kind = match t {
+                "个体" => Some(EntityKind::IndividualBusiness),
+                t => EntityKind::parse_any(t),
+            };
+            kind.map(|k| Value::Text(k.as_str().into())).ok_or_else(|| {
+                format!("“{}”不是市场主体类型：应为 {}", quote(t), EntityKind::ids())
+            })
         }
         FieldType::County => {
             let t = cell.code_text().unwrap_or_default();
@@ -273,7 +276,9 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
         }
         FieldType::Industry => {
             let t = cell.code_text().unwrap_or_default();
-            parse_industry(&t).map(Value::Text)
+            parse_industry(&t)
+                .map(Value::Text)
+                .map_err(|e| e.to_string())
         }
         FieldType::Date => match cell {
             Cell::Date(d) => Ok(Value::Date(d)),
@@ -338,7 +343,7 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
             .ok_or_else(|| "应为文字".into()),
         FieldType::CertKind => {
             let t = cell.text().unwrap_or_default();
-            CertKind::parse(t)
+            CertKind::parse_text(t)
                 .map(|k| Value::Text(k.as_str().into()))
                 .ok_or_else(|| format!("“{}”不是认定类型：应为 {}", quote(t), CertKind::describe()))
         }
@@ -358,17 +363,16 @@ pub fn parse_cell(cell: Cell<'_>, ty: FieldType, counties: &Counties) -> Result<
         }
         FieldType::FounderGroup => {
             let t = cell.text().unwrap_or_default();
-            match t {
-                "none" | "无" => Ok(Value::Text("none".into())),
-                "retired_soldier" | "退役士兵" | "自主就业退役士兵" => {
-                    Ok(Value::Text("retired_soldier".into()))
-                }
-                "key_group" | "重点群体" => Ok(Value::Text("key_group".into())),
-                _ => Err(format!(
-                    "“{}”不是创业者身份：应为 无（none）、退役士兵（retired_soldier）或 重点群体（key_group）",
-                    quote(t)
-                )),
-            }
+            // The full name of the 退役士兵 group.
+            let group = match t {
+                "自主就业退役士兵" => Some(FounderGroup::RetiredSoldier),
+                t => FounderGroup::parse_any(t),
+            };
+            group
+                .map(|g| Value::Text(g.as_str().into()))
+                .ok_or_else(|| {
+                    format!("“{}”不是创业者身份：应为 {}", quote(t), FounderGroup::ids())
+                })
         }
     }
 }

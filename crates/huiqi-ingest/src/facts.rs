@@ -2,7 +2,7 @@
 //! `huiqi match --input` uses) turned into the registry's values, with the registry's own checks.
 
 use huiqi_domain::registry::{Source, Value};
-use huiqi_domain::{EntityKind, Facts, FounderGroup, Uscc};
+use huiqi_domain::{Facts, Uscc};
 use rust_decimal::Decimal;
 
 use crate::Counties;
@@ -38,10 +38,7 @@ pub fn to_values(f: Facts, counties: &Counties) -> Result<(Uscc, Vec<Value>), Co
     }
     // The fact parser already trimmed the cell: move the name instead of copying it.
     values.push(Value::Text(f.name));
-    values.push(text(match f.kind {
-        EntityKind::Enterprise => "enterprise",
-        EntityKind::IndividualBusiness => "individual_business",
-    }));
+    values.push(text(f.kind.as_str()));
     match counties.resolve(&f.county) {
         Some(id) => values.push(text(id)),
         None => {
@@ -99,11 +96,7 @@ pub fn to_values(f: Facts, counties: &Counties) -> Result<(Uscc, Vec<Value>), Co
     let employees = amount("employees", f.employees);
     values.extend(tax);
     values.push(employees);
-    values.push(text(match f.founder_group {
-        FounderGroup::None => "none",
-        FounderGroup::RetiredSoldier => "retired_soldier",
-        FounderGroup::KeyGroup => "key_group",
-    }));
+    values.push(text(f.founder_group.as_str()));
     debug_assert_eq!(values.len(), Source::Facts.columns().count());
     match uscc {
         Some(u) if errors.is_empty() => Ok((u, values)),

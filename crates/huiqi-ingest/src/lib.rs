@@ -29,9 +29,8 @@ use huiqi_domain::{EntityKind, FACT_COLUMNS, Uscc};
 use huiqi_policy::Pack;
 use sha2::{Digest, Sha256};
 
-pub use cell::{
-    Cell, STORED_AS_NUMBER, hundredths_from_f64, parse_cell, parse_hundredths, uscc_from_cell,
-};
+pub(crate) use cell::parse_cell;
+pub use cell::{Cell, STORED_AS_NUMBER, uscc_from_cell};
 pub use huiqi_domain::industry::{SECTIONS, parse_industry};
 pub use huiqi_domain::registry::Issues;
 pub use limits::Limits;

@@ -76,7 +76,7 @@ impl ListChecker<'_> {
         let (Value::Text(kind), Value::Date(certified_on)) = (&v[1], &v[2]) else {
             return;
         };
-        let Some(kind) = CertKind::parse(kind) else {
+        let Some(kind) = CertKind::parse_text(kind) else {
             return;
         };
         let key = format!("{uscc}/{}", kind.as_str());

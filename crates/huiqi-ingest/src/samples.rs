@@ -276,13 +276,13 @@ pub fn read_every_way(name: &str, bytes: &[u8]) -> usize {
         Err(_) => return 1,
     };
     let mut refused = 0;
-    for source in Source::ALL {
+    for &source in Source::ALL {
         match crate::read_records(&file, source, counties, 1024, |_| true) {
             Ok(r) if r.errors.is_empty() => {}
             _ => refused += 1,
         }
     }
-    for list in ListSource::ALL {
+    for &list in ListSource::ALL {
         match crate::read_list(&file, list, counties) {
             Ok(r) if r.report.errors.is_empty() => {}
             _ => refused += 1,

@@ -294,7 +294,7 @@ fn excel_amounts_convert_once_at_two_decimals() {
 #[test]
 fn every_template_reads_back_as_its_source() {
     let dir = tempfile::tempdir().unwrap();
-    for source in Source::ALL {
+    for &source in Source::ALL {
         let p = dir.path().join(format!("{source}.xlsx"));
         write_template(source, &counties(), &p).unwrap();
         let (report, _) = read(&p, source);
@@ -585,7 +585,7 @@ fn trainings_accept_county_codes_names_and_the_development_zone() {
 fn list_templates_read_back_and_excel_rows_read_like_csv() {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
     let dir = tempfile::tempdir().unwrap();
-    for list in ListSource::ALL {
+    for &list in ListSource::ALL {
         let p = dir.path().join(format!("{list}.xlsx"));
         write_list_template(list, &counties(), &p).unwrap();
         let f = read_list_file(&p, list);

@@ -1,8 +1,6 @@
 //! Push lists as Excel files with Chinese headers. The same rows give the same bytes
 //! (the workbook's creation time is fixed), so exports are reproducible.
 
-use std::path::Path;
-
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::{MatchError, PushRow};
@@ -20,9 +18,10 @@ const HEADERS: [(&str, f64); 10] = [
     ("理由", 100.0),
 ];
 
-/// Writes a push list; `title` names the measure, run and filter on the sheet's first line.
-pub fn push_xlsx(rows: &[PushRow], title: &str, path: &Path) -> Result<(), MatchError> {
-    let err = |e: rust_xlsxwriter::XlsxError| MatchError::Export(e.to_string());
+/// A push list as the bytes of an .xlsx file; `title` names the measure, run and filter on the
+/// sheet's first line.
+pub fn push_xlsx(rows: &[PushRow], title: &str) -> Result<Vec<u8>, MatchError> {
+    let err = MatchError::Export;
     let mut wb = Workbook::new();
     // A fixed creation time keeps the file byte-identical for the same rows.
     let created = ExcelDateTime::from_ymd(2023, 1, 1).map_err(err)?;
@@ -62,5 +61,5 @@ pub fn push_xlsx(rows: &[PushRow], title: &str, path: &Path) -> Result<(), Match
         ws.write_string(row, 9, &r.reason).map_err(err)?;
     }
     ws.set_freeze_panes(2, 0).map_err(err)?;
-    wb.save(path).map_err(err)
+    wb.save_to_buffer().map_err(err)
 }

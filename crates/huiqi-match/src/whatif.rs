@@ -1,7 +1,7 @@
-//! 政策沙盘: what if a parameter changed? Re-evaluates the registry with the changed
-//! parameters beside the current ones, touching no stored result, and reports the
-//! change in cost and beneficiaries by county, industry section and size class, and
-//! the enterprises that gain or lose most.
+//! 政策沙盘: what if a parameter changed? Evaluates facts with the changed parameters beside the
+//! current ones and reports the change in cost and beneficiaries per measure, county, industry
+//! section and size class, and the enterprises that gain or lose most. Pure: the facts come from
+//! the caller (huiqi-app reads them from the registry, or keeps them in memory).
 
 use std::collections::BTreeMap;
 
@@ -9,13 +9,12 @@ use chrono::NaiveDate;
 use huiqi_domain::Facts;
 use huiqi_domain::industry::section_name;
 use huiqi_policy::Pack;
-use huiqi_rules::{Engine, Outputs, Rules};
-use huiqi_store::Store;
+use huiqi_rules::{Engine, MeasureId, Outputs, Rules};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::{BATCH, BENEFITS, MatchError};
+use crate::{BATCH, MatchError};
 
 /// One `--set PARAM=VALUE[@DATE]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,16 +25,18 @@ pub struct Change {
 }
 
 impl Change {
-    pub fn parse(s: &str) -> Result<Change, String> {
+    pub fn parse(s: &str) -> Result<Change, MatchError> {
         let (param, rest) = s.split_once('=').ok_or_else(|| {
-            format!("“{s}”应写成 参数=数值[@日期]，如 startup.annual_limit=24000@2024-01-01")
+            MatchError::Invalid(format!(
+                "“{s}”应写成 参数=数值[@日期]，如 startup.annual_limit=24000@2024-01-01"
+            ))
         })?;
         let (value, from) = match rest.split_once('@') {
             Some((v, d)) => (
                 v,
                 Some(
                     d.parse::<NaiveDate>()
-                        .map_err(|_| format!("“{d}”不是日期（YYYY-MM-DD）"))?,
+                        .map_err(|_| MatchError::Invalid(format!("“{d}”不是日期（YYYY-MM-DD）")))?,
                 ),
             ),
             None => (rest, None),
@@ -43,7 +44,7 @@ impl Change {
         let value = value
             .trim()
             .parse::<Decimal>()
-            .map_err(|_| format!("“{value}”不是十进制数"))?;
+            .map_err(|_| MatchError::Invalid(format!("“{value}”不是十进制数")))?;
         Ok(Change {
             param: param.trim().to_string(),
             value,
@@ -109,33 +110,21 @@ pub const TOP: usize = 20;
 pub struct Accumulator {
     enterprises: usize,
     total: Delta,
-    measures: BTreeMap<usize, Delta>,
+    measures: BTreeMap<MeasureId, Delta>,
     county: BTreeMap<String, Delta>,
     section: BTreeMap<String, Delta>,
     size: BTreeMap<String, Delta>,
     movers: Vec<Mover>,
 }
 
-fn measure_amount(o: &Outputs, i: usize) -> Decimal {
-    match BENEFITS[i] {
-        "small_low_profit" => Decimal::from(u8::from(o.small_low_profit)),
-        "cit_relief" => o.cit_relief,
-        "iit_business_relief" => o.iit_business_relief,
-        "six_taxes_relief" => o.six_taxes_relief,
-        "vat_relief" => o.vat_relief,
-        "startup_deduction" => o.startup_deduction,
-        _ => o.rd_extra_deduction,
-    }
-}
-
 impl Accumulator {
     pub fn add(&mut self, f: &Facts, before: &Outputs, after: &Outputs) {
-        let (b, a) = (before.total_relief, after.total_relief);
+        let (b, a) = (before.total_relief(), after.total_relief());
         self.enterprises += 1;
         self.total.add(b, a);
-        for i in 0..BENEFITS.len() {
-            let d = self.measures.entry(i).or_default();
-            d.add(measure_amount(before, i), measure_amount(after, i));
+        for m in MeasureId::benefits() {
+            let d = self.measures.entry(m).or_default();
+            d.add(before.value(m), after.value(m));
         }
         self.county.entry(f.county.clone()).or_default().add(b, a);
         self.section
@@ -182,21 +171,18 @@ impl Accumulator {
             section_name(k).unwrap_or("未填行业").to_string()
         });
         let by_size_class = label(std::mem::take(&mut self.size), &|k| {
-            match k {
-                "large" => "大型",
-                "medium" => "中型",
-                "small" => "小型",
-                _ => "微型",
-            }
-            .to_string()
+            huiqi_domain::SizeClass::parse(k)
+                .map_or(k, |c| c.label())
+                .to_string()
         });
         let measures = self
             .measures
             .into_iter()
-            .map(|(i, mut d)| {
-                d.key = BENEFITS[i].to_string();
-                d.label = BENEFITS[i].to_string();
-                if BENEFITS[i] == "small_low_profit" {
+            .map(|(m, mut d)| {
+                d.key = m.as_str().to_string();
+                d.label = m.title().to_string();
+                if !m.is_money() {
+                    // A flag counts beneficiaries; it has no cost of its own.
                     d.cost_before = Decimal::ZERO;
                     d.cost_after = Decimal::ZERO;
                 }
@@ -246,30 +232,13 @@ pub fn changed_rules(rules: &Rules, changes: &[Change]) -> Result<Rules, MatchEr
         changed
             .params
             .set(&c.param, c.value, c.from)
-            .map_err(MatchError::Invalid)?;
+            .map_err(|e| MatchError::Invalid(e.to_string()))?;
     }
     Ok(changed)
 }
 
-/// Runs the what-if over the registry for `at`'s year, reading it in batches (memory stays
-/// small; the time is mostly the read). Stored results are not touched.
-pub async fn whatif(
-    store: &Store,
-    rules: &Rules,
-    pack: &Pack,
-    at: NaiveDate,
-    changes: Vec<Change>,
-) -> Result<WhatIfReport, MatchError> {
-    let after_rules = changed_rules(rules, &changes)?;
-    let mut run = Sandbox::new(rules, &after_rules, at);
-    store
-        .for_each_facts_batch(run.before.year(), BATCH, |batch| run.add(&batch))
-        .await?;
-    Ok(run.acc.finish(at, changes, pack))
-}
-
-/// The same what-if over facts already in memory (a server keeps the registry's facts of a year
-/// so that the sandbox answers in about a second; see huiqi-web's `PopulationCache`).
+/// The what-if over facts in memory (a server keeps the registry's facts of a year so that the
+/// sandbox answers in about a second; see huiqi-app's `PopulationCache`).
 pub fn whatif_on(
     facts: &[Facts],
     rules: &Rules,
@@ -282,18 +251,19 @@ pub fn whatif_on(
     for batch in facts.chunks(BATCH) {
         run.add(batch);
     }
-    Ok(run.acc.finish(at, changes, pack))
+    Ok(run.finish(at, changes, pack))
 }
 
 /// One what-if in progress: the engines before and after the changes, and the totals so far.
-struct Sandbox {
+/// Feed it batches of facts ([`Sandbox::add`]) and [`Sandbox::finish`] it.
+pub struct Sandbox {
     before: Engine,
     after: Engine,
     acc: Accumulator,
 }
 
 impl Sandbox {
-    fn new(rules: &Rules, after_rules: &Rules, at: NaiveDate) -> Self {
+    pub fn new(rules: &Rules, after_rules: &Rules, at: NaiveDate) -> Self {
         Sandbox {
             before: Engine::new(rules, at),
             after: Engine::new(after_rules, at),
@@ -301,8 +271,18 @@ impl Sandbox {
         }
     }
 
+    /// The tax year of the facts it expects.
+    pub fn year(&self) -> i32 {
+        self.before.year()
+    }
+
+    /// The report of everything added.
+    pub fn finish(self, at: NaiveDate, changes: Vec<Change>, pack: &Pack) -> WhatIfReport {
+        self.acc.finish(at, changes, pack)
+    }
+
     /// Evaluates a batch under both parameter sets (in parallel) and adds it to the totals.
-    fn add(&mut self, batch: &[Facts]) {
+    pub fn add(&mut self, batch: &[Facts]) {
         let (before, after) = (&self.before, &self.after);
         let outs: Vec<(Outputs, Outputs)> = batch
             .par_iter()

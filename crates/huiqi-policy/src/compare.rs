@@ -26,12 +26,17 @@ impl TargetChange<'_> {
 }
 
 /// Compares two versions of the same policy. Refuses packs of different policies.
-pub fn compare<'a>(old: &'a Pack, new: &'a Pack) -> Result<Vec<TargetChange<'a>>, String> {
+/// Two packs that cannot be compared (not versions of one policy).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CompareError(pub String);
+
+pub fn compare<'a>(old: &'a Pack, new: &'a Pack) -> Result<Vec<TargetChange<'a>>, CompareError> {
     if old.manifest.id != new.manifest.id {
-        return Err(format!(
+        return Err(CompareError(format!(
             "只能比较同一政策的不同版本：{} 与 {} 不是同一政策",
             old.manifest.id, new.manifest.id
-        ));
+        )));
     }
     let mut changes = Vec::new();
     for o in &old.targets {

@@ -12,8 +12,8 @@ pub mod model;
 
 use std::path::Path;
 
-pub use compare::{TargetChange, compare};
-pub use load::{PACK_FILES, PackError, PackErrors, PackFiles, load};
+pub use compare::{CompareError, TargetChange, compare};
+pub use load::{PACK_FILES, PackError, PackErrors, PackFiles, load, translate_yaml_error};
 pub use model::*;
 
 /// A loaded, validated policy pack.

@@ -431,7 +431,7 @@ fn enclosing_id(text: &str, line: usize) -> Option<String> {
 }
 
 /// serde_yaml speaks English; the people who edit packs read Chinese.
-fn translate_yaml_error(msg: &str) -> String {
+pub fn translate_yaml_error(msg: &str) -> String {
     let msg = msg.split(" at line ").next().unwrap_or(msg);
     // serde_yaml prefixes the path inside the document (`.[1]: …`); the line
     // and id we add say the same thing more plainly.

@@ -339,6 +339,13 @@ pub struct LegalBasis {
     pub note: Option<String>,
 }
 
+impl LegalBasis {
+    /// How a page cites it: `国务院令第728号《保障中小企业款项支付条例》`.
+    pub fn citation(&self) -> String {
+        format!("{}《{}》", self.document, self.title)
+    }
+}
+
 /// Reads a decimal written as a string (`"1.3"`) or an integer (`150`), and
 /// refuses a YAML float: a float has already lost exactness when it is parsed.
 pub fn exact_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {

@@ -45,5 +45,5 @@ fn packs_of_different_policies_are_not_compared() {
     let draft = pack("luan-2023");
     let mut other = draft.clone();
     other.manifest.id = "hefei-2024".into();
-    assert!(compare(&draft, &other).unwrap_err().contains("同一政策"));
+    assert!(compare(&draft, &other).unwrap_err().0.contains("同一政策"));
 }

@@ -5,6 +5,7 @@
 //! reports and allocations; this crate decides what they mean.
 #![forbid(unsafe_code)]
 
+pub mod computed;
 pub mod demo;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,14 @@ use huiqi_policy::{Comparison, MeasureUnit, Pack, Period, Target};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+/// Errors of 日常调度's vocabulary (Chinese messages saying what to write instead).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProgressError {
+    /// Not a month `YYYY-MM` between 2000 and 2100.
+    #[error("“{0}”不是月份，请写成 YYYY-MM（如 2023-06）")]
+    Month(String),
+}
+
 /// A reporting period: one calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Month {
@@ -24,8 +33,8 @@ pub struct Month {
 
 impl Month {
     /// `YYYY-MM`.
-    pub fn parse(s: &str) -> Result<Month, String> {
-        let err = || format!("“{s}”不是月份，请写成 YYYY-MM（如 2023-06）");
+    pub fn parse(s: &str) -> Result<Month, ProgressError> {
+        let err = || ProgressError::Month(s.to_string());
         let (y, m) = s.trim().split_once('-').ok_or_else(err)?;
         let (year, month) = (
             y.parse::<i32>().map_err(|_| err())?,
@@ -50,6 +59,20 @@ impl Month {
 
     pub fn last_day(self) -> NaiveDate {
         self.next().first_day().pred_opt().expect("a day before")
+    }
+
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
     }
 
     pub fn next(self) -> Month {

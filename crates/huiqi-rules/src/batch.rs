@@ -8,14 +8,15 @@
 use huiqi_domain::facts_csv::{FactError, FactsHeader};
 use rust_decimal::Decimal;
 
-use crate::{Engine, MEASURE_IDS, Outputs};
+use crate::{Engine, MeasureId, Outputs, ValueKind};
 
 /// At most this many errors are kept per block (the file is refused anyway).
 pub const MAX_ERRORS: usize = 100;
 
 /// The header line of the output: `uscc`, then every measure in order.
 pub fn output_header() -> Vec<u8> {
-    let mut v = format!("uscc,{}", MEASURE_IDS.join(",")).into_bytes();
+    let ids: Vec<&str> = MeasureId::ALL.iter().map(|m| m.as_str()).collect();
+    let mut v = format!("uscc,{}", ids.join(",")).into_bytes();
     v.push(b'\n');
     v
 }
@@ -53,28 +54,18 @@ fn itoa_buf(mut n: i128) -> Vec<u8> {
     digits
 }
 
-/// Appends one output row.
+/// Appends one output row: the measures of the table in order.
 pub fn write_row(out: &mut Vec<u8>, uscc: &str, o: &Outputs) {
     out.extend_from_slice(uscc.as_bytes());
-    out.push(b',');
-    out.extend_from_slice(o.size_class.as_str().as_bytes());
-    out.push(b',');
-    out.extend_from_slice(if o.small_low_profit {
-        b"true"
-    } else {
-        b"false"
-    });
-    for d in [
-        o.cit_relief,
-        o.iit_business_relief,
-        o.six_taxes_relief,
-        o.vat_relief,
-        o.startup_deduction,
-        o.rd_extra_deduction,
-        o.total_relief,
-    ] {
+    for &m in MeasureId::ALL {
         out.push(b',');
-        push_amount(out, d);
+        match m.kind() {
+            ValueKind::Class => out.extend_from_slice(o.size_class.as_str().as_bytes()),
+            ValueKind::Flag => {
+                out.extend_from_slice(if o.eligible(m) { b"true" } else { b"false" })
+            }
+            ValueKind::Amount | ValueKind::Total => push_amount(out, o.value(m)),
+        }
     }
     out.push(b'\n');
 }

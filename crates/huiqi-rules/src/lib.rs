@@ -12,6 +12,7 @@
 pub mod batch;
 pub mod cases;
 mod formulas;
+pub mod measures;
 pub mod params;
 pub mod rules;
 pub mod trace;
@@ -19,85 +20,23 @@ pub mod trace;
 use chrono::{Datelike, NaiveDate};
 use huiqi_domain::Facts;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
 
+pub use huiqi_domain::SizeClass;
+pub use measures::{MEASURES, MeasureDef, MeasureId, Outputs, ValueKind};
 pub use params::{Param, ParamSet, Scale};
-pub use rules::{MEASURE_IDS, Measure, Rules, SizeTable};
+pub use rules::{MeasureBasis, Rules, SizeTable};
 pub use trace::{NoTrace, Trace, Tracer};
 
-/// 企业规模 (工信部联企业〔2011〕300号).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SizeClass {
-    Micro,
-    Small,
-    Medium,
-    Large,
-}
-
-impl SizeClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SizeClass::Micro => "micro",
-            SizeClass::Small => "small",
-            SizeClass::Medium => "medium",
-            SizeClass::Large => "large",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            SizeClass::Micro => "微型",
-            SizeClass::Small => "小型",
-            SizeClass::Medium => "中型",
-            SizeClass::Large => "大型",
-        }
-    }
-}
-
-/// What the engine computes for one enterprise. Amounts in 元, rounded half-up to the fen.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outputs {
-    pub size_class: SizeClass,
-    pub small_low_profit: bool,
-    pub cit_relief: Decimal,
-    pub iit_business_relief: Decimal,
-    pub six_taxes_relief: Decimal,
-    pub vat_relief: Decimal,
-    pub startup_deduction: Decimal,
-    /// Reduces taxable income; reported, not part of `total_relief`.
-    pub rd_extra_deduction: Decimal,
-    pub total_relief: Decimal,
-}
-
-impl Outputs {
-    /// An output by its name, as text (`micro`, `true`, `12345.67`).
-    pub fn get(&self, name: &str) -> Option<String> {
-        Some(match name {
-            "size_class" => self.size_class.as_str().to_string(),
-            "small_low_profit" => self.small_low_profit.to_string(),
-            "cit_relief" => self.cit_relief.to_string(),
-            "iit_business_relief" => self.iit_business_relief.to_string(),
-            "six_taxes_relief" => self.six_taxes_relief.to_string(),
-            "vat_relief" => self.vat_relief.to_string(),
-            "startup_deduction" => self.startup_deduction.to_string(),
-            "rd_extra_deduction" => self.rd_extra_deduction.to_string(),
-            "total_relief" => self.total_relief.to_string(),
-            _ => return None,
-        })
-    }
-
-    /// The money outputs by name (for sums and comparisons).
-    pub fn amounts(&self) -> [(&'static str, Decimal); 7] {
-        [
-            ("cit_relief", self.cit_relief),
-            ("iit_business_relief", self.iit_business_relief),
-            ("six_taxes_relief", self.six_taxes_relief),
-            ("vat_relief", self.vat_relief),
-            ("startup_deduction", self.startup_deduction),
-            ("rd_extra_deduction", self.rd_extra_deduction),
-            ("total_relief", self.total_relief),
-        ]
-    }
+/// Errors of the rules: a national pack that does not load, a parameter that cannot be set.
+/// Messages are Chinese and name the file (and line) or the parameter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RulesError {
+    /// The pack's files are missing, malformed or inconsistent.
+    #[error("{0}")]
+    Pack(String),
+    /// A parameter change of a what-if that the parameter does not allow.
+    #[error("{0}")]
+    Parameter(String),
 }
 
 /// Rounds half-up to the fen and always shows two decimals.
@@ -135,8 +74,8 @@ pub(crate) struct Resolved {
 pub struct Engine {
     at: NaiveDate,
     sizes: SizeTable,
-    measures: Vec<Measure>,
-    valid: [bool; MEASURE_IDS.len()],
+    measures: Vec<MeasureBasis>,
+    valid: [bool; MeasureId::COUNT],
     p: Resolved,
 }
 
@@ -163,7 +102,7 @@ impl Engine {
             startup_months: ps.at("startup.window_months", at),
             rd_share: ps.at("rd.extra_share", at),
         };
-        let valid = std::array::from_fn(|i| rules.measure(MEASURE_IDS[i]).valid_at(at));
+        let valid = std::array::from_fn(|i| rules.measure(MeasureId::ALL[i]).valid_at(at));
         Engine {
             at,
             sizes: rules.sizes.clone(),
@@ -182,16 +121,16 @@ impl Engine {
         self.at.year()
     }
 
-    pub fn measures(&self) -> &[Measure] {
+    pub fn measures(&self) -> &[MeasureBasis] {
         &self.measures
     }
 
-    pub(crate) fn measure(&self, i: usize) -> &Measure {
-        &self.measures[i]
+    pub(crate) fn measure(&self, m: MeasureId) -> &MeasureBasis {
+        &self.measures[m.index()]
     }
 
-    pub(crate) fn is_valid(&self, i: usize) -> bool {
-        self.valid[i]
+    pub(crate) fn is_valid(&self, m: MeasureId) -> bool {
+        self.valid[m.index()]
     }
 
     pub fn evaluate(&self, f: &Facts) -> Outputs {

@@ -101,7 +101,11 @@ pub struct ParamSet {
 impl ParamSet {
     /// Checks the definitions: unique ids, values in date order that do not overlap, exactly one
     /// of `value`/`brackets`, scales ordered and ending open.
-    pub fn new(defs: Vec<ParameterDef>) -> Result<ParamSet, String> {
+    pub fn new(defs: Vec<ParameterDef>) -> Result<ParamSet, crate::RulesError> {
+        Self::checked(defs).map_err(crate::RulesError::Pack)
+    }
+
+    fn checked(defs: Vec<ParameterDef>) -> Result<ParamSet, String> {
         let mut seen = std::collections::HashSet::new();
         for d in &defs {
             if !seen.insert(d.id.as_str()) {
@@ -199,14 +203,20 @@ impl ParamSet {
     /// What-if: from `from` on, the parameter takes `value`. Values that started later are
     /// dropped and the one in force at `from` ends the day before, so every date from `from`
     /// on sees the new value. Without `from` the value applies at every date.
-    pub fn set(&mut self, id: &str, value: Decimal, from: Option<NaiveDate>) -> Result<(), String> {
-        let def = self
-            .defs
-            .iter_mut()
-            .find(|d| d.id == id)
-            .ok_or_else(|| format!("没有参数 {id}；可用 huiqi rules params 查看全部参数"))?;
+    pub fn set(
+        &mut self,
+        id: &str,
+        value: Decimal,
+        from: Option<NaiveDate>,
+    ) -> Result<(), crate::RulesError> {
+        use crate::RulesError::Parameter;
+        let def = self.defs.iter_mut().find(|d| d.id == id).ok_or_else(|| {
+            Parameter(format!(
+                "没有参数 {id}；可用 huiqi rules params 查看全部参数"
+            ))
+        })?;
         if def.values.iter().any(|v| v.brackets.is_some()) {
-            return Err(format!("参数 {id} 是税率表，不能用单个数值替换"));
+            return Err(Parameter(format!("参数 {id} 是税率表，不能用单个数值替换")));
         }
         let from = from.unwrap_or(NaiveDate::MIN);
         let until = def
@@ -299,6 +309,7 @@ mod tests {
         assert!(
             ParamSet::new(serde_yaml::from_str(overlapping).unwrap())
                 .unwrap_err()
+                .to_string()
                 .contains("不重叠")
         );
         let float = "- { id: x, title: x, values: [ { from: 2021-01-01, value: 0.5, ref: a } ] }";

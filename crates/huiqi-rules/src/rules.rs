@@ -2,21 +2,21 @@
 //! the measures, loaded from text and checked.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use chrono::NaiveDate;
 use huiqi_policy::model::exact_decimal;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::MeasureId;
 use crate::params::{ParamSet, ParameterDef};
 
-/// A measure as declared in `measures.yaml`.
+/// A measure's legal basis and validity as declared in `measures.yaml` (its title, kind, unit
+/// and units are in the measure table, [`crate::MEASURES`]).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Measure {
+pub struct MeasureBasis {
     pub id: String,
-    pub title: String,
     /// The article of the Lu'an policy that asks for it.
     pub city_article: u8,
     /// The national document(s) and articles.
@@ -27,32 +27,16 @@ pub struct Measure {
     pub valid_until: Option<NaiveDate>,
     /// The Rust module that computes it.
     pub formula: String,
-    /// The city's responsible units that push this benefit (ids of the city pack's units).
-    #[serde(default)]
-    pub units: Vec<String>,
     /// The city's tasks this measure carries out (ids of the city pack's tasks).
     #[serde(default)]
     pub city_tasks: Vec<String>,
 }
 
-impl Measure {
+impl MeasureBasis {
     pub fn valid_at(&self, at: NaiveDate) -> bool {
         self.valid_from.is_none_or(|f| at >= f) && self.valid_until.is_none_or(|u| at <= u)
     }
 }
-
-/// The measures the engine computes, in output order. `measures.yaml` must declare exactly these.
-pub const MEASURE_IDS: [&str; 9] = [
-    "size_class",
-    "small_low_profit",
-    "cit_relief",
-    "iit_business_relief",
-    "six_taxes_relief",
-    "vat_relief",
-    "startup_deduction",
-    "rd_extra_deduction",
-    "total_relief",
-];
 
 /// Lower bounds of one size class (persons; 万元).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -152,19 +136,27 @@ impl SizeTable {
     }
 }
 
-/// Everything the engine needs: parameters, size table, measures.
+/// Everything the engine needs: parameters, size table, the measures' bases (in the order of
+/// [`crate::MEASURES`]).
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub params: ParamSet,
     pub sizes: SizeTable,
-    pub measures: Vec<Measure>,
+    pub measures: Vec<MeasureBasis>,
     /// YAML test files (path → text), run by `huiqi rules test`.
     pub tests: Vec<(String, String)>,
 }
 
 impl Rules {
     /// Loads the national pack from its files (path relative to the pack → text).
-    pub fn from_files(label: &str, files: &BTreeMap<String, String>) -> Result<Rules, String> {
+    pub fn from_files(
+        label: &str,
+        files: &BTreeMap<String, String>,
+    ) -> Result<Rules, crate::RulesError> {
+        Self::load(label, files).map_err(crate::RulesError::Pack)
+    }
+
+    fn load(label: &str, files: &BTreeMap<String, String>) -> Result<Rules, String> {
         let get = |name: &str| {
             files
                 .get(name)
@@ -185,13 +177,14 @@ impl Rules {
         sizes
             .check()
             .map_err(|e| format!("{label}/size_classes.yaml：{e}"))?;
-        let measures: Vec<Measure> = serde_yaml::from_str(get("measures.yaml")?)
+        let measures: Vec<MeasureBasis> = serde_yaml::from_str(get("measures.yaml")?)
             .map_err(|e| yaml_err("measures.yaml", e))?;
         let ids: Vec<&str> = measures.iter().map(|m| m.id.as_str()).collect();
-        if ids != MEASURE_IDS {
+        let table: Vec<&str> = MeasureId::ALL.iter().map(|m| m.as_str()).collect();
+        if ids != table {
             return Err(format!(
-                "{label}/measures.yaml：须依次声明 {}，现为 {}",
-                MEASURE_IDS.join("、"),
+                "{label}/measures.yaml：须与措施表（crates/huiqi-rules/src/measures.rs）一致，依次声明 {}，现为 {}",
+                table.join("、"),
                 ids.join("、")
             ));
         }
@@ -219,35 +212,8 @@ impl Rules {
         Rules::from_files("内置:cn", &files).expect("the built-in national pack is valid (tested)")
     }
 
-    /// Loads the national pack from a folder.
-    pub fn load_dir(dir: &Path) -> Result<Rules, String> {
-        let mut files = BTreeMap::new();
-        for sub in ["", "tests"] {
-            let d = dir.join(sub);
-            let Ok(entries) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-                    let text = std::fs::read_to_string(&p)
-                        .map_err(|err| format!("无法读取 {}：{err}", p.display()))?;
-                    let rel = if sub.is_empty() {
-                        e.file_name().to_string_lossy().into_owned()
-                    } else {
-                        format!("{sub}/{}", e.file_name().to_string_lossy())
-                    };
-                    files.insert(rel, text);
-                }
-            }
-        }
-        Rules::from_files(&dir.display().to_string(), &files)
-    }
-
-    pub fn measure(&self, id: &str) -> &Measure {
-        self.measures
-            .iter()
-            .find(|m| m.id == id)
-            .expect("checked on load: every measure is declared")
+    /// The basis of a measure (checked on load: `measures.yaml` follows the table).
+    pub fn measure(&self, m: MeasureId) -> &MeasureBasis {
+        &self.measures[m.index()]
     }
 }

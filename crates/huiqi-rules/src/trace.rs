@@ -6,13 +6,14 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::MeasureId;
 use crate::params::{Param, Scale};
-use crate::rules::Measure;
+use crate::rules::MeasureBasis;
 
 pub trait Tracer {
     /// Whether anything is recorded: formulas skip building descriptions when it is not.
     const ON: bool = false;
-    fn begin(&mut self, _m: &Measure) {}
+    fn begin(&mut self, _id: MeasureId, _basis: &MeasureBasis) {}
     fn fact(&mut self, _name: &'static str, _value: fmt::Arguments) {}
     fn param(&mut self, _p: &Param) {}
     fn scale(&mut self, _s: &Scale) {}
@@ -132,10 +133,10 @@ impl Trace {
 
 impl Tracer for Trace {
     const ON: bool = true;
-    fn begin(&mut self, m: &Measure) {
+    fn begin(&mut self, id: MeasureId, m: &MeasureBasis) {
         self.measures.push(MeasureTrace {
-            measure: m.id.clone(),
-            title: m.title.clone(),
+            measure: id.as_str().to_string(),
+            title: id.title().to_string(),
             city_article: m.city_article,
             basis: m.basis.clone(),
             steps: Vec::new(),

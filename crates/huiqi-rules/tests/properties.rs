@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use huiqi_domain::{EntityKind, Facts, FounderGroup};
-use huiqi_rules::{Engine, Rules};
+use huiqi_rules::{Engine, MeasureId as M, Rules};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -106,17 +106,17 @@ proptest! {
             prop_assert!(v >= Decimal::ZERO, "{name} = {v}");
         }
         let cit_due = f.taxable_income.max(Decimal::ZERO) * Decimal::new(25, 2);
-        prop_assert!(o.cit_relief <= cit_due, "cit {} > {}", o.cit_relief, cit_due);
+        prop_assert!(o.value(M::CitRelief) <= cit_due, "cit {} > {}", o.value(M::CitRelief), cit_due);
         // The 35% top rate bounds the tax on business income.
-        prop_assert!(o.iit_business_relief <= f.business_income.max(Decimal::ZERO) * Decimal::new(35, 2));
+        prop_assert!(o.value(M::IitBusinessRelief) <= f.business_income.max(Decimal::ZERO) * Decimal::new(35, 2));
         let six = f.resource_tax + f.urban_maintenance_tax + f.property_tax + f.land_use_tax + f.stamp_duty
             + f.farmland_occupation_tax + f.education_surcharge + f.local_education_surcharge;
-        prop_assert!(o.six_taxes_relief <= six);
+        prop_assert!(o.value(M::SixTaxesRelief) <= six);
         let sales = f.vat_sales_q1 + f.vat_sales_q2 + f.vat_sales_q3 + f.vat_sales_q4;
-        prop_assert!(o.vat_relief <= sales * Decimal::new(3, 2) + Decimal::new(1, 2));
+        prop_assert!(o.value(M::VatRelief) <= sales * Decimal::new(3, 2) + Decimal::new(1, 2));
         let startup_due = f.vat_due + f.urban_maintenance_tax + f.education_surcharge + f.local_education_surcharge + f.iit_due;
-        prop_assert!(o.startup_deduction <= startup_due && o.startup_deduction <= Decimal::from(24000));
-        prop_assert_eq!(o.total_relief, o.cit_relief + o.iit_business_relief + o.six_taxes_relief + o.vat_relief + o.startup_deduction);
+        prop_assert!(o.value(M::StartupDeduction) <= startup_due && o.value(M::StartupDeduction) <= Decimal::from(24000));
+        prop_assert_eq!(o.value(M::TotalRelief), o.value(M::CitRelief) + o.value(M::IitBusinessRelief) + o.value(M::SixTaxesRelief) + o.value(M::VatRelief) + o.value(M::StartupDeduction));
     }
 
     #[test]

@@ -40,6 +40,11 @@ fn a_wrong_expectation_is_caught() {
 fn measures_name_units_tasks_and_articles_of_the_city_pack() {
     let rules = Rules::builtin();
     let pack = huiqi_policy::builtin::default_pack().unwrap();
+    for d in huiqi_rules::MEASURES {
+        for u in d.units {
+            assert!(pack.unit(u).is_some(), "{}: unit {u}", d.id);
+        }
+    }
     for m in &rules.measures {
         assert!(
             pack.article(m.city_article).is_some(),
@@ -47,12 +52,24 @@ fn measures_name_units_tasks_and_articles_of_the_city_pack() {
             m.id,
             m.city_article
         );
-        for u in &m.units {
-            assert!(pack.unit(u).is_some(), "{}: unit {u}", m.id);
-        }
         for t in &m.city_tasks {
             let task = pack.tasks.iter().find(|x| &x.id == t);
             assert!(task.is_some(), "{}: task {t}", m.id);
         }
     }
+}
+
+#[test]
+fn measures_yaml_must_follow_the_measure_table() {
+    let mut files: std::collections::BTreeMap<String, String> = huiqi_policy::builtin::tree("cn")
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    let yaml = files["measures.yaml"].replace("- id: vat_relief", "- id: vat_relief_2025");
+    files.insert("measures.yaml".into(), yaml);
+    let e = Rules::from_files("cn", &files).unwrap_err().to_string();
+    assert!(
+        e.contains("cn/measures.yaml") && e.contains("措施表") && e.contains("vat_relief_2025"),
+        "{e}"
+    );
 }

@@ -16,6 +16,7 @@ pub mod lists;
 pub mod matching;
 pub mod progress;
 pub mod registry;
+pub mod search;
 pub mod testing;
 
 use std::path::Path;
@@ -169,6 +170,34 @@ impl Store {
         match self {
             Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Applies the migrations up to and including version `last` (for tests of a migration's
+    /// treatment of data written under the schema before it).
+    pub async fn migrate_until(&self, last: i64) -> Result<(), StoreError> {
+        fn upto(mut m: sqlx::migrate::Migrator, last: i64) -> sqlx::migrate::Migrator {
+            m.migrations = m
+                .migrations
+                .iter()
+                .filter(|x| x.version <= last)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into();
+            m
+        }
+        match self {
+            Store::Sqlite(pool) => {
+                upto(sqlx::migrate!("./migrations/sqlite"), last)
+                    .run(pool)
+                    .await?
+            }
+            Store::Postgres(pool) => {
+                upto(sqlx::migrate!("./migrations/postgres"), last)
+                    .run(pool)
+                    .await?
+            }
         }
         Ok(())
     }

@@ -1,8 +1,15 @@
-//! 免申即享 (issue 5): the registry's facts as the rules read them, matching runs and
-//! their results, and benefits actually granted (migration `0300_matching`).
+//! 免申即享 (issue 5): the registry's facts as the rules read them (also as they were at an
+//! earlier import, through `value_history`), matching runs and their results, and benefits
+//! actually granted (migrations `0300_matching`, `0310_match_benefits`).
+//!
+//! A run's results are stored without naming any measure in the schema: `match_results` holds
+//! one row per enterprise (size class, county), `match_benefits` one row per enterprise and
+//! measure it benefits from (amount in fen, 1 for a flag). The caller says which measure ids a
+//! [`ResultRow`]'s values are, so adding a measure to the rules needs no migration.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
+use huiqi_domain::registry::{Source, StorageType};
 use huiqi_domain::{EntityKind, Facts, FounderGroup};
 use rust_decimal::Decimal;
 use sqlx::Row;
@@ -19,26 +26,17 @@ const FACTS_SQL: &str = "SELECT e.uscc, e.name, e.kind, e.county, e.industry, e.
     FROM enterprises e JOIN enterprise_facts f ON f.uscc = e.uscc AND f.year = $1 \
     WHERE e.status = 'active'";
 
-/// One stored result: an enterprise's outputs in a run. Amounts in fen.
+/// One stored result: an enterprise's outcome in a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultRow {
     pub uscc: String,
+    /// The enterprise's county when the run read it.
+    pub county: String,
     pub size_class: String,
-    pub small_low_profit: bool,
-    /// cit, iit_business, six_taxes, vat, startup, rd_extra, total — in fen.
-    pub amounts_fen: [i64; 7],
+    /// One value per measure id the caller names (`save_run`, `run_results`), in that order: the
+    /// amount in fen, 1 for a flag that holds, 0 when the enterprise does not benefit.
+    pub values: Vec<i64>,
 }
-
-/// The names of `ResultRow::amounts_fen`, in order.
-pub const AMOUNT_COLUMNS: [&str; 7] = [
-    "cit_relief",
-    "iit_business_relief",
-    "six_taxes_relief",
-    "vat_relief",
-    "startup_deduction",
-    "rd_extra_deduction",
-    "total_relief",
-];
 
 /// A matching run as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +51,8 @@ pub struct Run {
     pub parameters: String,
     pub enterprises: i64,
     pub total_fen: i64,
+    /// The latest import the run read (`None` for runs stored before it was recorded).
+    pub import_watermark: Option<i64>,
 }
 
 /// A benefit actually granted.
@@ -184,11 +184,7 @@ fn facts_from(r: &impl FactColumns) -> Result<Facts, sqlx::Error> {
     Ok(Facts {
         uscc: required(0)?,
         name: required(1)?,
-        kind: if kind == "individual_business" {
-            EntityKind::IndividualBusiness
-        } else {
-            EntityKind::Enterprise
-        },
+        kind: EntityKind::parse(&kind).unwrap_or_default(),
         county: required(3)?,
         industry: required(4)?,
         registered_on: r.date(5)?,
@@ -214,32 +210,52 @@ fn facts_from(r: &impl FactColumns) -> Result<Facts, sqlx::Error> {
         local_education_surcharge: m(25)?,
         vat_due: m(26)?,
         iit_due: m(27)?,
-        founder_group: match founder.as_deref() {
-            Some("retired_soldier") => FounderGroup::RetiredSoldier,
-            Some("key_group") => FounderGroup::KeyGroup,
-            _ => FounderGroup::None,
-        },
+        founder_group: founder
+            .as_deref()
+            .and_then(FounderGroup::parse)
+            .unwrap_or_default(),
         rd_expense: m(29)?,
     })
 }
 
-/// Rows per multi-row INSERT of results (11 binds a row, well under both databases' limits).
-const RESULT_ROWS_PER_INSERT: usize = 500;
+/// `$first, $first+1, …` (`n` placeholders) for an `IN (…)` list.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
-fn insert_results_sql(rows: usize, sqlite: bool) -> String {
-    let mut sql = String::from(
-        "INSERT INTO match_results (run_id, uscc, size_class, small_low_profit, cit_relief_fen, \
-         iit_business_relief_fen, six_taxes_relief_fen, vat_relief_fen, startup_deduction_fen, \
-         rd_extra_deduction_fen, total_relief_fen) VALUES ",
-    );
+/// `FACTS_SQL` for `n` given enterprises (`$2`…) of any status, by uscc (`$1`: the year).
+fn facts_of_sql(n: usize) -> String {
+    FACTS_SQL.replace(
+        "WHERE e.status = 'active'",
+        &format!("WHERE e.uscc IN ({}) ORDER BY e.uscc", placeholders(2, n)),
+    )
+}
+
+/// Rows per multi-row INSERT (at most 4 binds a row, well under both databases' limits).
+const ROWS_PER_INSERT: usize = 10_000;
+
+/// `INSERT INTO table (columns) VALUES (…), …` for `rows` rows of `binds` placeholders each, with
+/// `literals` (numbers and ids of ours, never user text) written before them in every row.
+fn insert_sql(
+    table_and_columns: &str,
+    literals: &str,
+    binds: usize,
+    rows: usize,
+    sqlite: bool,
+) -> String {
+    let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
     let mut n = 0;
     for r in 0..rows {
         if r > 0 {
             sql.push(',');
         }
         sql.push('(');
-        for c in 0..11 {
-            if c > 0 {
+        sql.push_str(literals);
+        for c in 0..binds {
+            if c > 0 || !literals.is_empty() {
                 sql.push(',');
             }
             n += 1;
@@ -253,6 +269,50 @@ fn insert_results_sql(rows: usize, sqlite: bool) -> String {
         sql.push(')');
     }
     sql
+}
+
+/// A measure id as an SQL literal: ours, but checked (lower-case letters, digits, `_`).
+fn measure_literal(id: &str) -> Result<String, StoreError> {
+    if !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        Ok(format!("'{id}'"))
+    } else {
+        Err(StoreError::Invalid(format!("措施 id “{id}” 无效")))
+    }
+}
+
+/// The storage type of each column of `FACTS_SQL` (`FACT_COLUMNS` order).
+fn fact_storage(i: usize) -> StorageType {
+    let name = huiqi_domain::FACT_COLUMNS[i];
+    Source::Facts
+        .columns()
+        .find(|c| c.name == name)
+        .map_or(StorageType::Text, |c| c.ty.storage())
+}
+
+/// A column of a driver row as the JSON value the SQLite bulk read would give.
+fn json_cell(r: &impl FactColumns, i: usize) -> Result<serde_json::Value, sqlx::Error> {
+    use serde_json::Value as J;
+    Ok(match fact_storage(i) {
+        StorageType::Int => r.int(i)?.map_or(J::Null, J::from),
+        StorageType::Bool => r.flag(i)?.map_or(J::Null, |b| J::from(i64::from(b))),
+        StorageType::Text => r.text(i)?.map_or(J::Null, J::from),
+        StorageType::Date => r.date(i)?.map_or(J::Null, |d| J::from(d.to_string())),
+    })
+}
+
+/// A value of `value_history` (its canonical text) as the JSON cell of column `i`.
+fn json_of_canonical(i: usize, text: Option<&str>) -> serde_json::Value {
+    use serde_json::Value as J;
+    let Some(t) = text else { return J::Null };
+    match fact_storage(i) {
+        StorageType::Int => t.parse::<i64>().map_or(J::Null, J::from),
+        StorageType::Bool => J::from(i64::from(t == "true")),
+        StorageType::Text | StorageType::Date => J::from(t),
+    }
 }
 
 impl Store {
@@ -335,14 +395,7 @@ impl Store {
     ) -> Result<Vec<Facts>, StoreError> {
         let mut out = Vec::with_capacity(usccs.len());
         for chunk in usccs.chunks(500) {
-            let list = (0..chunk.len())
-                .map(|i| format!("${}", i + 2))
-                .collect::<Vec<_>>()
-                .join(",");
-            let sql = FACTS_SQL.replace(
-                "WHERE e.status = 'active'",
-                &format!("WHERE e.uscc IN ({list}) ORDER BY e.uscc"),
-            );
+            let sql = facts_of_sql(chunk.len());
             dispatch!(self, pool => {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(year);
                 for u in chunk {
@@ -357,10 +410,10 @@ impl Store {
         Ok(out)
     }
 
-    /// The enterprises of a run eligible for one measure (an `AMOUNT_COLUMNS` name or
-    /// `small_low_profit`), optionally of one county: how many, their total (fen), and the first
-    /// `limit` (all when `None`) by uscc with their amounts. Answered by the database, so a page
-    /// of a large run does not read the run.
+    /// The enterprises of a run that benefit from one measure, optionally of one county (as the
+    /// run saw it): how many, their total (fen; for a flag, the count), and the first `limit`
+    /// (all when `None`) by uscc with their values. Answered by the primary key of
+    /// `match_benefits`, so a page of a large run does not read the run.
     pub async fn push_candidates(
         &self,
         run_id: i64,
@@ -368,36 +421,134 @@ impl Store {
         county: &str,
         limit: Option<i64>,
     ) -> Result<(Vec<(String, i64)>, i64, i64), StoreError> {
-        let (cond, amount) = if measure == "small_low_profit" {
-            ("m.small_low_profit".to_string(), "0".to_string())
-        } else if AMOUNT_COLUMNS.contains(&measure) {
-            (format!("m.{measure}_fen > 0"), format!("m.{measure}_fen"))
+        let filter = if county.is_empty() {
+            "FROM match_benefits WHERE run_id = $1 AND measure = $2 AND $3 = ''"
         } else {
-            return Err(StoreError::Invalid(format!("没有名为 {measure} 的措施")));
+            "FROM match_benefits WHERE run_id = $1 AND measure = $2 AND county = $3"
         };
-        let filter = format!(
-            "FROM match_results m WHERE m.run_id = $1 AND {cond} AND ($2 = '' OR EXISTS \
-             (SELECT 1 FROM enterprises e WHERE e.uscc = m.uscc AND e.county = $2))"
-        );
         // PostgreSQL's SUM of BIGINT is NUMERIC: cast back.
         let totals =
-            format!("SELECT COUNT(*), CAST(COALESCE(SUM({amount}), 0) AS BIGINT) {filter}");
-        let rows = format!("SELECT m.uscc, {amount} {filter} ORDER BY m.uscc LIMIT $3");
+            format!("SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) {filter}");
+        let rows = format!("SELECT uscc, amount_fen {filter} ORDER BY uscc LIMIT $4");
         let limit = limit.unwrap_or(i64::MAX);
         dispatch!(self, pool => {
             let (count, total): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(totals.as_str()))
                 .bind(run_id)
+                .bind(measure)
                 .bind(county)
                 .fetch_one(pool)
                 .await?;
             let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(rows.as_str()))
                 .bind(run_id)
+                .bind(measure)
                 .bind(county)
                 .bind(limit)
                 .fetch_all(pool)
                 .await?;
             Ok((rows, count, total))
         })
+    }
+
+    /// The facts for `year` of the given enterprises as they were when import `watermark` was
+    /// the latest: today's facts with every value a later import changed set back to its value
+    /// before that import (`value_history`). `None`: today's facts. A column group a department
+    /// delivered for the first time after the watermark has no history and keeps its value.
+    pub async fn facts_as_of(
+        &self,
+        usccs: &[String],
+        year: i32,
+        watermark: Option<i64>,
+    ) -> Result<Vec<Facts>, StoreError> {
+        let mut facts = self.facts_of_many(usccs, year).await?;
+        let Some(watermark) = watermark else {
+            return Ok(facts);
+        };
+        let changed = self.values_before(usccs, year, watermark).await?;
+        if changed.is_empty() {
+            return Ok(facts);
+        }
+        let mut keys: Vec<String> = changed.keys().cloned().collect();
+        keys.sort();
+        let mut rows = self.fact_cells_of_many(&keys, year).await?;
+        for (uscc, row) in &mut rows {
+            for (i, old) in &changed[uscc.as_str()] {
+                row[*i] = json_of_canonical(*i, old.as_deref());
+            }
+        }
+        let rolled: std::collections::HashMap<String, Facts> = rows
+            .iter()
+            .map(|(u, row)| Ok((u.clone(), facts_from(&JsonRow(row))?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        for f in &mut facts {
+            if let Some(old) = rolled.get(&f.uscc) {
+                *f = old.clone();
+            }
+        }
+        Ok(facts)
+    }
+
+    /// Per enterprise, the fact columns (their `FACTS_SQL` position) that an import after
+    /// `watermark` changed, each with its value before the first such change.
+    async fn values_before(
+        &self,
+        usccs: &[String],
+        year: i32,
+        watermark: i64,
+    ) -> Result<std::collections::HashMap<String, Vec<(usize, Option<String>)>>, StoreError> {
+        let mut out: std::collections::HashMap<String, Vec<(usize, Option<String>)>> =
+            std::collections::HashMap::new();
+        for chunk in usccs.chunks(500) {
+            let list = placeholders(3, chunk.len());
+            let sql = format!(
+                "SELECT uscc, field, old_value FROM value_history WHERE new_import_id > $1 \
+                 AND (year IS NULL OR year = $2) AND uscc IN ({list}) ORDER BY id"
+            );
+            let rows: Vec<(String, String, Option<String>)> = dispatch!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(watermark).bind(year);
+                for u in chunk {
+                    q = q.bind(u);
+                }
+                q.fetch_all(pool).await?
+            });
+            for (uscc, field, old) in rows {
+                let Some(i) = huiqi_domain::FACT_COLUMNS.iter().position(|c| *c == field) else {
+                    continue;
+                };
+                let cols = out.entry(uscc).or_default();
+                // The earliest change after the watermark holds the value at the watermark.
+                if !cols.iter().any(|(c, _)| *c == i) {
+                    cols.push((i, old));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The `FACTS_SQL` cells of the given enterprises (any status) as JSON values, by uscc.
+    async fn fact_cells_of_many(
+        &self,
+        usccs: &[String],
+        year: i32,
+    ) -> Result<Vec<(String, Vec<serde_json::Value>)>, StoreError> {
+        let mut out = Vec::with_capacity(usccs.len());
+        for chunk in usccs.chunks(500) {
+            let sql = facts_of_sql(chunk.len());
+            dispatch!(self, pool => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(year);
+                for u in chunk {
+                    q = q.bind(u);
+                }
+                for r in q.fetch_all(pool).await? {
+                    let row = DriverRow(&r);
+                    let cells = (0..huiqi_domain::FACT_COLUMNS.len())
+                        .map(|i| json_cell(&row, i))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let uscc = cells[0].as_str().unwrap_or_default().to_string();
+                    out.push((uscc, cells));
+                }
+            });
+        }
+        Ok(out)
     }
 
     /// The facts of one enterprise for `year` (any status), if it has any.
@@ -409,14 +560,33 @@ impl Store {
         })
     }
 
-    /// Records a run and all its results in one transaction; returns the run id.
-    pub async fn save_run(&self, run: &Run, results: &[ResultRow]) -> Result<i64, StoreError> {
+    /// Records a run and all its results in one transaction; returns the run id. `measures` are
+    /// the ids of each result's `values`, in order; a value of 0 stores nothing.
+    pub async fn save_run(
+        &self,
+        run: &Run,
+        measures: &[&str],
+        results: &[ResultRow],
+    ) -> Result<i64, StoreError> {
         let sqlite = matches!(self, Store::Sqlite(_));
+        let literals = measures
+            .iter()
+            .map(|m| measure_literal(m))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(r) = results.iter().find(|r| r.values.len() != measures.len()) {
+            return Err(StoreError::Invalid(format!(
+                "{} 的结果有 {} 个值，应为 {} 个",
+                r.uscc,
+                r.values.len(),
+                measures.len()
+            )));
+        }
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO match_runs (started_at, at_date, year, pack_id, pack_version, parameters, \
-                 enterprises, total_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                 enterprises, total_fen, import_watermark) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 RETURNING id",
             )
             .bind(run.started_at)
             .bind(run.at)
@@ -426,25 +596,47 @@ impl Store {
             .bind(&run.parameters)
             .bind(run.enterprises)
             .bind(run.total_fen)
+            .bind(run.import_watermark)
             .fetch_one(&mut *tx)
             .await?;
-            let full = insert_results_sql(RESULT_ROWS_PER_INSERT, sqlite);
-            for chunk in results.chunks(RESULT_ROWS_PER_INSERT) {
+            let run_literal = id.to_string();
+            let columns = "match_results (run_id, uscc, county, size_class)";
+            let full = insert_sql(columns, &run_literal, 3, ROWS_PER_INSERT, sqlite);
+            for chunk in results.chunks(ROWS_PER_INSERT) {
                 let partial;
-                let sql = if chunk.len() == RESULT_ROWS_PER_INSERT {
+                let sql = if chunk.len() == ROWS_PER_INSERT {
                     &full
                 } else {
-                    partial = insert_results_sql(chunk.len(), sqlite);
+                    partial = insert_sql(columns, &run_literal, 3, chunk.len(), sqlite);
                     &partial
                 };
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
                 for r in chunk {
-                    q = q.bind(id).bind(&r.uscc).bind(&r.size_class).bind(r.small_low_profit);
-                    for a in r.amounts_fen {
-                        q = q.bind(a);
-                    }
+                    q = q.bind(&r.uscc).bind(&r.county).bind(&r.size_class);
                 }
                 q.execute(&mut *tx).await?;
+            }
+            // Per measure in key order (county, uscc), so that every insert appends to the index.
+            let columns = "match_benefits (run_id, measure, county, uscc, amount_fen)";
+            for (i, literal) in literals.iter().enumerate() {
+                let mut rows: Vec<&ResultRow> = results.iter().filter(|r| r.values[i] > 0).collect();
+                rows.sort_by(|a, b| (&a.county, &a.uscc).cmp(&(&b.county, &b.uscc)));
+                let prefix = format!("{run_literal},{literal}");
+                let full = insert_sql(columns, &prefix, 3, ROWS_PER_INSERT, sqlite);
+                for chunk in rows.chunks(ROWS_PER_INSERT) {
+                    let partial;
+                    let sql = if chunk.len() == ROWS_PER_INSERT {
+                        &full
+                    } else {
+                        partial = insert_sql(columns, &prefix, 3, chunk.len(), sqlite);
+                        &partial
+                    };
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                    for r in chunk {
+                        q = q.bind(&r.county).bind(&r.uscc).bind(r.values[i]);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok(id)
@@ -456,7 +648,7 @@ impl Store {
         dispatch!(self, pool => {
             let rows = sqlx::query(
                 "SELECT id, started_at, at_date, year, pack_id, pack_version, parameters, enterprises, \
-                 total_fen FROM match_runs ORDER BY id DESC",
+                 total_fen, import_watermark FROM match_runs ORDER BY id DESC",
             )
             .fetch_all(pool)
             .await?;
@@ -472,39 +664,57 @@ impl Store {
                         parameters: r.try_get(6)?,
                         enterprises: r.try_get(7)?,
                         total_fen: r.try_get(8)?,
+                        import_watermark: r.try_get(9)?,
                     })
                 })
                 .collect()
         })
     }
 
-    /// The results of a run, ordered by uscc.
-    pub async fn run_results(&self, run_id: i64) -> Result<Vec<ResultRow>, StoreError> {
-        dispatch!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT uscc, size_class, small_low_profit, cit_relief_fen, iit_business_relief_fen, \
-                 six_taxes_relief_fen, vat_relief_fen, startup_deduction_fen, rd_extra_deduction_fen, \
-                 total_relief_fen FROM match_results WHERE run_id = $1 ORDER BY uscc",
+    /// The results of a run, ordered by uscc, with one value per id of `measures` (0 for a
+    /// measure the run did not store, e.g. one added since).
+    pub async fn run_results(
+        &self,
+        run_id: i64,
+        measures: &[&str],
+    ) -> Result<Vec<ResultRow>, StoreError> {
+        // (uscc, county, size class) per enterprise; (measure, uscc, value) per benefit.
+        type Results = Vec<(String, String, String)>;
+        type Benefits = Vec<(String, String, i64)>;
+        let (results, benefits): (Results, Benefits) = dispatch!(self, pool => {
+            let results = sqlx::query_as(
+                "SELECT uscc, county, size_class FROM match_results WHERE run_id = $1 ORDER BY uscc",
             )
             .bind(run_id)
             .fetch_all(pool)
             .await?;
-            rows.iter()
-                .map(|r| {
-                    let mut amounts_fen = [0i64; 7];
-                    for (i, a) in amounts_fen.iter_mut().enumerate() {
-                        *a = r.try_get(3 + i)?;
-                    }
-                    Ok(ResultRow {
-                        uscc: r.try_get(0)?,
-                        size_class: r.try_get(1)?,
-                        small_low_profit: r.try_get(2)?,
-                        amounts_fen,
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(StoreError::from)
-        })
+            let benefits = sqlx::query_as(
+                "SELECT measure, uscc, amount_fen FROM match_benefits WHERE run_id = $1",
+            )
+            .bind(run_id)
+            .fetch_all(pool)
+            .await?;
+            (results, benefits)
+        });
+        let mut rows: Vec<ResultRow> = results
+            .into_iter()
+            .map(|(uscc, county, size_class)| ResultRow {
+                uscc,
+                county,
+                size_class,
+                values: vec![0; measures.len()],
+            })
+            .collect();
+        for (measure, uscc, fen) in benefits {
+            let (Some(m), Ok(r)) = (
+                measures.iter().position(|x| *x == measure),
+                rows.binary_search_by(|r| r.uscc.as_str().cmp(uscc.as_str())),
+            ) else {
+                continue;
+            };
+            rows[r].values[m] = fen;
+        }
+        Ok(rows)
     }
 
     /// The contacts on file of the given enterprises, by uscc (one without a contact is absent).
@@ -514,10 +724,7 @@ impl Store {
     ) -> Result<std::collections::HashMap<String, Contact>, StoreError> {
         let mut out = std::collections::HashMap::new();
         for chunk in usccs.chunks(500) {
-            let list = (0..chunk.len())
-                .map(|i| format!("${}", i + 1))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = placeholders(1, chunk.len());
             let sql = format!(
                 "SELECT uscc, contact_person, contact_phone FROM enterprises WHERE uscc IN ({list}) \
                  AND (contact_person IS NOT NULL OR contact_phone IS NOT NULL)"

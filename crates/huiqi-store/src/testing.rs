@@ -46,15 +46,35 @@ impl TestDb {
 
 /// A fresh SQLite database in a temporary folder, migrated.
 pub async fn sqlite() -> TestDb {
+    sqlite_until(None).await
+}
+
+/// A fresh SQLite database, migrated up to version `last` (all when `None`).
+async fn sqlite_until(last: Option<i64>) -> TestDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let url = format!("sqlite:{}", dir.path().join("test.sqlite").display());
     let store = Store::connect(&url).await.expect("open SQLite");
-    store.migrate().await.expect("migrate SQLite");
+    migrate(&store, last).await.expect("migrate SQLite");
     TestDb {
         store,
         url,
         _dir: Some(dir),
     }
+}
+
+/// Runs one SQL statement as it is (tests that set up data the way an older huiqi wrote it).
+pub async fn execute(store: &Store, sql: &str) {
+    let result = match store {
+        Store::Sqlite(pool) => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        Store::Postgres(pool) => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .map(|_| ()),
+    };
+    result.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -113,6 +133,13 @@ async fn drop_postgres_database(admin_url: &str, name: &str) {
     }
 }
 
+async fn migrate(store: &Store, last: Option<i64>) -> Result<(), crate::StoreError> {
+    match last {
+        Some(v) => store.migrate_until(v).await,
+        None => store.migrate().await,
+    }
+}
+
 /// Runs `test` on a fresh SQLite database, then (when `HUIQI_TEST_POSTGRES_URL` is set) on a fresh
 /// PostgreSQL database that is dropped afterwards. A failure names the database it happened on.
 pub async fn each_db<F, Fut>(test: F)
@@ -120,11 +147,20 @@ where
     F: Fn(TestDb) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let db = sqlite().await;
+    each_db_until(None, test).await
+}
+
+/// [`each_db`] on databases migrated only up to version `last` (`None`: all), for tests of what
+/// a later migration does to data written before it.
+pub async fn each_db_until<F, Fut>(last: Option<i64>, test: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let db = sqlite_until(last).await;
     let result = tokio::spawn(test(db)).await;
     if let Err(e) = result {
-        eprintln!("store test failed on SQLite");
-        std::panic::resume_unwind(e.into_panic());
+        failed_on("SQLite", e.into_panic());
     }
 
     let Ok(admin_url) = std::env::var(TEST_POSTGRES_URL_VAR) else {
@@ -141,7 +177,7 @@ where
             panic!("connect to the test database {name}: {e}");
         }
     };
-    let outcome = match store.migrate().await {
+    let outcome = match migrate(&store, last).await {
         Ok(()) => {
             let db = TestDb {
                 store: store.clone(),
@@ -157,9 +193,18 @@ where
     store.close().await;
     drop_postgres_database(&admin_url, &name).await;
     if let Err(panic) = outcome {
-        eprintln!("store test failed on PostgreSQL");
-        std::panic::resume_unwind(panic);
+        failed_on("PostgreSQL", panic);
     }
+}
+
+/// Fails the test again with its message, naming the database it failed on.
+fn failed_on(database: &str, panic: Box<dyn std::any::Any + Send>) -> ! {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    panic!("store test failed on {database}: {message}");
 }
 
 #[cfg(test)]

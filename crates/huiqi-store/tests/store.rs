@@ -64,3 +64,63 @@ async fn a_new_session_purges_expired_ones_only() {
     })
     .await;
 }
+
+/// Migration 0310 keeps the runs stored before it: each measure column of the old wide
+/// `match_results` becomes rows of `match_benefits` (the flag as 1, amounts in fen, the total
+/// dropped: it is their sum), with the enterprise's county.
+#[tokio::test]
+async fn runs_stored_before_0310_survive_it() {
+    huiqi_store::testing::each_db_until(Some(300), |db| async move {
+        let s = &db.store;
+        let statements = [
+            "INSERT INTO imports (source, year, file_name, file_sha256, imported_at, rows_total, \
+             rows_new, rows_updated, rows_unchanged) VALUES ('market', NULL, 'm.csv', 'ab', \
+             '2024-01-01T00:00:00Z', 2, 2, 0, 0)",
+            "INSERT INTO enterprises (uscc, name, kind, county, industry, status, import_id) VALUES \
+             ('91341502MA2N00011X', '甲', 'enterprise', '341502', 'C3311', 'active', 1), \
+             ('91341503MA2N00022X', '乙', 'enterprise', '341503', 'F5211', 'active', 1)",
+            "INSERT INTO match_runs (started_at, at_date, year, pack_id, pack_version, parameters, \
+             enterprises, total_fen) VALUES ('2024-12-31T00:00:00Z', '2024-12-31', 2024, 'luan-2023', \
+             'draft-2023', '{}', 2, 1500)",
+        ];
+        for sql in statements {
+            huiqi_store::testing::execute(s, sql).await;
+        }
+        let flag = if db.backend() == huiqi_store::Backend::Sqlite { "1" } else { "TRUE" };
+        let no = if db.backend() == huiqi_store::Backend::Sqlite { "0" } else { "FALSE" };
+        huiqi_store::testing::execute(s, &format!(
+            "INSERT INTO match_results (run_id, uscc, size_class, small_low_profit, cit_relief_fen, \
+             iit_business_relief_fen, six_taxes_relief_fen, vat_relief_fen, startup_deduction_fen, \
+             rd_extra_deduction_fen, total_relief_fen) VALUES \
+             (1, '91341502MA2N00011X', 'micro', {flag}, 1000, 0, 500, 0, 0, 70, 1500), \
+             (1, '91341503MA2N00022X', 'small', {no}, 0, 0, 0, 0, 0, 0, 0)"
+        ))
+        .await;
+        s.migrate().await.unwrap();
+        let ids = [
+            "small_low_profit",
+            "cit_relief",
+            "iit_business_relief",
+            "six_taxes_relief",
+            "vat_relief",
+            "startup_deduction",
+            "rd_extra_deduction",
+        ];
+        let rows = s.run_results(1, &ids).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].uscc, "91341502MA2N00011X");
+        assert_eq!(rows[0].county, "341502");
+        assert_eq!(rows[0].size_class, "micro");
+        assert_eq!(rows[0].values, vec![1, 1000, 0, 500, 0, 0, 70]);
+        assert_eq!(rows[1].county, "341503");
+        assert_eq!(rows[1].values, vec![0; 7]);
+        let runs = s.runs().await.unwrap();
+        assert_eq!((runs[0].total_fen, runs[0].import_watermark), (1500, None));
+        let (page, count, total) = s
+            .push_candidates(1, "six_taxes_relief", "341502", None)
+            .await
+            .unwrap();
+        assert_eq!((page, count, total), (vec![("91341502MA2N00011X".to_string(), 500)], 1, 500));
+    })
+    .await;
+}

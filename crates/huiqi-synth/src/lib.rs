@@ -486,13 +486,7 @@ impl SynthRow {
         let flag = |s: &mut String, b: bool| text(s, if b { "true" } else { "false" });
         text(&mut out[0], self.uscc.as_str());
         text(&mut out[1], &self.name);
-        text(
-            &mut out[2],
-            match self.kind {
-                EntityKind::Enterprise => "enterprise",
-                EntityKind::IndividualBusiness => "individual_business",
-            },
-        );
+        text(&mut out[2], self.kind.as_str());
         text(&mut out[3], self.county);
         text(&mut out[4], self.industry);
         out[5].clear();
@@ -519,14 +513,7 @@ impl SynthRow {
         money(&mut out[25], self.local_education_surcharge);
         money(&mut out[26], self.vat_due);
         money(&mut out[27], self.iit_due);
-        text(
-            &mut out[28],
-            match self.founder_group {
-                FounderGroup::None => "none",
-                FounderGroup::RetiredSoldier => "retired_soldier",
-                FounderGroup::KeyGroup => "key_group",
-            },
-        );
+        text(&mut out[28], self.founder_group.as_str());
         money(&mut out[29], self.rd_expense);
     }
 }
@@ -576,10 +563,7 @@ pub fn write_market_csv<W: Write>(out: W, count: u64, year: i32, seed: u64) -> i
     for i in 0..count {
         let e = enterprise(i, year, seed);
         let (person, phone) = contact(i, seed);
-        let kind = match e.kind {
-            EntityKind::Enterprise => "enterprise",
-            EntityKind::IndividualBusiness => "individual_business",
-        };
+        let kind = e.kind.as_str();
         w.write_record([
             e.uscc.as_str(),
             &e.name,

@@ -5,11 +5,12 @@
 use huiqi_domain::{EntityKind, Facts};
 use rust_decimal::Decimal;
 
-use super::{CIT_RELIEF, SMALL_LOW_PROFIT, open};
+use super::open;
+use crate::MeasureId;
 use crate::{Engine, Tracer, fen};
 
 pub(super) fn small_low_profit<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> bool {
-    if !open(e, SMALL_LOW_PROFIT, t) {
+    if !open(e, MeasureId::SmallLowProfit, t) {
         t.end(format_args!("否（不在有效期）"));
         return false;
     }
@@ -71,7 +72,7 @@ pub(super) fn cit_relief<T: Tracer>(
     small_low_profit: bool,
     t: &mut T,
 ) -> Decimal {
-    if !open(e, CIT_RELIEF, t) {
+    if !open(e, MeasureId::CitRelief, t) {
         t.end(format_args!("0.00 元（不在有效期）"));
         return fen(Decimal::ZERO);
     }

@@ -4,12 +4,13 @@
 use huiqi_domain::{EntityKind, Facts};
 use rust_decimal::Decimal;
 
-use super::{IIT_BUSINESS_RELIEF, open};
+use super::open;
+use crate::MeasureId;
 use crate::{Engine, Tracer, fen};
 
 pub(super) fn iit_business_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Decimal {
     let zero = fen(Decimal::ZERO);
-    if !open(e, IIT_BUSINESS_RELIEF, t) {
+    if !open(e, MeasureId::IitBusinessRelief, t) {
         t.end(format_args!("0.00 元（不在有效期）"));
         return zero;
     }

@@ -12,22 +12,11 @@ mod vat;
 
 use huiqi_domain::Facts;
 
-use crate::{Engine, Outputs, Tracer, fen};
-
-// Positions in MEASURE_IDS.
-pub(crate) const SIZE_CLASS: usize = 0;
-pub(crate) const SMALL_LOW_PROFIT: usize = 1;
-pub(crate) const CIT_RELIEF: usize = 2;
-pub(crate) const IIT_BUSINESS_RELIEF: usize = 3;
-pub(crate) const SIX_TAXES_RELIEF: usize = 4;
-pub(crate) const VAT_RELIEF: usize = 5;
-pub(crate) const STARTUP_DEDUCTION: usize = 6;
-pub(crate) const RD_EXTRA_DEDUCTION: usize = 7;
-pub(crate) const TOTAL_RELIEF: usize = 8;
+use crate::{Engine, MEASURES, MeasureId, Outputs, Tracer, fen};
 
 /// Opens the measure's trace and says whether it is in force on the engine's date.
-fn open<T: Tracer>(e: &Engine, i: usize, t: &mut T) -> bool {
-    t.begin(e.measure(i));
+fn open<T: Tracer>(e: &Engine, i: MeasureId, t: &mut T) -> bool {
+    t.begin(i, e.measure(i));
     let valid = e.is_valid(i);
     if T::ON && !valid {
         let m = e.measure(i);
@@ -56,24 +45,41 @@ pub(crate) fn evaluate<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Outputs {
     let vat_relief = vat::vat_relief(e, f, t);
     let rd_extra_deduction = rd::rd_extra_deduction(e, f, t);
 
-    t.begin(e.measure(TOTAL_RELIEF));
-    let total_relief =
-        fen(cit_relief + iit_business_relief + six_taxes_relief + vat_relief + startup.total);
-    t.calc(format_args!(
-        "{cit_relief} + {iit_business_relief} + {six_taxes_relief} + {vat_relief} + {} = {total_relief}（研发费用加计扣除 {rd_extra_deduction} 为扣除额，不计入）",
-        startup.total
-    ));
-    t.end(format_args!("{total_relief} 元"));
+    let mut out = Outputs::new(size_class);
+    out.set_flag(MeasureId::SmallLowProfit, small_low_profit);
+    out.set(MeasureId::CitRelief, cit_relief);
+    out.set(MeasureId::IitBusinessRelief, iit_business_relief);
+    out.set(MeasureId::SixTaxesRelief, six_taxes_relief);
+    out.set(MeasureId::VatRelief, vat_relief);
+    out.set(MeasureId::StartupDeduction, startup.total);
+    out.set(MeasureId::RdExtraDeduction, rd_extra_deduction);
+    total(e, &mut out, t);
+    out
+}
 
-    Outputs {
-        size_class,
-        small_low_profit,
-        cit_relief,
-        iit_business_relief,
-        six_taxes_relief,
-        vat_relief,
-        startup_deduction: startup.total,
-        rd_extra_deduction,
-        total_relief,
+/// `total_relief`: the sum of the amounts the measure table counts in the total.
+fn total<T: Tracer>(e: &Engine, out: &mut Outputs, t: &mut T) {
+    let m = MeasureId::TotalRelief;
+    t.begin(m, e.measure(m));
+    let counted = MEASURES.iter().filter(|d| d.in_total);
+    let total = fen(counted.clone().map(|d| out.value(d.id)).sum());
+    if T::ON {
+        let terms: Vec<String> = counted.map(|d| out.value(d.id).to_string()).collect();
+        let left_out: Vec<String> = MEASURES
+            .iter()
+            .filter(|d| d.kind == crate::ValueKind::Amount && !d.in_total)
+            .map(|d| format!("{} {} 为扣除额，不计入", d.id.title(), out.value(d.id)))
+            .collect();
+        t.calc(format_args!(
+            "{} = {total}{}",
+            terms.join(" + "),
+            if left_out.is_empty() {
+                String::new()
+            } else {
+                format!("（{}）", left_out.join("；"))
+            }
+        ));
     }
+    t.end(format_args!("{total} 元"));
+    out.set(m, total);
 }

@@ -5,7 +5,8 @@
 use huiqi_domain::{EntityKind, Facts};
 use rust_decimal::Decimal;
 
-use super::{RD_EXTRA_DEDUCTION, open};
+use super::open;
+use crate::MeasureId;
 use crate::{Engine, Tracer, fen};
 
 /// 财税〔2015〕119号 第四条: industries that may not use the super-deduction (GB/T 4754 prefixes).
@@ -20,7 +21,7 @@ pub(crate) const NEGATIVE_LIST: [(&str, &str); 6] = [
 
 pub(super) fn rd_extra_deduction<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Decimal {
     let zero = fen(Decimal::ZERO);
-    if !open(e, RD_EXTRA_DEDUCTION, t) {
+    if !open(e, MeasureId::RdExtraDeduction, t) {
         t.end(format_args!("0.00 元（不在有效期）"));
         return zero;
     }

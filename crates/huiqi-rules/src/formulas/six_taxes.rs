@@ -6,8 +6,9 @@
 use huiqi_domain::{EntityKind, Facts};
 use rust_decimal::Decimal;
 
+use super::open;
 use super::startup::Startup;
-use super::{SIX_TAXES_RELIEF, open};
+use crate::MeasureId;
 use crate::{Engine, Tracer, fen};
 
 pub(super) fn six_taxes_relief<T: Tracer>(
@@ -18,7 +19,7 @@ pub(super) fn six_taxes_relief<T: Tracer>(
     t: &mut T,
 ) -> Decimal {
     let zero = fen(Decimal::ZERO);
-    if !open(e, SIX_TAXES_RELIEF, t) {
+    if !open(e, MeasureId::SixTaxesRelief, t) {
         t.end(format_args!("0.00 元（不在有效期）"));
         return zero;
     }

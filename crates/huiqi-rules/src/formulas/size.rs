@@ -4,7 +4,8 @@
 use huiqi_domain::Facts;
 use rust_decimal::Decimal;
 
-use super::{SIZE_CLASS, open};
+use super::open;
+use crate::MeasureId;
 use crate::rules::Bounds;
 use crate::{Engine, SizeClass, Tracer};
 
@@ -31,7 +32,7 @@ fn describe(b: &Bounds) -> String {
 }
 
 pub(super) fn size_class<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> SizeClass {
-    open(e, SIZE_CLASS, t); // 划型 applies at every date
+    open(e, MeasureId::SizeClass, t); // 划型 applies at every date
     let g = e.sizes.group(&f.industry);
     t.fact(
         "industry",

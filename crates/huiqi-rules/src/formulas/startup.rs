@@ -7,7 +7,8 @@ use chrono::Datelike;
 use huiqi_domain::{EntityKind, Facts, FounderGroup};
 use rust_decimal::Decimal;
 
-use super::{STARTUP_DEDUCTION, open};
+use super::open;
+use crate::MeasureId;
 use crate::{Engine, Tracer, fen};
 
 /// The deduction and what remains due of the three surcharges it reaches before 六税两费.
@@ -33,7 +34,7 @@ pub(super) fn startup_deduction<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> 
         education_surcharge: f.education_surcharge,
         local_education_surcharge: f.local_education_surcharge,
     };
-    if !open(e, STARTUP_DEDUCTION, t) {
+    if !open(e, MeasureId::StartupDeduction, t) {
         t.end(format_args!("0.00 元（不在有效期）"));
         return untouched;
     }

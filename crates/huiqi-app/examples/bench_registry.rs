@@ -1,6 +1,6 @@
 //! Where the time of a matching run goes, on the registry in HUIQI_DATABASE_URL:
 //! reading the facts, evaluating them, and a what-if over facts already in memory.
-//! `cargo run --release -p huiqi-match --example bench_registry -- 2024-12-31`
+//! `cargo run --release -p huiqi-app --example bench_registry -- 2024-12-31`
 
 use std::time::Instant;
 

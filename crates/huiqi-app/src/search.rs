@@ -1,5 +1,6 @@
-//! An in-memory bigram index of enterprise names, so that a search by a fragment of a name does
-//! not scan the registry (`name LIKE '%…%'` is a full scan). A row changes only through an import
+//! The registry search (企业库) of a viewer, and an in-memory bigram index of enterprise names, so
+//! that a search by a fragment of a name does not scan the registry (`name LIKE '%…%'` is a full
+//! scan). A row changes only through an import
 //! (name, county, …) or a matching run (size class): the index remembers the latest import and
 //! run ids it was built at; when either differs, a rebuild starts in the background and searches go to the database meanwhile, so
 //! an answer is never stale.
@@ -8,8 +9,93 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
+use huiqi_domain::{EntityKind, SizeClass};
 use huiqi_store::Store;
-use huiqi_store::accounts::{EnterpriseFilter, EnterpriseRow};
+pub use huiqi_store::search::{EnterpriseFilter, EnterpriseRow};
+
+use crate::accounts::Role;
+use crate::{App, AppError};
+
+/// How many rows a registry search shows.
+pub const SEARCH_LIMIT: usize = 100;
+
+/// A registry search as asked (texts as typed; empty means “any”).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// A name fragment, a USCC or its fragment.
+    pub q: String,
+    pub county: String,
+    /// A GB/T 4754 section letter or code prefix.
+    pub industry: String,
+    /// `enterprise` or `individual_business`.
+    pub kind: String,
+    /// `large`, `medium`, `small` or `micro`: the size class of the latest matching run.
+    pub size: String,
+}
+
+/// A registry search as run: trimmed, checked, a county user's county forced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    pub q: String,
+    pub county: String,
+    pub industry: String,
+    pub kind: Option<EntityKind>,
+    pub size: Option<SizeClass>,
+}
+
+/// The registry search of a viewer: a county user's county is forced whatever the query says.
+/// Answered by the name index when it is current, by the database otherwise (same rows).
+pub async fn search(
+    app: &App,
+    role: &Role,
+    query: &SearchQuery,
+) -> Result<(Search, Vec<EnterpriseRow>), AppError> {
+    let size = match query.size.trim() {
+        "" => None,
+        s => Some(SizeClass::parse(s).ok_or_else(|| {
+            AppError::invalid(
+                "bad_size",
+                format!("企业规模“{s}”无效；可选：{}，或留空", SizeClass::ids()),
+            )
+        })?),
+    };
+    let kind = match query.kind.trim() {
+        "" => None,
+        k => Some(EntityKind::parse(k).ok_or_else(|| {
+            AppError::invalid(
+                "bad_kind",
+                format!("市场主体类型“{k}”无效；可选：{}，或留空", EntityKind::ids()),
+            )
+        })?),
+    };
+    let s = Search {
+        q: query.q.trim().to_string(),
+        county: match role.county() {
+            Some(c) => c.to_string(),
+            None => query.county.trim().to_string(),
+        },
+        // Section letters are upper case (the database's LIKE would not care; the index does).
+        industry: query.industry.trim().to_ascii_uppercase(),
+        kind,
+        size,
+    };
+    let filter = EnterpriseFilter {
+        query: &s.q,
+        county: &s.county,
+        industry: &s.industry,
+        kind: s.kind.map_or("", EntityKind::as_str),
+        size_class: s.size,
+    };
+    let rows = match app.names.search(&app.store, &filter, SEARCH_LIMIT).await {
+        Some(rows) => rows,
+        None => {
+            app.store
+                .search_enterprises(&filter, SEARCH_LIMIT as i64)
+                .await?
+        }
+    };
+    Ok((s, rows))
+}
 
 struct Built {
     version: (i64, i64),
@@ -75,7 +161,7 @@ impl NameIndex {
                             Some(Arc::new(built));
                     }
                 }
-                Err(e) => eprintln!("企业名称索引重建失败：{e}"),
+                Err(e) => tracing::error!(error = %e, "企业名称索引重建失败"),
             }
             me.building.store(false, Ordering::SeqCst);
         });
@@ -121,7 +207,7 @@ impl NameIndex {
             .filter(|r| f.county.is_empty() || r.county == f.county)
             .filter(|r| f.industry.is_empty() || r.industry.starts_with(f.industry))
             .filter(|r| f.kind.is_empty() || r.kind == f.kind)
-            .filter(|r| f.size_class.is_empty() || r.size_class == Some(f.size_class))
+            .filter(|r| f.size_class.is_none() || r.size_class == f.size_class)
             .take(limit)
             .cloned()
             .collect();

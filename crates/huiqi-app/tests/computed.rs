@@ -1,0 +1,302 @@
+//! The targets 日常调度 computes from the registry (huiqi-app's `progress::computed_actuals`): the
+//! figures of the store, converted to each target's unit, over each target's window, with the
+//! reason saying how; on SQLite and (with HUIQI_TEST_POSTGRES_URL) PostgreSQL.
+
+use chrono::NaiveDate;
+use huiqi_app::progress::{ComputedActual, computed_actuals};
+use huiqi_domain::Uscc;
+use huiqi_domain::lists::{CertKind, Certification, ListRows, TrainingSession};
+use huiqi_domain::registry::{Record, Source, Value};
+use huiqi_store::Store;
+use huiqi_store::lists::ListMeta;
+use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming};
+use huiqi_store::testing::each_db;
+use rust_decimal::Decimal;
+use tokio::sync::mpsc;
+
+fn uscc(n: u32) -> Uscc {
+    Uscc::from_parts("91", "341502", &format!("{n:08}")).unwrap()
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn meta(name: &str) -> ListMeta {
+    ListMeta {
+        file_name: name.into(),
+        file_sha256: format!("sha-of-{name}"),
+        uscc_header: "统一社会信用代码".into(),
+    }
+}
+
+/// Registers enterprise `n` in `county`, registered on `on`.
+async fn register(store: &Store, rows: &[(u32, &str, &str)]) {
+    let records = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (n, county, on))| Record {
+            row: i as u64 + 2,
+            uscc: uscc(*n),
+            values: vec![
+                Value::Text(format!("企业{n}")),
+                Value::Text("enterprise".into()),
+                Value::Text((*county).into()),
+                Value::Text("C3311".into()),
+                Value::Date(date(on)),
+                Value::Text("active".into()),
+                Value::Null,
+                Value::Null,
+            ],
+        })
+        .collect();
+    import(store, Source::Market, None, records).await;
+}
+
+async fn import(store: &Store, source: Source, year: Option<i32>, rows: Vec<Record>) {
+    let (tx, rx) = mpsc::channel(4);
+    let meta = ImportMeta {
+        source,
+        year,
+        file_name: "registry.csv".into(),
+        file_sha256: "00".into(),
+    };
+    tx.send(Incoming::Rows(rows)).await.unwrap();
+    tx.send(Incoming::End { valid: true }).await.unwrap();
+    drop(tx);
+    let out = store.import(&meta, rx).await.unwrap();
+    assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
+}
+
+fn cert(row: u64, n: u32, kind: CertKind, on: &str) -> Certification {
+    Certification {
+        row,
+        uscc: uscc(n),
+        kind,
+        certified_on: date(on),
+        certificate_no: Some(format!("NO-{n}")),
+    }
+}
+
+fn session(row: u64, id: &str, on: &str, county: &str, attendees: i64) -> TrainingSession {
+    TrainingSession {
+        row,
+        session_id: id.into(),
+        held_on: date(on),
+        county: county.into(),
+        title: "创业培训".into(),
+        organiser: None,
+        attendees,
+    }
+}
+
+fn committed(out: ImportOutcome) -> (u64, u64, u64) {
+    match out {
+        ImportOutcome::Committed { counts, .. } => (counts.new, counts.updated, counts.unchanged),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn value(computed: &[ComputedActual], target: &str, county: &str) -> Option<Decimal> {
+    computed
+        .iter()
+        .find(|c| c.target == target)
+        .map(|c| c.by_county.get(county).copied().unwrap_or(Decimal::ZERO))
+}
+
+#[tokio::test]
+async fn trainings_become_sessions_and_trainees_by_county() {
+    each_db(|db| async move {
+        let s = &db.store;
+        let rows = ListRows::Trainings(vec![
+            session(2, "PX1", "2023-03-01", "341502", 85),
+            session(3, "PX2", "2023-03-09", "luan-etdz", 30),
+            session(4, "PX3", "2023-04-01", "341502", 40),
+        ]);
+        assert_eq!(
+            committed(s.import_list(&meta("t.csv"), &rows).await.unwrap()),
+            (3, 0, 0)
+        );
+        let computed = computed_actuals(s, 2023, date("2023-04-30")).await.unwrap();
+        assert_eq!(
+            value(&computed, "entrepreneur_trainings", "341502"),
+            Some(Decimal::from(2))
+        );
+        assert_eq!(
+            value(&computed, "entrepreneur_trainees", "341502"),
+            Some(Decimal::from(125))
+        );
+        assert_eq!(
+            value(&computed, "entrepreneur_trainees", "luan-etdz"),
+            Some(Decimal::from(30))
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn computed_values_follow_the_registry_and_the_date_window() {
+    each_db(|db| async move {
+        let s = &db.store;
+        register(
+            s,
+            &[
+                (1, "341502", "2019-01-01"),
+                (2, "341502", "2019-01-01"),
+                (3, "341502", "2019-01-01"),
+                (4, "341503", "2023-02-10"),
+                (5, "341502", "2019-01-01"),
+            ],
+        )
+        .await;
+        // Before any certification the registry knows nothing about the target: not computed.
+        let none = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
+        assert_eq!(value(&none, "new_tech_smes", "341502"), None);
+        assert_eq!(value(&none, "entrepreneur_trainings", "341502"), None);
+        // Registrations are (one enterprise registered in 2023, in 341503).
+        assert_eq!(
+            value(&none, "new_taxpaying_entities", "341503"),
+            Some(Decimal::ONE)
+        );
+
+        let rows = ListRows::Certifications(vec![
+            cert(2, 1, CertKind::TechSme, "2022-12-31"), // the previous year: never counted
+            cert(3, 2, CertKind::TechSme, "2023-01-01"), // the window's first day
+            cert(4, 3, CertKind::TechSme, "2023-06-30"), // the month's last day
+            cert(5, 5, CertKind::TechSme, "2023-07-01"), // after June's end
+            cert(6, 4, CertKind::InnovativeSme, "2023-03-01"),
+        ]);
+        s.import_list(&meta("c.csv"), &rows).await.unwrap();
+        // (as of, tech_sme in 341502, innovative in 341503)
+        let cases = [
+            ("2023-01-31", 1, 0),
+            ("2023-05-31", 1, 1),
+            ("2023-06-30", 2, 1),
+            ("2023-07-31", 3, 1),
+            ("2023-12-31", 3, 1),
+        ];
+        for (at, tech, innovative) in cases {
+            let c = computed_actuals(s, 2023, date(at)).await.unwrap();
+            assert_eq!(
+                value(&c, "new_tech_smes", "341502"),
+                Some(Decimal::from(tech)),
+                "{at}"
+            );
+            assert_eq!(
+                value(&c, "new_innovative_smes", "341503"),
+                Some(Decimal::from(innovative)),
+                "{at}"
+            );
+            // No 省级专精特新 in the list: that target stays with the reports.
+            assert_eq!(value(&c, "new_provincial_zjtx", "341502"), None, "{at}");
+            let how = &c.iter().find(|x| x.target == "new_tech_smes").unwrap().how;
+            assert!(
+                how.contains(&format!("2023-01-01 至 {at}")) && how.contains("认定名单"),
+                "{how}"
+            );
+        }
+        // 2022's own window counts only 2022's certification.
+        let c = computed_actuals(s, 2023, date("2022-12-31")).await.unwrap();
+        assert_eq!(value(&c, "new_tech_smes", "341502"), Some(Decimal::ONE));
+
+        // Another certification imported: the count rises.
+        register(s, &[(6, "341502", "2019-01-01")]).await;
+        let more = ListRows::Certifications(vec![cert(2, 6, CertKind::TechSme, "2023-06-15")]);
+        assert_eq!(
+            committed(s.import_list(&meta("d.csv"), &more).await.unwrap()),
+            (1, 0, 0)
+        );
+        let c = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
+        assert_eq!(value(&c, "new_tech_smes", "341502"), Some(Decimal::from(3)));
+        // A corrected date that moves a certification into the window: it counts.
+        let moved = ListRows::Certifications(vec![cert(2, 5, CertKind::TechSme, "2023-06-20")]);
+        assert_eq!(
+            committed(s.import_list(&meta("e.csv"), &moved).await.unwrap()),
+            (0, 1, 0)
+        );
+        let c = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
+        assert_eq!(value(&c, "new_tech_smes", "341502"), Some(Decimal::from(4)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finance_targets_come_from_the_finance_columns_in_yi_yuan() {
+    each_db(|db| async move {
+        let s = &db.store;
+        register(
+            s,
+            &[
+                (1, "341502", "2019-01-01"),
+                (2, "341502", "2019-01-01"),
+                (3, "341524", "2019-01-01"),
+            ],
+        )
+        .await;
+        let c = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
+        assert_eq!(
+            value(&c, "new_small_micro_loans", "341502"),
+            None,
+            "no finance data yet"
+        );
+        // new_loans in fen: 1.5 亿元, 0.25 亿元 (a first loan), 1,234.56 万元 (a first loan).
+        let finance = |row: u64, n: u32, fen: i64, first: bool| Record {
+            row,
+            uscc: uscc(n),
+            values: vec![Value::Int(0), Value::Int(fen), Value::Bool(first)],
+        };
+        import(
+            s,
+            Source::Finance,
+            Some(2023),
+            vec![
+                finance(2, 1, 15_000_000_000, false),
+                finance(3, 2, 2_500_000_000, true),
+                finance(4, 3, 1_234_560_000, true),
+            ],
+        )
+        .await;
+        let c = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
+        let yi = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            value(&c, "new_small_micro_loans", "341502"),
+            Some(yi("1.75"))
+        );
+        assert_eq!(
+            value(&c, "new_small_micro_loans", "341524"),
+            Some(yi("0.1235"))
+        );
+        assert_eq!(
+            value(&c, "first_loan_accounts", "341502"),
+            Some(Decimal::ONE)
+        );
+        assert_eq!(
+            value(&c, "first_loan_accounts", "341524"),
+            Some(Decimal::ONE)
+        );
+        assert_eq!(value(&c, "first_loan_amount", "341502"), Some(yi("0.25")));
+        let how = &c
+            .iter()
+            .find(|x| x.target == "new_small_micro_loans")
+            .unwrap()
+            .how;
+        assert!(
+            how.contains("2023 年度") && how.contains("未按大中小微划型"),
+            "{how}"
+        );
+        // Cumulative targets count from the policy's first year; yearly ones only their year.
+        let c = computed_actuals(s, 2023, date("2024-03-31")).await.unwrap();
+        assert_eq!(
+            value(&c, "first_loan_accounts", "341502"),
+            Some(Decimal::ONE)
+        );
+        assert_eq!(value(&c, "new_small_micro_loans", "341502"), None);
+        let how = &c
+            .iter()
+            .find(|x| x.target == "first_loan_accounts")
+            .unwrap()
+            .how;
+        assert!(how.contains("2023—2024 年度"), "{how}");
+    })
+    .await;
+}

@@ -1,0 +1,367 @@
+//! The enterprise registry (企业库) and 一企一档: the search by scope, one enterprise's file with its
+//! benefits and the facts on file (each with the department and import behind it), and the
+//! enterprise's own page (我的惠企政策).
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use huiqi_app::accounts::{Role, can_see};
+use huiqi_app::matching::{Benefits, benefits_of};
+use huiqi_app::search::{SearchQuery, search};
+use huiqi_domain::registry::Source;
+use huiqi_domain::{EntityKind, SizeClass, Uscc};
+use serde::Deserialize;
+
+use crate::auth::Viewer;
+use crate::error::{Query, WebError};
+use crate::page::{Nav, render};
+use crate::routes::{Area, ENTERPRISE, Link, Route, SIGNED_IN, STAFF};
+use crate::state::{Shared, WebState};
+
+pub const AREA: Area = Area {
+    name: "企业库与一企一档",
+    routes: &[
+        Route::get("/me", ENTERPRISE, "我的惠企政策", || get(me)),
+        Route::get("/enterprises", STAFF, "企业库", || get(enterprises)),
+        Route::get("/enterprises/{uscc}", SIGNED_IN, "一企一档", || {
+            get(enterprise)
+        }),
+        Route::get(
+            "/api/v1/enterprises",
+            STAFF,
+            "企业库查询（前 100 条）",
+            || get(api_enterprises),
+        ),
+        Route::get(
+            "/api/v1/enterprises/{uscc}/benefits",
+            SIGNED_IN,
+            "一户企业可享受的政策、金额与理由",
+            || get(api_benefits),
+        ),
+    ],
+    links: &[
+        Link {
+            label: "我的惠企政策",
+            href: "/me",
+            rule: ENTERPRISE,
+        },
+        Link {
+            label: "企业库",
+            href: "/enterprises",
+            rule: STAFF,
+        },
+    ],
+};
+
+/// A USCC from the path: parsed at the boundary.
+fn uscc(text: &str) -> Result<Uscc, WebError> {
+    Uscc::parse(text).map_err(|e| WebError::bad_request("bad_uscc", e.to_string()))
+}
+
+/// The enterprise's page, or 403 when it is outside the viewer's scope.
+async fn visible(s: &WebState, v: &Viewer, uscc: &Uscc) -> Result<(), WebError> {
+    if can_see(&s.app.store, &v.role, uscc).await? {
+        Ok(())
+    } else {
+        Err(WebError::forbidden("该企业不在您的管辖范围内。"))
+    }
+}
+
+async fn load(s: &WebState, uscc: &Uscc) -> Result<Benefits, WebError> {
+    benefits_of(&s.app, uscc)
+        .await?
+        .ok_or_else(|| WebError::not_found("no_facts", "企业库中没有该企业本年度的数据。"))
+}
+
+struct FactView {
+    label: String,
+    value: String,
+    source: String,
+    date: String,
+}
+
+struct BenefitView {
+    title: String,
+    amount: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct EnterprisePage {
+    nav: Nav,
+    heading: String,
+    /// 大/中/小/微 by the rules crate (工信部联企业〔2011〕300号).
+    size_class: String,
+    uscc: String,
+    name: String,
+    county: String,
+    industry: String,
+    kind: String,
+    year: i32,
+    /// Which data and date the figures come from.
+    basis: String,
+    benefits: Vec<BenefitView>,
+    total: String,
+    facts: Vec<FactView>,
+}
+
+async fn enterprise_page(
+    s: &WebState,
+    v: &Viewer,
+    uscc: &Uscc,
+    heading: &str,
+) -> Result<Response, WebError> {
+    // Scope is checked by the caller.
+    let b = load(s, uscc).await?;
+    let facts = &b.facts;
+    let year = chrono::Datelike::year(&b.at);
+    let sources = &b.sources;
+    // Each fact with the department that reported it and when (the import behind its group).
+    let source_of = |group: &str| -> (String, String) {
+        let dept =
+            Source::parse(group).map_or_else(|| group.to_string(), |x| x.department().to_string());
+        match sources.iter().find(|s| s.group == group) {
+            Some(s) => {
+                let via = Source::parse(&s.source)
+                    .map_or_else(|| s.source.clone(), |x| x.label().to_string());
+                (
+                    format!("{dept}（{via}，{}）", s.file_name),
+                    s.imported_at.format("%Y-%m-%d").to_string(),
+                )
+            }
+            None => (format!("{dept}（尚未报送）"), "—".into()),
+        }
+    };
+    let fact = |label: &str, value: String, group: &str| {
+        let (source, date) = source_of(group);
+        FactView {
+            label: label.to_string(),
+            value,
+            source,
+            date,
+        }
+    };
+    let contact = b.contact.clone();
+    let fact_rows = vec![
+        fact(
+            "联系人",
+            contact.person.unwrap_or_else(|| "—".into()),
+            "market",
+        ),
+        fact(
+            "联系电话",
+            contact.phone.unwrap_or_else(|| "—".into()),
+            "market",
+        ),
+        fact("从业人数", facts.employees.to_string(), "hr"),
+        fact("营业收入（元）", facts.revenue.to_string(), "tax"),
+        fact("资产总额（元）", facts.total_assets.to_string(), "tax"),
+        fact(
+            "应纳税所得额（元）",
+            facts.taxable_income.to_string(),
+            "tax",
+        ),
+        fact(
+            "增值税小规模纳税人",
+            if facts.vat_small_scale { "是" } else { "否" }.to_string(),
+            "tax",
+        ),
+        fact(
+            "成立日期",
+            facts.registered_on.map_or("—".into(), |d| d.to_string()),
+            "market",
+        ),
+    ];
+    render(EnterprisePage {
+        nav: Nav::of(s, v),
+        heading: heading.to_string(),
+        size_class: b.size_class.label().to_string(),
+        uscc: facts.uscc.clone(),
+        name: facts.name.clone(),
+        county: s.app.jurisdiction_name(&facts.county),
+        industry: facts.industry.clone(),
+        kind: facts.kind.label().into(),
+        year,
+        basis: b.basis.clone(),
+        benefits: b
+            .rows
+            .iter()
+            .map(|r| BenefitView {
+                title: r.title.clone(),
+                amount: if r.measure.is_money() {
+                    format!("{:.2}", r.amount)
+                } else {
+                    "—".into()
+                },
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        total: format!("{:.2}", b.total),
+        facts: fact_rows,
+    })
+}
+
+async fn me(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+) -> Result<Response, WebError> {
+    let Role::Enterprise(own) = &v.role else {
+        return Err(WebError::forbidden("仅企业用户可用。"));
+    };
+    enterprise_page(&s, &v, own, "我的惠企政策").await
+}
+
+async fn enterprise(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let uscc = uscc(&code)?;
+    visible(&s, &v, &uscc).await?;
+    enterprise_page(&s, &v, &uscc, "一企一档").await
+}
+
+/// The registry search's query string.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EnterprisesQuery {
+    /// A name fragment, a USCC or its fragment.
+    pub q: String,
+    /// A jurisdiction id (ignored for a county user: its own).
+    pub county: String,
+    /// A GB/T 4754 section letter or code prefix.
+    pub industry: String,
+    /// `enterprise` | `individual_business`.
+    pub kind: String,
+    /// `large` | `medium` | `small` | `micro` (the latest matching run's class).
+    pub size: String,
+}
+
+impl From<EnterprisesQuery> for SearchQuery {
+    fn from(q: EnterprisesQuery) -> SearchQuery {
+        SearchQuery {
+            q: q.q,
+            county: q.county,
+            industry: q.industry,
+            kind: q.kind,
+            size: q.size,
+        }
+    }
+}
+
+struct EnterpriseView {
+    uscc: String,
+    name: String,
+    county: String,
+    industry: String,
+    kind: &'static str,
+    size_class: &'static str,
+}
+
+/// The search form as run (a county user's county forced).
+struct SearchForm {
+    q: String,
+    county: String,
+    industry: String,
+    kind: String,
+    size_class: String,
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct EnterprisesPage {
+    nav: Nav,
+    f: SearchForm,
+    sizes: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    /// Set for a county user: the county is fixed.
+    fixed_county: String,
+    counties: Vec<(String, String)>,
+    rows: Vec<EnterpriseView>,
+}
+
+async fn run_search(
+    s: &WebState,
+    v: &Viewer,
+    q: EnterprisesQuery,
+) -> Result<(SearchForm, Vec<EnterpriseView>), WebError> {
+    let (f, rows) = search(&s.app, &v.role, &q.into()).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| EnterpriseView {
+            county: s.app.jurisdiction_name(&r.county),
+            kind: EntityKind::parse(&r.kind).map_or("—", EntityKind::label),
+            size_class: r.size_class.map_or("—", SizeClass::label),
+            uscc: r.uscc,
+            name: r.name,
+            industry: r.industry,
+        })
+        .collect();
+    let form = SearchForm {
+        q: f.q,
+        county: f.county,
+        industry: f.industry,
+        kind: f.kind.map_or("", EntityKind::as_str).into(),
+        size_class: f.size.map_or("", SizeClass::as_str).into(),
+    };
+    Ok((form, rows))
+}
+
+async fn enterprises(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<EnterprisesQuery>,
+) -> Result<Response, WebError> {
+    let (f, rows) = run_search(&s, &v, q).await?;
+    render(EnterprisesPage {
+        nav: Nav::of(&s, &v),
+        f,
+        sizes: SizeClass::ALL
+            .iter()
+            .rev()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        kinds: EntityKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        fixed_county: v
+            .role
+            .county()
+            .map_or_else(String::new, |c| s.app.jurisdiction_name(c)),
+        counties: s.app.jurisdictions(),
+        rows,
+    })
+}
+
+async fn api_enterprises(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<EnterprisesQuery>,
+) -> Result<Response, WebError> {
+    let (_, rows) = run_search(&s, &v, q).await?;
+    Ok(Json(
+        rows.iter()
+            .map(|r| serde_json::json!({"uscc": r.uscc, "name": r.name, "county": r.county, "industry": r.industry, "kind": r.kind, "size_class": r.size_class}))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+async fn api_benefits(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let uscc = uscc(&code)?;
+    visible(&s, &v, &uscc).await?;
+    let b = load(&s, &uscc).await?;
+    Ok(Json(serde_json::json!({
+        "uscc": uscc.as_str(), "at": b.at, "basis": b.basis,
+        "benefits": b.rows, "total_relief": b.total, "size_class": b.size_class.label(),
+    }))
+    .into_response())
+}

@@ -1,0 +1,276 @@
+//! 日常调度 (articles 16 and 19): completion against time progress per target with ECharts charts,
+//! the county ranking, the status trend month by month, a unit's tasks, and reporting a month's
+//! value from the browser. A county user sees only its own jurisdiction's rows and place; who may
+//! report which target and jurisdiction is decided by huiqi-app on the server.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::State;
+use axum::response::{IntoResponse, Json, Redirect, Response};
+use axum::routing::{get, post};
+use huiqi_app::progress::{
+    self as app, Dashboard, ReportInput, check_report, pct, reportable_jurisdictions,
+    reportable_targets, scope_of, trend_counts, unit_tasks, visible_ranking, visible_rows,
+};
+use huiqi_progress::Status;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::auth::{self, Viewer};
+use crate::error::{Form, Query, WebError};
+use crate::page::{Nav, render};
+use crate::routes::{Area, Link, Route, STAFF};
+use crate::state::{Shared, WebState};
+
+pub const AREA: Area = Area {
+    name: "日常调度",
+    routes: &[
+        Route::get("/dashboard", STAFF, "日常调度", || get(page)),
+        Route::post("/dashboard/report", STAFF, "报送完成值", || {
+            post(submit)
+        }),
+        Route::get("/api/v1/dashboard", STAFF, "调度表（JSON）", || {
+            get(api)
+        }),
+    ],
+    links: &[Link {
+        label: "日常调度",
+        href: "/dashboard",
+        rule: STAFF,
+    }],
+};
+
+/// The month asked for.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DashboardQuery {
+    /// `YYYY-MM` (default: the latest month with reports).
+    pub period: String,
+    /// Set after a report was saved (the page says so).
+    pub reported: Option<String>,
+}
+
+/// No period asked and nothing reported in two years.
+const NO_REPORTS: &str = "还没有任何报送数据（可用 huiqi progress report 或 seed-demo 载入）。";
+
+async fn load(s: &WebState, q: &DashboardQuery) -> Result<Option<Dashboard>, WebError> {
+    let period = Some(q.period.as_str()).filter(|p| !p.trim().is_empty());
+    Ok(app::dashboard(&s.app.store, &s.app.pack, s.app.at, period).await?)
+}
+
+struct RowView {
+    indicator: String,
+    target_value: String,
+    actual: String,
+    completion: String,
+    time_progress: String,
+    status: &'static str,
+    status_class: &'static str,
+    reason: String,
+}
+
+struct TaskRow {
+    article: u8,
+    title: String,
+    units: String,
+    basis: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Nav,
+    period: String,
+    scope_name: String,
+    message: String,
+    rows: Vec<RowView>,
+    ranking: Vec<(usize, String, String)>,
+    chart: String,
+    rank_chart: String,
+    trend_chart: String,
+    /// For a unit: its name and its tasks.
+    unit_name: String,
+    tasks: Vec<TaskRow>,
+    /// The report form: what the viewer may report, and whether a report was just saved.
+    report_targets: Vec<(String, String)>,
+    report_jurisdictions: Vec<(String, String)>,
+    reported: bool,
+}
+
+fn percent(d: Decimal) -> String {
+    (d * Decimal::ONE_HUNDRED).round_dp(1).to_string()
+}
+
+async fn page(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, WebError> {
+    let pack = &s.app.pack;
+    let (period, message, rows, ranking, trend) = match load(&s, &q).await? {
+        Some(d) => (
+            d.period.to_string(),
+            String::new(),
+            d.rows,
+            d.ranking,
+            d.trend,
+        ),
+        None => (
+            String::new(),
+            NO_REPORTS.to_string(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        ),
+    };
+    let mine = visible_rows(pack, &v.role, &rows);
+    let trend = trend_counts(pack, &v.role, &trend);
+    let trend_chart = serde_json::json!({
+        "labels": trend.iter().map(|(m, _)| m.to_string()).collect::<Vec<_>>(),
+        "green": trend.iter().map(|(_, n)| n[0]).collect::<Vec<_>>(),
+        "yellow": trend.iter().map(|(_, n)| n[1]).collect::<Vec<_>>(),
+        "red": trend.iter().map(|(_, n)| n[2]).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let indicator = |id: &str| {
+        pack.target(id)
+            .map_or(id.to_string(), |t| t.indicator.clone())
+    };
+    let chart = serde_json::json!({
+        "labels": mine.iter().map(|r| indicator(&r.target)).collect::<Vec<_>>(),
+        "completion": mine.iter().map(|r| r.completion.map(percent)).collect::<Vec<_>>(),
+        "time": mine.iter().map(|r| r.time_progress.map(percent)).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let shown = visible_ranking(&v.role, &ranking);
+    let rank_chart = serde_json::json!({
+        "labels": shown.iter().map(|r| s.app.jurisdiction_name(&r.jurisdiction)).collect::<Vec<_>>(),
+        "scores": shown.iter().map(|r| percent(r.score)).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let views = mine
+        .iter()
+        .map(|r| RowView {
+            indicator: indicator(&r.target),
+            target_value: r.target_value.normalize().to_string(),
+            actual: r
+                .actual
+                .map_or("未报送".into(), |a| a.normalize().to_string()),
+            completion: pct(r.completion),
+            time_progress: pct(r.time_progress),
+            status: r.status.label(),
+            status_class: match r.status {
+                Status::Green => "green",
+                Status::Yellow => "yellow",
+                Status::Red => "red",
+            },
+            reason: r.reason.clone(),
+        })
+        .collect();
+    let ranking = shown
+        .iter()
+        .map(|r| {
+            (
+                r.rank,
+                s.app.jurisdiction_name(&r.jurisdiction),
+                percent(r.score),
+            )
+        })
+        .collect();
+    render(DashboardPage {
+        nav: Nav::of(&s, &v),
+        period,
+        scope_name: s.app.jurisdiction_name(&scope_of(&v.role)),
+        message,
+        rows: views,
+        ranking,
+        chart,
+        rank_chart,
+        trend_chart,
+        unit_name: v.role.unit().map_or_else(String::new, |u| {
+            pack.unit(u).map_or(u.to_string(), |x| x.name.clone())
+        }),
+        tasks: unit_tasks(pack, &v.role)
+            .into_iter()
+            .map(|t| TaskRow {
+                article: t.article,
+                title: t.title,
+                units: t.units,
+                basis: t.basis,
+            })
+            .collect(),
+        report_targets: reportable_targets(pack, &v.role),
+        report_jurisdictions: reportable_jurisdictions(pack, &v.role),
+        reported: q.reported.is_some(),
+    })
+}
+
+async fn api(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, WebError> {
+    let pack = &s.app.pack;
+    let Some(d) = load(&s, &q).await? else {
+        return Err(WebError::not_found("no_reports", NO_REPORTS));
+    };
+    let rows: Vec<_> = visible_rows(pack, &v.role, &d.rows)
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "target": r.target, "jurisdiction": r.jurisdiction, "target_value": r.target_value,
+                "actual": r.actual, "completion": r.completion, "time_progress": r.time_progress,
+                "status": r.status.label(), "reason": r.reason,
+            })
+        })
+        .collect();
+    let ranking: Vec<_> = visible_ranking(&v.role, &d.ranking)
+        .iter()
+        .map(|r| serde_json::json!({"rank": r.rank, "jurisdiction": r.jurisdiction, "score": r.score}))
+        .collect();
+    let trend: Vec<_> = trend_counts(pack, &v.role, &d.trend)
+        .into_iter()
+        .map(|(m, n)| serde_json::json!({"period": m.to_string(), "green": n[0], "yellow": n[1], "red": n[2]}))
+        .collect();
+    let tasks: Vec<_> = unit_tasks(pack, &v.role)
+        .into_iter()
+        .map(|t| serde_json::json!({"article": t.article, "title": t.title, "units": t.units, "legal_basis": t.basis}))
+        .collect();
+    Ok(Json(serde_json::json!({"period": d.period.to_string(), "rows": rows, "ranking": ranking, "trend": trend, "tasks": tasks})).into_response())
+}
+
+/// The report form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ReportForm {
+    csrf: Option<String>,
+    target: String,
+    jurisdiction: String,
+    period: String,
+    value: String,
+    note: String,
+    attachment: String,
+}
+
+async fn submit(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Form(f): Form<ReportForm>,
+) -> Result<Response, WebError> {
+    if !auth::csrf_ok(&v, f.csrf.as_deref()) {
+        return Err(WebError::csrf());
+    }
+    let input = ReportInput {
+        target: f.target,
+        jurisdiction: f.jurisdiction,
+        period: f.period,
+        value: f.value,
+        note: f.note,
+        attachment: f.attachment,
+    };
+    let reporter = format!("{}（{}）", v.display_name, v.role.name());
+    let report = check_report(&s.app.pack, &v.role, &reporter, &input)?;
+    let period = report.period.clone();
+    app::save_report(&s.app.store, report).await?;
+    Ok(Redirect::to(&format!("/dashboard?period={period}&reported=1")).into_response())
+}

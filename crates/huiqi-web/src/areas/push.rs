@@ -1,0 +1,239 @@
+//! 免申即享 push lists (article 5): for one measure of the latest matching run, the enterprises
+//! that benefit with amount and reason; a county user gets its own county only, a unit only
+//! measures it pushes. Export as .xlsx.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use huiqi_app::accounts::Role;
+use huiqi_app::matching::{PushFilter, PushPage, latest_run, push_measures, push_page, push_title};
+use huiqi_rules::MeasureId;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::auth::Viewer;
+use crate::error::{Query, WebError};
+use crate::page::{Nav, render};
+use crate::routes::{Area, Link, Route, STAFF};
+use crate::state::{Shared, WebState};
+
+pub const AREA: Area = Area {
+    name: "推送名单",
+    routes: &[
+        Route::get("/push", STAFF, "推送名单", || get(page)),
+        Route::get("/push.xlsx", STAFF, "推送名单导出（.xlsx）", || {
+            get(export)
+        }),
+        Route::get("/api/v1/push", STAFF, "推送名单（JSON）", || get(api)),
+    ],
+    links: &[Link {
+        label: "推送名单",
+        href: "/push",
+        rule: STAFF,
+    }],
+};
+
+/// Rows shown on the page (the export has them all).
+const PAGE_ROWS: usize = 200;
+/// Rows the API returns unless `limit` asks for another number (at most `API_MAX_ROWS`).
+const API_ROWS: usize = 200;
+const API_MAX_ROWS: usize = 10_000;
+
+/// A push list request.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PushQuery {
+    /// A benefit of the measure table (default `six_taxes_relief`).
+    pub measure: String,
+    /// A jurisdiction id (a county user always gets its own).
+    pub county: String,
+    /// API only: rows to return, 1 to 10,000 (default 200).
+    pub limit: String,
+}
+
+struct Loaded {
+    filter: PushFilter,
+    run: Option<i64>,
+    page: PushPage,
+    message: String,
+}
+
+/// The push list the viewer may see: the first `limit` rows (all when `None`), with the count
+/// and total of the whole list.
+async fn load(
+    s: &WebState,
+    v: &Viewer,
+    q: &PushQuery,
+    limit: Option<usize>,
+) -> Result<Loaded, WebError> {
+    let measure = match q.measure.trim() {
+        "" => MeasureId::SixTaxesRelief.as_str(),
+        m => m,
+    };
+    let county = v.role.county().unwrap_or(q.county.as_str());
+    let filter = PushFilter::parse(&s.app.pack, measure, Some(county), v.role.unit())?;
+    let Some(run) = latest_run(&s.app.store).await? else {
+        return Ok(Loaded {
+            filter,
+            run: None,
+            page: PushPage {
+                count: 0,
+                total: Decimal::ZERO,
+                rows: Vec::new(),
+            },
+            message: "还没有匹配批次：请先运行 huiqi match --db。".into(),
+        });
+    };
+    let page = push_page(
+        &s.app.store,
+        &s.app.rules,
+        &s.app.pack,
+        &run,
+        &filter,
+        limit,
+    )
+    .await?;
+    let message = if page.count == 0 && matches!(v.role, Role::Unit(_)) {
+        "本单位不负责推送这项措施，或没有符合条件的企业。".into()
+    } else {
+        String::new()
+    };
+    Ok(Loaded {
+        filter,
+        run: Some(run.id),
+        page,
+        message,
+    })
+}
+
+struct RowView {
+    uscc: String,
+    name: String,
+    /// 联系人 and 联系电话, as on file.
+    contact: String,
+    county: String,
+    amount: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "push.html")]
+struct PushPageView {
+    nav: Nav,
+    measures: Vec<(String, String)>,
+    measure: String,
+    county: String,
+    county_fixed: bool,
+    counties: Vec<(String, String)>,
+    run: String,
+    count: usize,
+    total: String,
+    rows: Vec<RowView>,
+    message: String,
+    export_query: String,
+}
+
+async fn page(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<PushQuery>,
+) -> Result<Response, WebError> {
+    let l = load(&s, &v, &q, Some(PAGE_ROWS)).await?;
+    let county = l.filter.county.clone().unwrap_or_default();
+    let measure = l.filter.measure.as_str().to_string();
+    render(PushPageView {
+        nav: Nav::of(&s, &v),
+        measures: push_measures()
+            .map(|m| (m.as_str().to_string(), m.title().to_string()))
+            .collect(),
+        county_fixed: v.role.county().is_some(),
+        counties: s.app.jurisdictions(),
+        run: l.run.map_or("—".into(), |r| r.to_string()),
+        count: l.page.count,
+        total: format!("{:.2}", l.page.total),
+        rows: l
+            .page
+            .rows
+            .iter()
+            .map(|r| RowView {
+                uscc: r.uscc.clone(),
+                name: r.name.clone(),
+                contact: [r.contact_person.as_str(), r.contact_phone.as_str()]
+                    .iter()
+                    .filter(|x| !x.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                county: r.county_name.clone(),
+                amount: format!("{:.2}", r.amount),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        message: l.message,
+        export_query: format!("measure={measure}&county={county}"),
+        measure,
+        county,
+    })
+}
+
+async fn export(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<PushQuery>,
+) -> Result<Response, WebError> {
+    let l = load(&s, &v, &q, None).await?;
+    let title = match huiqi_app::matching::pick_run(&s.app.store, l.run).await {
+        Ok(run) => push_title(&s.app.pack, &run, &l.filter),
+        Err(_) => format!("推送名单：{}（尚无匹配批次）", l.filter.measure.title()),
+    };
+    let bytes = huiqi_app::matching::push_xlsx(l.page.rows, title).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"push.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn api(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<PushQuery>,
+) -> Result<Response, WebError> {
+    let limit = match q.limit.trim() {
+        "" => API_ROWS,
+        x => match x.parse::<usize>() {
+            Ok(n) if (1..=API_MAX_ROWS).contains(&n) => n,
+            _ => {
+                return Err(WebError::bad_request(
+                    "bad_limit",
+                    format!(
+                        "limit“{x}”无效：应为 1 到 {API_MAX_ROWS} 的整数（全部名单请用 /push.xlsx 导出）"
+                    ),
+                ));
+            }
+        },
+    };
+    let l = load(&s, &v, &q, Some(limit)).await?;
+    Ok(Json(serde_json::json!({
+        "measure": l.filter.measure, "run": l.run, "message": l.message,
+        "count": l.page.count, "total": l.page.total,
+        "rows": l.page.rows.iter().map(|r| serde_json::json!({
+            "uscc": r.uscc, "name": r.name, "contact_person": r.contact_person, "contact_phone": r.contact_phone,
+            "county": r.county, "industry": r.industry,
+            "amount": r.amount, "reason": r.reason,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}

@@ -1,0 +1,251 @@
+//! Routes as rows: every area module declares its routes ([`Route`]: method, path, access rule,
+//! handler) and its header links; the router is built from those rows only, so no route exists
+//! without a rule, and [`guard`] enforces the rule before any handler runs. HEAD is served
+//! wherever GET is; a method a path does not take is a 405 with `Allow`.
+//!
+//! Each request runs in a `request` span (method, path, request id, user, status, latency); the
+//! request id (`x-request-id`, made here unless a proxy sent one) is returned to the client.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use huiqi_app::accounts::{Role, RoleKind};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use crate::error::WebError;
+use crate::state::Shared;
+
+/// The methods a route can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+        }
+    }
+}
+
+/// Who may call a route. Scope within a role (county, unit, enterprise) is checked by the use
+/// case on the server (`huiqi_app::accounts::can_see`, and each area's own filters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Public,
+    /// Signed in with one of these roles.
+    Roles(&'static [RoleKind]),
+}
+
+impl Rule {
+    /// Whether a viewer with `role` may call a route with this rule.
+    pub fn admits(self, role: &Role) -> bool {
+        match self {
+            Rule::Public => true,
+            Rule::Roles(kinds) => role.kind().is_some_and(|k| kinds.contains(&k)),
+        }
+    }
+}
+
+/// The working group.
+pub const ADMIN: Rule = Rule::Roles(&[RoleKind::Admin]);
+/// The officials: working group, responsible units, counties.
+pub const STAFF: Rule = Rule::Roles(&[RoleKind::Admin, RoleKind::Unit, RoleKind::County]);
+/// Anyone signed in.
+pub const SIGNED_IN: Rule = Rule::Roles(&[
+    RoleKind::Admin,
+    RoleKind::Unit,
+    RoleKind::County,
+    RoleKind::Enterprise,
+]);
+/// Enterprises only.
+pub const ENTERPRISE: Rule = Rule::Roles(&[RoleKind::Enterprise]);
+
+/// One route: method, path (axum syntax, `{param}`), who may call it, and its handler.
+#[derive(Clone, Copy)]
+pub struct Route {
+    pub method: Verb,
+    pub path: &'static str,
+    pub rule: Rule,
+    /// What it does, in Chinese (the API document lists it).
+    pub summary: &'static str,
+    pub handler: fn() -> MethodRouter<Shared>,
+}
+
+impl Route {
+    pub const fn get(
+        path: &'static str,
+        rule: Rule,
+        summary: &'static str,
+        handler: fn() -> MethodRouter<Shared>,
+    ) -> Route {
+        Route {
+            method: Verb::Get,
+            path,
+            rule,
+            summary,
+            handler,
+        }
+    }
+
+    pub const fn post(
+        path: &'static str,
+        rule: Rule,
+        summary: &'static str,
+        handler: fn() -> MethodRouter<Shared>,
+    ) -> Route {
+        Route {
+            method: Verb::Post,
+            path,
+            rule,
+            summary,
+            handler,
+        }
+    }
+}
+
+/// A link of the header: shown to the viewers `rule` admits.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub rule: Rule,
+}
+
+/// An area of the platform: its routes and its header links.
+pub struct Area {
+    pub name: &'static str,
+    pub routes: &'static [Route],
+    pub links: &'static [Link],
+}
+
+/// Every route of every area, in area order.
+pub fn routes() -> impl Iterator<Item = &'static Route> {
+    crate::AREAS.iter().flat_map(|a| a.routes.iter())
+}
+
+/// The route of a method and a matched path (HEAD is GET's).
+fn route_of(method: &Method, path: &str) -> Option<&'static Route> {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    routes().find(|r| r.method.as_str() == method && r.path == path)
+}
+
+/// The methods a path takes, for `Allow`.
+fn allowed(path: &str) -> String {
+    let mut methods: Vec<&str> = Vec::new();
+    for r in routes().filter(|r| r.path == path) {
+        methods.push(r.method.as_str());
+        if r.method == Verb::Get {
+            methods.push("HEAD");
+        }
+    }
+    methods.join(", ")
+}
+
+/// The router of every area's routes, with the guard, the error rendering, the request span and
+/// the request id.
+pub fn router(state: Shared) -> Router {
+    let mut router = Router::new();
+    for r in routes() {
+        router = router.route(r.path, (r.handler)());
+    }
+    router
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard))
+        .fallback(|| async { WebError::not_found("not_found", "页面不存在。") })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::error::render_errors,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id = %id,
+                        user = tracing::field::Empty,
+                        status = tracing::field::Empty,
+                        latency_ms = tracing::field::Empty,
+                    )
+                })
+                .on_request(())
+                .on_response(|resp: &Response, latency: Duration, span: &tracing::Span| {
+                    span.record("status", resp.status().as_u16());
+                    span.record("latency_ms", latency.as_millis() as u64);
+                    tracing::info!(parent: span, "已响应");
+                })
+                .on_failure(()),
+        )
+        .layer(SetRequestIdLayer::x_request_id(NewRequestId))
+        .with_state(state)
+}
+
+/// A request id: 16 random hex digits.
+#[derive(Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = huiqi_app::accounts::random_hex(8).ok()?;
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// Enforces the route's rule and CSRF's origin check before any handler runs, and records the
+/// viewer on the request span.
+async fn guard(
+    State(state): State<Shared>,
+    matched: Option<MatchedPath>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let Some(path) = matched.as_ref().map(MatchedPath::as_str) else {
+        return WebError::not_found("not_found", "页面不存在。").into_response();
+    };
+    let Some(route) = route_of(req.method(), path) else {
+        // The path exists (it matched) but not with this method.
+        return WebError::method_not_allowed(allowed(path)).into_response();
+    };
+    if crate::auth::cross_site(req.method(), req.headers()) {
+        return WebError::forbidden("拒绝跨站提交的请求。").into_response();
+    }
+    let viewer = match crate::auth::viewer(&state.app.store, req.headers()).await {
+        Ok(v) => v,
+        Err(e) => return WebError::internal(e).into_response(),
+    };
+    if let Some(id) = viewer.user_id {
+        tracing::Span::current().record("user", id);
+    }
+    if let Rule::Roles(_) = route.rule {
+        if viewer.role == Role::Anonymous {
+            return WebError::unauthenticated().into_response();
+        }
+        if !route.rule.admits(&viewer.role) {
+            return WebError::forbidden("您的账号无权访问此页面。").into_response();
+        }
+    }
+    req.extensions_mut().insert(viewer);
+    next.run(req).await
+}

@@ -1,0 +1,28 @@
+//! What every request shares: the application ([`huiqi_app::App`]) and what only the web needs.
+
+use std::sync::Arc;
+
+use huiqi_app::App;
+
+use crate::auth::LoginLimiter;
+
+/// The web platform's state: the app, and the HTTP concerns around it.
+pub struct WebState {
+    pub app: Arc<App>,
+    /// Mark cookies Secure (behind TLS).
+    pub secure_cookies: bool,
+    /// Failed logins per client address.
+    pub limiter: LoginLimiter,
+}
+
+impl WebState {
+    pub fn new(app: App) -> WebState {
+        WebState {
+            app: Arc::new(app),
+            secure_cookies: false,
+            limiter: LoginLimiter::default(),
+        }
+    }
+}
+
+pub type Shared = Arc<WebState>;
