@@ -7,8 +7,9 @@
 use std::path::Path;
 
 use huiqi_domain::lists::ListSource;
+use huiqi_domain::registry::Issues;
 use huiqi_domain::registry::{RowError, Source};
-use huiqi_ingest::{Counties, InputFile, read_list, read_records};
+use huiqi_ingest::{Counties, InputFile, Limits, ReadNotes, read_list, read_records};
 use huiqi_policy::Pack;
 use huiqi_store::Store;
 use huiqi_store::lists::ListMeta;
@@ -104,8 +105,9 @@ pub enum Outcome {
     Committed { id: i64, counts: ImportCounts },
     /// Every row equals what the registry holds: nothing written.
     Unchanged { counts: ImportCounts },
-    /// Bad rows (in the file, or enterprises the registry does not know): nothing imported.
-    Refused(Vec<RowError>),
+    /// Bad rows (in the file, or enterprises the registry does not know), the first 100 listed
+    /// and all counted: nothing imported.
+    Refused(Issues),
 }
 
 /// What an import did, to show the person who asked for it.
@@ -116,15 +118,31 @@ pub struct ImportReport {
     pub kind: ImportKind,
     pub year: Option<i32>,
     pub outcome: Outcome,
+    /// What reading the file skipped, converted or warns about (sheet, title and totals rows,
+    /// full-width cells, warnings about codes).
+    pub notes: ReadNotes,
 }
 
 impl ImportReport {
-    /// The bad rows when nothing was imported because of them.
+    /// The bad rows (the first 100) when nothing was imported because of them.
     pub fn refused(&self) -> Option<&[RowError]> {
         match &self.outcome {
-            Outcome::Refused(e) => Some(e),
+            Outcome::Refused(e) => Some(e.listed()),
             _ => None,
         }
+    }
+
+    /// “另有 N 处错误未列出” when more rows were bad than are listed.
+    pub fn unlisted(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Refused(e) => e.unlisted_line("错误"),
+            _ => None,
+        }
+    }
+
+    /// The notes of reading the file as sentences ([`ReadNotes::lines`]).
+    pub fn note_lines(&self) -> Vec<String> {
+        self.notes.lines()
     }
 
     /// One paragraph in Chinese: what was written, or that nothing was (the rows follow).
@@ -152,7 +170,7 @@ impl ImportReport {
             ),
             Outcome::Refused(errors) => format!(
                 "文件“{file}”有 {} 处错误，未导入任何数据。请改正后重新导入：",
-                errors.len()
+                huiqi_domain::text::thousands(errors.total())
             ),
         }
     }
@@ -174,7 +192,7 @@ where
     let year = kind.check_year(year)?;
     let counties = Counties::from_pack(pack);
     let file_name = file.file_name.clone();
-    let outcome = match kind {
+    let (outcome, notes) = match kind {
         ImportKind::Registry(source) => {
             import_registry(store, counties, source, year, file, progress).await?
         }
@@ -185,6 +203,7 @@ where
         kind,
         year,
         outcome,
+        notes,
     })
 }
 
@@ -196,7 +215,7 @@ async fn import_registry<P>(
     year: Option<i32>,
     file: InputFile,
     mut progress: P,
-) -> Result<Outcome, AppError>
+) -> Result<(Outcome, ReadNotes), AppError>
 where
     P: FnMut(usize) + Send + 'static,
 {
@@ -224,9 +243,9 @@ where
         .await?
         .map_err(|_| AppError::Task("读取文件的线程意外终止，未导入任何数据".into()))??;
     if !report.errors.is_empty() {
-        return Ok(Outcome::Refused(report.errors));
+        return Ok((Outcome::Refused(report.errors), report.notes));
     }
-    outcome_of(outcome?)
+    Ok((outcome_of(outcome?)?, report.notes))
 }
 
 async fn import_list(
@@ -234,7 +253,7 @@ async fn import_list(
     counties: Counties,
     list: ListSource,
     file: InputFile,
-) -> Result<Outcome, AppError> {
+) -> Result<(Outcome, ReadNotes), AppError> {
     let (file, read) = blocking(move || {
         let read = read_list(&file, list, &counties);
         (file, read)
@@ -242,21 +261,22 @@ async fn import_list(
     .await?;
     let read = read?;
     if !read.report.errors.is_empty() {
-        return Ok(Outcome::Refused(read.report.errors));
+        return Ok((Outcome::Refused(read.report.errors), read.report.notes));
     }
     let meta = ListMeta {
         file_name: file.file_name.clone(),
         file_sha256: file.sha256.clone(),
         uscc_header: read.headers.first().cloned().unwrap_or_default(),
     };
-    outcome_of(store.import_list(&meta, &read.rows).await?)
+    let outcome = outcome_of(store.import_list(&meta, &read.rows).await?)?;
+    Ok((outcome, read.report.notes))
 }
 
 fn outcome_of(o: ImportOutcome) -> Result<Outcome, AppError> {
     match o {
         ImportOutcome::Committed { id, counts } => Ok(Outcome::Committed { id, counts }),
         ImportOutcome::Unchanged { counts } => Ok(Outcome::Unchanged { counts }),
-        ImportOutcome::Rejected(errors) => Ok(Outcome::Refused(errors)),
+        ImportOutcome::Rejected(errors) => Ok(Outcome::Refused(Issues::from(errors))),
         // The reader reported no error but did not finish: nothing imported.
         ImportOutcome::InvalidInput => Err(AppError::invalid(
             "unreadable_file",
@@ -299,12 +319,9 @@ pub fn open_file(path: &Path) -> Result<InputFile, AppError> {
 }
 
 /// An uploaded file (its name as the person gave it, its bytes) for [`import_file`]: only `.csv`,
-/// `.xlsx` and `.xls` are taken. The bytes go to a temporary folder that lives as long as the
-/// returned guard.
-pub async fn open_upload(
-    file_name: String,
-    bytes: Vec<u8>,
-) -> Result<(tempfile::TempDir, InputFile), AppError> {
+/// `.xlsx` and `.xls` are taken, read within the upload [`Limits`] (checked before anything is
+/// allocated for it: a zip bomb or a cell at XFD1048576 is refused at once).
+pub async fn open_upload(file_name: String, bytes: Vec<u8>) -> Result<InputFile, AppError> {
     if bytes.is_empty() {
         return Err(AppError::invalid(
             "no_file",
@@ -328,12 +345,11 @@ pub async fn open_upload(
         ));
     }
     blocking(move || {
-        let dir = tempfile::tempdir().map_err(|e| AppError::io("无法创建临时目录", e))?;
-        let path = dir.path().join(format!("upload.{ext}"));
-        std::fs::write(&path, &bytes).map_err(|e| AppError::io("无法保存上传的文件", e))?;
-        let mut file = InputFile::open(&path)?;
-        file.file_name = file_name;
-        Ok((dir, file))
+        Ok(InputFile::from_bytes(
+            &file_name,
+            bytes,
+            Limits::upload(MAX_FILE_BYTES as u64),
+        )?)
     })
     .await?
 }

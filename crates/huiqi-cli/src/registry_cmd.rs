@@ -9,7 +9,8 @@ use huiqi_app::imports::{self, CHUNK, ImportKind, Outcome};
 use huiqi_app::registry::SIZE_ORDER;
 use huiqi_domain::EntityKind;
 use huiqi_domain::lists::ListSource;
-use huiqi_domain::registry::{RowError, Source};
+use huiqi_domain::registry::{Issues, Source};
+use huiqi_domain::text::thousands;
 use huiqi_store::{database_url_from_env, redact_url};
 
 use crate::common::{open_store, pack, runtime};
@@ -115,14 +116,18 @@ pub enum DbCmd {
     },
 }
 
-fn print_row_errors(file: &Path, errors: &[RowError]) {
+/// Every listed bad row (the first 100), and how many more there are.
+fn print_row_errors(file: &Path, errors: &Issues) {
     eprintln!(
         "文件 {} 有 {} 处错误，未导入任何数据。请改正后重新导入：",
         file.display(),
-        errors.len()
+        thousands(errors.total())
     );
-    for e in errors {
+    for e in errors.listed() {
         eprintln!("  {e}");
+    }
+    if let Some(line) = errors.unlisted_line("错误") {
+        eprintln!("  {line}");
     }
 }
 
@@ -157,12 +162,20 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
         store.close().await;
         anyhow::Ok(report?)
     })?;
+    // What reading skipped, converted or warns about: beside the errors of a refused file, or
+    // after the summary of an imported one.
     match &report.outcome {
         Outcome::Refused(errors) => {
+            for line in report.note_lines() {
+                eprintln!("{line}");
+            }
             print_row_errors(&args.file, errors);
             Ok(ExitCode::from(2))
         }
         _ => {
+            for line in report.note_lines() {
+                println!("{line}");
+            }
             println!("{}", report.summary());
             Ok(ExitCode::SUCCESS)
         }

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use huiqi_domain::Facts;
 use huiqi_domain::facts_csv::{FactError, FactsHeader};
+use huiqi_domain::text::thousands;
 use huiqi_rules::batch::{self, BlockResult};
 use huiqi_rules::{Engine, Rules, cases};
 use rayon::prelude::*;
@@ -185,7 +186,7 @@ pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
     let tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("无法在 {} 创建输出文件", dir.display()))?;
     let started = std::time::Instant::now();
-    let (rows, errors) = match match_file(&engine, &args.input, tmp.as_file())? {
+    let (rows, errors, error_count) = match match_file(&engine, &args.input, tmp.as_file())? {
         Some(done) => done,
         None => {
             // The file has quoted fields: start again with a real CSV parser.
@@ -200,10 +201,17 @@ pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
         eprintln!(
             "{} 有 {} 处错误，未生成结果文件：",
             args.input.display(),
-            errors.len()
+            thousands(error_count as u64)
         );
-        for e in errors.iter().take(batch::MAX_ERRORS) {
+        let listed = errors.len().min(batch::MAX_ERRORS);
+        for e in &errors[..listed] {
             eprintln!("  {e}");
+        }
+        if error_count > listed {
+            eprintln!(
+                "  另有 {} 处错误未列出（只列出前 {listed} 处）",
+                thousands((error_count - listed) as u64)
+            );
         }
         return Ok(ExitCode::FAILURE);
     }
@@ -218,17 +226,17 @@ pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Rows read, the first errors and how many errors there were in all.
+type Matched = (usize, Vec<FactError>, usize);
+
 /// Reads the facts CSV, writes the results; returns the number of rows and the errors, or
 /// `None` when the file has quoted fields and must go through [`match_quoted`].
-fn match_file(
-    engine: &Engine,
-    input: &Path,
-    out: &File,
-) -> Result<Option<(usize, Vec<FactError>)>> {
+fn match_file(engine: &Engine, input: &Path, out: &File) -> Result<Option<Matched>> {
     let mut file = File::open(input).with_context(|| format!("无法打开 {}", input.display()))?;
     let mut w = BufWriter::with_capacity(1 << 20, out);
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 20));
     let mut errors = Vec::new();
+    let mut error_count = 0usize;
     let mut rows = 0usize;
 
     // Header: the first line.
@@ -279,6 +287,7 @@ fn match_file(
             .collect();
         for r in results {
             rows += r.rows;
+            error_count += r.error_count;
             if errors.len() < batch::MAX_ERRORS {
                 errors.extend(r.errors);
             }
@@ -293,11 +302,11 @@ fn match_file(
         }
     }
     w.flush()?;
-    Ok(Some((rows, errors)))
+    Ok(Some((rows, errors, error_count)))
 }
 
 /// The slow but general path: a real CSV parser, one record at a time.
-fn match_quoted(engine: &Engine, input: &Path, out: &File) -> Result<(usize, Vec<FactError>)> {
+fn match_quoted(engine: &Engine, input: &Path, out: &File) -> Result<Matched> {
     let mut w = BufWriter::new(out);
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
@@ -311,7 +320,7 @@ fn match_quoted(engine: &Engine, input: &Path, out: &File) -> Result<(usize, Vec
         .map_err(|e| anyhow::anyhow!("{}：{e}", input.display()))?;
     w.write_all(&batch::output_header())?;
     let mut out = Vec::with_capacity(256);
-    let (mut rows, mut errors) = (0, Vec::new());
+    let (mut rows, mut errors, mut error_count) = (0, Vec::new(), 0);
     let mut record = csv::ByteRecord::new();
     while rdr
         .read_byte_record(&mut record)
@@ -324,12 +333,16 @@ fn match_quoted(engine: &Engine, input: &Path, out: &File) -> Result<(usize, Vec
         match batch::evaluate_fields(engine, &header, &fields, line, &mut out) {
             Ok(()) if errors.is_empty() => w.write_all(&out)?,
             Ok(()) => {}
-            Err(e) if errors.len() < batch::MAX_ERRORS => errors.push(e),
-            Err(_) => {}
+            Err(e) => {
+                error_count += 1;
+                if errors.len() < batch::MAX_ERRORS {
+                    errors.push(e);
+                }
+            }
         }
     }
     w.flush()?;
-    Ok((rows, errors))
+    Ok((rows, errors, error_count))
 }
 
 /// Appends up to `want` bytes; true at end of file.

@@ -169,3 +169,97 @@ fn rules_test_runs_the_yaml_cases() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(" passed, 0 failed"));
 }
+
+/// Runs `huiqi match` on `text`; returns (success, stderr, whether an output file exists).
+fn match_text(text: &str) -> (bool, String, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, text).unwrap();
+    let output = dir.path().join("out.csv");
+    let out = huiqi(&[
+        "match",
+        "--at",
+        "2024-12-31",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 1 + usize::from(output.exists()));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        output.exists(),
+    )
+}
+
+#[test]
+fn a_misspelt_header_is_refused_naming_the_column_and_the_closest_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(generate(dir.path(), 20)).unwrap();
+    let (header, body) = text.split_once('\n').unwrap();
+    let bad = header
+        .replace(",revenue,", ",revenu,")
+        .replace(",taxable_income,", ",taxable_incom,");
+    for quoted in [false, true] {
+        // The quoted form goes through the CSV parser path: the same checks apply.
+        let head = if quoted {
+            bad.replacen("uscc", "\"uscc\"", 1)
+        } else {
+            bad.clone()
+        };
+        let (ok, err, output) = match_text(&format!("{head}\n{body}"));
+        assert!(!ok, "exit non-zero");
+        assert!(!output, "no output file");
+        assert!(
+            err.contains("列 revenu：无法识别的列。是不是“revenue”？"),
+            "{err}"
+        );
+        assert!(err.contains("是不是“taxable_income”？"), "{err}");
+        assert!(err.contains("缺少列：revenue（营业收入）"), "{err}");
+    }
+}
+
+#[test]
+fn a_short_or_long_row_is_refused_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(generate(dir.path(), 20)).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Row 4: 5 of its 30 fields; row 6: one field too many.
+    lines[3] = lines[3].split(',').take(5).collect::<Vec<_>>().join(",");
+    lines[5].push_str(",42");
+    let (ok, err, output) = match_text(&(lines.join("\n") + "\n"));
+    assert!(!ok && !output, "{err}");
+    assert!(
+        err.contains("第4行：这一行有 5 个字段，表头有 30 列"),
+        "{err}"
+    );
+    assert!(err.contains("第6行：这一行有 31 个字段"), "{err}");
+    assert!(err.contains("有 2 处错误"), "{err}");
+}
+
+#[test]
+fn more_than_a_hundred_bad_rows_are_counted_not_all_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(generate(dir.path(), 300)).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                l.replacen(',', ",,", 1)
+            }
+        })
+        .collect();
+    let (ok, err, _) = match_text(&(lines.join("\n") + "\n"));
+    assert!(!ok);
+    assert!(err.contains("有 300 处错误"), "{err}");
+    assert!(
+        err.contains("另有 200 处错误未列出（只列出前 100 处）"),
+        "{err}"
+    );
+    assert_eq!(err.matches("个字段").count(), 100, "{err}");
+}

@@ -300,3 +300,102 @@ async fn yearly_sources_need_a_year_and_templates_are_written() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_office_workbook_imports_and_the_summary_says_what_was_skipped_and_converted() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("登记信息.xlsx");
+        std::fs::write(&file, huiqi_ingest::samples::clerk_workbook()).unwrap();
+        let out = huiqi(
+            &db,
+            &["import", "--source", "market", file.to_str().unwrap()],
+        );
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+        for expected in [
+            "读取了工作表“数据”",
+            "表头在第 3 行：第 1–2 行（标题或空行）已跳过。",
+            "第 8 行是合计行，已跳过",
+            "3 个单元格中的全角字符",
+            "共 3 行，新增 3",
+        ] {
+            assert!(stdout.contains(expected), "{expected}: {stdout}");
+        }
+        assert_eq!(counts(&db).await.enterprises, 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_facts_file_with_a_short_row_or_a_misspelt_header_imports_nothing() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let good = gen_file(dir.path(), "good.csv", 20, 1);
+        let short = dir.path().join("short.csv");
+        edit_line(&good, &short, 5, |l| {
+            l.split(',').take(5).collect::<Vec<_>>().join(",")
+        });
+        let out = import_facts(&db, &short);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("第 5 行：这一行有 5 个字段，表头有 30 列"),
+            "{err}"
+        );
+        let misspelt = dir.path().join("misspelt.csv");
+        edit_line(&good, &misspelt, 1, |l| l.replace(",revenue,", ",revenu,"));
+        let out = import_facts(&db, &misspelt);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("列“revenu”：无法识别的列。是不是“revenue”？"),
+            "{err}"
+        );
+        assert_eq!(counts(&db).await.enterprises, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hostile_files_are_refused_by_the_command_at_once() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("xfd.xlsx", huiqi_ingest::samples::xfd_xlsx(), "上限 256 列"),
+            (
+                "bomb.xlsx",
+                huiqi_ingest::samples::bomb_xlsx(200),
+                "压缩炸弹",
+            ),
+            (
+                "wide.csv",
+                huiqi_ingest::samples::wide_header_csv(1_000_000),
+                "1,000,000 个字段",
+            ),
+        ];
+        for (name, bytes, says) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let started = std::time::Instant::now();
+            let out = huiqi(
+                &db,
+                &["import", "--source", "market", path.to_str().unwrap()],
+            );
+            let took = started.elapsed();
+            assert!(!out.status.success());
+            let err = text(&out.stderr);
+            assert!(err.contains(says), "{name}: {err}");
+            assert!(
+                !err.contains(&*dir.path().to_string_lossy()),
+                "no path: {err}"
+            );
+            assert!(
+                took < std::time::Duration::from_secs(1),
+                "{name} took {took:?}"
+            );
+        }
+        assert_eq!(counts(&db).await.imports, 0);
+    })
+    .await;
+}

@@ -1,22 +1,58 @@
-//! Facts from a table row (CSV or any other source of byte fields), parsed once
-//! at the boundary. Columns may come in any order; columns huiqi does not know
-//! are ignored; `uscc` is required. An empty cell reads as 0 / false / unknown.
+//! Facts from a table row (CSV or any other source of byte fields), parsed once at the
+//! boundary; the one parser of fact rows, used by `huiqi match --input` and by the registry's
+//! `facts` import.
+//!
+//! The header is strict: every fact column must be there except the few of
+//! [`OPTIONAL_FACT_COLUMNS`] (whose absence has a stated meaning), a column huiqi does not know is
+//! an error that suggests the closest known name (`revenu` → `revenue`), and headers may be the
+//! English names, the Chinese template headers or their aliases ([`crate::header`]). Every row
+//! must have exactly as many fields as the header. An empty cell reads as 0 / false / unknown, as
+//! the facts template says; `uscc` and `kind` may not be empty.
 //! Every error names the row and the column and says what to write instead.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::header;
 use crate::industry::parse_industry;
+use crate::registry::{Column, Source, USCC_COLUMN};
+use crate::text::{quote, thousands, to_halfwidth};
 use crate::{EntityKind, FACT_COLUMNS, Facts, FounderGroup, Uscc};
+
+/// The most columns a file's header may have (huiqi's widest file has 30).
+pub const MAX_COLUMNS: usize = 256;
+
+/// At most this many errors are listed for one file; the rest are counted.
+pub const MAX_LISTED: usize = 100;
+
+/// Fact columns a file may leave out, with what their absence means (shown in the template and
+/// the README). Every other fact column must be in the header.
+pub const OPTIONAL_FACT_COLUMNS: [(&str, &str); 5] = [
+    (
+        "registered_on",
+        "成立日期未知（不享受按成立时间判断的优惠）",
+    ),
+    ("restricted_industry", "否（不属于国家限制和禁止行业）"),
+    ("other_iit_relief", "0 元"),
+    ("founder_group", "无（none）"),
+    ("rd_expense", "0 元"),
+];
+
+/// Whether a fact column may be left out of the header.
+pub fn is_optional(name: &str) -> bool {
+    OPTIONAL_FACT_COLUMNS.iter().any(|(n, _)| *n == name)
+}
 
 /// A problem with one cell, row or header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactError {
     /// The row as a spreadsheet shows it (the header is row 1).
     pub row: Option<usize>,
+    /// The column's header as written in the file.
     pub column: Option<String>,
     pub message: String,
 }
@@ -38,10 +74,50 @@ impl fmt::Display for FactError {
 
 impl std::error::Error for FactError {}
 
+/// Everything wrong with a header row (at most [`MAX_LISTED`] listed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactHeaderError {
+    pub errors: Vec<FactError>,
+}
+
+impl fmt::Display for FactHeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FactHeaderError {}
+
+/// The registry column of each fact column, in [`FACT_COLUMNS`] order (its Chinese header and
+/// type).
+pub fn fact_columns() -> Vec<&'static Column> {
+    FACT_COLUMNS
+        .iter()
+        .map(|name| {
+            std::iter::once(&USCC_COLUMN)
+                .chain(Source::Facts.columns())
+                .find(|c| c.name == *name)
+                .unwrap_or(&USCC_COLUMN)
+        })
+        .collect()
+}
+
 /// Where each fact column stands in the file.
 #[derive(Debug, Clone)]
 pub struct FactsHeader {
     index: [Option<usize>; FACT_COLUMNS.len()],
+    /// Each fact column's header as written (the English name where the column is absent).
+    written: Vec<String>,
+    /// Fields in the header row; every row must have as many.
+    width: usize,
+    /// File positions whose header cell is empty: a row may not put anything there.
+    blank: Vec<usize>,
 }
 
 // Positions in FACT_COLUMNS, named so the parser reads plainly.
@@ -56,118 +132,246 @@ const VAT_SMALL_SCALE: usize = 13;
 const FOUNDER_GROUP: usize = 28;
 
 impl FactsHeader {
-    /// Reads the header row. Unknown columns are ignored; a repeated fact column or a missing
-    /// `uscc` column is an error.
+    /// Reads the header row: every required fact column once, nothing huiqi does not know.
     pub fn from_fields<'a>(
         fields: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<FactsHeader, FactError> {
+    ) -> Result<FactsHeader, FactHeaderError> {
+        let columns = fact_columns();
+        let names = header::Names::new(&columns);
         let mut index = [None; FACT_COLUMNS.len()];
+        let mut written: Vec<String> = FACT_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+        let mut errors = Vec::new();
+        let mut blank = Vec::new();
+        let mut width = 0;
+        let err = |column: Option<String>, message: String| FactError {
+            row: Some(1),
+            column,
+            message,
+        };
         for (i, raw) in fields.into_iter().enumerate() {
+            width = i + 1;
+            if width > MAX_COLUMNS {
+                return Err(FactHeaderError {
+                    errors: vec![err(
+                        None,
+                        format!(
+                            "表头超过 {MAX_COLUMNS} 列（事实表只有 {} 列）：请检查是否选错了文件，或删除多余的列",
+                            FACT_COLUMNS.len()
+                        ),
+                    )],
+                });
+            }
             let name = String::from_utf8_lossy(raw);
-            let name = name.trim().trim_start_matches('\u{feff}');
-            if let Some(k) = FACT_COLUMNS.iter().position(|c| *c == name) {
-                if index[k].is_some() {
-                    return Err(FactError {
-                        row: Some(1),
-                        column: Some(name.to_string()),
-                        message: "表头中该列出现了两次，请删除重复的列".into(),
-                    });
+            let shown = quote(name.trim()).into_owned();
+            if header::normalise(&name).is_empty() {
+                blank.push(i);
+                continue;
+            }
+            match names.find(&name) {
+                Some(m) if index[m.index].is_some() => errors.push(err(
+                    Some(shown),
+                    format!(
+                        "表头中“{}”（{}）出现了两次，请删除重复的列",
+                        columns[m.index].zh, FACT_COLUMNS[m.index]
+                    ),
+                )),
+                Some(m) => {
+                    if let Some(problem) = m
+                        .note
+                        .as_deref()
+                        .and_then(|n| header::unit_problem(columns[m.index], &name, n))
+                    {
+                        errors.push(err(Some(shown.clone()), problem));
+                    }
+                    index[m.index] = Some(i);
+                    written[m.index] = shown;
                 }
-                index[k] = Some(i);
+                None => {
+                    let hint = match names.suggest(&name) {
+                        Some(s) => format!("是不是“{s}”？"),
+                        None => String::new(),
+                    };
+                    errors.push(err(
+                        Some(shown),
+                        format!(
+                            "无法识别的列。{hint}事实表的列名见模板（huiqi import --template facts 模板.xlsx）"
+                        ),
+                    ));
+                }
             }
         }
-        if index[USCC].is_none() {
-            return Err(FactError {
-                row: Some(1),
-                column: None,
-                message: "表头缺少 uscc（统一社会信用代码）列".into(),
-            });
+        let missing: Vec<String> = (0..FACT_COLUMNS.len())
+            .filter(|k| index[*k].is_none() && !is_optional(FACT_COLUMNS[*k]))
+            .map(|k| format!("{}（{}）", FACT_COLUMNS[k], columns[k].zh))
+            .collect();
+        if !missing.is_empty() {
+            errors.push(err(
+                None,
+                format!(
+                    "表头缺少列：{}。请按模板填写（huiqi import --template facts 模板.xlsx）",
+                    missing.join("、")
+                ),
+            ));
         }
-        Ok(FactsHeader { index })
+        if !errors.is_empty() {
+            errors.truncate(MAX_LISTED);
+            return Err(FactHeaderError { errors });
+        }
+        Ok(FactsHeader {
+            index,
+            written,
+            width,
+            blank,
+        })
+    }
+
+    /// Fields in the header row (every row must have as many).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The file position of a fact column (`uscc`, `name`, …), if the file has it.
+    pub fn position(&self, column: &str) -> Option<usize> {
+        let k = FACT_COLUMNS.iter().position(|c| *c == column)?;
+        self.index[k]
     }
 
     /// Parses one data row. `fields` are the row's cells in file order.
     pub fn parse(&self, fields: &[&[u8]], row: usize) -> Result<Facts, FactError> {
-        let cell = |k: usize| -> &[u8] {
-            match self.index[k] {
-                Some(i) => fields.get(i).map(|f| trim(f)).unwrap_or(b""),
-                None => b"",
+        if fields.len() != self.width {
+            return Err(FactError {
+                row: Some(row),
+                column: None,
+                message: format!(
+                    "这一行有 {} 个字段，表头有 {} 列：请检查是否漏填、多了逗号，或含逗号的文字没有用英文双引号括起来",
+                    thousands(fields.len() as u64),
+                    self.width
+                ),
+            });
+        }
+        for &i in &self.blank {
+            if !trim(fields[i]).is_empty() {
+                return Err(FactError {
+                    row: Some(row),
+                    column: None,
+                    message: format!(
+                        "第 {} 个字段“{}”有内容，但这一列没有表头：请补上列名或删除该列",
+                        i + 1,
+                        quote(&String::from_utf8_lossy(fields[i]))
+                    ),
+                });
             }
-        };
+        }
         let err = |k: usize, message: String| FactError {
             row: Some(row),
-            column: Some(FACT_COLUMNS[k].to_string()),
+            column: Some(self.written[k].clone()),
             message,
         };
-        let text = |k: usize| -> Result<&str, FactError> {
-            std::str::from_utf8(cell(k))
+        let raw = |k: usize| -> Result<&str, FactError> {
+            let bytes = match self.index[k] {
+                Some(i) => trim(fields[i]),
+                None => b"",
+            };
+            std::str::from_utf8(bytes)
                 .map_err(|_| err(k, "不是有效的 UTF-8 文本，请另存为 UTF-8 编码的 CSV".into()))
+        };
+        // A code, number, date or flag: spaces (also U+3000) around it and full-width
+        // characters do not matter.
+        let text = |k: usize| -> Result<Cow<'_, str>, FactError> {
+            let s = raw(k)?;
+            if s.is_ascii() {
+                return Ok(Cow::Borrowed(s));
+            }
+            Ok(Cow::Owned(to_halfwidth(s).trim().to_owned()))
         };
         let money = |k: usize, signed: bool| -> Result<Decimal, FactError> {
             let s = text(k)?;
             if s.is_empty() {
                 return Ok(Decimal::ZERO);
             }
-            let v = Decimal::from_str(s).map_err(|_| {
+            let v = parse_amount(&s).ok_or_else(|| {
                 err(
                     k,
-                    format!("“{s}”不是数字，请填写十进制数（如 12345.67），不要带单位或千分位逗号"),
+                    format!(
+                        "“{}”不是数字，请填写十进制数（如 12345.67），不要带单位",
+                        quote(&s)
+                    ),
                 )
             })?;
             if !signed && v.is_sign_negative() && !v.is_zero() {
-                return Err(err(k, format!("{s} 为负数，该列不能为负")));
+                return Err(err(k, format!("{} 为负数，该列不能为负", quote(&s))));
             }
             Ok(v)
         };
         let flag = |k: usize| -> Result<bool, FactError> {
-            match text(k)? {
+            let s = text(k)?;
+            match s.as_ref() {
                 "" | "false" | "FALSE" | "False" | "0" | "否" => Ok(false),
                 "true" | "TRUE" | "True" | "1" | "是" => Ok(true),
                 other => Err(err(
                     k,
-                    format!("“{other}”不是 true/false（也可写 是/否、1/0）"),
+                    format!("“{}”不是 true/false（也可写 是/否、1/0）", quote(other)),
                 )),
             }
         };
 
         let uscc_text = text(USCC)?;
-        let uscc = Uscc::parse(uscc_text).map_err(|e| err(USCC, e.to_string()))?;
-        let kind = match text(KIND)? {
-            "" => EntityKind::Enterprise,
+        let uscc = Uscc::parse(&uscc_text).map_err(|e| err(USCC, e.to_string()))?;
+        let kind = match text(KIND)?.as_ref() {
+            "" => {
+                return Err(err(KIND, format!("不能为空：应为 {}", EntityKind::ids())));
+            }
+            // 个体 is how many files write 个体工商户.
+            "个体" => EntityKind::IndividualBusiness,
             other => EntityKind::parse_any(other).ok_or_else(|| {
                 err(
                     KIND,
-                    format!("“{other}”不是市场主体类型：应为 {}", EntityKind::ids()),
+                    format!(
+                        "“{}”不是市场主体类型：应为 {}",
+                        quote(other),
+                        EntityKind::ids()
+                    ),
                 )
             })?,
         };
-        let founder_group = match text(FOUNDER_GROUP)? {
+        let founder_group = match text(FOUNDER_GROUP)?.as_ref() {
             "" => FounderGroup::None,
-            other => FounderGroup::parse(other).ok_or_else(|| {
+            "自主就业退役士兵" => FounderGroup::RetiredSoldier,
+            other => FounderGroup::parse_any(other).ok_or_else(|| {
                 err(
                     FOUNDER_GROUP,
-                    format!("“{other}”不是创业者身份：应为 {}", FounderGroup::ids()),
+                    format!(
+                        "“{}”不是创业者身份：应为 {}",
+                        quote(other),
+                        FounderGroup::ids()
+                    ),
                 )
             })?,
         };
-        let industry = match text(INDUSTRY)? {
+        let industry = match text(INDUSTRY)?.as_ref() {
             "" => String::new(),
             s => parse_industry(s).map_err(|m| err(INDUSTRY, m.0))?,
         };
-        let registered_on = match text(REGISTERED_ON)? {
+        let registered_on = match text(REGISTERED_ON)?.as_ref() {
             "" => None,
-            s => Some(parse_date(s).ok_or_else(|| {
+            s => Some(parse_date_any(s).ok_or_else(|| {
                 err(
                     REGISTERED_ON,
-                    format!("“{s}”不是日期，请写成 YYYY-MM-DD（如 2023-04-15）"),
+                    format!("“{}”不是日期，请写成 YYYY-MM-DD（如 2023-04-15）", quote(s)),
                 )
             })?),
         };
+        // A name is free text: full-width characters (（）in 企业名称) stay as written.
+        let name = raw(NAME)?;
+        let name = if name.is_ascii() { name } else { name.trim() };
+        if !name.is_empty() {
+            crate::text::check_name(name).map_err(|m| err(NAME, m))?;
+        }
         Ok(Facts {
             uscc: uscc.as_str().to_string(),
-            name: text(NAME)?.to_string(),
+            name: name.to_string(),
             kind,
-            county: text(COUNTY)?.to_string(),
+            county: text(COUNTY)?.into_owned(),
             industry,
             registered_on,
             employees: money(6, false)?,
@@ -210,6 +414,33 @@ fn trim(b: &[u8]) -> &[u8] {
     &b[start..end]
 }
 
+/// An amount as offices write it: `12345.67`, also with thousands separators (`12,345.67`) or a
+/// leading `¥`. The plain form is tried first (the 1M-row path).
+pub fn parse_amount(s: &str) -> Option<Decimal> {
+    if let Ok(v) = Decimal::from_str(s) {
+        return Some(v);
+    }
+    let t = s.trim().trim_start_matches(['¥', '￥']).trim_start();
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let groups: Vec<&str> = int.split(',').collect();
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3);
+    if !(grouped || groups.len() == 1) || !groups.concat().bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let plain = if frac.is_empty() && !body.contains('.') {
+        format!("{sign}{}", groups.concat())
+    } else {
+        format!("{sign}{}.{frac}", groups.concat())
+    };
+    Decimal::from_str(&plain).ok()
+}
+
 /// `YYYY-MM-DD` (also `YYYY/MM/DD`), checked as a real calendar date.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
@@ -220,20 +451,25 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
+/// A date as offices write it: `2023-04-01`, `2023/4/1`, `20230401`, `2023年4月1日`, `2023.4.1`
+/// (with or without leading zeros); `None` if none of these or not a real date.
+pub fn parse_date_any(s: &str) -> Option<NaiveDate> {
+    let t = s.trim();
+    if let Some(d) = parse_date(t) {
+        return Some(d);
+    }
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"]
+        .iter()
+        .find_map(|fmt| NaiveDate::parse_from_str(t, fmt).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn header(cols: &str) -> FactsHeader {
-        FactsHeader::from_fields(cols.split(',').map(str::as_bytes)).unwrap()
+    fn header(cols: &[&str]) -> Result<FactsHeader, FactHeaderError> {
+        FactsHeader::from_fields(cols.iter().map(|c| c.as_bytes()))
     }
-
-    fn row(h: &FactsHeader, line: &str) -> Result<Facts, FactError> {
-        let fields: Vec<&[u8]> = line.split(',').map(str::as_bytes).collect();
-        h.parse(&fields, 2)
-    }
-
-    const CODE: &str = "91341500MA2N0XXX00";
 
     fn valid_code() -> String {
         Uscc::from_parts("91", "341500", "MA2N0XXX")
@@ -242,15 +478,37 @@ mod tests {
             .to_string()
     }
 
+    /// A full row of the standard header with some cells set.
+    fn row(h: &FactsHeader, set: &[(&str, &str)]) -> Result<Facts, FactError> {
+        let mut cells: Vec<String> = vec![String::new(); h.width()];
+        cells[h.position("uscc").unwrap()] = valid_code();
+        cells[h.position("kind").unwrap()] = "enterprise".into();
+        for (col, v) in set {
+            cells[h.position(col).unwrap()] = (*v).to_owned();
+        }
+        let fields: Vec<&[u8]> = cells.iter().map(|c| c.as_bytes()).collect();
+        h.parse(&fields, 2)
+    }
+
+    fn standard() -> FactsHeader {
+        header(&FACT_COLUMNS).unwrap()
+    }
+
+    const CODE: &str = "91341500MA2N0XXX00";
+
     #[test]
-    fn columns_in_any_order_and_extra_ones_ignored() {
-        let h = header("revenue,extra,uscc,kind,registered_on,taxable_income");
+    fn columns_in_any_order_and_in_chinese() {
+        let mut cols: Vec<&str> = FACT_COLUMNS.to_vec();
+        cols.reverse();
+        let h = header(&cols).unwrap();
         let f = row(
             &h,
-            &format!(
-                "1234.56,whatever,{},individual_business,2023-04-01,-10",
-                valid_code()
-            ),
+            &[
+                ("revenue", "1234.56"),
+                ("kind", "individual_business"),
+                ("registered_on", "2023-04-01"),
+                ("taxable_income", "-10"),
+            ],
         )
         .unwrap();
         assert_eq!(f.revenue.to_string(), "1234.56");
@@ -258,46 +516,198 @@ mod tests {
         assert_eq!(f.taxable_income.to_string(), "-10");
         assert_eq!(f.registered_on, NaiveDate::from_ymd_opt(2023, 4, 1));
         assert_eq!(f.vat_due, Decimal::ZERO);
+
+        let zh: Vec<&str> = fact_columns().iter().map(|c| c.zh).collect();
+        let h = header(&zh).unwrap();
+        assert_eq!(h.position("revenue"), Some(7));
+        let e = row(&h, &[("revenue", "x")]).unwrap_err();
+        assert_eq!(e.column.as_deref(), Some("营业收入"), "named as written");
+    }
+
+    #[test]
+    fn a_misspelt_or_unknown_header_is_refused_with_the_closest_name() {
+        let mut cols: Vec<&str> = FACT_COLUMNS.to_vec();
+        cols[7] = "revenu";
+        cols[9] = "taxable_incom";
+        cols.push("extra");
+        let e = header(&cols).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("列 revenu：无法识别的列。是不是“revenue”？"),
+            "{text}"
+        );
+        assert!(text.contains("是不是“taxable_income”？"), "{text}");
+        assert!(text.contains("列 extra：无法识别的列。事实表"), "{text}");
+        assert!(
+            text.contains("表头缺少列：revenue（营业收入）、taxable_income（应纳税所得额）"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn optional_columns_may_be_left_out_and_required_ones_may_not() {
+        let without: Vec<&str> = FACT_COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| !is_optional(c))
+            .collect();
+        let h = header(&without).unwrap();
+        let f = row(&h, &[]).unwrap();
+        assert_eq!((f.registered_on, f.rd_expense), (None, Decimal::ZERO));
+        let e = header(&without[1..]).unwrap_err();
+        assert!(e.to_string().contains("缺少列：uscc"), "{e}");
+        assert!(
+            header(&["uscc", "uscc"])
+                .unwrap_err()
+                .to_string()
+                .contains("两次")
+        );
+        let mut wide = FACT_COLUMNS.to_vec();
+        wide.extend(std::iter::repeat_n("", 300));
+        assert!(
+            header(&wide)
+                .unwrap_err()
+                .to_string()
+                .contains("超过 256 列")
+        );
+    }
+
+    #[test]
+    fn short_and_long_rows_and_data_under_no_header_are_refused() {
+        let h = standard();
+        let code = valid_code();
+        let short: Vec<&[u8]> = vec![code.as_bytes(), b"name", b"enterprise", b"341502", b"C3311"];
+        let e = h.parse(&short, 7).unwrap_err();
+        assert_eq!((e.row, e.column.clone()), (Some(7), None));
+        assert!(e.message.contains("有 5 个字段，表头有 30 列"), "{e}");
+        let mut long: Vec<&[u8]> = vec![b""; 31];
+        long[0] = code.as_bytes();
+        assert!(h.parse(&long, 3).unwrap_err().message.contains("31 个字段"));
+
+        let mut cols: Vec<&str> = FACT_COLUMNS.to_vec();
+        cols.push("");
+        let h = header(&cols).unwrap();
+        let mut fields: Vec<String> = vec![String::new(); 31];
+        fields[0] = code.clone();
+        fields[2] = "enterprise".into();
+        let as_bytes = |f: &[String]| f.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
+        let b = as_bytes(&fields);
+        let refs: Vec<&[u8]> = b.iter().map(Vec::as_slice).collect();
+        assert!(
+            h.parse(&refs, 2).is_ok(),
+            "an empty column without header is fine"
+        );
+        fields[30] = "42".into();
+        let b = as_bytes(&fields);
+        let refs: Vec<&[u8]> = b.iter().map(Vec::as_slice).collect();
+        assert!(h.parse(&refs, 2).unwrap_err().message.contains("没有表头"));
     }
 
     #[test]
     fn errors_name_row_and_column() {
-        let h = header("uscc,revenue,kind,registered_on,industry,vat_small_scale");
-        let code = valid_code();
-        let cases = [
-            (format!("{code},12a,,,,"), "revenue", "不是数字"),
-            (format!("{code},-1,,,,"), "revenue", "负数"),
-            (format!("{code},1,company,,,"), "kind", "enterprise"),
+        let h = standard();
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: [Case; 9] = [
+            (&[("revenue", "12a")], "revenue", "不是数字"),
+            (&[("revenue", "-1")], "revenue", "负数"),
+            (&[("kind", "company")], "kind", "enterprise"),
+            (&[("kind", "")], "kind", "不能为空"),
             (
-                format!("{code},1,,2023-02-30,,"),
+                &[("registered_on", "2023-02-30")],
                 "registered_on",
                 "YYYY-MM-DD",
             ),
-            (format!("{code},1,,,C51,"), "industry", "不属于门类"),
+            (&[("industry", "C51")], "industry", "不属于门类"),
             (
-                format!("{code},1,,,,maybe"),
+                &[("vat_small_scale", "maybe")],
                 "vat_small_scale",
                 "true/false",
             ),
-            (format!("{CODE},1,,,,"), "uscc", ""),
+            (&[("uscc", CODE)], "uscc", ""),
+            (&[("name", "甲\0乙")], "name", "U+0000"),
         ];
-        for (line, col, msg) in cases {
-            let e = row(&h, &line).unwrap_err();
+        for (set, col, msg) in cases {
+            let e = row(&h, set).unwrap_err();
             assert_eq!(e.row, Some(2));
-            assert_eq!(e.column.as_deref(), Some(col), "{line}");
-            assert!(e.message.contains(msg), "{line}: {e}");
+            assert_eq!(e.column.as_deref(), Some(col), "{set:?}");
+            assert!(e.message.contains(msg), "{set:?}: {e}");
             assert!(e.to_string().starts_with("第2行 列 "), "{e}");
         }
+        let long = "名".repeat(101);
+        assert!(
+            row(&h, &[("name", &long)])
+                .unwrap_err()
+                .message
+                .contains("100")
+        );
+        let huge = "9".repeat(10_000_000);
+        let e = row(&h, &[("revenue", &format!("x{huge}"))]).unwrap_err();
+        assert!(
+            e.message.chars().count() < 120,
+            "a value is quoted cut: {}",
+            e.message.len()
+        );
     }
 
     #[test]
-    fn header_needs_uscc_once() {
-        assert!(
-            FactsHeader::from_fields(["name".as_bytes()])
-                .unwrap_err()
-                .message
-                .contains("uscc")
+    fn values_as_offices_type_them() {
+        let h = standard();
+        let code: String = valid_code()
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+            .collect();
+        let f = row(
+            &h,
+            &[
+                ("uscc", &code),
+                ("revenue", "１２，３４５．６７"),
+                ("total_assets", "\u{3000}1,234,567\u{3000}"),
+                ("registered_on", "2023年4月1日"),
+                ("employees", "¥ 12"),
+                ("kind", "个体工商户"),
+                ("founder_group", "退役士兵"),
+                ("name", "六安（金安）ＡＢＣ商店"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(f.uscc, valid_code());
+        assert_eq!(f.revenue.to_string(), "12345.67");
+        assert_eq!(f.total_assets.to_string(), "1234567");
+        assert_eq!(f.registered_on, NaiveDate::from_ymd_opt(2023, 4, 1));
+        assert_eq!(f.employees.to_string(), "12");
+        assert_eq!(f.founder_group, FounderGroup::RetiredSoldier);
+        assert_eq!(
+            f.name, "六安（金安）ＡＢＣ商店",
+            "a name keeps its full-width forms"
         );
-        assert!(FactsHeader::from_fields(["uscc".as_bytes(), b"uscc"]).is_err());
+        assert!(row(&h, &[("revenue", "12,34")]).is_err(), "bad grouping");
+    }
+
+    #[test]
+    fn a_header_note_in_another_unit_than_yuan_is_refused() {
+        let mut cols: Vec<&str> = FACT_COLUMNS.to_vec();
+        cols[7] = "营业收入（万元）";
+        assert!(header(&cols).unwrap_err().to_string().contains("万元"));
+        cols[7] = "营业收入（元）";
+        assert!(header(&cols).is_ok());
+    }
+
+    #[test]
+    fn dates_in_six_spellings() {
+        for s in [
+            "2023-04-01",
+            "2023/04/01",
+            "2023/4/1",
+            "20230401",
+            "2023年4月1日",
+            "2023.4.1",
+        ] {
+            assert_eq!(
+                parse_date_any(s),
+                NaiveDate::from_ymd_opt(2023, 4, 1),
+                "{s}"
+            );
+        }
+        assert_eq!(parse_date_any("2023-02-30"), None);
     }
 }

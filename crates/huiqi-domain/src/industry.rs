@@ -38,6 +38,7 @@ pub fn parse_industry(text: &str) -> Result<String, IndustryError> {
 
 fn industry_code(text: &str) -> Result<String, String> {
     let code = text.trim().to_ascii_uppercase();
+    let code = crate::text::quote(&code);
     let mut chars = code.chars();
     let Some(section) = chars.next() else {
         return Err("行业代码为空：请填写 GB/T 4754-2017 行业代码（如 C3311、F5211）".into());
@@ -49,7 +50,7 @@ fn industry_code(text: &str) -> Result<String, String> {
     };
     let digits = chars.as_str();
     if digits.is_empty() {
-        return Ok(code);
+        return Ok(code.into_owned());
     }
     if !(2..=4).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
@@ -62,7 +63,7 @@ fn industry_code(text: &str) -> Result<String, String> {
             "行业代码“{code}”的大类 {division:02} 不属于门类 {section}（{name}，大类 {lo:02}–{hi:02}）"
         ));
     }
-    Ok(code)
+    Ok(code.into_owned())
 }
 
 /// The section's name (门类名称) of a valid code.

@@ -7,9 +7,11 @@
 pub mod facts;
 pub mod facts_csv;
 pub mod figures;
+pub mod header;
 pub mod industry;
 pub mod lists;
 pub mod registry;
+pub mod text;
 pub mod uscc;
 pub mod vocab;
 

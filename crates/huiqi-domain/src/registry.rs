@@ -321,6 +321,68 @@ impl fmt::Display for RowError {
     }
 }
 
+/// Problems (or warnings) found in one file: every one counted, the first
+/// [`crate::facts_csv::MAX_LISTED`] kept to be listed (a file of a million bad rows does not make
+/// a million messages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Issues {
+    listed: Vec<RowError>,
+    total: u64,
+}
+
+impl Issues {
+    pub fn push(&mut self, e: RowError) {
+        self.total += 1;
+        if self.listed.len() < crate::facts_csv::MAX_LISTED {
+            self.listed.push(e);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// All of them, listed or not.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The first ones, in file order.
+    pub fn listed(&self) -> &[RowError] {
+        &self.listed
+    }
+
+    pub fn into_listed(self) -> Vec<RowError> {
+        self.listed
+    }
+
+    /// How many are not listed.
+    pub fn unlisted(&self) -> u64 {
+        self.total - self.listed.len() as u64
+    }
+
+    /// “另有 N 处错误未列出” (with `what` = 错误 or 提醒), when some are not listed.
+    pub fn unlisted_line(&self, what: &str) -> Option<String> {
+        (self.unlisted() > 0).then(|| {
+            format!(
+                "另有 {} 处{what}未列出（只列出前 {} 处）",
+                crate::text::thousands(self.unlisted()),
+                self.listed.len()
+            )
+        })
+    }
+}
+
+impl From<Vec<RowError>> for Issues {
+    fn from(errors: Vec<RowError>) -> Issues {
+        let mut issues = Issues::default();
+        for e in errors {
+            issues.push(e);
+        }
+        issues
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +396,24 @@ mod tests {
         mine.sort_unstable();
         theirs.sort_unstable();
         assert_eq!(mine, theirs);
+    }
+
+    #[test]
+    fn issues_list_the_first_hundred_and_count_all() {
+        let mut issues = Issues::default();
+        for row in 0..250 {
+            issues.push(RowError {
+                row,
+                column: None,
+                message: "x".into(),
+            });
+        }
+        assert_eq!((issues.total(), issues.listed().len()), (250, 100));
+        assert_eq!(
+            issues.unlisted_line("错误").as_deref(),
+            Some("另有 150 处错误未列出（只列出前 100 处）")
+        );
+        assert_eq!(Issues::default().unlisted_line("错误"), None);
     }
 
     #[test]

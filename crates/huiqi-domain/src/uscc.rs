@@ -17,6 +17,122 @@ pub const WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
+/// A 登记管理部门 (position 1) with the 机构类别 (position 2) it may assign: GB 32100-2015 第4.2条
+/// 表1（登记管理部门代码和机构类别代码）. Codes outside this table are not assigned and are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authority {
+    pub code: u8,
+    pub name: &'static str,
+    pub categories: &'static [(u8, &'static str)],
+}
+
+/// GB 32100-2015 表1, as data. `A` (中央军委改革和编制办公室) and `N` (农业) are the later
+/// assignments that the national code system publishes with the standard's table; the table of
+/// the standard's text as first published lists 1 机构编制, 5 民政, 9 工商 and Y 其他 among them.
+pub const AUTHORITIES: &[Authority] = &[
+    Authority {
+        code: b'1',
+        name: "机构编制",
+        categories: &[
+            (b'1', "机关"),
+            (b'2', "事业单位"),
+            (b'3', "中央编办直接管理机构编制的群众团体"),
+            (b'9', "其他"),
+        ],
+    },
+    Authority {
+        code: b'2',
+        name: "外交",
+        categories: &[(b'1', "外国常驻新闻机构"), (b'9', "其他")],
+    },
+    Authority {
+        code: b'3',
+        name: "司法行政",
+        categories: &[
+            (b'1', "律师执业机构"),
+            (b'2', "公证处"),
+            (b'3', "基层法律服务所"),
+            (b'4', "司法鉴定机构"),
+            (b'5', "仲裁委员会"),
+            (b'9', "其他"),
+        ],
+    },
+    Authority {
+        code: b'4',
+        name: "文化",
+        categories: &[(b'1', "外国在华文化中心"), (b'9', "其他")],
+    },
+    Authority {
+        code: b'5',
+        name: "民政",
+        categories: &[
+            (b'1', "社会团体"),
+            (b'2', "民办非企业单位"),
+            (b'3', "基金会"),
+            (b'9', "其他"),
+        ],
+    },
+    Authority {
+        code: b'6',
+        name: "旅游",
+        categories: &[
+            (b'1', "外国旅游部门常驻代表机构"),
+            (b'2', "港澳台地区旅游部门常驻内地（大陆）代表机构"),
+            (b'9', "其他"),
+        ],
+    },
+    Authority {
+        code: b'7',
+        name: "宗教",
+        categories: &[(b'1', "宗教活动场所"), (b'2', "宗教院校"), (b'9', "其他")],
+    },
+    Authority {
+        code: b'8',
+        name: "工会",
+        categories: &[(b'1', "基层工会"), (b'9', "其他")],
+    },
+    Authority {
+        code: b'9',
+        name: "工商（市场监管）",
+        categories: &[
+            (b'1', "企业"),
+            (b'2', "个体工商户"),
+            (b'3', "农民专业合作社"),
+        ],
+    },
+    Authority {
+        code: b'A',
+        name: "中央军委改革和编制办公室",
+        categories: &[(b'1', "军队事业单位"), (b'9', "其他")],
+    },
+    Authority {
+        code: b'N',
+        name: "农业",
+        categories: &[
+            (b'1', "组级集体经济组织"),
+            (b'2', "村级集体经济组织"),
+            (b'3', "乡镇级集体经济组织"),
+            (b'9', "其他"),
+        ],
+    },
+    Authority {
+        code: b'Y',
+        name: "其他",
+        categories: &[(b'1', "其他")],
+    },
+];
+
+fn authority(code: u8) -> Option<&'static Authority> {
+    AUTHORITIES.iter().find(|a| a.code == code)
+}
+
+/// 六安市's GB/T 2260 code: a code registered in 六安 has a region code `3415xx` (positions 3–8).
+pub const CITY_REGION_PREFIX: &str = "3415";
+
+/// Region codes of the city's own registration authorities (六安市市场监督管理局 registers for
+/// every county and the development zone): never a mismatch with a county.
+pub const CITY_LEVEL_REGIONS: [&str; 2] = ["341500", "341501"];
+
 /// A valid 统一社会信用代码 (upper case, 18 characters, check character verified).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -43,6 +159,23 @@ pub enum UsccError {
     },
     #[error("统一社会信用代码“{code}”第 3–8 位应为 6 位数字的行政区划码")]
     BadRegion { code: String },
+    #[error(
+        "统一社会信用代码“{code}”第 1 位“{authority}”不是 GB 32100-2015 规定的登记管理部门代码（{known}），请核对是否抄错"
+    )]
+    UnassignedAuthority {
+        code: String,
+        authority: char,
+        known: String,
+    },
+    #[error(
+        "统一社会信用代码“{code}”第 2 位“{category}”不是{authority}登记的机构类别代码（GB 32100-2015 只规定了 {known}），请核对是否抄错"
+    )]
+    UnassignedCategory {
+        code: String,
+        category: char,
+        authority: &'static str,
+        known: String,
+    },
     #[error(
         "统一社会信用代码“{code}”校验码不符：按 GB 32100-2015 第 18 位应为“{expected}”，请核对是否抄错"
     )]
@@ -101,7 +234,10 @@ impl Uscc {
             return Err(UsccError::OldRegistrationNumber(code));
         }
         if len != 18 {
-            return Err(UsccError::WrongLength { code, len });
+            return Err(UsccError::WrongLength {
+                code: crate::text::quote(&code).into_owned(),
+                len,
+            });
         }
         // 18 chars; any non-ASCII char makes it fail below with its position.
         if let Some((i, ch)) = code
@@ -116,6 +252,30 @@ impl Uscc {
             });
         }
         let bytes = code.as_bytes();
+        let Some(authority) = authority(bytes[0]) else {
+            return Err(UsccError::UnassignedAuthority {
+                authority: bytes[0] as char,
+                code,
+                known: AUTHORITIES
+                    .iter()
+                    .map(|a| format!("{} {}", a.code as char, a.name))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            });
+        };
+        if !authority.categories.iter().any(|(c, _)| *c == bytes[1]) {
+            return Err(UsccError::UnassignedCategory {
+                category: bytes[1] as char,
+                code,
+                authority: authority.name,
+                known: authority
+                    .categories
+                    .iter()
+                    .map(|(c, n)| format!("{} {n}", *c as char))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            });
+        }
         if !bytes[2..8].iter().all(u8::is_ascii_digit) {
             return Err(UsccError::BadRegion { code });
         }
@@ -152,6 +312,58 @@ impl Uscc {
     /// 登记管理部门代码 + 机构类别代码 (positions 1–2): `91` 企业, `92` 个体工商户, …
     pub fn category(&self) -> &str {
         &self.0[..2]
+    }
+
+    /// The 登记管理部门 and 机构类别 in Chinese (`工商（市场监管）`, `企业`).
+    pub fn category_names(&self) -> (&'static str, &'static str) {
+        let b = self.0.as_bytes();
+        authority(b[0])
+            .and_then(|a| {
+                a.categories
+                    .iter()
+                    .find(|(c, _)| *c == b[1])
+                    .map(|(_, n)| (a.name, *n))
+            })
+            .unwrap_or(("", ""))
+    }
+
+    /// What is odd about this code for a 六安 registry row, in Chinese; empty when nothing is.
+    /// These are warnings, never errors (a business may have moved; a registry may be wrong):
+    /// the region code (positions 3–8) outside 六安 (`3415xx`), or a county's own code other than
+    /// `county` (the city-level codes of [`CITY_LEVEL_REGIONS`] fit every county; the development
+    /// zone `luan-etdz` has no GB/T 2260 code and any 六安 code fits it); the 机构类别 against the
+    /// 市场主体类型 (`92` 个体工商户 for an enterprise, anything else for a 个体工商户).
+    pub fn remarks(&self, county: Option<&str>, kind: Option<crate::EntityKind>) -> Vec<String> {
+        let mut out = Vec::new();
+        let region = self.region();
+        if !region.starts_with(CITY_REGION_PREFIX) {
+            out.push(format!(
+                "统一社会信用代码 {self} 的登记机关行政区划码 {region} 不在六安市（3415xx）：请核对代码或所属辖区"
+            ));
+        } else if let Some(county) = county
+            && county.len() == 6
+            && county.bytes().all(|b| b.is_ascii_digit())
+            && region != county
+            && !CITY_LEVEL_REGIONS.contains(&region)
+        {
+            out.push(format!(
+                "统一社会信用代码 {self} 的登记机关行政区划码 {region} 与所属辖区 {county} 不一致：请核对"
+            ));
+        }
+        let category = self.category();
+        match kind {
+            Some(crate::EntityKind::Enterprise) if category == "92" => out.push(format!(
+                "统一社会信用代码 {self} 的机构类别 92 是个体工商户，但市场主体类型填的是企业：请核对"
+            )),
+            Some(crate::EntityKind::IndividualBusiness) if category != "92" => {
+                let (authority, name) = self.category_names();
+                out.push(format!(
+                    "统一社会信用代码 {self} 的机构类别 {category}（{authority}：{name}）不是个体工商户（92），但市场主体类型填的是个体工商户：请核对"
+                ))
+            }
+            _ => {}
+        }
+        out
     }
 }
 
@@ -247,6 +459,14 @@ mod tests {
             Uscc::parse("91A4030071526726XG").unwrap_err(),
             UsccError::BadRegion { .. }
         ));
+        // G1: no 登记管理部门 G in GB 32100-2015; 94: 工商 assigns only 1, 2, 3.
+        for (prefix, wanted) in [("G1", "第 1 位"), ("94", "第 2 位"), ("Y2", "第 2 位")] {
+            let body = format!("{prefix}341502000000000");
+            let check = check_character(body.as_bytes()).unwrap();
+            let e = Uscc::parse(&format!("{body}{check}")).unwrap_err();
+            assert!(e.to_string().contains(wanted), "{prefix}: {e}");
+            assert!(e.to_string().contains("GB 32100-2015"), "{e}");
+        }
         assert_eq!(Uscc::parse("  ").unwrap_err(), UsccError::Empty);
         assert!(matches!(
             Uscc::parse("91440300715267统一XG").unwrap_err(),
@@ -259,10 +479,49 @@ mod tests {
             .prop_map(|v| v.into_iter().map(|i| ALPHABET[i] as char).collect())
     }
 
+    #[test]
+    fn remarks_for_region_and_kind() {
+        use crate::EntityKind::{Enterprise, IndividualBusiness};
+        let code =
+            |prefix: &str, region: &str| Uscc::from_parts(prefix, region, "MA2N0XX1").unwrap();
+        assert!(
+            code("91", "341502")
+                .remarks(Some("341502"), Some(Enterprise))
+                .is_empty()
+        );
+        assert!(
+            code("91", "341500")
+                .remarks(Some("341525"), Some(Enterprise))
+                .is_empty()
+        );
+        assert!(
+            code("91", "341500")
+                .remarks(Some("luan-etdz"), Some(Enterprise))
+                .is_empty()
+        );
+        let beijing = code("91", "110105").remarks(Some("341502"), Some(Enterprise));
+        assert!(
+            beijing.len() == 1 && beijing[0].contains("不在六安市"),
+            "{beijing:?}"
+        );
+        let other = code("91", "341503").remarks(Some("341502"), None);
+        assert!(other.len() == 1 && other[0].contains("不一致"), "{other:?}");
+        let shop = code("92", "341502").remarks(Some("341502"), Some(Enterprise));
+        assert!(
+            shop.len() == 1 && shop[0].contains("个体工商户"),
+            "{shop:?}"
+        );
+        let company = code("91", "341502").remarks(None, Some(IndividualBusiness));
+        assert!(
+            company.len() == 1 && company[0].contains("91"),
+            "{company:?}"
+        );
+    }
+
     proptest! {
         #[test]
         fn generated_codes_validate(
-            prefix in prop::sample::select(vec!["91", "92", "93", "11", "51", "Y1"]),
+            prefix in prop::sample::select(vec!["91", "92", "93", "11", "51", "Y1", "A1", "N3", "35"]),
             region in 110000u32..660000,
             body in body8(),
         ) {

@@ -7,7 +7,45 @@ use huiqi_domain::registry::{FieldType, Value};
 use huiqi_domain::{EntityKind, FounderGroup};
 
 use crate::Counties;
+use huiqi_domain::facts_csv::parse_date_any;
 use huiqi_domain::industry::parse_industry;
+use huiqi_domain::text::{check_name, quote};
+use huiqi_domain::{Uscc, UsccError};
+
+/// The message for a 统一社会信用代码 that Excel stored as a number: beyond 15 digits a number
+/// keeps no more digits, so the code cannot be recovered from the file.
+pub const STORED_AS_NUMBER: &str =
+    "统一社会信用代码被存成了数字，末几位已丢失，请把该列设为文本后重填";
+
+/// The 统一社会信用代码 of a cell. A number is refused (its last digits are lost), except a
+/// 15-digit old registration number, which is named as such; so is text that Excel wrote in
+/// scientific notation (`9.13415E+17`).
+pub fn uscc_from_cell(cell: Cell<'_>) -> Result<Uscc, String> {
+    match cell {
+        Cell::Number(f) if f.fract() == 0.0 && (1e14..1e15).contains(&f.abs()) => {
+            Uscc::parse(&format!("{f:.0}")).map_err(|e| e.to_string())
+        }
+        Cell::Number(_) => Err(STORED_AS_NUMBER.into()),
+        Cell::Text(t) if looks_scientific(t.trim()) => Err(STORED_AS_NUMBER.into()),
+        Cell::Text(t) => Uscc::parse(t).map_err(|e| e.to_string()),
+        Cell::Empty => Err(UsccError::Empty.to_string()),
+        Cell::Bool(_) | Cell::Date(_) | Cell::Error => {
+            Err("统一社会信用代码应为 18 位文字，这一格不是文字".into())
+        }
+    }
+}
+
+/// `9.13415E+17`, `9.13415e17`: how Excel shows (and saves to CSV) a long number.
+pub(crate) fn looks_scientific(t: &str) -> bool {
+    let Some((mantissa, exp)) = t.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    !mantissa.is_empty()
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && !exp.is_empty()
+        && exp.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// A cell as read from the file.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,17 +62,23 @@ pub enum Cell<'a> {
 }
 
 impl<'a> Cell<'a> {
-    fn text(self) -> Option<&'a str> {
+    pub(crate) fn text(self) -> Option<&'a str> {
         match self {
             Cell::Text(t) if !t.trim().is_empty() => Some(t.trim()),
             _ => None,
         }
     }
 
-    fn is_empty(self) -> bool {
+    /// Empty, or only spaces (also U+3000).
+    pub(crate) fn is_empty(self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(t) => t.trim().is_empty(),
+            // Most cells start with a printable ASCII character: no need to trim them.
+            Cell::Text(t) => match t.as_bytes().first() {
+                None => true,
+                Some(b) if b.is_ascii_graphic() => false,
+                Some(_) => t.trim().is_empty(),
+            },
             _ => false,
         }
     }
@@ -85,7 +129,7 @@ pub(crate) fn parse_hundredths(text: &str) -> Result<i64, String> {
         None => (t, ""),
     };
     if int.is_empty() && frac.is_empty() {
-        return Err(format!("“{text}”不是数字"));
+        return Err(format!("“{}”不是数字", quote(text)));
     }
     let mut value: i64 = 0;
     for (i, b) in int.bytes().enumerate() {
@@ -94,27 +138,27 @@ pub(crate) fn parse_hundredths(text: &str) -> Result<i64, String> {
                 value = value
                     .checked_mul(10)
                     .and_then(|v| v.checked_add(i64::from(b - b'0')))
-                    .ok_or_else(|| format!("“{text}”超出可处理的范围"))?;
+                    .ok_or_else(|| format!("“{}”超出可处理的范围", quote(text)))?;
             }
             // thousands separators, not first
             b',' if i > 0 => {}
-            _ => return Err(format!("“{text}”不是数字")),
+            _ => return Err(format!("“{}”不是数字", quote(text))),
         }
     }
     if frac.len() > 2 {
-        return Err(format!("“{text}”超过两位小数（金额精确到分）"));
+        return Err(format!("“{}”超过两位小数（金额精确到分）", quote(text)));
     }
     let mut cents: i64 = 0;
     for (i, b) in frac.bytes().enumerate() {
         if !b.is_ascii_digit() {
-            return Err(format!("“{text}”不是数字"));
+            return Err(format!("“{}”不是数字", quote(text)));
         }
         cents += i64::from(b - b'0') * if i == 0 { 10 } else { 1 };
     }
     let v = value
         .checked_mul(100)
         .and_then(|v| v.checked_add(cents))
-        .ok_or_else(|| format!("“{text}”超出可处理的范围"))?;
+        .ok_or_else(|| format!("“{}”超出可处理的范围", quote(text)))?;
     Ok(if neg { -v } else { v })
 }
 
@@ -137,13 +181,8 @@ pub(crate) fn hundredths_from_f64(f: f64) -> Result<i64, String> {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let t = text.trim();
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(t, fmt) {
-            return Ok(d);
-        }
-    }
-    Err(format!("“{t}”不是日期：请写成 2023-04-01"))
+    parse_date_any(text)
+        .ok_or_else(|| format!("“{}”不是日期：请写成 2023-04-01", quote(text.trim())))
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -168,7 +207,8 @@ fn parse_phone(t: &str) -> Result<String, String> {
         Ok(t.to_owned())
     } else {
         Err(format!(
-            "“{t}”不是电话号码：应为 7–15 位数字，可含 +、-、空格、括号，如 0564-3312345 或 13905641234"
+            "“{}”不是电话号码：应为 7–15 位数字，可含 +、-、空格、括号，如 0564-3312345 或 13905641234",
+            quote(t)
         ))
     }
 }
@@ -202,13 +242,14 @@ pub(crate) fn parse_cell(
         };
     }
     match ty {
-        FieldType::Name => match cell {
-            Cell::Text(t) => Ok(Value::Text(t.trim().to_owned())),
-            _ => cell
-                .code_text()
-                .map(Value::Text)
-                .ok_or_else(|| "应为文字".into()),
-        },
+        FieldType::Name => {
+            let t = match cell {
+                Cell::Text(t) => t.trim().to_owned(),
+                _ => cell.code_text().ok_or_else(|| "应为文字".to_string())?,
+            };
+            check_name(&t)?;
+            Ok(Value::Text(t))
+        }
         FieldType::Kind => {
             let t = cell.text().unwrap_or_default();
             // 个体 is how many files write 个体工商户.
@@ -216,15 +257,22 @@ pub(crate) fn parse_cell(
                 "个体" => Some(EntityKind::IndividualBusiness),
                 t => EntityKind::parse_any(t),
             };
-            kind.map(|k| Value::Text(k.as_str().into()))
-                .ok_or_else(|| format!("“{t}”不是市场主体类型：应为 {}", EntityKind::ids()))
+            kind.map(|k| Value::Text(k.as_str().into())).ok_or_else(|| {
+                format!("“{}”不是市场主体类型：应为 {}", quote(t), EntityKind::ids())
+            })
         }
         FieldType::County => {
             let t = cell.code_text().unwrap_or_default();
             counties
                 .resolve(&t)
                 .map(|id| Value::Text(id.to_owned()))
-                .ok_or_else(|| format!("“{t}”不是六安市的辖区：应为 {}", counties.describe()))
+                .ok_or_else(|| {
+                    format!(
+                        "“{}”不是六安市的辖区：应为 {}",
+                        quote(&t),
+                        counties.describe()
+                    )
+                })
         }
         FieldType::Industry => {
             let t = cell.code_text().unwrap_or_default();
@@ -260,7 +308,8 @@ pub(crate) fn parse_cell(
                 "revoked" | "吊销" => Ok(Value::Text("revoked".into())),
                 "deregistered" | "注销" => Ok(Value::Text("deregistered".into())),
                 _ => Err(format!(
-                    "“{t}”不是登记状态：应为 存续（active）、吊销（revoked）或 注销（deregistered）"
+                    "“{}”不是登记状态：应为 存续（active）、吊销（revoked）或 注销（deregistered）",
+                    quote(t)
                 )),
             }
         }
@@ -285,7 +334,7 @@ pub(crate) fn parse_cell(
             Cell::Number(f) if f == 0.0 || f == 1.0 => Ok(Value::Bool(f == 1.0)),
             Cell::Text(t) => parse_bool(t)
                 .map(Value::Bool)
-                .ok_or_else(|| format!("“{}”应为 是/否（true/false）", t.trim())),
+                .ok_or_else(|| format!("“{}”应为 是/否（true/false）", quote(t.trim()))),
             _ => Err("应为 是/否（true/false）".into()),
         },
         FieldType::Text => cell
@@ -296,7 +345,7 @@ pub(crate) fn parse_cell(
             let t = cell.text().unwrap_or_default();
             CertKind::parse_text(t)
                 .map(|k| Value::Text(k.as_str().into()))
-                .ok_or_else(|| format!("“{t}”不是认定类型：应为 {}", CertKind::describe()))
+                .ok_or_else(|| format!("“{}”不是认定类型：应为 {}", quote(t), CertKind::describe()))
         }
         FieldType::Count => {
             let v = match cell {
@@ -321,7 +370,9 @@ pub(crate) fn parse_cell(
             };
             group
                 .map(|g| Value::Text(g.as_str().into()))
-                .ok_or_else(|| format!("“{t}”不是创业者身份：应为 {}", FounderGroup::ids()))
+                .ok_or_else(|| {
+                    format!("“{}”不是创业者身份：应为 {}", quote(t), FounderGroup::ids())
+                })
         }
     }
 }

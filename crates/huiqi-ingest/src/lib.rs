@@ -10,45 +10,64 @@
 
 mod cell;
 mod facts;
+pub mod limits;
 mod list;
+pub mod samples;
+mod scan;
 mod template;
+mod xls;
+mod xlsx;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use calamine::{Data, Reader};
 use huiqi_domain::facts_csv::FactsHeader;
-use huiqi_domain::registry::{Column, Record, RowError, Source, USCC_COLUMN, Value};
-use huiqi_domain::{FACT_COLUMNS, Uscc};
+use huiqi_domain::header;
+use huiqi_domain::registry::{Column, FieldType, Record, RowError, Source, USCC_COLUMN, Value};
+use huiqi_domain::text::quote;
+use huiqi_domain::{EntityKind, FACT_COLUMNS, Uscc};
 use huiqi_policy::Pack;
 use sha2::{Digest, Sha256};
 
-pub use cell::Cell;
 pub(crate) use cell::parse_cell;
+pub use cell::{Cell, STORED_AS_NUMBER, uscc_from_cell};
 pub use huiqi_domain::industry::{SECTIONS, parse_industry};
+pub use huiqi_domain::registry::Issues;
+pub use limits::Limits;
 pub use list::{ListFile, read_list};
+pub use scan::{HEADER_SEARCH_ROWS, ReadNotes, Report, TOTALS_WORDS};
 pub use template::{template_headers, write_list_template, write_template};
 
-/// Why a file cannot be read at all (row problems are [`RowError`]s instead).
+use scan::{Layout, RowSink, scan};
+
+/// Why a file cannot be read at all (row problems are [`RowError`]s instead). Messages name the
+/// file by its name only, never by a path on the server.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("无法读取文件 {path}：{source}")]
+    #[error("无法读取文件“{file}”：{source}")]
     Read {
-        path: String,
+        file: String,
         source: std::io::Error,
     },
-    #[error("不支持的文件类型“{0}”：请提供 .csv 或 .xlsx 文件")]
+    #[error("不支持的文件类型“{0}”：请提供 .csv、.xlsx 或 .xls 文件")]
     UnsupportedType(String),
     #[error("文件编码无法识别：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV")]
     Encoding,
-    #[error("无法读取 Excel 文件 {path}：{message}")]
-    Excel { path: String, message: String },
-    #[error("Excel 文件 {0} 没有工作表")]
+    #[error("无法读取 Excel 文件“{file}”：{message}")]
+    Excel { file: String, message: String },
+    #[error("Excel 文件“{0}”没有工作表")]
     NoSheet(String),
+    #[error(
+        "Excel 文件“{file}”的工作表 {sheets} 的前 10 行中都没有找到表头：表头应含 统一社会信用代码 等列名（见 huiqi import --template 写出的模板）"
+    )]
+    NoHeader { file: String, sheets: String },
     #[error("CSV 格式错误（第 {row} 行附近）：{message}")]
     Csv { row: u64, message: String },
-    #[error("文件是空的：第 1 行应为表头（见 huiqi import --template）")]
+    #[error("文件是空的：应有一行表头（见 huiqi import --template）")]
     Empty,
+    /// A file beyond one of the [`Limits`]: the message names the limit.
+    #[error("{0}")]
+    Limit(String),
     #[error("无法写入模板 {path}：{message}")]
     Template { path: String, message: String },
 }
@@ -107,77 +126,101 @@ impl Counties {
     }
 }
 
-enum Content {
+pub(crate) enum Content {
     /// UTF-8 text (decoded from GB18030 if need be), without BOM.
     Csv(Vec<u8>),
-    Sheet(calamine::Range<Data>),
+    /// An .xlsx (or .xlsm) that passed the structure checks.
+    Xlsx(Vec<u8>),
+    /// An .xls that passed the structure checks.
+    Xls(Vec<u8>),
 }
 
-/// A source file read into memory, with its name and SHA-256.
+/// A source file read into memory and checked against its [`Limits`], with its name and SHA-256.
 pub struct InputFile {
     pub file_name: String,
     pub sha256: String,
     /// The encoding a CSV was read in (`UTF-8`, `GB18030`); `None` for Excel.
     pub encoding: Option<&'static str>,
-    content: Content,
+    pub(crate) content: Content,
+    pub(crate) limits: Limits,
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
 impl InputFile {
-    /// Reads `path` (.csv, .xlsx, .xls) and computes its SHA-256.
+    /// Reads `path` (.csv, .xlsx, .xls) within the default [`Limits`].
     pub fn open(path: &Path) -> Result<InputFile, IngestError> {
-        let display = path.display().to_string();
-        let file_name = path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_else(|| display.clone());
-        let ext = path
+        InputFile::open_with(path, Limits::default())
+    }
+
+    /// Reads `path` within `limits`: its size is checked before it is read.
+    pub fn open_with(path: &Path, limits: Limits) -> Result<InputFile, IngestError> {
+        let file = file_name_of(path);
+        let read = |source| IngestError::Read {
+            file: file.clone(),
+            source,
+        };
+        let len = std::fs::metadata(path).map_err(read)?.len();
+        check_size(&file, len, &limits)?;
+        let bytes = std::fs::read(path).map_err(read)?;
+        InputFile::from_bytes(&file, bytes, limits)
+    }
+
+    /// A file already in memory (an upload) under the name its sender gave it; the type is that
+    /// of the name's extension.
+    pub fn from_bytes(
+        file_name: &str,
+        bytes: Vec<u8>,
+        limits: Limits,
+    ) -> Result<InputFile, IngestError> {
+        check_size(file_name, bytes.len() as u64, &limits)?;
+        let ext = Path::new(file_name)
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        let bytes = std::fs::read(path).map_err(|source| IngestError::Read {
-            path: display.clone(),
-            source,
-        })?;
         let sha256 = hex(&Sha256::digest(&bytes));
-        match ext.as_str() {
+        let (content, encoding) = match ext.as_str() {
             "csv" | "txt" => {
                 let (text, encoding) = decode_csv(bytes)?;
-                Ok(InputFile {
-                    file_name,
-                    sha256,
-                    encoding: Some(encoding),
-                    content: Content::Csv(text),
-                })
+                (Content::Csv(text), Some(encoding))
             }
-            "xlsx" | "xlsm" | "xls" => {
-                let cursor = std::io::Cursor::new(bytes);
-                let mut book = calamine::open_workbook_auto_from_rs(cursor).map_err(|e| {
-                    IngestError::Excel {
-                        path: display.clone(),
-                        message: e.to_string(),
-                    }
-                })?;
-                let range = book
-                    .worksheet_range_at(0)
-                    .ok_or_else(|| IngestError::NoSheet(display.clone()))?
-                    .map_err(|e| IngestError::Excel {
-                        path: display.clone(),
-                        message: e.to_string(),
-                    })?;
-                Ok(InputFile {
-                    file_name,
-                    sha256,
-                    encoding: None,
-                    content: Content::Sheet(range),
-                })
+            "xlsx" | "xlsm" => {
+                xlsx::prescan(&bytes, file_name, &limits)?;
+                (Content::Xlsx(bytes), None)
             }
-            other => Err(IngestError::UnsupportedType(other.to_owned())),
-        }
+            "xls" => {
+                xls::prescan(&bytes, file_name, &limits)?;
+                (Content::Xls(bytes), None)
+            }
+            other => return Err(IngestError::UnsupportedType(quote(other).into_owned())),
+        };
+        Ok(InputFile {
+            file_name: file_name.to_owned(),
+            sha256,
+            encoding,
+            content,
+            limits,
+        })
     }
+}
+
+fn check_size(file: &str, len: u64, limits: &Limits) -> Result<(), IngestError> {
+    if len > limits.max_file_bytes {
+        return Err(IngestError::Limit(format!(
+            "文件“{file}”有 {}，超过上限 {}：请把文件拆小后分批导入",
+            limits::size(len),
+            limits::size(limits.max_file_bytes)
+        )));
+    }
+    Ok(())
 }
 
 /// UTF-8 (BOM stripped) as is; anything else must be valid GB18030 (which covers GBK and GB2312).
@@ -198,76 +241,62 @@ fn decode_csv(mut bytes: Vec<u8>) -> Result<(Vec<u8>, &'static str), IngestError
     }
 }
 
-/// The result of reading a file.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// Data rows read (without the header).
-    pub rows: u64,
-    /// Every bad row, in file order. Non-empty means: import nothing.
-    pub errors: Vec<RowError>,
+/// How many cells of `header` name one of `wanted` (to find the header row).
+pub(crate) fn score(wanted: &[&Column], header: &[String]) -> usize {
+    let names = header::Names::new(wanted);
+    header.iter().filter(|h| names.find(h).is_some()).count()
 }
 
-/// Where each column of the source sits in the file.
-struct HeaderMap {
-    uscc: usize,
-    /// For each of `source.columns()`, its index in the file.
-    columns: Vec<usize>,
-    /// The header as written, per file index.
-    written: Vec<String>,
-}
-
-fn normalise_header(h: &str) -> String {
-    h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()
-}
-
-fn map_header(source: Source, headers: &[String], errors: &mut Vec<RowError>) -> Option<HeaderMap> {
-    let wanted: Vec<&Column> = std::iter::once(&USCC_COLUMN)
-        .chain(source.columns())
-        .collect();
-    let found = find_columns(&wanted, source.as_str(), source.label(), headers, errors)?;
-    Some(HeaderMap {
-        uscc: found[0],
-        columns: found[1..].to_vec(),
-        written: headers.iter().map(|h| h.trim().to_owned()).collect(),
-    })
-}
-
-/// Where each of `wanted` sits in the header row (by English or Chinese name); `None` after
-/// pushing an error for every unknown, repeated or missing column. `name` and `label` name the
-/// source in messages.
+/// Where each of `wanted` sits in the header row (by English or Chinese name or an alias); every
+/// unknown (with the closest known name), repeated or missing column, and an amount in another
+/// unit than 元, as errors. `name` and `label` name the source in messages.
 pub(crate) fn find_columns(
     wanted: &[&Column],
     name: &str,
     label: &str,
     headers: &[String],
-    errors: &mut Vec<RowError>,
-) -> Option<Vec<usize>> {
+) -> Result<Vec<usize>, Vec<RowError>> {
+    let names = header::Names::new(wanted);
     let mut found: Vec<Option<usize>> = vec![None; wanted.len()];
-    let mut ok = true;
+    let mut errors = Vec::new();
+    let err = |h: &str, message: String| RowError {
+        row: 1,
+        column: Some(quote(h.trim()).into_owned()),
+        message,
+    };
     for (i, h) in headers.iter().enumerate() {
-        let n = normalise_header(h);
-        if n.is_empty() {
+        if header::normalise(h).is_empty() {
             continue; // an empty header cell: a blank column of the sheet
         }
-        match wanted.iter().position(|c| c.name == n || c.zh == n) {
-            Some(k) if found[k].is_some() => {
-                ok = false;
-                errors.push(RowError {
-                    row: 1,
-                    column: Some(h.trim().to_owned()),
-                    message: format!("列“{}”（{}）出现了两次", wanted[k].zh, wanted[k].name),
-                });
+        match names.find(h) {
+            Some(m) if found[m.index].is_some() => errors.push(err(
+                h,
+                format!(
+                    "列“{}”（{}）出现了两次，请删除重复的列",
+                    wanted[m.index].zh, wanted[m.index].name
+                ),
+            )),
+            Some(m) => {
+                if let Some(p) = m
+                    .note
+                    .as_deref()
+                    .and_then(|n| header::unit_problem(wanted[m.index], h, n))
+                {
+                    errors.push(err(h, p));
+                }
+                found[m.index] = Some(i);
             }
-            Some(k) => found[k] = Some(i),
             None => {
-                ok = false;
-                errors.push(RowError {
-                    row: 1,
-                    column: Some(h.trim().to_owned()),
-                    message: format!(
-                        "无法识别的列：{label} 数据的列名见模板（huiqi import --template {name} 模板.xlsx）"
+                let hint = names
+                    .suggest(h)
+                    .map(|s| format!("是不是“{s}”？"))
+                    .unwrap_or_default();
+                errors.push(err(
+                    h,
+                    format!(
+                        "无法识别的列。{hint}{label}数据的列名见模板（huiqi import --template {name} 模板.xlsx）"
                     ),
-                });
+                ));
             }
         }
     }
@@ -278,7 +307,6 @@ pub(crate) fn find_columns(
         .map(|(c, _)| format!("{}（{}）", c.zh, c.name))
         .collect();
     if !missing.is_empty() {
-        ok = false;
         errors.push(RowError {
             row: 1,
             column: None,
@@ -288,100 +316,18 @@ pub(crate) fn find_columns(
             ),
         });
     }
-    if !ok {
-        return None;
+    if !errors.is_empty() {
+        return Err(errors);
     }
-    Some(found.into_iter().map(|f| f.unwrap_or(0)).collect())
+    Ok(found.into_iter().map(|f| f.unwrap_or(0)).collect())
 }
 
-/// What receives the data rows of a file (see [`scan`]).
-pub(crate) trait RowSink {
-    /// One non-blank data row (`row`: the file's row number, header = 1).
-    fn cells(&mut self, row: u64, cells: &[Cell<'_>]);
-    /// One non-blank CSV row; by default as cells.
-    fn fields(&mut self, row: u64, record: &csv::StringRecord) {
-        self.cells(row, &csv_cells(record));
-    }
-}
-
-/// A CSV row as cells (an empty field is an empty cell).
-fn csv_cells(record: &csv::StringRecord) -> Vec<Cell<'_>> {
-    record
-        .iter()
-        .map(|f| {
-            if f.is_empty() {
-                Cell::Empty
-            } else {
-                Cell::Text(f)
-            }
-        })
-        .collect()
-}
-
-/// Reads the header row of `file` and hands it to `start`, which returns the sink for the data rows
-/// (or `None`: the header is wrong, read no further); then hands every non-blank row to the sink.
-/// The one reader of CSV (already decoded) and Excel rows for every source and list.
-pub(crate) fn scan<S: RowSink>(
-    file: &InputFile,
-    start: impl FnOnce(&[String]) -> Result<Option<S>, IngestError>,
-) -> Result<Option<S>, IngestError> {
-    match &file.content {
-        Content::Csv(text) => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text.as_slice());
-            let mut record = csv::StringRecord::new();
-            let read = |rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::StringRecord, row: u64| {
-                rdr.read_record(rec).map_err(|e| IngestError::Csv {
-                    row,
-                    message: e.to_string(),
-                })
-            };
-            if !read(&mut rdr, &mut record, 1)? {
-                return Err(IngestError::Empty);
-            }
-            let headers: Vec<String> = record.iter().map(str::to_owned).collect();
-            let Some(mut sink) = start(&headers)? else {
-                return Ok(None);
-            };
-            let mut row = 1u64;
-            loop {
-                row += 1;
-                if !read(&mut rdr, &mut record, row)? {
-                    break;
-                }
-                if record.iter().all(|f| f.trim().is_empty()) {
-                    continue; // a blank line
-                }
-                sink.fields(row, &record);
-            }
-            Ok(Some(sink))
-        }
-        Content::Sheet(range) => {
-            let first_row = range.start().map_or(0, |(r, _)| r);
-            let mut rows = range.rows();
-            let Some(header_cells) = rows.next() else {
-                return Err(IngestError::Empty);
-            };
-            let headers: Vec<String> = header_cells.iter().map(|d| d.to_string()).collect();
-            let Some(mut sink) = start(&headers)? else {
-                return Ok(None);
-            };
-            let mut cells: Vec<Cell<'_>> = Vec::new();
-            for (i, data) in rows.enumerate() {
-                // Spreadsheet row number: the header is row first_row + 1.
-                let row = u64::from(first_row) + i as u64 + 2;
-                cells.clear();
-                cells.extend(data.iter().map(excel_cell));
-                if cells.iter().all(|c| matches!(c, Cell::Empty)) {
-                    continue;
-                }
-                sink.cells(row, &cells);
-            }
-            Ok(Some(sink))
-        }
-    }
+/// How a source's rows are parsed: by column type, or (the `facts` source) by huiqi-domain's
+/// fact parser, the one `huiqi match` uses.
+enum Parse {
+    /// For each of `source.columns()`, its index in the file.
+    Columns(Vec<usize>),
+    Facts(Box<FactsHeader>),
 }
 
 /// Checks rows one by one and hands on valid records in chunks.
@@ -389,80 +335,178 @@ struct Checker<'a, F> {
     source: Source,
     counties: &'a Counties,
     columns: Vec<&'static Column>,
-    header: HeaderMap,
-    /// The fact CSV's own parser (huiqi-domain), for the `facts` source.
-    facts: Option<FactsHeader>,
+    parse: Parse,
+    /// The file column of `uscc`.
+    uscc_at: usize,
+    /// The header as written, per file column (quoted), for messages.
+    written: Vec<String>,
+    /// Per file column: free text (full-width characters kept).
+    free: Vec<bool>,
     /// uscc → first row, for duplicates.
     seen: HashMap<[u8; 18], u64>,
     chunk: Vec<Record>,
     chunk_size: usize,
     sink: F,
     sink_open: bool,
-    report: Report,
+}
+
+fn is_free_text(ty: FieldType) -> bool {
+    matches!(ty, FieldType::Name | FieldType::Person | FieldType::Text)
 }
 
 impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
-    fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
-        if self.facts.is_some() {
-            let texts: Vec<String> = cells.iter().map(|c| c.as_fact_text()).collect();
-            let fields: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
-            return self.facts_row(row, &fields);
-        }
-        self.report.rows += 1;
-        let cell = |i: usize| cells.get(i).copied().unwrap_or(Cell::Empty);
-        let uscc_cell = cell(self.header.uscc);
-        let uscc = match uscc_cell.code_text().map(|t| Uscc::parse(&t)) {
-            Some(Ok(u)) => Some(u),
-            Some(Err(e)) => {
-                self.error(row, self.header.uscc, e.to_string());
-                None
+    fn error(&self, report: &mut Report, row: u64, idx: usize, message: String) {
+        report.errors.push(RowError {
+            row,
+            column: self.written.get(idx).cloned(),
+            message,
+        });
+    }
+
+    fn row(&mut self, row: u64, cells: &[Cell<'_>], report: &mut Report) {
+        let uscc_cell = cells.get(self.uscc_at).copied().unwrap_or(Cell::Empty);
+        if matches!(self.parse, Parse::Facts(_)) {
+            // The fact parser reads a code written as text; a number (or its scientific
+            // notation) is refused here with what to do.
+            if !matches!(uscc_cell, Cell::Text(_))
+                && let Err(e) = uscc_from_cell(uscc_cell)
+            {
+                return self.error(report, row, self.uscc_at, e);
             }
-            None => {
-                self.error(
-                    row,
-                    self.header.uscc,
-                    huiqi_domain::UsccError::Empty.to_string(),
-                );
+            if let Cell::Text(t) = uscc_cell
+                && cell::looks_scientific(t.trim())
+            {
+                return self.error(report, row, self.uscc_at, STORED_AS_NUMBER.into());
+            }
+            return self.facts_row(row, cells, report);
+        }
+        let uscc = match uscc_from_cell(uscc_cell) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                self.error(report, row, self.uscc_at, e);
                 None
             }
         };
-        let mut values = Vec::with_capacity(self.columns.len());
-        for k in 0..self.columns.len() {
-            let col = self.columns[k];
-            let idx = self.header.columns[k];
-            match parse_cell(cell(idx), col.ty, self.counties) {
-                Ok(v) => values.push(v),
-                Err(msg) => {
-                    self.error(row, idx, msg);
-                    values.push(Value::Null);
+        let values = match &self.parse {
+            Parse::Facts(_) => return,
+            Parse::Columns(at) => {
+                let mut values = Vec::with_capacity(self.columns.len());
+                let mut bad = Vec::new();
+                for (k, col) in self.columns.iter().enumerate() {
+                    let idx = at[k];
+                    let cell = cells.get(idx).copied().unwrap_or(Cell::Empty);
+                    match parse_cell(cell, col.ty, self.counties) {
+                        Ok(v) => values.push(v),
+                        Err(msg) => {
+                            bad.push((idx, msg));
+                            values.push(Value::Null);
+                        }
+                    }
                 }
+                for (idx, msg) in bad {
+                    self.error(report, row, idx, msg);
+                }
+                values
             }
-        }
+        };
         if let Some(uscc) = uscc {
-            self.accept(row, uscc, values);
+            if self.source == Source::Market {
+                let text = |name: &str| {
+                    self.columns
+                        .iter()
+                        .position(|c| c.name == name)
+                        .and_then(|k| match &values[k] {
+                            Value::Text(t) => Some(t.as_str()),
+                            _ => None,
+                        })
+                };
+                let kind = text("kind").map(|k| {
+                    if k == "individual_business" {
+                        EntityKind::IndividualBusiness
+                    } else {
+                        EntityKind::Enterprise
+                    }
+                });
+                self.remarks(row, &uscc, text("county"), kind, report);
+            }
+            self.accept(row, uscc, values, report);
         }
     }
 
-    /// A row of the fact CSV, parsed by huiqi-domain's `FactsHeader` (the parser `huiqi match`
+    /// Warnings about a code against the row's county and kind (never errors).
+    fn remarks(
+        &self,
+        row: u64,
+        uscc: &Uscc,
+        county: Option<&str>,
+        kind: Option<EntityKind>,
+        report: &mut Report,
+    ) {
+        for message in uscc.remarks(county, kind) {
+            report.notes.warnings.push(RowError {
+                row,
+                column: self.written.get(self.uscc_at).cloned(),
+                message,
+            });
+        }
+    }
+
+    /// A row of the fact sheet, parsed by huiqi-domain's `FactsHeader` (the parser `huiqi match`
     /// uses), then checked for the registry: 六安 county, required name and industry, amounts in
     /// whole fen.
-    fn facts_row(&mut self, row: u64, fields: &[&[u8]]) {
-        self.report.rows += 1;
-        let Some(header) = &self.facts else { return };
-        match header.parse(fields, row as usize) {
-            Ok(f) => match facts::to_values(f, self.counties) {
-                Ok((uscc, values)) => self.accept(row, uscc, values),
-                Err(errs) => {
-                    for (col, message) in errs {
-                        self.report.errors.push(RowError {
-                            row,
-                            column: Some(col.to_owned()),
-                            message,
-                        });
+    fn facts_row(&mut self, row: u64, cells: &[Cell<'_>], report: &mut Report) {
+        let Parse::Facts(header) = &self.parse else {
+            return;
+        };
+        // Text cells go to the parser as they are (the 1M-row CSV path: no copies); Excel
+        // numbers, dates and booleans as the fact CSV would write them.
+        let mut owned: Vec<String> = Vec::new();
+        if cells
+            .iter()
+            .any(|c| !matches!(c, Cell::Text(_) | Cell::Empty))
+        {
+            owned = cells.iter().map(|c| c.as_fact_text()).collect();
+        }
+        let fields: Vec<&[u8]> = if owned.is_empty() {
+            cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(t) => t.as_bytes(),
+                    _ => b"",
+                })
+                .collect()
+        } else {
+            owned.iter().map(|o| o.as_bytes()).collect()
+        };
+        match header.parse(&fields, row as usize) {
+            Ok(f) => {
+                let kind = f.kind;
+                match facts::to_values(f, self.counties) {
+                    Ok((uscc, values)) => {
+                        // values[2] is the county's id (Source::Facts' third column).
+                        let county = match &values[2] {
+                            Value::Text(c) => Some(c.as_str()),
+                            _ => None,
+                        };
+                        self.remarks(row, &uscc, county, Some(kind), report);
+                        self.accept(row, uscc, values, report)
+                    }
+                    Err(errs) => {
+                        for (col, message) in errs {
+                            let column = header
+                                .position(col)
+                                .and_then(|i| self.written.get(i).cloned())
+                                .or(Some(col.to_owned()));
+                            report.errors.push(RowError {
+                                row,
+                                column,
+                                message,
+                            });
+                        }
                     }
                 }
-            },
-            Err(e) => self.report.errors.push(RowError {
+            }
+            Err(e) => report.errors.push(RowError {
                 row,
                 column: e.column,
                 message: e.message,
@@ -472,50 +516,124 @@ impl<F: FnMut(Vec<Record>) -> bool> Checker<'_, F> {
 
     /// A row whose cells parsed: check for a duplicate code, then hand it on (unless the file
     /// already has an error: then nothing will be imported and only checking goes on).
-    fn accept(&mut self, row: u64, uscc: Uscc, values: Vec<Value>) {
+    fn accept(&mut self, row: u64, uscc: Uscc, values: Vec<Value>, report: &mut Report) {
         let key: [u8; 18] = uscc.as_str().as_bytes().try_into().unwrap_or([0; 18]);
         if let Some(first) = self.seen.get(&key) {
             let first = *first;
             self.error(
+                report,
                 row,
-                self.header.uscc,
+                self.uscc_at,
                 format!("统一社会信用代码 {uscc} 与第 {first} 行重复：每户企业只能出现一次"),
             );
             return;
         }
         self.seen.insert(key, row);
-        if !self.report.errors.is_empty() {
+        if !report.errors.is_empty() {
             return;
         }
         self.chunk.push(Record { row, uscc, values });
         if self.chunk.len() >= self.chunk_size {
-            self.flush();
+            self.flush(report);
         }
     }
 
-    fn error(&mut self, row: u64, idx: usize, message: String) {
-        self.report.errors.push(RowError {
-            row,
-            column: self.header.written.get(idx).cloned(),
-            message,
-        });
-    }
-
-    fn flush(&mut self) {
+    fn flush(&mut self, report: &Report) {
         if self.chunk.is_empty() {
             return;
         }
         let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(self.chunk_size));
-        if self.sink_open && self.report.errors.is_empty() {
+        if self.sink_open && report.errors.is_empty() {
             self.sink_open = (self.sink)(chunk);
         }
+    }
+}
+
+impl<F: FnMut(Vec<Record>) -> bool> RowSink for Checker<'_, F> {
+    fn free_text(&self, index: usize) -> bool {
+        self.free.get(index).copied().unwrap_or(false)
+    }
+
+    fn cells(&mut self, row: u64, cells: &[Cell<'_>], report: &mut Report) {
+        self.row(row, cells, report);
+    }
+}
+
+/// A registry source's file: its columns by name, Chinese header or alias.
+struct SourceLayout<'a, F> {
+    source: Source,
+    counties: &'a Counties,
+    chunk_size: usize,
+    sink: Option<F>,
+}
+
+impl<'a, F: FnMut(Vec<Record>) -> bool> Layout for SourceLayout<'a, F> {
+    type Sink = Checker<'a, F>;
+
+    fn score(&self, header: &[String]) -> usize {
+        let wanted: Vec<&Column> = std::iter::once(&USCC_COLUMN)
+            .chain(self.source.columns())
+            .collect();
+        score(&wanted, header)
+    }
+
+    fn start(&mut self, headers: &[String]) -> Result<Self::Sink, Vec<RowError>> {
+        let source = self.source;
+        let written: Vec<String> = headers
+            .iter()
+            .map(|h| quote(h.trim()).into_owned())
+            .collect();
+        let (parse, uscc_at, free) = if source == Source::Facts {
+            let header =
+                FactsHeader::from_fields(headers.iter().map(|h| h.as_bytes())).map_err(|e| {
+                    e.errors
+                        .into_iter()
+                        .map(|e| RowError {
+                            row: 1,
+                            column: e.column,
+                            message: e.message,
+                        })
+                        .collect::<Vec<_>>()
+                })?;
+            let uscc_at = header.position("uscc").unwrap_or(0);
+            let free = (0..headers.len())
+                .map(|i| header.position("name") == Some(i))
+                .collect();
+            (Parse::Facts(Box::new(header)), uscc_at, free)
+        } else {
+            let wanted: Vec<&Column> = std::iter::once(&USCC_COLUMN)
+                .chain(source.columns())
+                .collect();
+            let found = find_columns(&wanted, source.as_str(), source.label(), headers)?;
+            let mut free = vec![false; headers.len()];
+            for (k, c) in wanted.iter().enumerate().skip(1) {
+                free[found[k]] = is_free_text(c.ty);
+            }
+            (Parse::Columns(found[1..].to_vec()), found[0], free)
+        };
+        let sink = self.sink.take().ok_or_else(Vec::new)?;
+        Ok(Checker {
+            source,
+            counties: self.counties,
+            columns: source.columns().collect(),
+            parse,
+            uscc_at,
+            written,
+            free,
+            seen: HashMap::new(),
+            chunk: Vec::with_capacity(self.chunk_size),
+            chunk_size: self.chunk_size.max(1),
+            sink,
+            sink_open: true,
+        })
     }
 }
 
 /// Reads every row of `file` as data of `source`, checks it, and passes valid records to `sink` in
 /// chunks of `chunk_size` (`sink` returns false to stop receiving). Once a row is bad, no more
 /// records are passed on but every later row is still checked, so that the report names every bad
-/// row. `Report::errors` empty = the whole file is valid and has been passed on.
+/// row (the first 100 listed, all counted). `Report::errors` empty = the whole file is valid and
+/// has been passed on.
 pub fn read_records<F>(
     file: &InputFile,
     source: Source,
@@ -526,95 +644,25 @@ pub fn read_records<F>(
 where
     F: FnMut(Vec<Record>) -> bool,
 {
-    let mut errors = Vec::new();
-    let checker = scan(file, |headers| {
-        let Some(header) = map_header(source, headers, &mut errors) else {
-            return Ok(None);
-        };
-        let mut checker = Checker::new(source, counties, header, chunk_size, sink);
-        if source == Source::Facts {
-            checker.facts = Some(fact_parser(headers)?);
-        }
-        Ok(Some(checker))
-    })?;
-    Ok(match checker {
-        Some(checker) => checker.finish(),
-        None => Report { rows: 0, errors },
-    })
-}
-
-impl<F: FnMut(Vec<Record>) -> bool> RowSink for Checker<'_, F> {
-    fn cells(&mut self, row: u64, cells: &[Cell<'_>]) {
-        self.row(row, cells);
-    }
-
-    /// The fact CSV's fields go to its parser as they are (the 1M-row path: no cell copies).
-    fn fields(&mut self, row: u64, record: &csv::StringRecord) {
-        if self.facts.is_some() {
-            let fields: Vec<&[u8]> = record.iter().map(str::as_bytes).collect();
-            return self.facts_row(row, &fields);
-        }
-        self.row(row, &csv_cells(record));
-    }
-}
-
-/// The fact parser of huiqi-domain for a header that [`map_header`] accepted.
-fn fact_parser(headers: &[String]) -> Result<FactsHeader, IngestError> {
-    FactsHeader::from_fields(headers.iter().map(|h| h.as_bytes())).map_err(|e| IngestError::Csv {
-        row: 1,
-        message: e.to_string(),
-    })
-}
-
-fn excel_cell(d: &Data) -> Cell<'_> {
-    match d {
-        Data::Empty => Cell::Empty,
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
-        Data::Float(f) => Cell::Number(*f),
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) => Cell::Date(t.date()),
-            None => Cell::Error,
-        },
-        Data::Error(_) => Cell::Error,
-    }
-}
-
-impl<'a, F: FnMut(Vec<Record>) -> bool> Checker<'a, F> {
-    fn new(
-        source: Source,
-        counties: &'a Counties,
-        header: HeaderMap,
-        chunk_size: usize,
-        sink: F,
-    ) -> Self {
-        Checker {
-            source,
-            counties,
-            columns: source.columns().collect(),
-            header,
-            facts: None,
-            seen: HashMap::new(),
-            chunk: Vec::with_capacity(chunk_size),
-            chunk_size: chunk_size.max(1),
-            sink,
-            sink_open: true,
-            report: Report::default(),
-        }
-    }
-
-    fn finish(mut self) -> Report {
-        self.flush();
-        if self.report.rows == 0 && self.report.errors.is_empty() {
-            self.report.errors.push(RowError {
-                row: 2,
+    let layout = SourceLayout {
+        source,
+        counties,
+        chunk_size,
+        sink: Some(sink),
+    };
+    let scanned = scan(file, &file.limits, layout)?;
+    let mut report = scanned.report;
+    if let Some(mut checker) = scanned.sink {
+        checker.flush(&report);
+        if report.rows == 0 && report.errors.is_empty() {
+            report.errors.push(RowError {
+                row: report.notes.header_row + 1,
                 column: None,
-                message: format!("文件只有表头，没有{}数据行", self.source.label()),
+                message: format!("文件只有表头，没有{}数据行", source.label()),
             });
         }
-        self.report
     }
+    Ok(report)
 }
 
 /// The header of the fact CSV (`huiqi gen`, `huiqi match --input`), for templates of `facts`.

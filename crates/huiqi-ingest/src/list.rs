@@ -5,11 +5,16 @@
 
 use std::collections::HashMap;
 
+use huiqi_domain::Uscc;
 use huiqi_domain::lists::{CertKind, Certification, ListRows, ListSource, TrainingSession};
 use huiqi_domain::registry::{Column, RowError, Value};
-use huiqi_domain::{Uscc, UsccError};
+use huiqi_domain::text::quote;
 
-use crate::{Cell, Counties, IngestError, InputFile, Report, RowSink, find_columns, parse_cell};
+use crate::scan::{Layout, RowSink, scan};
+use crate::{
+    Cell, Counties, IngestError, InputFile, Report, find_columns, is_free_text, parse_cell, score,
+    uscc_from_cell,
+};
 
 /// A list file read and checked.
 #[derive(Debug)]
@@ -31,12 +36,13 @@ struct ListChecker<'a> {
     /// The key of each row seen (uscc + kind, or session id) → its first row.
     seen: HashMap<String, u64>,
     rows: ListRows,
-    report: Report,
+    /// Per file column: free text (full-width characters kept).
+    free: Vec<bool>,
 }
 
 impl ListChecker<'_> {
-    fn error(&mut self, row: u64, column: usize, message: String) {
-        self.report.errors.push(RowError {
+    fn error(&self, report: &mut Report, row: u64, column: usize, message: String) {
+        report.errors.push(RowError {
             row,
             column: self.written.get(self.at[column]).cloned(),
             message,
@@ -44,10 +50,18 @@ impl ListChecker<'_> {
     }
 
     /// Remembers the key of a valid row; a key seen before is an error on `column`.
-    fn first(&mut self, row: u64, key: String, column: usize, what: String) -> bool {
+    fn first(
+        &mut self,
+        report: &mut Report,
+        row: u64,
+        key: String,
+        column: usize,
+        what: String,
+    ) -> bool {
         if let Some(first) = self.seen.get(&key) {
             let first = *first;
             self.error(
+                report,
                 row,
                 column,
                 format!("{what} 与第 {first} 行重复：{}", self.list.row_rule()),
@@ -58,7 +72,7 @@ impl ListChecker<'_> {
         true
     }
 
-    fn certification(&mut self, row: u64, v: Vec<Value>, uscc: Uscc) {
+    fn certification(&mut self, report: &mut Report, row: u64, v: Vec<Value>, uscc: Uscc) {
         let (Value::Text(kind), Value::Date(certified_on)) = (&v[1], &v[2]) else {
             return;
         };
@@ -67,7 +81,7 @@ impl ListChecker<'_> {
         };
         let key = format!("{uscc}/{}", kind.as_str());
         let what = format!("统一社会信用代码 {uscc} 的“{}”认定", kind.label());
-        if !self.first(row, key, 1, what) {
+        if !self.first(report, row, key, 1, what) {
             return;
         }
         if let ListRows::Certifications(rows) = &mut self.rows {
@@ -81,7 +95,7 @@ impl ListChecker<'_> {
         }
     }
 
-    fn training(&mut self, row: u64, v: Vec<Value>) {
+    fn training(&mut self, report: &mut Report, row: u64, v: Vec<Value>) {
         let (
             Value::Text(session_id),
             Value::Date(held_on),
@@ -92,7 +106,13 @@ impl ListChecker<'_> {
         else {
             return;
         };
-        if !self.first(row, session_id.clone(), 0, format!("场次编号 {session_id}")) {
+        if !self.first(
+            report,
+            row,
+            session_id.clone(),
+            0,
+            format!("场次编号 {}", quote(session_id)),
+        ) {
             return;
         }
         if let ListRows::Trainings(rows) = &mut self.rows {
@@ -117,43 +137,84 @@ fn text(v: &Value) -> Option<String> {
 }
 
 impl RowSink for ListChecker<'_> {
-    fn cells(&mut self, row: u64, cells: &[Cell<'_>]) {
-        self.report.rows += 1;
-        let errors_before = self.report.errors.len();
+    fn free_text(&self, index: usize) -> bool {
+        self.free.get(index).copied().unwrap_or(false)
+    }
+
+    fn cells(&mut self, row: u64, cells: &[Cell<'_>], report: &mut Report) {
+        let errors_before = report.errors.total();
         let columns: &[Column] = self.list.columns();
         let mut values = Vec::with_capacity(columns.len());
         let mut uscc = None;
         for (k, col) in columns.iter().enumerate() {
             let cell = cells.get(self.at[k]).copied().unwrap_or(Cell::Empty);
             if col.name == "uscc" {
-                match cell.code_text().map(|t| Uscc::parse(&t)) {
-                    Some(Ok(u)) => uscc = Some(u),
-                    Some(Err(e)) => self.error(row, k, e.to_string()),
-                    None => self.error(row, k, UsccError::Empty.to_string()),
+                match uscc_from_cell(cell) {
+                    Ok(u) => uscc = Some(u),
+                    Err(e) => self.error(report, row, k, e),
                 }
                 values.push(Value::Null);
                 continue;
             }
             match parse_cell(cell, col.ty, self.counties) {
                 Ok(Value::Null) if !self.list.optional(k) => {
-                    self.error(row, k, "不能为空".into());
+                    self.error(report, row, k, "不能为空".into());
                     values.push(Value::Null);
                 }
                 Ok(v) => values.push(v),
                 Err(message) => {
-                    self.error(row, k, message);
+                    self.error(report, row, k, message);
                     values.push(Value::Null);
                 }
             }
         }
-        if self.report.errors.len() > errors_before {
+        if report.errors.total() > errors_before {
             return;
         }
         match (self.list, uscc) {
-            (ListSource::Certifications, Some(uscc)) => self.certification(row, values, uscc),
-            (ListSource::Trainings, _) => self.training(row, values),
+            (ListSource::Certifications, Some(uscc)) => {
+                self.certification(report, row, values, uscc)
+            }
+            (ListSource::Trainings, _) => self.training(report, row, values),
             (ListSource::Certifications, None) => {}
         }
+    }
+}
+
+/// A list's file: its columns by name, Chinese header or alias.
+struct ListLayout<'a> {
+    list: ListSource,
+    counties: &'a Counties,
+}
+
+impl<'a> Layout for ListLayout<'a> {
+    type Sink = ListChecker<'a>;
+
+    fn score(&self, header: &[String]) -> usize {
+        let wanted: Vec<&Column> = self.list.columns().iter().collect();
+        score(&wanted, header)
+    }
+
+    fn start(&mut self, written: &[String]) -> Result<ListChecker<'a>, Vec<RowError>> {
+        let list = self.list;
+        let wanted: Vec<&Column> = list.columns().iter().collect();
+        let at = find_columns(&wanted, list.as_str(), list.label(), written)?;
+        let mut free = vec![false; written.len()];
+        for (k, c) in wanted.iter().enumerate() {
+            free[at[k]] = is_free_text(c.ty);
+        }
+        Ok(ListChecker {
+            list,
+            counties: self.counties,
+            at,
+            written: written
+                .iter()
+                .map(|h| quote(h.trim()).into_owned())
+                .collect(),
+            seen: HashMap::new(),
+            rows: ListRows::empty(list),
+            free,
+        })
     }
 }
 
@@ -166,49 +227,36 @@ pub fn read_list(
     list: ListSource,
     counties: &Counties,
 ) -> Result<ListFile, IngestError> {
-    let mut errors = Vec::new();
-    let mut headers = Vec::new();
-    let wanted: Vec<&Column> = list.columns().iter().collect();
-    let checker = crate::scan(file, |written| {
-        let Some(at) = find_columns(&wanted, list.as_str(), list.label(), written, &mut errors)
-        else {
-            return Ok(None);
-        };
-        let written: Vec<String> = written.iter().map(|h| h.trim().to_owned()).collect();
-        headers = at.iter().map(|i| written[*i].clone()).collect();
-        Ok(Some(ListChecker {
-            list,
-            counties,
-            at,
-            written,
-            seen: HashMap::new(),
-            rows: ListRows::empty(list),
-            report: Report::default(),
-        }))
-    })?;
+    let scanned = scan(file, &file.limits, ListLayout { list, counties })?;
+    let mut report = scanned.report;
     let empty = ListRows::empty(list);
-    let Some(mut checker) = checker else {
+    let Some(checker) = scanned.sink else {
         return Ok(ListFile {
             rows: empty,
-            report: Report { rows: 0, errors },
-            headers,
+            report,
+            headers: Vec::new(),
         });
     };
-    if checker.report.rows == 0 {
-        checker.report.errors.push(RowError {
-            row: 2,
+    if report.rows == 0 && report.errors.is_empty() {
+        report.errors.push(RowError {
+            row: report.notes.header_row + 1,
             column: None,
             message: format!("文件只有表头，没有{}数据行", list.label()),
         });
     }
-    let rows = if checker.report.errors.is_empty() {
+    let headers = checker
+        .at
+        .iter()
+        .map(|i| checker.written[*i].clone())
+        .collect();
+    let rows = if report.errors.is_empty() {
         checker.rows
     } else {
         empty
     };
     Ok(ListFile {
         rows,
-        report: checker.report,
+        report,
         headers,
     })
 }

@@ -4,8 +4,11 @@
 use std::path::Path;
 
 use huiqi_domain::FACT_COLUMNS;
+use huiqi_domain::facts_csv::OPTIONAL_FACT_COLUMNS;
+use huiqi_domain::header::aliases;
 use huiqi_domain::lists::{CertKind, ListSource};
 use huiqi_domain::registry::{Column, FieldType, Source, USCC_COLUMN};
+use huiqi_domain::text::thousands;
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::{Counties, IngestError};
@@ -23,6 +26,26 @@ pub fn template_headers(source: Source) -> Vec<&'static Column> {
             .collect()
     } else {
         all
+    }
+}
+
+/// What the facts source (huiqi's own fact sheet, read by the parser of `huiqi match`) makes of a
+/// column: an empty cell reads as 0 / 否 / 无 / unknown there, and some columns may be left out.
+fn explain_fact(c: &Column, counties: &Counties) -> String {
+    let rule = match c.ty {
+        FieldType::Money => "金额（元），最多两位小数，不得为负；空 = 0".to_string(),
+        FieldType::SignedMoney => "金额（元），最多两位小数，亏损填负数；空 = 0".into(),
+        FieldType::Headcount => "人数（年平均，可有两位小数），不得为负；空 = 0".into(),
+        FieldType::Bool => "是 / 否（true / false）；空 = 否".into(),
+        FieldType::FounderGroup => {
+            "无（none）、退役士兵（retired_soldier）或 重点群体（key_group）；空 = 无".into()
+        }
+        FieldType::Date => "日期，如 2023-04-01；空 = 未知".into(),
+        _ => explain(c, counties, true),
+    };
+    match OPTIONAL_FACT_COLUMNS.iter().find(|(n, _)| *n == c.name) {
+        Some((_, absent)) => format!("{rule}。可省略此列：省略时视为 {absent}"),
+        None => format!("{rule}。此列必须有"),
     }
 }
 
@@ -69,6 +92,28 @@ pub fn write_template(source: Source, counties: &Counties, path: &Path) -> Resul
     write_sheets(&columns, source == Source::Facts, &note, counties, path)
 }
 
+/// What every file may look like, beyond its columns (shown under the columns).
+const FILE_RULES: [&str; 5] = [
+    "表头可以不在第 1 行：前 10 行内的标题行、空行会跳过；有多个工作表时，读取表头相符的那一个（“填表说明”等工作表不影响）。",
+    "第一、二列写“合计”“总计”“小计”的行会跳过；全是空白的行会跳过。",
+    "全角数字、字母和符号（如 １２３、Ｃ３３１１）会转换为半角后导入；名称中的全角括号保留原样。",
+    "列名后的括号说明可有可无（如“成立日期（年-月-日）”）；金额一律以元为单位，列名注明万元、千元的列不接受。",
+    "统一社会信用代码请设为文本格式：存成数字会丢失末几位。",
+];
+
+/// The limits a file is read within, as a sentence.
+fn limits_rule() -> String {
+    let l = crate::Limits::default();
+    format!(
+        "上限：文件 {}，每格 {} 个字符，名称 {} 个字，{} 列，{} 行。",
+        crate::limits::size(l.max_file_bytes),
+        thousands(l.max_cell_chars as u64),
+        huiqi_domain::text::NAME_MAX_CHARS,
+        l.max_columns,
+        thousands(l.max_rows)
+    )
+}
+
 /// Writes the template of a list (`certifications`, `trainings`) to `path` (.xlsx).
 pub fn write_list_template(
     list: ListSource,
@@ -89,7 +134,8 @@ pub fn write_list_template(
     write_sheets(&columns, false, &note, counties, path)
 }
 
-/// The data sheet (header row) and the explaining sheet; `english` writes English headers.
+/// The data sheet (header row) and the explaining sheet; `english` writes English headers (the
+/// facts source, whose explanations are those of the fact parser).
 fn write_sheets(
     columns: &[(&Column, bool)],
     english: bool,
@@ -116,24 +162,42 @@ fn write_sheets(
     }
     let notes = book.add_worksheet();
     notes.set_name("说明").map_err(err)?;
-    for (i, h) in ["中文列名", "英文列名", "填写要求"].iter().enumerate() {
+    for (i, h) in ["中文列名", "英文列名", "也可写作", "填写要求"]
+        .iter()
+        .enumerate()
+    {
         notes
             .write_string_with_format(0, i as u16, *h, &bold)
             .map_err(err)?;
     }
     notes.set_column_width(0, 28.0).map_err(err)?;
     notes.set_column_width(1, 28.0).map_err(err)?;
-    notes.set_column_width(2, 90.0).map_err(err)?;
+    notes.set_column_width(2, 40.0).map_err(err)?;
+    notes.set_column_width(3, 90.0).map_err(err)?;
     for (r, (c, required)) in columns.iter().enumerate() {
         let r = r as u32 + 1;
         notes.write_string(r, 0, c.zh).map_err(err)?;
         notes.write_string(r, 1, c.name).map_err(err)?;
         notes
-            .write_string(r, 2, explain(c, counties, *required))
+            .write_string(r, 2, aliases(c).join("、"))
             .map_err(err)?;
+        let rule = if english {
+            explain_fact(c, counties)
+        } else {
+            explain(c, counties, *required)
+        };
+        notes.write_string(r, 3, rule).map_err(err)?;
     }
-    let last = columns.len() as u32 + 2;
+    let mut last = columns.len() as u32 + 2;
     notes.write_string(last, 0, note).map_err(err)?;
+    for rule in FILE_RULES
+        .map(str::to_owned)
+        .into_iter()
+        .chain([limits_rule()])
+    {
+        last += 1;
+        notes.write_string(last, 0, rule).map_err(err)?;
+    }
     book.save(path).map_err(err)?;
     Ok(())
 }

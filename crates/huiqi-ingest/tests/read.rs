@@ -125,7 +125,7 @@ fn every_bad_row_is_named_and_nothing_is_handed_on_after_it() {
         true
     })
     .unwrap();
-    let m = messages(&report.errors);
+    let m = messages(report.errors.listed());
     assert_eq!(report.rows, 4);
     assert!(
         m[0].starts_with("第 3 行，列“uscc”") && m[0].contains("18 位的统一社会信用代码"),
@@ -151,7 +151,7 @@ fn every_bad_row_is_named_and_nothing_is_handed_on_after_it() {
             .any(|e| e.starts_with("第 4 行，列“restricted_industry”")),
         "{m:?}"
     );
-    assert_eq!(report.errors.len(), 5, "{m:?}");
+    assert_eq!(report.errors.total(), 5, "{m:?}");
     assert_eq!(handed_on, 1, "only the row before the first bad one");
 }
 
@@ -166,7 +166,7 @@ fn bad_county_and_industry_say_what_is_allowed() {
         code(4)
     );
     let (report, _) = read(&write(dir.path(), "m.csv", csv.as_bytes()), Source::Market);
-    let m = messages(&report.errors);
+    let m = messages(report.errors.listed());
     assert!(
         m[0].contains("不是六安市的辖区") && m[0].contains("341502（金安区）"),
         "{m:?}"
@@ -193,7 +193,7 @@ fn a_header_with_missing_or_unknown_columns_is_refused() {
         "统一社会信用代码,从业人数,备注\n".as_bytes(),
     );
     let (report, _) = read(&p, Source::Hr);
-    let m = messages(&report.errors);
+    let m = messages(report.errors.listed());
     assert!(
         m.iter()
             .any(|e| e.contains("无法识别的列") && e.contains("备注")),
@@ -229,7 +229,7 @@ fn excel_files_read_numbers_dates_and_chinese_text() {
     book.save(&p).unwrap();
 
     let (report, records) = read(&p, Source::Market);
-    let m = messages(&report.errors);
+    let m = messages(report.errors.listed());
     assert!(
         m.iter()
             .any(|e| e.starts_with("第 3 行，列“统一社会信用代码”") && e.contains("15 位")),
@@ -299,9 +299,9 @@ fn every_template_reads_back_as_its_source() {
         write_template(source, &counties(), &p).unwrap();
         let (report, _) = read(&p, source);
         // Only the "no data rows" complaint: the header is accepted.
-        assert_eq!(report.errors.len(), 1, "{source}: {:?}", report.errors);
+        assert_eq!(report.errors.total(), 1, "{source}: {:?}", report.errors);
         assert!(
-            report.errors[0].message.contains("没有"),
+            report.errors.listed()[0].message.contains("没有"),
             "{:?}",
             report.errors
         );
@@ -528,8 +528,13 @@ fn every_bad_row_is_named_by_row_and_column_and_nothing_is_returned() {
         let f = read_list_file(&p, *list);
         assert_eq!(f.report.rows, 3, "case {i}");
         assert!(f.rows.is_empty(), "case {i}: nothing is returned");
-        assert_eq!(f.report.errors.len(), 1, "case {i}: {:?}", f.report.errors);
-        let e = &f.report.errors[0];
+        assert_eq!(
+            f.report.errors.total(),
+            1,
+            "case {i}: {:?}",
+            f.report.errors
+        );
+        let e = &f.report.errors.listed()[0];
         assert_eq!(
             (e.row, e.column.as_deref()),
             (3, Some(*column)),
@@ -585,8 +590,8 @@ fn list_templates_read_back_and_excel_rows_read_like_csv() {
         write_list_template(list, &counties(), &p).unwrap();
         let f = read_list_file(&p, list);
         // Only the "no data rows" complaint: the template's header is accepted.
-        assert_eq!(f.report.errors.len(), 1, "{list}: {:?}", f.report.errors);
-        assert!(f.report.errors[0].message.contains("没有"));
+        assert_eq!(f.report.errors.total(), 1, "{list}: {:?}", f.report.errors);
+        assert!(f.report.errors.listed()[0].message.contains("没有"));
     }
     let p = dir.path().join("trainings.xlsx");
     let mut book = Workbook::new();
@@ -608,8 +613,8 @@ fn list_templates_read_back_and_excel_rows_read_like_csv() {
     s.write_number(2, 5, 40.5).unwrap();
     book.save(&p).unwrap();
     let f = read_list_file(&p, ListSource::Trainings);
-    assert_eq!(f.report.errors.len(), 1, "{:?}", f.report.errors);
-    let e = &f.report.errors[0];
+    assert_eq!(f.report.errors.total(), 1, "{:?}", f.report.errors);
+    let e = &f.report.errors.listed()[0];
     assert_eq!((e.row, e.column.as_deref()), (3, Some("参训人数")), "{e}");
     assert!(f.rows.is_empty());
 }

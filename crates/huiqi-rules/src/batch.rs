@@ -88,7 +88,10 @@ pub fn evaluate_fields(
 #[derive(Debug, Default)]
 pub struct BlockResult {
     pub output: Vec<u8>,
+    /// The first [`MAX_ERRORS`] errors of the block.
     pub errors: Vec<FactError>,
+    /// All errors of the block, listed or not.
+    pub error_count: usize,
     pub rows: usize,
 }
 
@@ -113,10 +116,11 @@ pub fn process_plain_block(
         fields.clear();
         fields.extend(line.split(|&b| b == b','));
         r.rows += 1;
-        if let Err(e) = evaluate_fields(engine, header, &fields, first_line + i, &mut r.output)
-            && r.errors.len() < MAX_ERRORS
-        {
-            r.errors.push(e);
+        if let Err(e) = evaluate_fields(engine, header, &fields, first_line + i, &mut r.output) {
+            r.error_count += 1;
+            if r.errors.len() < MAX_ERRORS {
+                r.errors.push(e);
+            }
         }
     }
     r
@@ -146,12 +150,19 @@ mod tests {
     fn a_block_in_and_rows_out_with_errors_by_line() {
         let rules = Rules::builtin();
         let engine = Engine::new(&rules, "2024-12-31".parse().unwrap());
-        let header =
-            FactsHeader::from_fields("uscc,kind,business_income".split(',').map(str::as_bytes))
-                .unwrap();
+        // uscc, kind, business_income first; every other fact column after them, empty.
+        let first = ["uscc", "kind", "business_income"];
+        let mut columns = first.to_vec();
+        columns.extend(
+            huiqi_domain::FACT_COLUMNS
+                .iter()
+                .filter(|c| !first.contains(c)),
+        );
+        let header = FactsHeader::from_fields(columns.iter().map(|c| c.as_bytes())).unwrap();
         let code = huiqi_domain::Uscc::from_parts("92", "341502", "MA2N0XXX").unwrap();
+        let rest = ",".repeat(columns.len() - 3);
         let block = format!(
-            "{c},individual_business,80000\n\n{c},individual_business,abc\n",
+            "{c},individual_business,80000{rest}\n\n{c},individual_business,abc{rest}\n",
             c = code.as_str()
         );
         let r = process_plain_block(&engine, &header, block.as_bytes(), 2);
@@ -163,7 +174,7 @@ mod tests {
                 code.as_str()
             )
         );
-        assert_eq!(r.errors.len(), 1);
+        assert_eq!((r.errors.len(), r.error_count), (1, 1));
         assert_eq!(r.errors[0].row, Some(4));
         assert_eq!(r.errors[0].column.as_deref(), Some("business_income"));
     }

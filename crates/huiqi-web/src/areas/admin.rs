@@ -190,7 +190,7 @@ async fn import_submit(
     if let Err(e) = kind.check_year(year) {
         return bad(e.to_string()).await;
     }
-    let (_dir, file) = match imports::open_upload(up.file_name, up.bytes).await {
+    let file = match imports::open_upload(up.file_name, up.bytes).await {
         Ok(x) => x,
         Err(e) if e.is_input() => return bad(e.to_string()).await,
         Err(e) => return Err(e.into()),
@@ -211,5 +211,12 @@ async fn import_submit(
         .refused()
         .map(<[RowError]>::to_vec)
         .unwrap_or_default();
-    import_page(&s, &v, status, report.summary(), errors).await
+    // The summary, then what reading skipped, converted or warns about, and how many bad rows
+    // are not listed.
+    let message = std::iter::once(report.summary())
+        .chain(report.note_lines())
+        .chain(report.unlisted())
+        .collect::<Vec<_>>()
+        .join(" ");
+    import_page(&s, &v, status, message, errors).await
 }
