@@ -430,13 +430,21 @@ fn enclosing_id(text: &str, line: usize) -> Option<String> {
     })
 }
 
-/// serde_yaml speaks English; the people who edit packs read Chinese.
+/// serde_yaml speaks English; the people who edit packs read Chinese. Public so that the other
+/// strictly loaded data files (assessment scheme, supervision cycles) say the same things.
 pub fn translate_yaml_error(msg: &str) -> String {
     let msg = msg.split(" at line ").next().unwrap_or(msg);
     // serde_yaml prefixes the path inside the document (`.[1]: …`); the line
     // and id we add say the same thing more plainly.
     let msg = match msg.split_once(": ") {
-        Some((path, rest)) if path.starts_with(['.', '[']) => rest,
+        Some((path, rest))
+            if path.starts_with(['.', '['])
+                || path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')) =>
+        {
+            rest
+        }
         _ => msg,
     };
     if let Some(rest) = msg.strip_prefix("unknown field ") {
