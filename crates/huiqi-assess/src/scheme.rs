@@ -433,6 +433,7 @@ impl Scheme {
         }
         let eligible: Vec<&Band> = match self.bands.iter().position(|b| b.id == a.min_band) {
             Some(i) => self.bands[..=i].iter().collect(),
+            // The band weights cannot be checked against an unknown band: one error is enough.
             None => {
                 c.at(
                     "min_band",
@@ -447,7 +448,7 @@ impl Scheme {
                             .join("、")
                     ),
                 );
-                Vec::new()
+                return;
             }
         };
         match a.method {
