@@ -396,6 +396,63 @@ pub fn totals(entries: &[Entry]) -> Totals {
     t
 }
 
+/// An own-funded support entry (kept apart from the award ledger).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnEntry {
+    pub id: i64,
+    pub amount_fen: i64,
+    /// The entry this one reverses.
+    pub reverses: Option<i64>,
+}
+
+/// Checks a new own-funded entry: a positive amount and a project.
+pub fn check_own(amount_fen: i64, project: &str) -> Result<(), FundsError> {
+    if amount_fen <= 0 {
+        return Err(FundsError::Amount(yuan(crate::money::from_fen(amount_fen))));
+    }
+    if project.trim().is_empty() {
+        return Err(FundsError::NoProject);
+    }
+    Ok(())
+}
+
+/// Checks the reversal of an own-funded entry among `entries` (the jurisdiction's, or all):
+/// it exists, is not itself a reversal, and has not been reversed; returns the entry reversed.
+pub fn check_own_reversal<'a>(
+    entries: &'a [OwnEntry],
+    entry: i64,
+    reason: &str,
+) -> Result<&'a OwnEntry, FundsError> {
+    if reason.trim().is_empty() {
+        return Err(FundsError::NoReason);
+    }
+    let target = entries
+        .iter()
+        .find(|e| e.id == entry)
+        .ok_or(FundsError::NoSuchEntry(entry))?;
+    if target.reverses.is_some() {
+        return Err(FundsError::ReverseReversal(entry));
+    }
+    if let Some(by) = entries.iter().find(|e| e.reverses == Some(entry)) {
+        return Err(FundsError::AlreadyReversed { entry, by: by.id });
+    }
+    Ok(target)
+}
+
+/// Own-funded support net of reversals, in fen.
+pub fn own_total(entries: &[OwnEntry]) -> i64 {
+    entries
+        .iter()
+        .map(|e| {
+            if e.reverses.is_some() {
+                -e.amount_fen
+            } else {
+                e.amount_fen
+            }
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,6 +639,37 @@ mod tests {
             (1i64..1_500_000, 0usize..5).prop_map(|(f, p)| spend(f, Purpose::ALL[p])),
             (1i64..12).prop_map(reverse),
         ]
+    }
+
+    #[test]
+    fn own_support_is_corrected_by_reversal_too() {
+        let e = |id, amount_fen, reverses| OwnEntry {
+            id,
+            amount_fen,
+            reverses,
+        };
+        let entries = [e(1, 500, None), e(2, 300, None), e(3, 300, Some(2))];
+        assert_eq!(own_total(&entries), 500);
+        assert_eq!(check_own_reversal(&entries, 1, "重复录入"), Ok(&entries[0]));
+        assert_eq!(
+            check_own_reversal(&entries, 2, "x"),
+            Err(FundsError::AlreadyReversed { entry: 2, by: 3 })
+        );
+        assert_eq!(
+            check_own_reversal(&entries, 3, "x"),
+            Err(FundsError::ReverseReversal(3))
+        );
+        assert_eq!(
+            check_own_reversal(&entries, 4, "x"),
+            Err(FundsError::NoSuchEntry(4))
+        );
+        assert_eq!(
+            check_own_reversal(&entries, 1, ""),
+            Err(FundsError::NoReason)
+        );
+        assert_eq!(check_own(100, " "), Err(FundsError::NoProject));
+        assert!(check_own(0, "x").is_err());
+        assert!(check_own(1, "创业园运营补助").is_ok());
     }
 
     proptest! {

@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod assess;
+pub mod funds;
 pub mod lists;
 pub mod matching;
 pub mod progress;
@@ -64,6 +66,21 @@ pub enum StoreError {
     /// A request the store cannot answer as asked (the message says why, in Chinese).
     #[error("{0}")]
     Invalid(String),
+    /// Refused by the rules of 督办与考核 (huiqi-assess); nothing was written.
+    #[error("{0}")]
+    Refused(#[from] huiqi_assess::Error),
+}
+
+impl From<huiqi_assess::funds::FundsError> for StoreError {
+    fn from(e: huiqi_assess::funds::FundsError) -> Self {
+        StoreError::Refused(e.into())
+    }
+}
+
+impl From<huiqi_assess::orders::OrderError> for StoreError {
+    fn from(e: huiqi_assess::orders::OrderError) -> Self {
+        StoreError::Refused(e.into())
+    }
 }
 
 /// Which database a [`Store`] talks to.
