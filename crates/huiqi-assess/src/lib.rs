@@ -29,13 +29,13 @@ pub use data::{DataError, DataErrors};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// A data file (scheme, supervision cycles) failed its checks: every problem with file, line, id.
-    #[error("{0}")]
+    #[error(transparent)]
     Data(#[from] DataErrors),
     /// A ledger entry refused by the rules of article 19 (the message quotes the rule).
-    #[error("{0}")]
+    #[error(transparent)]
     Funds(#[from] funds::FundsError),
     /// A 督办单 action that its current state does not allow.
-    #[error("{0}")]
+    #[error(transparent)]
     Order(#[from] orders::OrderError),
     /// A reporting period or other value that cannot be read.
     #[error("{0}")]

@@ -5,6 +5,7 @@
 mod calendar_cmd;
 mod common;
 mod demo_cmd;
+mod funds_cmd;
 mod matching_cmd;
 mod policy_cmd;
 mod progress_cmd;
@@ -74,6 +75,9 @@ enum Command {
     /// 工作日历：法定节假日与调休，按工作日计算期限
     #[command(subcommand)]
     Calendar(calendar_cmd::CalendarCmd),
+    /// 激励奖补资金台账（第19条）：入账、支出（限定用途、不超余额）、冲销、自筹支持、余额
+    #[command(subcommand)]
+    Funds(funds_cmd::FundsCmd),
 }
 
 #[derive(Subcommand)]
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => web_cmd::serve(args),
         Command::Users(UsersCmd::Add(args)) => web_cmd::user_add(args),
         Command::Calendar(cmd) => calendar_cmd::run(cmd),
+        Command::Funds(cmd) => funds_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

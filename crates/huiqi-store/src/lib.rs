@@ -67,7 +67,7 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
     /// Refused by the rules of 督办与考核 (huiqi-assess); nothing was written.
-    #[error("{0}")]
+    #[error(transparent)]
     Refused(#[from] huiqi_assess::Error),
 }
 
