@@ -42,6 +42,60 @@ pub enum Error {
     Invalid(String),
 }
 
+/// What [`check_files`] found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checked {
+    pub supervision: Option<supervision::SupervisionConfig>,
+    pub schemes: Vec<scheme::Scheme>,
+}
+
+/// Checks the files of a pack's `assess/` folder, given as (label for messages, file name, text):
+/// `supervision.yaml` and `scheme-<year>.yaml` (whose `year` must match its name); any other
+/// file is an error. Every problem of every file is reported.
+pub fn check_files(
+    files: &[(String, String, &str)],
+    pack: &huiqi_policy::Pack,
+) -> Result<Checked, DataErrors> {
+    let mut out = Checked::default();
+    let mut errors = Vec::new();
+    for (label, name, text) in files {
+        let year = name
+            .strip_prefix("scheme-")
+            .and_then(|r| r.strip_suffix(".yaml"))
+            .and_then(|y| y.parse::<i32>().ok());
+        let whole = |message: String| DataError {
+            file: label.clone(),
+            line: None,
+            id: None,
+            message,
+        };
+        if name == "supervision.yaml" {
+            match supervision::SupervisionConfig::load(label, text, pack) {
+                Ok(c) => out.supervision = Some(c),
+                Err(e) => errors.extend(e.0),
+            }
+        } else if let Some(year) = year {
+            match scheme::Scheme::load(label, text, pack) {
+                Ok(s) if s.year != year => errors.push(whole(format!(
+                    "文件名是 {name}，但方案的 year 是 {}：请让两者一致",
+                    s.year
+                ))),
+                Ok(s) => out.schemes.push(s),
+                Err(e) => errors.extend(e.0),
+            }
+        } else {
+            errors.push(whole(format!(
+                "未知文件 {name}：assess 目录只认 supervision.yaml 和 scheme-<年度>.yaml"
+            )));
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(DataErrors(errors))
+    }
+}
+
 /// The data files of the packs built into the binary (`policies/<pack>/assess/`).
 pub mod builtin {
     use huiqi_policy::Pack;
@@ -74,6 +128,17 @@ pub mod builtin {
         let (label, text) = file(pack_name, "supervision.yaml")
             .ok_or_else(|| missing(pack_name, "supervision.yaml"))?;
         SupervisionConfig::load(&label, text, pack)
+    }
+
+    /// Every file under `policies/<pack>/assess/` of a built-in pack, as (label, name, text).
+    pub fn files(pack: &str) -> Vec<(String, String, &'static str)> {
+        huiqi_policy::builtin::tree(pack)
+            .into_iter()
+            .filter_map(|(path, text)| {
+                let name = path.strip_prefix("assess/")?.to_string();
+                Some((format!("内置:{pack}/{path}"), name, text))
+            })
+            .collect()
     }
 
     /// The assessment scheme of a year in a built-in pack (`scheme-<year>.yaml`).

@@ -94,7 +94,7 @@ pub fn run(cmd: PolicyCmd) -> Result<ExitCode> {
                     pack.targets.len(),
                     pack.tasks.len()
                 );
-                Ok(ExitCode::SUCCESS)
+                check_assess(dir.as_ref(), &pack)
             }
             Err(errors) => {
                 eprint!("{errors}");
@@ -353,6 +353,77 @@ fn targets(pack: &Pack, format: Format) -> Result<String> {
     })
 }
 
+/// Checks the pack's `assess/` folder (督办规则 and 考核方案), if it has one.
+fn check_assess(dir: Option<&PathBuf>, pack: &Pack) -> Result<ExitCode> {
+    let files: Vec<(String, String, String)> = match dir {
+        None => huiqi_assess::builtin::files(builtin::DEFAULT)
+            .into_iter()
+            .map(|(label, name, text)| (label, name, text.to_string()))
+            .collect(),
+        Some(dir) => {
+            let folder = dir.join("assess");
+            let mut files = Vec::new();
+            if folder.is_dir() {
+                for entry in std::fs::read_dir(&folder)? {
+                    let path = entry?.path();
+                    if path.is_file() {
+                        let name = path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        let text = std::fs::read_to_string(&path).map_err(|e| {
+                            anyhow::anyhow!(
+                                "无法读取 {}：{e}（文件须为 UTF-8 编码）",
+                                path.display()
+                            )
+                        })?;
+                        files.push((path.display().to_string(), name, text));
+                    }
+                }
+            }
+            files.sort();
+            files
+        }
+    };
+    if files.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let borrowed: Vec<(String, String, &str)> = files
+        .iter()
+        .map(|(l, n, t)| (l.clone(), n.clone(), t.as_str()))
+        .collect();
+    match huiqi_assess::check_files(&borrowed, pack) {
+        Ok(c) => {
+            if let Some(s) = &c.supervision {
+                println!(
+                    "督办规则（版本 {}）校验通过：默认{}报送，报告期结束后 {} 天截止，{} 条督办线。",
+                    s.version,
+                    s.default_cycle.label(),
+                    s.due_days,
+                    s.lines(pack).len()
+                );
+            }
+            for s in &c.schemes {
+                println!(
+                    "考核方案 {} {} 年度（版本 {}，{}）校验通过：{} 项指标，{} 个等次，奖补资金池 {} 元。",
+                    s.id,
+                    s.year,
+                    s.version,
+                    s.status.label(),
+                    s.indicators.len(),
+                    s.bands.len() + 1,
+                    huiqi_assess::money::yuan(s.award.pool)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            eprint!("{errors}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,3 +443,4 @@ mod tests {
         );
     }
 }
+

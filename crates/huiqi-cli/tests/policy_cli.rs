@@ -103,3 +103,52 @@ fn show_and_csv_work_and_a_missing_article_is_an_error() {
                 && l.contains(",1.3,%,by_date,2023-12-31,"))
     );
 }
+
+/// `policy check` also checks the pack's assess/ folder: the supervision rules and the assessment
+/// schemes, naming file, line and id.
+#[test]
+fn check_covers_the_assessment_scheme_and_supervision_rules() {
+    let out = huiqi(&["policy", "check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("督办规则") && stdout.contains("考核方案"),
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../policies/luan-2023"
+    ));
+    std::fs::create_dir(dir.path().join("assess")).unwrap();
+    for sub in ["", "assess"] {
+        for entry in std::fs::read_dir(src.join(sub)).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let scheme = dir.path().join("assess/scheme-2023.yaml");
+    let text = std::fs::read_to_string(&scheme).unwrap();
+    std::fs::write(
+        &scheme,
+        text.replacen(
+            "weight: \"15\"\n    rule: { kind: rate",
+            "weight: 15.5\n    rule: { kind: rate",
+            1,
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("assess/notes.yaml"), "a: 1\n").unwrap();
+    let out = huiqi(&["policy", "check", dir.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("scheme-2023.yaml 第")
+            && err.contains("[task_reports]")
+            && err.contains("浮点数"),
+        "{err}"
+    );
+    assert!(err.contains("未知文件 notes.yaml"), "{err}");
+}
