@@ -652,5 +652,92 @@ pub fn on_time(
     out
 }
 
+/// A progress report as the board needs it (the store's row, reduced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFact {
+    pub line: Line,
+    pub period: CyclePeriod,
+    pub reported_on: NaiveDate,
+    pub status: ReportStatus,
+}
+
+/// A 督办单 awaiting its reply, for the line it was sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFact {
+    pub line: Line,
+    pub order: OpenOrder,
+}
+
+/// One line on the supervision board for the period containing a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoardRow {
+    pub line: Line,
+    /// The line's reporting period that contains the month asked for.
+    #[serde(serialize_with = "as_text")]
+    pub period: CyclePeriod,
+    /// The latest report's status for that period.
+    pub status: Option<ReportStatus>,
+    /// The day of the latest report for that period.
+    pub last_report: Option<NaiveDate>,
+    pub due: NaiveDate,
+    pub signal: Signal,
+    /// 督办单 of the line awaiting a reply.
+    pub open_orders: Vec<i64>,
+}
+
+fn as_text<S: serde::Serializer>(p: &CyclePeriod, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(p)
+}
+
+/// The supervision board: every line, for its period containing `month` (`YYYY-MM`'s first day
+/// will do), coloured as of `today`. `reports` in the order they came in (oldest first).
+pub fn board(
+    config: &SupervisionConfig,
+    lines: &[Line],
+    month: NaiveDate,
+    reports: &[ReportFact],
+    orders: &[OrderFact],
+    today: NaiveDate,
+) -> Vec<BoardRow> {
+    // (line, period) → (first day, latest status, latest day).
+    let mut seen: BTreeMap<(&Line, CyclePeriod), (NaiveDate, ReportStatus, NaiveDate)> =
+        BTreeMap::new();
+    for r in reports {
+        seen.entry((&r.line, r.period))
+            .and_modify(|e| {
+                e.0 = e.0.min(r.reported_on);
+                e.1 = r.status;
+                e.2 = r.reported_on;
+            })
+            .or_insert((r.reported_on, r.status, r.reported_on));
+    }
+    lines
+        .iter()
+        .map(|line| {
+            let period = CyclePeriod::containing(config.cycle_of(&line.task), month);
+            let this = seen.get(&(line, period));
+            let previous = seen.get(&(line, period.previous())).map(|e| e.1);
+            let open: Vec<OpenOrder> = orders
+                .iter()
+                .filter(|o| &o.line == line)
+                .map(|o| o.order)
+                .collect();
+            let reported = this.map(|e| Reported {
+                first_on: e.0,
+                status: e.1,
+            });
+            BoardRow {
+                line: line.clone(),
+                period,
+                status: this.map(|e| e.1),
+                last_report: this.map(|e| e.2),
+                due: period.due(config.due_days),
+                signal: signal(config, period, reported, previous, &open, today),
+                open_orders: open.iter().map(|o| o.id).collect(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -293,3 +293,67 @@ fn statuses_and_kinds_parse_by_id_or_label() {
     }
     assert!(ReportKind::parse("x").is_err());
 }
+
+#[test]
+fn the_board_colours_every_line_for_its_own_cycle() {
+    let pack = pack();
+    let cfg = config();
+    let lines = cfg.lines(&pack);
+    let line = |task: &str, unit: Option<&str>, j: &str| Line {
+        task: task.into(),
+        unit: unit.map(str::to_string),
+        jurisdiction: j.into(),
+    };
+    let listing = line("listing_support", Some("local_finance"), "341502");
+    let monthly = line("no_application_benefits", Some("data_resources"), "341502");
+    let reports = [
+        ReportFact {
+            line: listing.clone(),
+            period: p("2023-Q3"),
+            reported_on: day("2023-10-08"),
+            status: ReportStatus::Lagging,
+        },
+        // A later, better report for the same period: the status is the latest, “on time” the first.
+        ReportFact {
+            line: listing.clone(),
+            period: p("2023-Q3"),
+            reported_on: day("2023-10-20"),
+            status: ReportStatus::InProgress,
+        },
+        ReportFact {
+            line: monthly.clone(),
+            period: p("2023-09"),
+            reported_on: day("2023-10-12"),
+            status: ReportStatus::Done,
+        },
+    ];
+    let orders = [OrderFact {
+        line: line("listing_support", Some("local_finance"), "341524"),
+        order: OpenOrder {
+            id: 3,
+            due_on: day("2023-10-31"),
+        },
+    }];
+    let rows = board(&cfg, &lines, day("2023-09-01"), &reports, &orders, day("2023-11-01"));
+    assert_eq!(rows.len(), lines.len());
+    let find = |l: &Line| rows.iter().find(|r| &r.line == l).unwrap();
+    let a = find(&listing);
+    assert_eq!(a.period, p("2023-Q3"));
+    assert_eq!(a.status, Some(ReportStatus::InProgress));
+    assert_eq!(a.last_report, Some(day("2023-10-20")));
+    assert_eq!(a.due, day("2023-10-10"));
+    assert_eq!(a.signal.colour, Colour::Green, "{}", a.signal.reason);
+    let m = find(&monthly);
+    assert_eq!(m.period, p("2023-09"));
+    assert_eq!(m.signal.colour, Colour::Yellow, "{}", m.signal.reason); // 2 days late
+    let o = find(&line("listing_support", Some("local_finance"), "341524"));
+    assert_eq!(o.open_orders, [3]);
+    assert_eq!(o.signal.colour, Colour::Red); // missing for 22 days, and the order overdue
+    assert!(o.signal.reason.contains("督办单 3 逾期未答复"), "{}", o.signal.reason);
+    let half = find(&line("working_group", None, "341502"));
+    assert_eq!(half.period, p("2023-H2"));
+    assert_eq!(half.signal.colour, Colour::Pending);
+    let json = serde_json::to_value(a).unwrap();
+    assert_eq!(json["period"], "2023-Q3");
+    assert_eq!(json["signal"]["colour"], "green");
+}
