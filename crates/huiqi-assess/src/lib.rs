@@ -17,6 +17,7 @@
 
 pub mod compute;
 pub mod data;
+pub mod demo;
 pub mod funds;
 pub mod money;
 pub mod orders;

@@ -334,7 +334,14 @@ fn the_board_colours_every_line_for_its_own_cycle() {
             due_on: day("2023-10-31"),
         },
     }];
-    let rows = board(&cfg, &lines, day("2023-09-01"), &reports, &orders, day("2023-11-01"));
+    let rows = board(
+        &cfg,
+        &lines,
+        day("2023-09-01"),
+        &reports,
+        &orders,
+        day("2023-11-01"),
+    );
     assert_eq!(rows.len(), lines.len());
     let find = |l: &Line| rows.iter().find(|r| &r.line == l).unwrap();
     let a = find(&listing);
@@ -349,7 +356,11 @@ fn the_board_colours_every_line_for_its_own_cycle() {
     let o = find(&line("listing_support", Some("local_finance"), "341524"));
     assert_eq!(o.open_orders, [3]);
     assert_eq!(o.signal.colour, Colour::Red); // missing for 22 days, and the order overdue
-    assert!(o.signal.reason.contains("督办单 3 逾期未答复"), "{}", o.signal.reason);
+    assert!(
+        o.signal.reason.contains("督办单 3 逾期未答复"),
+        "{}",
+        o.signal.reason
+    );
     let half = find(&line("working_group", None, "341502"));
     assert_eq!(half.period, p("2023-H2"));
     assert_eq!(half.signal.colour, Colour::Pending);
