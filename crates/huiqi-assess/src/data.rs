@@ -2,50 +2,11 @@
 //! the same way `huiqi-policy` loads a pack: unknown keys and YAML floats refused, every problem
 //! reported at once, each naming the file, the line and the id it concerns.
 
-use std::fmt;
-
 use serde::de::DeserializeOwned;
 
-/// One problem in a data file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataError {
-    /// The file's path (or `内置:luan-2023/assess/scheme-2023.yaml`).
-    pub file: String,
-    /// 1-based line, where one can be named.
-    pub line: Option<usize>,
-    /// The id the problem concerns.
-    pub id: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, " 第{line}行")?;
-        }
-        if let Some(id) = &self.id {
-            write!(f, " [{id}]")?;
-        }
-        write!(f, "：{}", self.message)
-    }
-}
-
-/// Every problem found in a data file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataErrors(pub Vec<DataError>);
-
-impl fmt::Display for DataErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "数据文件有 {} 处错误：", self.0.len())?;
-        for e in &self.0 {
-            writeln!(f, "  - {e}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for DataErrors {}
+/// A problem in one of these files is a problem in the pack they belong to: the pack's own error
+/// type (file, line, id, message), so `policy check` reports them all alike.
+pub use huiqi_policy::{PackError as DataError, PackErrors as DataErrors};
 
 /// Collects the problems of one file.
 pub(crate) struct Checker<'a> {

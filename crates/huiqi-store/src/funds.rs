@@ -143,88 +143,113 @@ impl SerialTx for PgPool {
 const ENTRY_COLUMNS: &str = "id, jurisdiction, year, seq, kind, entry_date, amount_fen, purpose, project, recipient, \
      document_no, attachment, reverses, reversed_kind, assessment_id, balance_after_fen, note, recorded_by, recorded_at";
 
-fn entry_row<R>(r: &R) -> Result<FundEntryRow, StoreError>
-where
-    R: Row,
-    usize: sqlx::ColumnIndex<R>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i32: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database>,
-    for<'a> Option<i64>: sqlx::Decode<'a, R::Database>,
-    for<'a> NaiveDate: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    let kind: String = r.try_get(4)?;
-    let purpose: Option<String> = r.try_get(7)?;
-    let reversed_kind: Option<String> = r.try_get(13)?;
-    let bad =
-        |what: &str, v: &str| StoreError::Invalid(format!("资金分录中有无法识别的{what}“{v}”"));
-    Ok(FundEntryRow {
-        id: r.try_get(0)?,
-        jurisdiction: r.try_get(1)?,
-        year: r.try_get(2)?,
-        seq: r.try_get(3)?,
-        kind: EntryKind::parse(&kind).ok_or_else(|| bad("类型", &kind))?,
-        date: r.try_get(5)?,
-        amount_fen: r.try_get(6)?,
-        purpose: purpose
-            .map(|p| Purpose::parse(&p).map_err(|_| bad("用途", &p)))
-            .transpose()?,
-        project: r.try_get(8)?,
-        recipient: r.try_get(9)?,
-        document_no: r.try_get(10)?,
-        attachment: r.try_get(11)?,
-        reverses: r.try_get(12)?,
-        reversed_kind: reversed_kind
-            .map(|k| EntryKind::parse(&k).ok_or_else(|| bad("类型", &k)))
-            .transpose()?,
-        assessment_id: r.try_get(14)?,
-        balance_after_fen: r.try_get(15)?,
-        note: r.try_get(16)?,
-        recorded_by: r.try_get(17)?,
-        recorded_at: r.try_get(18)?,
-    })
+/// A `fund_entries` row as the database has it.
+#[derive(sqlx::FromRow)]
+struct RawEntry {
+    id: i64,
+    jurisdiction: String,
+    year: i32,
+    seq: i64,
+    kind: String,
+    entry_date: NaiveDate,
+    amount_fen: i64,
+    purpose: Option<String>,
+    project: String,
+    recipient: String,
+    document_no: String,
+    attachment: Option<String>,
+    reverses: Option<i64>,
+    reversed_kind: Option<String>,
+    assessment_id: Option<i64>,
+    balance_after_fen: i64,
+    note: String,
+    recorded_by: String,
+    recorded_at: DateTime<Utc>,
+}
+
+fn bad(what: &str, v: &str) -> StoreError {
+    StoreError::Invalid(format!("资金记录中有无法识别的{what}“{v}”"))
+}
+
+fn purpose(p: Option<String>) -> Result<Option<Purpose>, StoreError> {
+    p.map(|p| Purpose::parse(&p).map_err(|_| bad("用途", &p)))
+        .transpose()
+}
+
+impl TryFrom<RawEntry> for FundEntryRow {
+    type Error = StoreError;
+    fn try_from(r: RawEntry) -> Result<Self, StoreError> {
+        let kind = |k: String| EntryKind::parse(&k).ok_or_else(|| bad("类型", &k));
+        Ok(FundEntryRow {
+            id: r.id,
+            jurisdiction: r.jurisdiction,
+            year: r.year,
+            seq: r.seq,
+            kind: kind(r.kind)?,
+            date: r.entry_date,
+            amount_fen: r.amount_fen,
+            purpose: purpose(r.purpose)?,
+            project: r.project,
+            recipient: r.recipient,
+            document_no: r.document_no,
+            attachment: r.attachment,
+            reverses: r.reverses,
+            reversed_kind: r.reversed_kind.map(kind).transpose()?,
+            assessment_id: r.assessment_id,
+            balance_after_fen: r.balance_after_fen,
+            note: r.note,
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at,
+        })
+    }
 }
 
 const OWN_COLUMNS: &str = "id, jurisdiction, year, entry_date, amount_fen, purpose, project, recipient, document_no, \
      attachment, reverses, note, recorded_by, recorded_at";
 
-fn own_row<R>(r: &R) -> Result<OwnSupportRow, StoreError>
-where
-    R: Row,
-    usize: sqlx::ColumnIndex<R>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i32: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database>,
-    for<'a> Option<i64>: sqlx::Decode<'a, R::Database>,
-    for<'a> NaiveDate: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    let purpose: Option<String> = r.try_get(5)?;
-    Ok(OwnSupportRow {
-        id: r.try_get(0)?,
-        jurisdiction: r.try_get(1)?,
-        year: r.try_get(2)?,
-        date: r.try_get(3)?,
-        amount_fen: r.try_get(4)?,
-        purpose: purpose
-            .map(|p| {
-                Purpose::parse(&p).map_err(|_| {
-                    StoreError::Invalid(format!("自筹支持记录中有无法识别的用途“{p}”"))
-                })
-            })
-            .transpose()?,
-        project: r.try_get(6)?,
-        recipient: r.try_get(7)?,
-        document_no: r.try_get(8)?,
-        attachment: r.try_get(9)?,
-        reverses: r.try_get(10)?,
-        note: r.try_get(11)?,
-        recorded_by: r.try_get(12)?,
-        recorded_at: r.try_get(13)?,
-    })
+/// A `fund_own_support` row as the database has it.
+#[derive(sqlx::FromRow)]
+struct RawOwn {
+    id: i64,
+    jurisdiction: String,
+    year: i32,
+    entry_date: NaiveDate,
+    amount_fen: i64,
+    purpose: Option<String>,
+    project: String,
+    recipient: String,
+    document_no: String,
+    attachment: Option<String>,
+    reverses: Option<i64>,
+    note: String,
+    recorded_by: String,
+    recorded_at: DateTime<Utc>,
+}
+
+impl TryFrom<RawOwn> for OwnSupportRow {
+    type Error = StoreError;
+    fn try_from(r: RawOwn) -> Result<Self, StoreError> {
+        Ok(OwnSupportRow {
+            id: r.id,
+            jurisdiction: r.jurisdiction,
+            year: r.year,
+            date: r.entry_date,
+            amount_fen: r.amount_fen,
+            purpose: purpose(r.purpose)?,
+            project: r.project,
+            recipient: r.recipient,
+            document_no: r.document_no,
+            attachment: r.attachment,
+            reverses: r.reverses,
+            note: r.note,
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at,
+        })
+    }
+}
+
+fn rows<R, T: TryFrom<R, Error = StoreError>>(raw: Vec<R>) -> Result<Vec<T>, StoreError> {
+    raw.into_iter().map(T::try_from).collect()
 }
 
 impl Store {
@@ -310,18 +335,19 @@ impl Store {
                     return Err(StoreError::Invalid("记账请求缺少辖区和年度".into()));
                 }
             };
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ENTRY_COLUMNS} FROM fund_entries WHERE jurisdiction = $1 AND year = $2 ORDER BY seq"
-            )))
-            .bind(&jurisdiction)
-            .bind(year)
-            .fetch_all(&mut *tx)
-            .await?;
-            let existing = rows.iter().map(entry_row).collect::<Result<Vec<_>, _>>()?;
+            let existing: Vec<FundEntryRow> = rows(
+                sqlx::query_as::<_, RawEntry>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ENTRY_COLUMNS} FROM fund_entries WHERE jurisdiction = $1 AND year = $2 ORDER BY seq"
+                )))
+                .bind(&jurisdiction)
+                .bind(year)
+                .fetch_all(&mut *tx)
+                .await?,
+            )?;
             let entries: Vec<Entry> = existing.iter().map(FundEntryRow::entry).collect();
             let accepted = funds::check(&jurisdiction, year, &entries, &request)?;
             let seq = existing.last().map_or(1, |e| e.seq + 1);
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let row = sqlx::query_as::<_, RawEntry>(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO fund_entries (jurisdiction, year, seq, kind, entry_date, amount_fen, purpose, project, \
                  recipient, document_no, attachment, reverses, reversed_kind, assessment_id, balance_after_fen, note, \
                  recorded_by, recorded_at) \
@@ -348,7 +374,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            let stored = entry_row(&row)?;
+            let stored = FundEntryRow::try_from(row)?;
             tx.commit().await?;
             Ok(stored)
         })
@@ -362,29 +388,31 @@ impl Store {
         jurisdiction: Option<&str>,
     ) -> Result<Vec<FundEntryRow>, StoreError> {
         dispatch!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ENTRY_COLUMNS} FROM fund_entries \
-                 WHERE ($1 IS NULL OR year = $1) AND ($2 IS NULL OR jurisdiction = $2) \
-                 ORDER BY jurisdiction, year, seq"
-            )))
-            .bind(year)
-            .bind(jurisdiction)
-            .fetch_all(pool)
-            .await?;
-            rows.iter().map(entry_row).collect()
+            rows(
+                sqlx::query_as::<_, RawEntry>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ENTRY_COLUMNS} FROM fund_entries \
+                     WHERE ($1 IS NULL OR year = $1) AND ($2 IS NULL OR jurisdiction = $2) \
+                     ORDER BY jurisdiction, year, seq"
+                )))
+                .bind(year)
+                .bind(jurisdiction)
+                .fetch_all(pool)
+                .await?,
+            )
         })
     }
 
     /// One entry by id.
     pub async fn fund_entry(&self, id: i64) -> Result<Option<FundEntryRow>, StoreError> {
         dispatch!(self, pool => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            sqlx::query_as::<_, RawEntry>(sqlx::AssertSqlSafe(format!(
                 "SELECT {ENTRY_COLUMNS} FROM fund_entries WHERE id = $1"
             )))
             .bind(id)
             .fetch_optional(pool)
-            .await?;
-            row.as_ref().map(entry_row).transpose()
+            .await?
+            .map(FundEntryRow::try_from)
+            .transpose()
         })
     }
 
@@ -403,7 +431,6 @@ impl Store {
     }
 
     /// Records own-funded support (apart from the award ledger).
-    #[allow(clippy::too_many_arguments)]
     pub async fn own_support_add(
         &self,
         jurisdiction: &str,
@@ -414,11 +441,16 @@ impl Store {
         details: &FundDetails,
     ) -> Result<OwnSupportRow, StoreError> {
         funds::check_own(amount_fen, &details.project)?;
-        self.own_support_insert(jurisdiction, year, date, amount_fen, purpose, None, details)
-            .await
+        let new = OwnWrite::Add {
+            jurisdiction,
+            year,
+            amount_fen,
+            purpose,
+        };
+        self.own_support_write(new, date, details).await
     }
 
-    /// Reverses an own-funded support entry.
+    /// Reverses an own-funded support entry (the reason goes in the note).
     pub async fn own_support_reverse(
         &self,
         entry: i64,
@@ -426,48 +458,67 @@ impl Store {
         reason: &str,
         recorded_by: &str,
     ) -> Result<OwnSupportRow, StoreError> {
-        dispatch!(self, pool => {
-            let mut tx = pool.begin_ledger().await?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {OWN_COLUMNS} FROM fund_own_support WHERE id = $1 OR reverses = $1 ORDER BY id"
-            )))
-            .bind(entry)
-            .fetch_all(&mut *tx)
-            .await?;
-            let rows = rows.iter().map(own_row).collect::<Result<Vec<_>, _>>()?;
-            let entries: Vec<OwnEntry> = rows.iter().map(OwnSupportRow::entry).collect();
-            funds::check_own_reversal(&entries, entry, reason)?;
-            let target = rows.iter().find(|r| r.id == entry).expect("checked above");
-            let details = FundDetails {
-                project: target.project.clone(),
-                recipient: target.recipient.clone(),
-                document_no: target.document_no.clone(),
-                note: reason.to_string(),
-                recorded_by: recorded_by.to_string(),
-                ..FundDetails::default()
-            };
-            let row = insert_own(&mut tx, &target.jurisdiction, target.year, date, target.amount_fen, target.purpose, Some(entry), &details).await?;
-            tx.commit().await?;
-            Ok(row)
-        })
+        let details = FundDetails {
+            note: reason.to_string(),
+            recorded_by: recorded_by.to_string(),
+            ..FundDetails::default()
+        };
+        self.own_support_write(OwnWrite::Reverse { entry, reason }, date, &details)
+            .await
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn own_support_insert(
+    async fn own_support_write(
         &self,
-        jurisdiction: &str,
-        year: i32,
+        write: OwnWrite<'_>,
         date: NaiveDate,
-        amount_fen: i64,
-        purpose: Option<Purpose>,
-        reverses: Option<i64>,
         d: &FundDetails,
     ) -> Result<OwnSupportRow, StoreError> {
         dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let row = insert_own(&mut tx, jurisdiction, year, date, amount_fen, purpose, reverses, d).await?;
+            let mut tx = pool.begin_ledger().await?;
+            // (jurisdiction, year, amount, purpose, reverses, project, recipient, document)
+            let (j, year, amount_fen, purpose, reverses, project, recipient, document) = match write {
+                OwnWrite::Add { jurisdiction, year, amount_fen, purpose } => (
+                    jurisdiction.to_string(), year, amount_fen, purpose, None,
+                    d.project.clone(), d.recipient.clone(), d.document_no.clone(),
+                ),
+                OwnWrite::Reverse { entry, reason } => {
+                    let found: Vec<OwnSupportRow> = rows(
+                        sqlx::query_as::<_, RawOwn>(sqlx::AssertSqlSafe(format!(
+                            "SELECT {OWN_COLUMNS} FROM fund_own_support WHERE id = $1 OR reverses = $1 ORDER BY id"
+                        )))
+                        .bind(entry)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                    )?;
+                    let entries: Vec<OwnEntry> = found.iter().map(OwnSupportRow::entry).collect();
+                    funds::check_own_reversal(&entries, entry, reason)?;
+                    let t = found.into_iter().find(|r| r.id == entry).expect("checked above");
+                    (t.jurisdiction, t.year, t.amount_fen, t.purpose, Some(entry), t.project, t.recipient, t.document_no)
+                }
+            };
+            let row = sqlx::query_as::<_, RawOwn>(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO fund_own_support (jurisdiction, year, entry_date, amount_fen, purpose, project, recipient, \
+                 document_no, attachment, reverses, note, recorded_by, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {OWN_COLUMNS}"
+            )))
+            .bind(&j)
+            .bind(year)
+            .bind(date)
+            .bind(amount_fen)
+            .bind(purpose.map(Purpose::id))
+            .bind(&project)
+            .bind(&recipient)
+            .bind(&document)
+            .bind(&d.attachment)
+            .bind(reverses)
+            .bind(&d.note)
+            .bind(&d.recorded_by)
+            .bind(Utc::now())
+            .fetch_one(&mut *tx)
+            .await?;
+            let stored = OwnSupportRow::try_from(row)?;
             tx.commit().await?;
-            Ok(row)
+            Ok(stored)
         })
     }
 
@@ -478,15 +529,16 @@ impl Store {
         jurisdiction: Option<&str>,
     ) -> Result<Vec<OwnSupportRow>, StoreError> {
         dispatch!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {OWN_COLUMNS} FROM fund_own_support \
-                 WHERE ($1 IS NULL OR year = $1) AND ($2 IS NULL OR jurisdiction = $2) ORDER BY id"
-            )))
-            .bind(year)
-            .bind(jurisdiction)
-            .fetch_all(pool)
-            .await?;
-            rows.iter().map(own_row).collect()
+            rows(
+                sqlx::query_as::<_, RawOwn>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {OWN_COLUMNS} FROM fund_own_support \
+                     WHERE ($1 IS NULL OR year = $1) AND ($2 IS NULL OR jurisdiction = $2) ORDER BY id"
+                )))
+                .bind(year)
+                .bind(jurisdiction)
+                .fetch_all(pool)
+                .await?,
+            )
         })
     }
 
@@ -505,59 +557,16 @@ impl Store {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert_own<DB>(
-    tx: &mut sqlx::Transaction<'static, DB>,
-    jurisdiction: &str,
-    year: i32,
-    date: NaiveDate,
-    amount_fen: i64,
-    purpose: Option<Purpose>,
-    reverses: Option<i64>,
-    d: &FundDetails,
-) -> Result<OwnSupportRow, StoreError>
-where
-    DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments: sqlx::IntoArguments<DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    DB::Row: Row<Database = DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> i64: sqlx::Decode<'a, DB>,
-    for<'a> i32: sqlx::Decode<'a, DB>,
-    for<'a> String: sqlx::Decode<'a, DB>,
-    for<'a> Option<String>: sqlx::Decode<'a, DB>,
-    for<'a> Option<i64>: sqlx::Decode<'a, DB>,
-    for<'a> NaiveDate: sqlx::Decode<'a, DB>,
-    for<'a> DateTime<Utc>: sqlx::Decode<'a, DB>,
-{
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO fund_own_support (jurisdiction, year, entry_date, amount_fen, purpose, project, recipient, \
-         document_no, attachment, reverses, note, recorded_by, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {OWN_COLUMNS}"
-    )))
-    .bind(jurisdiction)
-    .bind(year)
-    .bind(date)
-    .bind(amount_fen)
-    .bind(purpose.map(Purpose::id))
-    .bind(d.project.clone())
-    .bind(d.recipient.clone())
-    .bind(d.document_no.clone())
-    .bind(d.attachment.clone())
-    .bind(reverses)
-    .bind(d.note.clone())
-    .bind(d.recorded_by.clone())
-    .bind(Utc::now())
-    .fetch_one(&mut **tx)
-    .await?;
-    own_row(&row)
+/// What to write to `fund_own_support`.
+enum OwnWrite<'a> {
+    Add {
+        jurisdiction: &'a str,
+        year: i32,
+        amount_fen: i64,
+        purpose: Option<Purpose>,
+    },
+    Reverse {
+        entry: i64,
+        reason: &'a str,
+    },
 }
