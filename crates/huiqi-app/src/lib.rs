@@ -13,12 +13,17 @@
 //! * [`accounts`]: roles and scopes, passwords, sessions, accounts (one role check for all).
 //! * [`search`]: the registry search with its in-memory name index.
 //! * [`registry`]: counts of the registry by county, kind and size class.
+//! * [`assess`]: 督办 (task supervision, 督办单, published cases) and 考核 (the assessment of
+//!   article 19 from live data, the what-if under another scheme, publication).
+//! * [`funds`]: the incentive-fund ledger of article 19 and its use report.
 //!
 //! Architecture invariants: no SQL (the store), no HTTP (the web), no terminal (the CLI); errors
 //! are [`AppError`], whose messages are Chinese and say what to do.
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod assess;
+pub mod funds;
 pub mod imports;
 pub mod matching;
 pub mod progress;
@@ -114,6 +119,7 @@ impl AppError {
             AppError::Match(huiqi_match::MatchError::Invalid(_)) => "invalid",
             AppError::Rules(huiqi_rules::RulesError::Parameter(_)) => "bad_parameter",
             AppError::Store(StoreError::Invalid(_)) => "invalid",
+            AppError::Store(StoreError::Refused(_)) => "refused",
             _ => "internal",
         }
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::money::{from_fen, grouped, pct, to_fen, yuan};
 use crate::scheme::{AwardMethod, Fallback, Indicator, RateInput, Rule, Scheme};
@@ -67,7 +67,7 @@ impl Inputs {
 }
 
 /// One indicator of one jurisdiction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorScore {
     pub id: String,
     pub name: String,
@@ -82,7 +82,7 @@ pub struct IndicatorScore {
 }
 
 /// One jurisdiction's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub jurisdiction: String,
     pub score: Decimal,
@@ -98,7 +98,7 @@ pub struct Row {
 }
 
 /// A year's assessment under one scheme.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
     pub scheme_id: String,
     pub scheme_version: String,
@@ -452,7 +452,7 @@ fn split_awards(scheme: &Scheme, rows: &mut [Row], order: &[usize], pool_fen: i6
 }
 
 /// One jurisdiction under two schemes (the what-if, side by side).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub jurisdiction: String,
     pub score: (Decimal, Decimal),

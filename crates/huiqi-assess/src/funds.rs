@@ -6,8 +6,6 @@
 //! The store keeps the entries (append-only) and calls [`check`] inside the transaction that
 //! appends, so a refused entry leaves the ledger as it was.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -17,105 +15,42 @@ use crate::money::{to_fen, yuan};
 /// The words of article 19 that bind the award.
 pub const ARTICLE_19: &str = "第19条：“各县区获得的奖励奖补，仅限用于支持公共服务示范平台建设、企业创业辅导、企业家培训、支持专精特新企业发展和小微企业保费补贴等，不得挪作他用，未获得激励的县（区）需自行安排资金支持小微企业高质量发展。”";
 
-/// What awarded money may be spent on (article 19, a closed list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Purpose {
-    PublicServicePlatform,
-    StartupCoaching,
-    EntrepreneurTraining,
-    ZjtxSupport,
-    InsuranceSubsidy,
+huiqi_domain::vocabulary! {
+    /// What awarded money may be spent on (article 19, a closed list); labels are the article's words.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Purpose {
+        PublicServicePlatform = ("public_service_platform", "公共服务示范平台建设"),
+        StartupCoaching = ("startup_coaching", "企业创业辅导"),
+        EntrepreneurTraining = ("entrepreneur_training", "企业家培训"),
+        ZjtxSupport = ("zjtx_support", "支持专精特新企业发展"),
+        InsuranceSubsidy = ("insurance_subsidy", "小微企业保费补贴"),
+    }
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 5] = [
-        Purpose::PublicServicePlatform,
-        Purpose::StartupCoaching,
-        Purpose::EntrepreneurTraining,
-        Purpose::ZjtxSupport,
-        Purpose::InsuranceSubsidy,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Purpose::PublicServicePlatform => "public_service_platform",
-            Purpose::StartupCoaching => "startup_coaching",
-            Purpose::EntrepreneurTraining => "entrepreneur_training",
-            Purpose::ZjtxSupport => "zjtx_support",
-            Purpose::InsuranceSubsidy => "insurance_subsidy",
-        }
-    }
-
-    /// The words of article 19.
-    pub fn label(self) -> &'static str {
-        match self {
-            Purpose::PublicServicePlatform => "公共服务示范平台建设",
-            Purpose::StartupCoaching => "企业创业辅导",
-            Purpose::EntrepreneurTraining => "企业家培训",
-            Purpose::ZjtxSupport => "支持专精特新企业发展",
-            Purpose::InsuranceSubsidy => "小微企业保费补贴",
-        }
-    }
-
     /// An id or the article's words; anything else is refused quoting article 19.
-    pub fn parse(s: &str) -> Result<Purpose, FundsError> {
-        let t = s.trim();
-        Purpose::ALL
-            .into_iter()
-            .find(|p| p.id() == t || p.label() == t)
-            .ok_or_else(|| FundsError::Purpose(t.to_string()))
+    pub fn checked(s: &str) -> Result<Purpose, FundsError> {
+        Purpose::parse_any(s).ok_or_else(|| FundsError::Purpose(s.trim().to_string()))
     }
 
-    /// `public_service_platform（公共服务示范平台建设）、…`, for messages.
-    pub fn listing() -> String {
-        Purpose::ALL
-            .iter()
-            .map(|p| format!("{}（{}）", p.id(), p.label()))
-            .collect::<Vec<_>>()
-            .join("、")
+    /// Its place in [`Purpose::ALL`] (the article's order).
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 
-impl fmt::Display for Purpose {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-/// The kinds of ledger entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    /// 奖补入账: the award of the assessment, credited.
-    Award,
-    /// 支出: spending on one of the purposes.
-    Spend,
-    /// 冲销: the exact opposite of one earlier entry (the only way to correct one).
-    Reversal,
-}
-
-impl EntryKind {
-    pub fn id(self) -> &'static str {
-        match self {
-            EntryKind::Award => "award",
-            EntryKind::Spend => "spend",
-            EntryKind::Reversal => "reversal",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            EntryKind::Award => "奖补入账",
-            EntryKind::Spend => "支出",
-            EntryKind::Reversal => "冲销",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<EntryKind> {
-        [EntryKind::Award, EntryKind::Spend, EntryKind::Reversal]
-            .into_iter()
-            .find(|k| k.id() == s)
+huiqi_domain::vocabulary! {
+    /// The kinds of ledger entry.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum EntryKind {
+        /// The award of the assessment, credited.
+        Award = ("award", "奖补入账"),
+        /// Spending on one of the purposes.
+        Spend = ("spend", "支出"),
+        /// The exact opposite of one earlier entry (the only way to correct one).
+        Reversal = ("reversal", "冲销"),
     }
 }
 
@@ -182,7 +117,7 @@ pub struct Accepted {
 /// A refusal of the ledger rules. Nothing is written when one is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FundsError {
-    #[error("用途“{0}”不在第19条限定的范围内，不予记账。{ARTICLE_19} 可选用途：{list}", list = Purpose::listing())]
+    #[error("用途“{0}”不在第19条限定的范围内，不予记账。{ARTICLE_19} 可选用途：{list}", list = Purpose::ids())]
     Purpose(String),
     #[error("金额“{0}”无效：须大于 0、以元为单位、最多两位小数（如 120000 或 3500.50）")]
     Amount(String),
@@ -385,8 +320,7 @@ pub fn totals(entries: &[Entry]) -> Totals {
             Some(EntryKind::Spend) => {
                 t.spent_fen += sign * e.amount_fen;
                 if let Some(p) = e.purpose {
-                    let i = Purpose::ALL.iter().position(|x| *x == p).unwrap_or(0);
-                    t.spent_by_purpose_fen[i] += sign * e.amount_fen;
+                    t.spent_by_purpose_fen[p.index()] += sign * e.amount_fen;
                 }
             }
             _ => {}
@@ -511,11 +445,12 @@ mod tests {
 
     #[test]
     fn purposes_are_a_closed_list_and_refusals_quote_article_19() {
-        for p in Purpose::ALL {
-            assert_eq!(Purpose::parse(p.id()), Ok(p));
-            assert_eq!(Purpose::parse(p.label()), Ok(p));
+        for (i, p) in Purpose::ALL.iter().copied().enumerate() {
+            assert_eq!(Purpose::checked(p.as_str()), Ok(p));
+            assert_eq!(Purpose::checked(p.label()), Ok(p));
+            assert_eq!(p.index(), i);
         }
-        let e = Purpose::parse("office_renovation").unwrap_err();
+        let e = Purpose::checked("office_renovation").unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("office_renovation"), "{msg}");
         assert!(
@@ -526,7 +461,7 @@ mod tests {
             msg.contains("insurance_subsidy（小微企业保费补贴）"),
             "{msg}"
         );
-        assert!(Purpose::parse("").is_err() && Purpose::parse("Zjtx_Support").is_err());
+        assert!(Purpose::checked("").is_err() && Purpose::checked("Zjtx_Support").is_err());
     }
 
     #[test]

@@ -6,105 +6,46 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-/// Where an order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderState {
-    /// 待答复: sent, awaiting the reply.
-    Issued,
-    /// 已答复: the reply is in, the working group has not decided.
-    Replied,
-    /// 退回重办: the working group wants more; awaiting a new reply by the new due date.
-    Returned,
-    /// 已办结
-    Closed,
-    /// 已撤回
-    Withdrawn,
+huiqi_domain::vocabulary! {
+    /// Where an order stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum OrderState {
+        /// Sent, awaiting the reply.
+        Issued = ("issued", "待答复"),
+        /// The reply is in, the working group has not decided.
+        Replied = ("replied", "已答复"),
+        /// The working group wants more; awaiting a new reply by the new due date.
+        Returned = ("returned", "退回重办"),
+        Closed = ("closed", "已办结"),
+        Withdrawn = ("withdrawn", "已撤回"),
+    }
 }
 
 impl OrderState {
-    pub const ALL: [OrderState; 5] = [
-        OrderState::Issued,
-        OrderState::Replied,
-        OrderState::Returned,
-        OrderState::Closed,
-        OrderState::Withdrawn,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            OrderState::Issued => "issued",
-            OrderState::Replied => "replied",
-            OrderState::Returned => "returned",
-            OrderState::Closed => "closed",
-            OrderState::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            OrderState::Issued => "待答复",
-            OrderState::Replied => "已答复",
-            OrderState::Returned => "退回重办",
-            OrderState::Closed => "已办结",
-            OrderState::Withdrawn => "已撤回",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OrderState> {
-        OrderState::ALL.into_iter().find(|x| x.id() == s)
-    }
-
     /// Awaiting a reply from the line (counts on the board, can be overdue).
     pub fn awaiting_reply(self) -> bool {
         matches!(self, OrderState::Issued | OrderState::Returned)
     }
 }
 
-/// What can be done to an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderAction {
-    /// The unit or county answers (by the line's reporter).
-    Reply,
-    /// The working group accepts the reply.
-    Close,
-    /// The working group asks for more, with a new due date.
-    Return,
-    /// The working group withdraws an order sent by mistake.
-    Withdraw,
+huiqi_domain::vocabulary! {
+    /// What can be done to an order.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum OrderAction {
+        /// The unit or county answers (by the line's reporter).
+        Reply = ("reply", "答复"),
+        /// The working group accepts the reply.
+        Close = ("close", "办结"),
+        /// The working group asks for more, with a new due date.
+        Return = ("return", "退回重办"),
+        /// The working group withdraws an order sent by mistake.
+        Withdraw = ("withdraw", "撤回"),
+    }
 }
 
 impl OrderAction {
-    pub const ALL: [OrderAction; 4] = [
-        OrderAction::Reply,
-        OrderAction::Close,
-        OrderAction::Return,
-        OrderAction::Withdraw,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            OrderAction::Reply => "reply",
-            OrderAction::Close => "close",
-            OrderAction::Return => "return",
-            OrderAction::Withdraw => "withdraw",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            OrderAction::Reply => "答复",
-            OrderAction::Close => "办结",
-            OrderAction::Return => "退回重办",
-            OrderAction::Withdraw => "撤回",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OrderAction> {
-        OrderAction::ALL.into_iter().find(|x| x.id() == s)
-    }
-
     /// Whether the working group (rather than the line) takes this action.
     pub fn by_working_group(self) -> bool {
         !matches!(self, OrderAction::Reply)
@@ -127,7 +68,8 @@ pub enum OrderError {
 
 fn allowed(from: OrderState) -> String {
     let ok: Vec<&str> = OrderAction::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|a| next(from, *a).is_some())
         .map(OrderAction::label)
         .collect();
@@ -207,8 +149,8 @@ mod tests {
             (S::Returned, A::Withdraw, S::Withdrawn),
         ];
         let on = day("2023-11-01");
-        for from in OrderState::ALL {
-            for action in OrderAction::ALL {
+        for from in OrderState::ALL.iter().copied() {
+            for action in OrderAction::ALL.iter().copied() {
                 let got = check_action(from, action, on, "说明", Some(day("2023-11-10")));
                 match allowed.iter().find(|(f, a, _)| *f == from && *a == action) {
                     Some((_, _, to)) => assert_eq!(got, Ok(*to), "{from:?} {action:?}"),
@@ -275,11 +217,11 @@ mod tests {
         assert!(check_issue(on, day("2023-11-08"), "请说明第三季度挂牌进展").is_ok());
         assert!(check_issue(on, on, "x").is_err());
         assert!(check_issue(on, day("2023-11-08"), "").is_err());
-        for s in OrderState::ALL {
-            assert_eq!(OrderState::parse(s.id()), Some(s));
+        for s in OrderState::ALL.iter().copied() {
+            assert_eq!(OrderState::parse(s.as_str()), Some(s));
         }
-        for a in OrderAction::ALL {
-            assert_eq!(OrderAction::parse(a.id()), Some(a));
+        for a in OrderAction::ALL.iter().copied() {
+            assert_eq!(OrderAction::parse(a.as_str()), Some(a));
         }
     }
 }

@@ -13,26 +13,19 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::data::{Checker, DataErrors};
 
-/// How often a line reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cycle {
-    Monthly,
-    Quarterly,
-    HalfYearly,
-    Yearly,
+huiqi_domain::vocabulary! {
+    /// How often a line reports.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Cycle {
+        Monthly = ("monthly", "每月"),
+        Quarterly = ("quarterly", "每季度"),
+        HalfYearly = ("half_yearly", "每半年"),
+        Yearly = ("yearly", "每年"),
+    }
 }
 
 impl Cycle {
-    pub fn label(self) -> &'static str {
-        match self {
-            Cycle::Monthly => "每月",
-            Cycle::Quarterly => "每季度",
-            Cycle::HalfYearly => "每半年",
-            Cycle::Yearly => "每年",
-        }
-    }
-
     pub fn per_year(self) -> u32 {
         match self {
             Cycle::Monthly => 12,
@@ -389,115 +382,64 @@ impl SupervisionConfig {
     }
 }
 
-/// A report's status as the unit or county gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    NotStarted,
-    InProgress,
-    Done,
-    Lagging,
+huiqi_domain::vocabulary! {
+    /// A report's status as the unit or county gives it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ReportStatus {
+        NotStarted = ("not_started", "未启动"),
+        InProgress = ("in_progress", "推进中"),
+        Done = ("done", "已完成"),
+        Lagging = ("lagging", "滞后"),
+    }
 }
 
 impl ReportStatus {
-    pub const ALL: [ReportStatus; 4] = [
-        ReportStatus::NotStarted,
-        ReportStatus::InProgress,
-        ReportStatus::Done,
-        ReportStatus::Lagging,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            ReportStatus::NotStarted => "not_started",
-            ReportStatus::InProgress => "in_progress",
-            ReportStatus::Done => "done",
-            ReportStatus::Lagging => "lagging",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ReportStatus::NotStarted => "未启动",
-            ReportStatus::InProgress => "推进中",
-            ReportStatus::Done => "已完成",
-            ReportStatus::Lagging => "滞后",
-        }
-    }
-
     /// An id or the Chinese label.
-    pub fn parse(s: &str) -> Result<ReportStatus, Error> {
-        let t = s.trim();
-        ReportStatus::ALL
-            .into_iter()
-            .find(|x| x.id() == t || x.label() == t)
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "报送状态“{t}”无效：只能是 未启动（not_started）、推进中（in_progress）、已完成（done）、滞后（lagging）"
-                ))
-            })
+    pub fn checked(s: &str) -> Result<ReportStatus, Error> {
+        ReportStatus::parse_any(s).ok_or_else(|| {
+            Error::Invalid(format!(
+                "报送状态“{}”无效：只能是 {}",
+                s.trim(),
+                ReportStatus::ids()
+            ))
+        })
     }
 }
 
-/// What a report is: a periodic progress report, or (article 18) a 典型案例 or 经验做法.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportKind {
-    Progress,
-    Case,
-    Practice,
+huiqi_domain::vocabulary! {
+    /// What a report is: a periodic progress report, or (article 18) a 典型案例 or 经验做法.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ReportKind {
+        Progress = ("progress", "进展报告"),
+        Case = ("case", "典型案例"),
+        Practice = ("practice", "经验做法"),
+    }
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 3] = [ReportKind::Progress, ReportKind::Case, ReportKind::Practice];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            ReportKind::Progress => "progress",
-            ReportKind::Case => "case",
-            ReportKind::Practice => "practice",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ReportKind::Progress => "进展报告",
-            ReportKind::Case => "典型案例",
-            ReportKind::Practice => "经验做法",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<ReportKind, Error> {
-        let t = s.trim();
-        ReportKind::ALL
-            .into_iter()
-            .find(|x| x.id() == t || x.label() == t)
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "报送类型“{t}”无效：只能是 进展报告（progress）、典型案例（case）、经验做法（practice）"
-                ))
-            })
+    /// An id or the Chinese label.
+    pub fn checked(s: &str) -> Result<ReportKind, Error> {
+        ReportKind::parse_any(s).ok_or_else(|| {
+            Error::Invalid(format!(
+                "报送类型“{}”无效：只能是 {}",
+                s.trim(),
+                ReportKind::ids()
+            ))
+        })
     }
 }
 
-/// The colour of a line for a period (三色督办; grey while the report is not yet due).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Colour {
-    Pending,
-    Green,
-    Yellow,
-    Red,
-}
-
-impl Colour {
-    pub fn label(self) -> &'static str {
-        match self {
-            Colour::Pending => "未到期",
-            Colour::Green => "绿",
-            Colour::Yellow => "黄",
-            Colour::Red => "红",
-        }
+huiqi_domain::vocabulary! {
+    /// The colour of a line for a period (三色督办; grey while the report is not yet due).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Colour {
+        Pending = ("pending", "未到期"),
+        Green = ("green", "绿"),
+        Yellow = ("yellow", "黄"),
+        Red = ("red", "红"),
     }
 }
 

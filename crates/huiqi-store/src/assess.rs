@@ -216,8 +216,8 @@ impl Store {
             .bind(unit_col(&r.unit))
             .bind(&r.jurisdiction)
             .bind(&r.period)
-            .bind(r.kind.id())
-            .bind(r.status.id())
+            .bind(r.kind.as_str())
+            .bind(r.status.as_str())
             .bind(&r.title)
             .bind(&r.progress)
             .bind(&r.measures)
@@ -267,7 +267,7 @@ impl Store {
             .bind(&unit)
             .bind(f.period.as_deref())
             .bind(year_like.as_deref())
-            .bind(f.kind.map(ReportKind::id))
+            .bind(f.kind.map(ReportKind::as_str))
             .fetch_all(pool)
             .await?;
             let files = sqlx::query(
@@ -299,8 +299,8 @@ impl Store {
                         unit: unit_of(r.try_get(2)?),
                         jurisdiction: r.try_get(3)?,
                         period: r.try_get(4)?,
-                        kind: ReportKind::parse(&kind).map_err(|_| bad("报送类型", &kind))?,
-                        status: ReportStatus::parse(&status).map_err(|_| bad("报送状态", &status))?,
+                        kind: ReportKind::parse(&kind).ok_or_else(|| bad("报送类型", &kind))?,
+                        status: ReportStatus::parse(&status).ok_or_else(|| bad("报送状态", &status))?,
                         title: r.try_get(7)?,
                         progress: r.try_get(8)?,
                         measures: r.try_get(9)?,
@@ -452,9 +452,9 @@ impl Store {
             )
             .bind(order_id)
             .bind(seq + 1)
-            .bind(action.id())
-            .bind(from.id())
-            .bind(to.id())
+            .bind(action.as_str())
+            .bind(from.as_str())
+            .bind(to.as_str())
             .bind(note)
             .bind(new_due.unwrap_or(due))
             .bind(by)

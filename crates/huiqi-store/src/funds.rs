@@ -172,7 +172,7 @@ fn bad(what: &str, v: &str) -> StoreError {
 }
 
 fn purpose(p: Option<String>) -> Result<Option<Purpose>, StoreError> {
-    p.map(|p| Purpose::parse(&p).map_err(|_| bad("用途", &p)))
+    p.map(|p| Purpose::parse(&p).ok_or_else(|| bad("用途", &p)))
         .transpose()
 }
 
@@ -357,16 +357,16 @@ impl Store {
             .bind(&jurisdiction)
             .bind(year)
             .bind(seq)
-            .bind(accepted.kind.id())
+            .bind(accepted.kind.as_str())
             .bind(accepted.date)
             .bind(accepted.amount_fen)
-            .bind(accepted.purpose.map(Purpose::id))
+            .bind(accepted.purpose.map(Purpose::as_str))
             .bind(&d.project)
             .bind(&d.recipient)
             .bind(&d.document_no)
             .bind(&d.attachment)
             .bind(accepted.reverses)
-            .bind(accepted.reversed_kind.map(EntryKind::id))
+            .bind(accepted.reversed_kind.map(EntryKind::as_str))
             .bind(d.assessment_id)
             .bind(accepted.balance_after_fen)
             .bind(&d.note)
@@ -505,7 +505,7 @@ impl Store {
             .bind(year)
             .bind(date)
             .bind(amount_fen)
-            .bind(purpose.map(Purpose::id))
+            .bind(purpose.map(Purpose::as_str))
             .bind(&project)
             .bind(&recipient)
             .bind(&document)

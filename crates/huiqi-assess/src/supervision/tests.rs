@@ -277,21 +277,17 @@ fn on_time_counts_every_due_period_of_the_jurisdiction() {
 
 #[test]
 fn statuses_and_kinds_parse_by_id_or_label() {
-    for s in ReportStatus::ALL {
-        assert_eq!(ReportStatus::parse(s.id()).unwrap(), s);
-        assert_eq!(ReportStatus::parse(s.label()).unwrap(), s);
+    for s in ReportStatus::ALL.iter().copied() {
+        assert_eq!(ReportStatus::checked(s.as_str()).unwrap(), s);
+        assert_eq!(ReportStatus::checked(s.label()).unwrap(), s);
     }
-    assert!(
-        ReportStatus::parse("完成")
-            .unwrap_err()
-            .to_string()
-            .contains("未启动")
-    );
-    for k in ReportKind::ALL {
-        assert_eq!(ReportKind::parse(k.id()).unwrap(), k);
-        assert_eq!(ReportKind::parse(k.label()).unwrap(), k);
+    let msg = ReportStatus::checked("完成").unwrap_err().to_string();
+    assert!(msg.contains("not_started（未启动）"), "{msg}");
+    for k in ReportKind::ALL.iter().copied() {
+        assert_eq!(ReportKind::checked(k.as_str()).unwrap(), k);
+        assert_eq!(ReportKind::checked(k.label()).unwrap(), k);
     }
-    assert!(ReportKind::parse("x").is_err());
+    assert!(ReportKind::checked("x").is_err());
 }
 
 #[test]
