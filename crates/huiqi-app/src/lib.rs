@@ -136,6 +136,16 @@ impl From<huiqi_progress::ProgressError> for AppError {
     }
 }
 
+impl From<huiqi_assess::Error> for AppError {
+    fn from(e: huiqi_assess::Error) -> AppError {
+        match e {
+            huiqi_assess::Error::Data(e) => AppError::invalid("bad_data_file", e.to_string()),
+            huiqi_assess::Error::Invalid(m) => AppError::invalid("invalid", m),
+            refused => AppError::Store(StoreError::Refused(refused)),
+        }
+    }
+}
+
 impl App {
     pub fn new(store: Store, pack: Pack, rules: Rules, at: NaiveDate) -> App {
         App {

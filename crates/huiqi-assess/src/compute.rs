@@ -439,12 +439,19 @@ fn split_awards(scheme: &Scheme, rows: &mut [Row], order: &[usize], pool_fen: i6
         } else {
             ""
         };
+        let share = if exact == exact.trunc_with_scale(2) {
+            format!("{} 元", yuan(exact))
+        } else {
+            format!(
+                "{}… 元 → 向下取整到分",
+                grouped(exact.trunc_with_scale(6), 6)
+            )
+        };
         r.award_how = format!(
-            "奖补 = 奖池 {} 元 × {what} {} ÷ 可获奖县区{what}之和 {} = {} 元 → 向下取整到分{plus}，得 {} 元",
+            "奖补 = 奖池 {} 元 × {what} {} ÷ 可获奖县区{what}之和 {} = {share}{plus}，得 {} 元",
             yuan(from_fen(pool_fen)),
             num(w),
             num(den_d),
-            exact.round_dp(6).normalize(),
             yuan(r.award)
         );
     }

@@ -1,7 +1,8 @@
 //! `huiqi demo`: the main job on a fresh embedded SQLite database with believable data —
 //! a generated Lu'an population imported into the registry with a year's 认定名单 and 创业培训台账,
-//! a 免申即享 matching run, a push list, a what-if and a year of 日常调度 reports (the 调度表 then
-//! computes the certification and training targets from the registry). Each step runs the same
+//! a 免申即享 matching run, a push list, a what-if, a year of 日常调度 reports (the 调度表 then
+//! computes the certification and training targets from the registry), and 督办与考核: a year of
+//! task reports, one 督办单, the 2023 assessment with its awards and a spending ledger. Each step runs the same
 //! `huiqi` command a user would, so the demo shows exactly what the commands do.
 
 use std::path::PathBuf;
@@ -45,6 +46,9 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let trainings = args.data.join("创业培训台账-2023.csv");
     let push = args.data.join("推送名单-六税两费-金安区.xlsx");
     let schedule = args.data.join("调度表-2023-09.xlsx");
+    let board = args.data.join("督办表-2023-Q4.xlsx");
+    let assessment = args.data.join("考核结果-2023.xlsx");
+    let use_report = args.data.join("金安区2023年度奖补资金使用报告.xlsx");
     let count = args.count.to_string();
     let steps: Vec<(&str, Vec<&str>)> = vec![
         (
@@ -133,8 +137,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             ],
         ),
         (
-            "日常调度：载入 2023 年 1—9 月报送",
-            vec!["progress", "seed-demo", "--year", "2023", "--upto", "9"],
+            "日常调度：载入 2023 年全年报送",
+            vec!["progress", "seed-demo", "--year", "2023", "--upto", "12"],
         ),
         (
             "日常调度：调度表（Excel）",
@@ -151,6 +155,67 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         (
             "日常调度：2023 年 9 月末",
             vec!["progress", "--period", "2023-09"],
+        ),
+        (
+            "督办与考核：一年的任务报送、典型案例、督办单，2023 年度考核（发布）与奖补资金台账",
+            vec!["tasks", "seed-demo", "--year", "2023"],
+        ),
+        (
+            "督办：金寨县 2023 年 12 月所在报告期（截至 2024-01-31）",
+            vec![
+                "tasks",
+                "--period",
+                "2023-12",
+                "--at",
+                "2024-01-31",
+                "--jurisdiction",
+                "金寨县",
+            ],
+        ),
+        (
+            "督办表：全市（Excel）",
+            vec![
+                "tasks",
+                "--period",
+                "2023-12",
+                "--at",
+                "2024-01-31",
+                "--format",
+                "xlsx",
+                "--output",
+                board.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "考核：2023 年度结果与计算过程（Excel）",
+            vec![
+                "assess",
+                "--year",
+                "2023",
+                "--at",
+                "2024-01-31",
+                "--format",
+                "xlsx",
+                "--output",
+                assessment.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "奖补资金：2023 年度各县区余额与分用途支出",
+            vec!["funds", "balance", "--year", "2023"],
+        ),
+        (
+            "奖补资金：金安区使用报告（Excel）",
+            vec![
+                "funds",
+                "report",
+                "--year",
+                "2023",
+                "--jurisdiction",
+                "金安区",
+                "--output",
+                use_report.to_str().unwrap_or_default(),
+            ],
         ),
     ];
     println!("演示数据库：{url}\n");

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod calendar_cmd;
+mod assess_cmd;
 mod common;
 mod demo_cmd;
 mod funds_cmd;
@@ -75,6 +76,10 @@ enum Command {
     /// 工作日历：法定节假日与调休，按工作日计算期限
     #[command(subcommand)]
     Calendar(calendar_cmd::CalendarCmd),
+    /// 督办：各任务 × 责任单位 × 辖区在某月所在报告期的报送情况（三色）
+    Tasks(assess_cmd::TasksArgs),
+    /// 考核（第19条）：各辖区得分、排名、等次、奖补及计算过程；可用另一方案文件对比
+    Assess(assess_cmd::AssessArgs),
     /// 激励奖补资金台账（第19条）：入账、支出（限定用途、不超余额）、冲销、自筹支持、余额
     #[command(subcommand)]
     Funds(funds_cmd::FundsCmd),
@@ -128,6 +133,8 @@ fn main() -> ExitCode {
         Command::Users(UsersCmd::Add(args)) => web_cmd::user_add(args),
         Command::Calendar(cmd) => calendar_cmd::run(cmd),
         Command::Funds(cmd) => funds_cmd::run(cmd),
+        Command::Tasks(args) => assess_cmd::tasks(args),
+        Command::Assess(args) => assess_cmd::assess_year(args),
     };
     match result {
         Ok(code) => code,

@@ -47,4 +47,28 @@ async fn the_demo_runs_every_step_on_a_fresh_database() {
         .collect();
     assert_eq!(sources, ["certifications", "trainings"]);
     assert!(!store.certifications(None).await.unwrap().is_empty());
+    // 督办与考核: reports, one 督办单, the published 2023 assessment whose awards are the pool,
+    // credited, and spending within every award.
+    for f in [
+        "督办表-2023-Q4.xlsx",
+        "考核结果-2023.xlsx",
+        "金安区2023年度奖补资金使用报告.xlsx",
+    ] {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+    let reports = store
+        .task_reports(&huiqi_store::assess::ReportFilter::default())
+        .await
+        .unwrap();
+    assert!(reports.len() > 1000, "{}", reports.len());
+    assert_eq!(store.orders(None).await.unwrap().len(), 1);
+    let published = store.published_assessment(2023).await.unwrap().unwrap();
+    let totals = store.fund_totals(2023).await.unwrap();
+    let awarded: i64 = totals.values().map(|t| t.awarded_fen).sum();
+    assert_eq!(awarded, published.pool_fen, "the whole pool is credited");
+    assert!(
+        totals
+            .values()
+            .all(|t| t.balance_fen >= 0 && t.spent_fen > 0)
+    );
 }

@@ -187,63 +187,78 @@ const REPORT_COLUMNS: &str = "r.id, r.task, r.unit, r.jurisdiction, r.period, r.
      COALESCE((SELECT p.published FROM task_report_publications p WHERE p.report_id = r.id ORDER BY p.id DESC LIMIT 1), FALSE)";
 
 impl Store {
-    /// Keeps a report and its evidence files in one transaction.
+    /// Keeps a report and its evidence files in one transaction; returns its id.
     pub async fn add_task_report(&self, r: &NewTaskReport) -> Result<i64, StoreError> {
-        if r.progress.trim().is_empty() {
-            return Err(StoreError::Invalid("工作进展不能为空".into()));
-        }
-        for f in &r.files {
-            if f.bytes.len() > MAX_EVIDENCE_BYTES {
-                return Err(StoreError::Invalid(format!(
-                    "佐证材料“{}”有 {} 字节，超过上限 {} MB：请压缩或拆分后再上传",
-                    f.file_name,
-                    f.bytes.len(),
-                    MAX_EVIDENCE_BYTES / 1024 / 1024
-                )));
+        let ids = self.add_task_reports(std::slice::from_ref(r)).await?;
+        Ok(ids[0])
+    }
+
+    /// Keeps reports and their evidence files in one transaction (all or none); returns their ids.
+    pub async fn add_task_reports(
+        &self,
+        reports: &[NewTaskReport],
+    ) -> Result<Vec<i64>, StoreError> {
+        for r in reports {
+            if r.progress.trim().is_empty() {
+                return Err(StoreError::Invalid("工作进展不能为空".into()));
             }
-            if f.file_name.trim().is_empty() {
-                return Err(StoreError::Invalid("佐证材料缺少文件名".into()));
+            for f in &r.files {
+                if f.bytes.len() > MAX_EVIDENCE_BYTES {
+                    return Err(StoreError::Invalid(format!(
+                        "佐证材料“{}”有 {} 字节，超过上限 {} MB：请压缩或拆分后再上传",
+                        f.file_name,
+                        f.bytes.len(),
+                        MAX_EVIDENCE_BYTES / 1024 / 1024
+                    )));
+                }
+                if f.file_name.trim().is_empty() {
+                    return Err(StoreError::Invalid("佐证材料缺少文件名".into()));
+                }
             }
         }
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO task_reports (task, unit, jurisdiction, period, kind, status, title, progress, measures, \
-                 figures, reporter, reported_on, reported_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-            )
-            .bind(&r.task)
-            .bind(unit_col(&r.unit))
-            .bind(&r.jurisdiction)
-            .bind(&r.period)
-            .bind(r.kind.as_str())
-            .bind(r.status.as_str())
-            .bind(&r.title)
-            .bind(&r.progress)
-            .bind(&r.measures)
-            .bind(&r.figures)
-            .bind(&r.reporter)
-            .bind(r.reported_on)
-            .bind(r.reported_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            for f in &r.files {
-                let sha = format!("{:x}", Sha256::digest(&f.bytes));
-                sqlx::query(
-                    "INSERT INTO task_report_files (report_id, file_name, content_type, size_bytes, sha256, content) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+            let mut ids = Vec::with_capacity(reports.len());
+            for r in reports {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO task_reports (task, unit, jurisdiction, period, kind, status, title, progress, measures, \
+                     figures, reporter, reported_on, reported_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                 )
-                .bind(id)
-                .bind(&f.file_name)
-                .bind(&f.content_type)
-                .bind(f.bytes.len() as i64)
-                .bind(sha)
-                .bind(&f.bytes)
-                .execute(&mut *tx)
+                .bind(&r.task)
+                .bind(unit_col(&r.unit))
+                .bind(&r.jurisdiction)
+                .bind(&r.period)
+                .bind(r.kind.as_str())
+                .bind(r.status.as_str())
+                .bind(&r.title)
+                .bind(&r.progress)
+                .bind(&r.measures)
+                .bind(&r.figures)
+                .bind(&r.reporter)
+                .bind(r.reported_on)
+                .bind(r.reported_at)
+                .fetch_one(&mut *tx)
                 .await?;
+                for f in &r.files {
+                    let sha = format!("{:x}", Sha256::digest(&f.bytes));
+                    sqlx::query(
+                        "INSERT INTO task_report_files (report_id, file_name, content_type, size_bytes, sha256, content) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(&f.file_name)
+                    .bind(&f.content_type)
+                    .bind(f.bytes.len() as i64)
+                    .bind(sha)
+                    .bind(&f.bytes)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                ids.push(id);
             }
             tx.commit().await?;
-            Ok(id)
+            Ok(ids)
         })
     }
 
