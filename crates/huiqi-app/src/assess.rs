@@ -26,8 +26,7 @@ use huiqi_assess::supervision::{
 use huiqi_policy::Pack;
 use huiqi_progress::{Month, Settings};
 use huiqi_store::assess::{
-    AssessmentRow, NewAssessment, NewFile, NewOrder, NewTaskReport, OrderRow, ReportFilter,
-    TaskReportRow,
+    AssessmentRow, NewAssessment, NewOrder, NewTaskReport, OrderRow, TaskReportRow,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -35,6 +34,9 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::Role;
 use crate::{App, AppError, jurisdiction_name};
+
+/// What a front end hands in and filters by (the store's types).
+pub use huiqi_store::assess::{FileMeta, MAX_EVIDENCE_BYTES, NewFile, ReportFilter};
 
 /// Today in China (UTC+8), the day reports and 督办单 are dated by.
 pub fn today() -> NaiveDate {
@@ -392,11 +394,7 @@ fn report_line(r: &TaskReportRow) -> Line {
 }
 
 /// An evidence file, if the viewer may see its report (published cases: anyone).
-pub async fn evidence(
-    app: &App,
-    role: &Role,
-    file: i64,
-) -> Result<(huiqi_store::assess::FileMeta, Vec<u8>), AppError> {
+pub async fn evidence(app: &App, role: &Role, file: i64) -> Result<(FileMeta, Vec<u8>), AppError> {
     let Some((meta, bytes)) = app.store.task_report_file(file).await? else {
         return Err(AppError::not_found(
             "no_file",
@@ -761,9 +759,20 @@ pub fn colour_counts(rows: &[TaskRow]) -> [(Colour, usize); 4] {
         ])
 }
 
-/// The year of a `YYYY-MM` month, for defaults.
-pub fn year_of(today: NaiveDate) -> i32 {
-    today.year()
+/// The year a page shows when none is asked: the latest year before `today`'s with an assessment
+/// scheme in the pack (else last year).
+pub fn default_year(today: NaiveDate) -> i32 {
+    huiqi_assess::builtin::files(huiqi_policy::builtin::DEFAULT)
+        .iter()
+        .filter_map(|(_, name, _)| {
+            name.strip_prefix("scheme-")?
+                .strip_suffix(".yaml")?
+                .parse::<i32>()
+                .ok()
+        })
+        .filter(|y| *y < today.year())
+        .max()
+        .unwrap_or(today.year() - 1)
 }
 
 /// The board as .xlsx bytes: one row per line, the colour filled in.

@@ -263,6 +263,9 @@ pub async fn use_report(
     y: i32,
     jurisdiction: &str,
 ) -> Result<(String, Vec<u8>), AppError> {
+    if !matches!(role, Role::Admin | Role::County(_)) {
+        return Err(forbidden("导出资金使用报告（只有工作专班和县区可以）"));
+    }
     let j = jurisdiction_id(&app.pack, jurisdiction)?;
     if !may_keep(role, &j) {
         return Err(forbidden("导出这个辖区的资金使用报告"));

@@ -214,6 +214,36 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     // Without a CSRF token the admin's upload is refused too.
     ("POST", "/admin/import", [303, 403, 403, 403, 403]),
     ("GET", "/api/v1/enterprises", [401, 200, 200, 200, 403]),
+    // 督办与考核 (roles: anonymous, admin, unit tax, county 341502, enterprise). The board: staff
+    // (a unit its lines, a county its jurisdiction's); forms without CSRF are refused.
+    ("GET", "/supervision", [303, 200, 200, 200, 403]),
+    ("GET", "/supervision.xlsx", [303, 200, 200, 200, 403]),
+    ("GET", "/api/v1/supervision", [401, 200, 200, 200, 403]),
+    ("POST", "/supervision/report", [303, 403, 403, 403, 403]),
+    // No such file: 404 for everyone (an existing one is scope-checked, see below).
+    ("GET", "/supervision/files/{id}", [404, 404, 404, 404, 404]),
+    ("POST", "/supervision/orders", [303, 403, 403, 403, 403]),
+    (
+        "POST",
+        "/supervision/orders/{id}",
+        [303, 403, 403, 403, 403],
+    ),
+    (
+        "POST",
+        "/supervision/reports/{id}/publish",
+        [303, 403, 403, 403, 403],
+    ),
+    // The assessment: the working group all, a county its own row, a unit nothing.
+    ("GET", "/assessment", [303, 200, 403, 200, 403]),
+    ("GET", "/assessment.xlsx", [303, 200, 403, 200, 403]),
+    ("GET", "/api/v1/assessment", [401, 200, 403, 200, 403]),
+    ("POST", "/assessment/publish", [303, 403, 403, 403, 403]),
+    // The ledger: the working group all, a county its own.
+    ("GET", "/funds", [303, 200, 403, 200, 403]),
+    ("POST", "/funds/entries", [303, 403, 403, 403, 403]),
+    // The working group must name the jurisdiction (400 without); a county gets its own.
+    ("GET", "/funds/report.xlsx", [303, 400, 403, 200, 403]),
+    ("GET", "/open", [200, 200, 200, 200, 200]),
     ("GET", "/policy", [200, 200, 200, 200, 200]),
     ("GET", "/login", [200, 200, 200, 200, 200]),
     ("POST", "/login", [401, 401, 401, 401, 401]),
@@ -249,7 +279,7 @@ async fn every_route_times_every_role() {
         let roles = ["anonymous", "admin", "tax", "jinan", "ent"];
         for (method, path, expected) in MATRIX {
             for (role, want) in roles.iter().zip(expected) {
-                let path = path.replace("{uscc}", &own);
+                let path = path.replace("{uscc}", &own).replace("{id}", "999999");
                 // POST /logout with no CSRF token is refused for everyone logged in (403);
                 // POST /login with a wrong password is 401.
                 let form = match *method {
@@ -979,6 +1009,198 @@ async fn a_fault_is_a_500_that_names_its_request() {
             body["request_id"].as_str().is_some_and(|s| !s.is_empty()),
             "{body}"
         );
+    })
+    .await;
+}
+
+/// A multipart POST with text fields and one file, as a browser sends the task report form.
+async fn post_multipart(
+    app: &App,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Resp {
+    let boundary = "huiqiboundary16";
+    let mut body: Vec<u8> = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        app.addr,
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    Resp {
+        status: head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+        headers: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+/// 督办与考核 on the server: a county sees and reports its own lines only, a unit its own; the
+/// working group sends a 督办单 that the county answers; evidence files are scoped; the public page
+/// shows only what was published.
+#[tokio::test]
+async fn supervision_scope_reports_orders_and_the_public_page() {
+    each_db(|db| async move {
+        let (app, _, _, _) = setup(&db).await;
+        let (admin, tax, jinan) = (
+            app.session("admin").await,
+            app.session("tax").await,
+            app.session("jinan").await,
+        );
+        let rows = |cookie: String| {
+            let app = &app;
+            async move {
+                let r = app
+                    .request("GET", "/api/v1/supervision?period=2023-12", Some(&cookie), None, "")
+                    .await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+                v["rows"].as_array().unwrap().clone()
+            }
+        };
+        assert_eq!(rows(admin.clone()).await.len(), 416);
+        let mine = rows(jinan.clone()).await;
+        assert_eq!(mine.len(), 52);
+        assert!(mine.iter().all(|r| r["jurisdiction"] == "341502"));
+        let units = rows(tax.clone()).await;
+        assert!(!units.is_empty() && units.iter().all(|r| r["unit"] == "tax"));
+
+        // The county reports on its own line, with a file.
+        let page = app.request("GET", "/supervision", Some(&jinan), None, "").await;
+        assert!(!page.body.contains("发出督办单"), "only the working group sends orders");
+        let token = csrf_of(&page.body);
+        let form = |line: &'static str| {
+            vec![
+                ("csrf", token.as_str()),
+                ("line", line),
+                ("period", "2023-Q4"),
+                ("kind", "progress"),
+                ("status", "in_progress"),
+                ("progress", "走访企业 12 户，推荐 2 户申报挂牌<script>x</script>"),
+            ]
+        };
+        let ok = post_multipart(&app, "/supervision/report", &jinan, &form("listing_support|local_finance|341502"), Some(("挂牌公告.pdf", b"%PDF-1.4 x"))).await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        // Another county's line: refused, nothing written.
+        let other = post_multipart(&app, "/supervision/report", &jinan, &form("listing_support|local_finance|341503"), None).await;
+        assert_eq!(other.status, 403, "{}", other.body);
+        // A wrong period for a quarterly task: 400 naming what to write.
+        let mut bad = form("listing_support|local_finance|341502");
+        bad[2] = ("period", "2023-12");
+        let r = post_multipart(&app, "/supervision/report", &jinan, &bad, None).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("2023-Q4"), "{}", r.body);
+        // The unit may report on its own line anywhere, not on another unit's.
+        let tax_token = csrf_of(&app.request("GET", "/supervision", Some(&tax), None, "").await.body);
+        let mut f = form("individual_to_enterprise|tax|341503");
+        f[0] = ("csrf", tax_token.as_str());
+        assert_eq!(post_multipart(&app, "/supervision/report", &tax, &f, None).await.status, 303);
+        let mut f = form("individual_to_enterprise|market_regulation|341503");
+        f[0] = ("csrf", tax_token.as_str());
+        assert_eq!(post_multipart(&app, "/supervision/report", &tax, &f, None).await.status, 403);
+
+        // The report is on the board, escaped; its file is the county's and the working group's.
+        let board = app.request("GET", "/supervision?period=2023-12", Some(&jinan), None, "").await;
+        let at = board.body.find("推荐 2 户申报挂牌").expect("the report is listed");
+        let shown = &board.body[at..at + 80];
+        assert!(!board.body.contains("<script>x") && shown.contains("&#60;script&#62;x"), "{shown}");
+        let file_id = board.body.split("/supervision/files/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let path = format!("/supervision/files/{file_id}");
+        assert_eq!(app.request("GET", &path, Some(&jinan), None, "").await.status, 200);
+        assert_eq!(app.request("GET", &path, Some(&admin), None, "").await.status, 200);
+        assert_eq!(app.request("GET", &path, Some(&tax), None, "").await.status, 403);
+        assert_eq!(app.request("GET", &path, None, None, "").await.status, 403);
+
+        // The working group sends a 督办单; the county replies; the unit may not.
+        let admin_token = csrf_of(&app.request("GET", "/supervision", Some(&admin), None, "").await.body);
+        let body = format!(
+            "csrf={admin_token}&line=listing_support%7Clocal_finance%7C341502&period=2023-Q4&requirement=%E8%AF%B7%E8%AF%B4%E6%98%8E&due=2099-01-01"
+        );
+        let r = app.request("POST", "/supervision/orders", Some(&admin), Some(&body), "").await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let order = db.store.orders(None).await.unwrap()[0].id;
+        let reply = |token: &str| format!("csrf={token}&action=reply&note=%E5%B7%B2%E8%A1%A5%E6%8A%A5");
+        let r = app.request("POST", &format!("/supervision/orders/{order}"), Some(&tax), Some(&reply(&tax_token)), "").await;
+        assert_eq!(r.status, 403);
+        let r = app.request("POST", &format!("/supervision/orders/{order}"), Some(&jinan), Some(&reply(&token)), "").await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        // A county may not close it.
+        let close = format!("csrf={token}&action=close&note=");
+        let r = app.request("POST", &format!("/supervision/orders/{order}"), Some(&jinan), Some(&close), "").await;
+        assert_eq!(r.status, 403);
+        assert_eq!(db.store.orders(None).await.unwrap()[0].state, huiqi_assess::orders::OrderState::Replied);
+
+        // The public page: nothing published yet; a published case appears, progress never does.
+        let open = app.request("GET", "/open", None, None, "").await;
+        assert!(open.body.contains("暂无已发布的典型案例") && !open.body.contains("走访企业 12 户"));
+        let mut case = form("publicity_campaign||341502");
+        case[3] = ("kind", "case");
+        case.push(("title", "金安区免申即享案例"));
+        assert_eq!(post_multipart(&app, "/supervision/report", &jinan, &case, None).await.status, 303);
+        let id = db
+            .store
+            .task_reports(&huiqi_app::assess::ReportFilter::default())
+            .await
+            .unwrap()
+            .iter()
+            .find(|r| r.title == "金安区免申即享案例")
+            .unwrap()
+            .id;
+        let publish = format!("csrf={token}&publish=1");
+        let r = app.request("POST", &format!("/supervision/reports/{id}/publish"), Some(&jinan), Some(&publish), "").await;
+        assert_eq!(r.status, 403, "a county does not publish");
+        let publish = format!("csrf={admin_token}&publish=1");
+        let r = app.request("POST", &format!("/supervision/reports/{id}/publish"), Some(&admin), Some(&publish), "").await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let open = app.request("GET", "/open", None, None, "").await;
+        assert!(open.body.contains("金安区免申即享案例") && !open.body.contains("挂牌公告.pdf"));
+
+        // The ledger: a county records spending on its own account only; a purpose outside article
+        // 19 is refused quoting it.
+        let funds = app.request("GET", "/funds?year=2023", Some(&admin), None, "").await;
+        let ftoken = csrf_of(&funds.body);
+        let award = format!("csrf={ftoken}&kind=award&year=2023&jurisdiction=341502&date=2024-03-01&amount=100000");
+        assert_eq!(app.request("POST", "/funds/entries", Some(&admin), Some(&award), "").await.status, 303);
+        let spend = |j: &str, purpose: &str| format!("csrf={token}&kind=spend&year=2023&jurisdiction={j}&date=2024-04-01&amount=5000&purpose={purpose}&project=x");
+        assert_eq!(app.request("POST", "/funds/entries", Some(&jinan), Some(&spend("341502", "zjtx_support")), "").await.status, 303);
+        assert_eq!(app.request("POST", "/funds/entries", Some(&jinan), Some(&spend("341503", "zjtx_support")), "").await.status, 403);
+        let r = app.request("POST", "/funds/entries", Some(&jinan), Some(&spend("341502", "banquet")), "").await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("不得挪作他用"), "{}", r.body);
+        let county_award = format!("csrf={token}&kind=award&year=2023&jurisdiction=341502&date=2024-03-01&amount=1");
+        assert_eq!(app.request("POST", "/funds/entries", Some(&jinan), Some(&county_award), "").await.status, 403);
+        let page = app.request("GET", "/funds?year=2023", Some(&jinan), None, "").await;
+        assert!(page.body.contains("95,000.00") && !page.body.contains("裕安区"), "own account only");
     })
     .await;
 }

@@ -33,6 +33,7 @@ pub const AREAS: &[&Area] = &[
     &areas::enterprises::AREA,
     &areas::push::AREA,
     &areas::progress::AREA,
+    &areas::assess::AREA,
     &areas::analysis::AREA,
     &areas::admin::AREA,
 ];

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod analysis;
+pub mod assess;
 pub mod enterprises;
 pub mod home;
 pub mod progress;
