@@ -169,6 +169,73 @@ try {
     await page.screenshot({ path: path.join(shots, 'admin-users-1366.png') });
     await ctx.close();
   }
+  // 督办: a unit reports on one of its tasks with a file; the working group sends a 督办单.
+  {
+    const evidence = path.join(shots, '佐证材料.pdf');
+    fs.writeFileSync(evidence, '%PDF-1.4\n% huiqi walk\n');
+    const { ctx, page } = await login('unit');
+    const resp = await page.goto(base + '/supervision?period=2023-12');
+    check(resp.status() === 200, '责任单位打开督办页 200');
+    const units = await page.locator('#board tbody tr td:nth-child(3)').allTextContents();
+    check(units.length > 0 && units.every((t) => t.trim() === '市经信局'), `责任单位只看到本单位的督办线（${units.length} 条）`);
+    const line = 'small_to_above_scale|economy_it|341502';
+    await page.selectOption('#report-line', line);
+    await page.fill('form[action="/supervision/report"] input[name=period]', '2023-Q4');
+    await page.selectOption('form[action="/supervision/report"] select[name=status]', 'in_progress');
+    await page.fill('form[action="/supervision/report"] textarea[name=progress]', '走访拟升规企业 18 户，协调解决用电问题 2 个（浏览器报送测试）');
+    await page.setInputFiles('form[action="/supervision/report"] input[name=file]', evidence);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/supervision/report"] button[type=submit]')]);
+    check(await page.locator('#reported').count() === 1, '报送后提示已报送');
+    const listed = await page.textContent('#reports-table');
+    check(listed.includes('浏览器报送测试') && listed.includes('佐证材料.pdf'), '报送及佐证材料列在最近的报送中');
+    await page.locator('#report').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, 'unit-supervision-report-1366.png') });
+    await ctx.close();
+    const m = await login('unit', phone);
+    await m.page.goto(base + '/supervision?period=2023-12');
+    const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `手机宽度下督办页不横向溢出（溢出 ${overflow}px）`);
+    await m.page.screenshot({ path: path.join(shots, 'unit-supervision-phone.png'), fullPage: false });
+    await m.ctx.close();
+  }
+  {
+    const { ctx, page } = await login('admin');
+    await page.goto(base + '/supervision?period=2023-12&colour=red');
+    const reds = await page.locator('#board tbody tr td.red').count();
+    check(reds > 0, `工作专班按颜色筛选出红色督办线 ${reds} 条`);
+    await page.screenshot({ path: path.join(shots, 'admin-supervision-red-1366.png') });
+    const before = await page.locator('article.order').count();
+    await page.selectOption('#order-line', 'small_to_above_scale|economy_it|341502');
+    await page.fill('#order-form input[name=period]', '2023-Q4');
+    await page.fill('#order-form textarea[name=requirement]', '第四季度“小升规”进展请补充企业名单和下一步措施（浏览器督办测试）');
+    await Promise.all([page.waitForNavigation(), page.click('#order-form button[type=submit]')]);
+    check(await page.locator('#ordered').count() === 1, '督办单发出后提示已保存');
+    const after = await page.locator('article.order').count();
+    check(after === before + 1, `督办单列表多了一份（${before} → ${after}）`);
+    const first = await page.textContent('article.order');
+    check(first.includes('浏览器督办测试') && first.includes('待答复'), '新督办单显示督办要求和“待答复”');
+    await page.locator('#orders').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, 'admin-supervision-order-1366.png') });
+    // The assessment with its computation, the ledger, the public page.
+    const a = await page.goto(base + '/assessment?year=2023');
+    check(a.status() === 200, '工作专班打开考核页 200');
+    const ranked = await page.locator('#assessment tbody tr').count();
+    check(ranked === 9, `考核表 8 个辖区加合计行（${ranked} 行）`);
+    check((await page.textContent('main')).includes('余数规则'), '考核页写明余数规则和计算过程');
+    await page.screenshot({ path: path.join(shots, 'admin-assessment-1366.png'), fullPage: false });
+    const f = await page.goto(base + '/funds?year=2023');
+    check(f.status() === 200, '工作专班打开奖补资金台账 200');
+    await page.screenshot({ path: path.join(shots, 'admin-funds-1366.png'), fullPage: false });
+    await ctx.close();
+    const pctx = await browser.newContext(phone);
+    const pub = await pctx.newPage();
+    await pub.goto(base + '/open?year=2023');
+    const cases = await pub.locator('article.case').count();
+    check(cases === 2, `公开页面显示已发布的典型案例 ${cases} 则`);
+    check(await pub.locator('#public-assessment tbody tr').count() === 8, '公开页面显示已发布的考核结果');
+    await pub.screenshot({ path: path.join(shots, 'public-open-phone.png'), fullPage: false });
+    await pctx.close();
+  }
   console.log('全部检查通过；截图在 ' + shots);
 } finally {
   await browser.close();

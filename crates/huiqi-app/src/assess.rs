@@ -560,16 +560,24 @@ pub async fn orders(app: &App, role: &Role) -> Result<Vec<OrderRow>, AppError> {
 pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs>, AppError> {
     let cfg = config(&app.pack)?;
     let lines = cfg.lines(&app.pack);
-    // 日常调度.
+    // 日常调度: the latest month of the year with reports (December once the year is reported
+    // through); none: no data for the year.
     let december = Month { year, month: 12 };
     let last_ended = Month::of(as_of).prev();
-    let month = if december <= last_ended {
+    let until = if december <= last_ended {
         december
     } else {
         last_ended
     };
-    let rows =
-        crate::progress::table_now(&app.store, &app.pack, month, &Settings::default()).await?;
+    let month = crate::progress::latest_period(&app.store, until.last_day())
+        .await?
+        .filter(|m| m.year == year);
+    let rows = match month {
+        Some(m) => {
+            crate::progress::table_now(&app.store, &app.pack, m, &Settings::default()).await?
+        }
+        None => Vec::new(),
+    };
     let any = rows
         .iter()
         .any(|r| r.actual.is_some() && r.jurisdiction != "city");
@@ -617,6 +625,7 @@ pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs
             };
             Inputs {
                 jurisdiction: j.id.clone(),
+                targets_as_of: month.filter(|_| any).map(|m| m.to_string()),
                 target_completions: completions,
                 task_reports_on_time: Some(Fraction::new(ot.on_time, ot.due)),
                 service_on_time: None,

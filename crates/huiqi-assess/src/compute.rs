@@ -48,6 +48,8 @@ pub struct Inputs {
     /// 日常调度: the completion (actual ÷ target) of each target at the end of the year; a target
     /// absent from the map, or `None`, was not reported and counts 0. `None`: no 调度表 for the year.
     pub target_completions: Option<BTreeMap<String, Option<Decimal>>>,
+    /// The month of the 调度表 the completions come from (`2023-12`), for the trace.
+    pub targets_as_of: Option<String>,
     pub task_reports_on_time: Option<Fraction>,
     pub service_on_time: Option<Fraction>,
     pub service_satisfaction: Option<Fraction>,
@@ -201,8 +203,12 @@ fn score_indicator(ind: &Indicator, input: &Inputs) -> IndicatorScore {
             let p = r2(ind.weight * value);
             out.value = Some(value.round_dp(4));
             out.points = Some(p);
+            let source = input
+                .targets_as_of
+                .as_ref()
+                .map_or(String::new(), |m| format!("日常调度 {m} 的完成率；"));
             out.how = format!(
-                "得分 = {} × Σ(目标权重 × min(完成率, {})) ÷ Σ目标权重 = {} × ({}) ÷ {} = {}",
+                "{source}得分 = {} × Σ(目标权重 × min(完成率, {})) ÷ Σ目标权重 = {} × ({}) ÷ {} = {}",
                 num(ind.weight),
                 num(*cap),
                 num(ind.weight),

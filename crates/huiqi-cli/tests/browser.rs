@@ -59,6 +59,8 @@ async fn browser_walk_of_every_role() {
     for args in [
         &["progress", "seed-demo", "--year", "2023", "--upto", "9"][..],
         &["match", "--db", "--at", "2024-12-31"][..],
+        // 督办与考核: a year of task reports, a 督办单, the published assessment and a ledger.
+        &["tasks", "seed-demo", "--year", "2023"][..],
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
             .args(args)

@@ -20,6 +20,7 @@ fn completions(pairs: &[(&str, Option<Decimal>)]) -> Option<BTreeMap<String, Opt
 fn jinan() -> Inputs {
     Inputs {
         jurisdiction: "341502".into(),
+        targets_as_of: Some("2023-12".into()),
         target_completions: completions(&[
             ("new_taxpaying_entities", Some(dec!(1.05))),
             ("new_above_scale_industrial", Some(dec!(0.9))),
@@ -51,6 +52,7 @@ fn best(j: &str) -> Inputs {
     let pack = pack();
     Inputs {
         jurisdiction: j.into(),
+        targets_as_of: Some("2023-12".into()),
         target_completions: Some(
             pack.targets
                 .iter()
@@ -127,6 +129,10 @@ fn one_county_recomputed_by_hand() {
     let t = &row.indicators[0].how;
     assert!(t.contains("5×1（105.0% 封顶）"), "{t}");
     assert!(t.contains("3×0（new_listings 未报送）"), "{t}");
+    assert!(
+        t.starts_with("日常调度 2023-12 的完成率；得分 = 50 × "),
+        "{t}"
+    );
     assert!(t.ends_with("÷ 50 = 39.79 分"), "{t}");
     assert_eq!(
         row.indicators[1].how,

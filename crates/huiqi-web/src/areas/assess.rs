@@ -422,6 +422,13 @@ async fn board_api(
     Ok(Json(serde_json::json!({"period": month_of(&q), "rows": rows})).into_response())
 }
 
+/// The board's query showing a reporting period (its last month), for the page after a form.
+fn board_of(period: &str) -> String {
+    huiqi_assess::supervision::CyclePeriod::parse(period)
+        .map(|p| format!("period={}&", huiqi_progress::Month::of(p.end())))
+        .unwrap_or_default()
+}
+
 fn multipart_error(e: MultipartError) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         WebError::too_large(format!(
@@ -484,8 +491,9 @@ async fn report(
     input.unit = parts.next().unwrap_or("").to_string();
     input.jurisdiction = parts.next().unwrap_or("").to_string();
     let reporter = format!("{}（{}）", v.display_name, v.role.name());
+    let back = board_of(&input.period);
     app::report(&s.app, &v.role, &reporter, input, app::today()).await?;
-    Ok(Redirect::to("/supervision?done=report#reported").into_response())
+    Ok(Redirect::to(&format!("/supervision?{back}done=report#reported")).into_response())
 }
 
 async fn file(
@@ -548,8 +556,9 @@ async fn order(
         requirement: f.requirement,
         due: date(&f.due, "答复期限")?,
     };
+    let back = board_of(&input.period);
     app::issue_order(&s.app, &v.role, &v.display_name, input, app::today()).await?;
-    Ok(Redirect::to("/supervision?done=order#orders").into_response())
+    Ok(Redirect::to(&format!("/supervision?{back}done=order#orders")).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
