@@ -205,15 +205,17 @@ try {
     check(reds > 0, `工作专班按颜色筛选出红色督办线 ${reds} 条`);
     await page.screenshot({ path: path.join(shots, 'admin-supervision-red-1366.png') });
     const before = await page.locator('article.order').count();
-    await page.selectOption('#order-line', 'small_to_above_scale|economy_it|341502');
-    await page.fill('#order-form input[name=period]', '2023-Q4');
+    // From a red line of the board: its 督办 link fills in the line and the period.
+    await Promise.all([page.waitForNavigation(), page.locator('#board a:has-text("发督办单")').first().click()]);
+    const prefilled = await page.inputValue('#order-form input[name=period]');
+    check(/^2023-/.test(prefilled), `督办单表单已填入该线的报告期（${prefilled}）`);
     await page.fill('#order-form textarea[name=requirement]', '第四季度“小升规”进展请补充企业名单和下一步措施（浏览器督办测试）');
     await Promise.all([page.waitForNavigation(), page.click('#order-form button[type=submit]')]);
     check(await page.locator('#ordered').count() === 1, '督办单发出后提示已保存');
     const after = await page.locator('article.order').count();
     check(after === before + 1, `督办单列表多了一份（${before} → ${after}）`);
     const first = await page.textContent('article.order');
-    check(first.includes('浏览器督办测试') && first.includes('待答复'), '新督办单显示督办要求和“待答复”');
+    check(first.includes('浏览器督办测试') && first.includes('待答复') && first.includes(prefilled), '新督办单显示督办要求、报告期和“待答复”');
     await page.locator('#orders').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, 'admin-supervision-order-1366.png') });
     // The assessment with its computation, the ledger, the public page.

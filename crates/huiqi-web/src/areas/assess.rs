@@ -160,6 +160,9 @@ pub struct BoardQuery {
     pub page: usize,
     /// Set after a report or an order was saved.
     pub done: String,
+    /// Prefills the 督办单 form: `task|unit|jurisdiction` and the period.
+    pub order_line: String,
+    pub order_period: String,
 }
 
 fn month_of(q: &BoardQuery) -> String {
@@ -227,6 +230,8 @@ struct BoardPage {
     statuses: Vec<(&'static str, &'static str)>,
     orders: Vec<OrderView>,
     reports: Vec<ReportView>,
+    order_line: String,
+    order_period: String,
 }
 
 fn line_label(s: &WebState, task: &str, unit: &Option<String>, j: &str) -> String {
@@ -375,6 +380,8 @@ async fn board(
             .collect(),
         orders,
         reports,
+        order_line: q.order_line.clone(),
+        order_period: q.order_period.clone(),
     })
 }
 
