@@ -2,8 +2,8 @@
 //! file only parses arguments and maps errors to exit codes.
 #![forbid(unsafe_code)]
 
-mod calendar_cmd;
 mod assess_cmd;
+mod calendar_cmd;
 mod common;
 mod demo_cmd;
 mod funds_cmd;
