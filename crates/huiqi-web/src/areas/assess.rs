@@ -358,13 +358,7 @@ async fn board(
         colour: q.colour.trim().to_string(),
         jurisdictions: match &v.role {
             Role::County(_) => Vec::new(),
-            _ => s
-                .app
-                .pack
-                .jurisdictions
-                .iter()
-                .map(|j| (j.id.clone(), j.name.clone()))
-                .collect(),
+            _ => s.app.jurisdictions(),
         },
         counts,
         total,
