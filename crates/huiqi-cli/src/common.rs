@@ -32,3 +32,24 @@ pub async fn migrated_store() -> Result<Store> {
 pub fn pack() -> Result<Pack> {
     Ok(huiqi_app::builtin_pack()?)
 }
+
+/// A temporary file beside `target`, to be persisted over it once complete (so a failed command
+/// leaves no partial output). It is created with the permissions a plain `File::create` gives —
+/// 0666 less the user's umask — not tempfile's private 0600, so the result can be shared as the
+/// user's other files are.
+pub fn output_tempfile(target: &std::path::Path) -> Result<tempfile::NamedTempFile> {
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".huiqi-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+        .tempfile_in(dir)
+        .with_context(|| format!("无法在 {} 创建输出文件", dir.display()))
+}

@@ -223,11 +223,7 @@ pub fn export(cmd: ExportCmd) -> Result<ExitCode> {
         let total: rust_decimal::Decimal = rows.iter().map(|r| r.amount).sum();
         let count = rows.len();
         let bytes = matching::push_xlsx(rows, title.clone()).await?;
-        let tmp = tempfile::NamedTempFile::new_in(
-            file.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new(".")),
-        )?;
+        let tmp = crate::common::output_tempfile(&file)?;
         std::fs::write(tmp.path(), &bytes)
             .with_context(|| format!("无法写入 {}", file.display()))?;
         tmp.persist(&file)

@@ -178,13 +178,7 @@ pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
     };
     let rules = load_rules(args.rules.as_ref())?;
     let engine = Engine::new(&rules, args.at);
-    let dir = args
-        .output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("无法在 {} 创建输出文件", dir.display()))?;
+    let tmp = crate::common::output_tempfile(&args.output)?;
     let started = std::time::Instant::now();
     let (rows, errors, error_count) = match match_file(&engine, &args.input, tmp.as_file())? {
         Some(done) => done,

@@ -263,3 +263,33 @@ fn more_than_a_hundred_bad_rows_are_counted_not_all_listed() {
     );
     assert_eq!(err.matches("个字段").count(), 100, "{err}");
 }
+
+/// Issue 12: the result file gets the user's umask like any other file the user makes (the
+/// temporary file it is written through would otherwise leave it readable by its owner only).
+#[cfg(unix)]
+#[test]
+fn the_result_file_is_created_with_the_users_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = generate(dir.path(), 20);
+    for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
+        let output = dir.path().join(format!("out-{umask}.csv"));
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" match --at 2024-12-31 --input \"$1\" --output \"$2\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_huiqi"))
+            .arg(&input)
+            .arg(&output)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = std::fs::metadata(&output).unwrap().permissions().mode() & 0o777;
+        assert_eq!(got, mode, "umask {umask}: mode {got:o}");
+    }
+}

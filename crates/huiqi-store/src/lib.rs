@@ -97,6 +97,15 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// How long a SQLite connection waits for another writer: `HUIQI_BUSY_TIMEOUT_SECS`, or 300 s.
+fn busy_timeout() -> Duration {
+    std::env::var("HUIQI_BUSY_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(300))
+}
+
 /// `HUIQI_DATABASE_URL`, or the default SQLite file.
 pub fn database_url_from_env() -> String {
     std::env::var(DATABASE_URL_VAR)
@@ -137,7 +146,9 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30))
+                // Another command or the server may hold the write lock (an import of a million
+                // rows holds it for about a minute): wait for it rather than fail.
+                .busy_timeout(busy_timeout())
                 // Up to 256 MiB of page cache per connection (allocated only as pages are used):
                 // a 1M-row import's working set stays in memory instead of spilling.
                 .pragma("cache_size", "-262144")
@@ -185,7 +196,23 @@ impl Store {
     /// Applies every migration not yet applied (the ones embedded in the binary at build time).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            // Two commands opening a new SQLite file at once both start the same migration; the
+            // second waits for the write lock (busy timeout) and then finds the table made. Each
+            // migration is its own transaction, so a retry sees what the first one applied and has
+            // nothing left to do. (PostgreSQL: sqlx takes an advisory lock itself.)
+            Store::Sqlite(pool) => {
+                let mut attempt = 0;
+                loop {
+                    match sqlx::migrate!("./migrations/sqlite").run(pool).await {
+                        Ok(()) => break,
+                        Err(_) if attempt < 5 => {
+                            attempt += 1;
+                            tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())

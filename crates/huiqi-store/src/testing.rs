@@ -163,12 +163,13 @@ where
         failed_on("SQLite", e.into_panic());
     }
 
-    let Ok(admin_url) = std::env::var(TEST_POSTGRES_URL_VAR) else {
-        return;
+    let admin_url = match std::env::var(TEST_POSTGRES_URL_VAR) {
+        Ok(u) if !u.trim().is_empty() => u,
+        _ => {
+            postgres_skipped_notice();
+            return;
+        }
     };
-    if admin_url.trim().is_empty() {
-        return;
-    }
     let (name, url) = create_postgres_database(&admin_url).await;
     let store = match Store::connect(&url).await {
         Ok(s) => s,
@@ -223,4 +224,18 @@ mod tests {
         );
         assert_eq!(pg_url("postgres://h:5432", "t3"), "postgres://h:5432/t3");
     }
+}
+
+/// Says once per test program, past the test harness's output capture (which takes only the
+/// print macros), that the PostgreSQL half of the store tests did not run and how to run it.
+fn postgres_skipped_notice() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!! 注意：未设置 {TEST_POSTGRES_URL_VAR}，存储测试的 PostgreSQL 部分已跳过（只测了 SQLite）。\n\
+             !!! 运行方法：{TEST_POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace\n"
+        );
+    });
 }

@@ -56,23 +56,16 @@ trait BulkMode {
 impl BulkMode for sqlx::SqliteConnection {
     /// Foreign-key checks off: the import guarantees its references by construction (the
     /// enterprise row is written before its facts in the same transaction, or was looked up; the
-    /// import id is its own), and the tests run `PRAGMA foreign_key_check` after imports. Rollback
-    /// journal instead of WAL: a page new to the file is written once instead of twice (WAL, then
-    /// checkpoint); the transaction stays atomic across a crash (a hot journal is rolled back on
-    /// the next open). If another connection keeps the file in WAL mode, the switch is refused
-    /// and the import simply runs in WAL.
+    /// import id is its own), and the tests run `PRAGMA foreign_key_check` after imports. The
+    /// journal mode is left as it is (WAL): switching it needs the file to itself, and a second
+    /// command or the server opening the file meanwhile would fail at once with "database is
+    /// locked" instead of waiting (issue 12, many hands at once).
     async fn enter_bulk(&mut self) {
         let _ = sqlx::query("PRAGMA foreign_keys = OFF")
             .execute(&mut *self)
             .await;
-        let _ = sqlx::query("PRAGMA journal_mode = DELETE")
-            .execute(&mut *self)
-            .await;
     }
     async fn leave_bulk(&mut self) {
-        let _ = sqlx::query("PRAGMA journal_mode = WAL")
-            .execute(&mut *self)
-            .await;
         let _ = sqlx::query("PRAGMA foreign_keys = ON")
             .execute(&mut *self)
             .await;
