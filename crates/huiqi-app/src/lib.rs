@@ -97,6 +97,11 @@ impl AppError {
         }
     }
 
+    /// A text or number beyond its limit (`huiqi_domain::limits`) as a 400 with `code`.
+    pub fn limit(code: &'static str) -> impl FnOnce(huiqi_domain::limits::LimitError) -> AppError {
+        move |e| AppError::invalid(code, e.0)
+    }
+
     pub fn not_found(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::NotFound {
             code,
