@@ -122,7 +122,7 @@ fn start(dir: &std::path::Path) -> Server {
         .args(["serve", "--addr", &addr.to_string()])
         .env("HUIQI_DATABASE_URL", &url)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
         .spawn()
         .unwrap();
     let server = Server { child, addr };
@@ -227,9 +227,10 @@ fn hostile_uploads_are_refused_quickly_and_the_server_keeps_serving() {
         let took = started.elapsed();
         assert!(
             (400..500).contains(&r.status),
-            "{name}: {} {}",
+            "{name}: {} {} — server log: {}",
             r.status,
-            &r.body[..r.body.len().min(500)]
+            r.body.chars().take(300).collect::<String>(),
+            std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()
         );
         for e in expected {
             assert!(r.body.contains(e), "{name}: “{e}” not in {}", r.body);
@@ -258,7 +259,13 @@ fn hostile_uploads_are_refused_quickly_and_the_server_keeps_serving() {
     let big = vec![b'a'; huiqi_web::MAX_UPLOAD_BYTES + 1024];
     let (content_type, body) = multipart(&token, "big.csv", &big);
     let r = server.request("POST", "/admin/import", &cookie, &content_type, &body);
-    assert_eq!(r.status, 413, "{}", &r.body[..r.body.len().min(500)]);
+    assert_eq!(
+        r.status,
+        413,
+        "{} — server log: {}",
+        r.body.chars().take(300).collect::<String>(),
+        std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()
+    );
     assert!(r.body.contains(&format!("{limit_mb} MB")), "{}", r.body);
     assert_eq!(server.get("/healthz", "").status, 200, "after the 413");
 
