@@ -335,6 +335,11 @@ pub async fn create_account(
     if username.trim().is_empty() {
         return Err(AppError::invalid("bad_username", "用户名不能为空"));
     }
+    huiqi_domain::limits::check_name_field("用户名", username.trim())
+        .map_err(AppError::limit("bad_username"))?;
+    let display_name = display_name.trim();
+    huiqi_domain::limits::check_name_field("姓名", display_name)
+        .map_err(AppError::limit("bad_name"))?;
     if password
         .as_ref()
         .is_some_and(|p| p.chars().count() < MIN_PASSWORD_CHARS)

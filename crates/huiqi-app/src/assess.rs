@@ -340,6 +340,20 @@ pub async fn report(
         ));
     }
     let status = ReportStatus::checked(&input.status)?;
+    {
+        use huiqi_domain::limits::{
+            REPORT_TEXT_MAX_CHARS, check_name_field, check_note, check_text,
+        };
+        check_name_field("标题", input.title.trim()).map_err(AppError::limit("bad_title"))?;
+        for (what, text) in [
+            ("工作进展", &input.progress),
+            ("采取的措施", &input.measures),
+        ] {
+            check_text(what, text.trim(), REPORT_TEXT_MAX_CHARS)
+                .map_err(AppError::limit("bad_text"))?;
+        }
+        check_note("数字", input.figures.trim()).map_err(AppError::limit("bad_text"))?;
+    }
     if input.progress.trim().is_empty() {
         return Err(AppError::invalid(
             "no_progress",
@@ -477,6 +491,8 @@ pub async fn issue_order(
         ));
     }
     let period = CyclePeriod::parse(&input.period)?;
+    huiqi_domain::limits::check_note("督办要求", input.requirement.trim())
+        .map_err(AppError::limit("bad_requirement"))?;
     let due = input
         .due
         .unwrap_or(today + Days::new(cfg.order_reply_days.into()));
@@ -508,6 +524,7 @@ pub async fn act_on_order(
     new_due: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<OrderState, AppError> {
+    huiqi_domain::limits::check_note("说明", note.trim()).map_err(AppError::limit("bad_note"))?;
     let action = OrderAction::parse_any(action).ok_or_else(|| {
         AppError::invalid(
             "bad_action",

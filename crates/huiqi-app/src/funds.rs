@@ -68,6 +68,28 @@ pub struct Details {
 }
 
 impl Details {
+    /// Project, recipient and document number are names (at most 100 characters, one line, no
+    /// control characters); the attachment a file name.
+    fn check(&self) -> Result<(), AppError> {
+        use huiqi_domain::limits::{ATTACHMENT_NAME_MAX_CHARS, check_name_field, check_text};
+        check_name_field("项目名称", self.project.trim())
+            .map_err(AppError::limit("bad_project"))?;
+        check_name_field("收款单位", self.recipient.trim())
+            .map_err(AppError::limit("bad_recipient"))?;
+        check_name_field("文号", self.document_no.trim())
+            .map_err(AppError::limit("bad_document"))?;
+        if let Some(a) = &self.attachment {
+            check_text("附件名称", a.trim(), ATTACHMENT_NAME_MAX_CHARS)
+                .map_err(AppError::limit("bad_attachment"))?;
+        }
+        Ok(())
+    }
+
+    fn checked_with(self, by: &str) -> Result<FundDetails, AppError> {
+        self.check()?;
+        Ok(self.with(by))
+    }
+
     fn with(self, by: &str) -> FundDetails {
         FundDetails {
             project: self.project.trim().to_string(),
@@ -100,7 +122,7 @@ pub async fn award(
     let fen = funds::amount_fen(amount).map_err(refused)?;
     Ok(app
         .store
-        .fund_award(&j, year(y)?, date, fen, &details.with(by))
+        .fund_award(&j, year(y)?, date, fen, &details.checked_with(by)?)
         .await?)
 }
 
@@ -125,7 +147,7 @@ pub async fn spend(
     let fen = funds::amount_fen(amount).map_err(refused)?;
     Ok(app
         .store
-        .fund_spend(&j, year(y)?, date, fen, purpose, &details.with(by))
+        .fund_spend(&j, year(y)?, date, fen, purpose, &details.checked_with(by)?)
         .await?)
 }
 
@@ -138,6 +160,8 @@ pub async fn reverse(
     date: NaiveDate,
     reason: &str,
 ) -> Result<FundEntryRow, AppError> {
+    huiqi_domain::limits::check_note("冲销原因", reason.trim())
+        .map_err(AppError::limit("bad_reason"))?;
     let Some(e) = app.store.fund_entry(entry).await? else {
         return Err(refused(funds::FundsError::NoSuchEntry(entry)));
     };
@@ -174,7 +198,7 @@ pub async fn own_support(
     let fen = funds::amount_fen(amount).map_err(refused)?;
     Ok(app
         .store
-        .own_support_add(&j, year(y)?, date, fen, purpose, &details.with(by))
+        .own_support_add(&j, year(y)?, date, fen, purpose, &details.checked_with(by)?)
         .await?)
 }
 

@@ -97,6 +97,11 @@ impl AppError {
         }
     }
 
+    /// A text or number beyond its limit (`huiqi_domain::limits`) as a 400 with `code`.
+    pub fn limit(code: &'static str) -> impl FnOnce(huiqi_domain::limits::LimitError) -> AppError {
+        move |e| AppError::invalid(code, e.0)
+    }
+
     pub fn not_found(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::NotFound {
             code,
@@ -118,6 +123,12 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::Match(huiqi_match::MatchError::Invalid(_)) => "invalid",
             AppError::Rules(huiqi_rules::RulesError::Parameter(_)) => "bad_parameter",
+            AppError::Rules(huiqi_rules::RulesError::OutOfRange(_)) => "out_of_range",
+            // A file that cannot be read (beyond a limit, damaged, no header…) is the caller's;
+            // failing to write a template is ours.
+            AppError::Ingest(huiqi_ingest::IngestError::Limit(_)) => "file_limit",
+            AppError::Ingest(huiqi_ingest::IngestError::Template { .. }) => "internal",
+            AppError::Ingest(_) => "bad_file",
             AppError::Store(StoreError::Invalid(_)) => "invalid",
             AppError::Store(StoreError::Refused(_)) => "refused",
             _ => "internal",

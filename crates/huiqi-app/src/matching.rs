@@ -77,23 +77,40 @@ pub async fn run_with_totals(
     let engine = Engine::new(rules, at);
     let stored: Vec<MeasureId> = MeasureId::stored().collect();
     let mut results: Vec<ResultRow> = Vec::new();
+    let mut refused: Option<huiqi_match::MatchError> = None;
     store
         .for_each_facts_batch(engine.year(), BATCH, |batch| {
-            let rows: Vec<ResultRow> = batch
+            if refused.is_some() {
+                return;
+            }
+            let rows: Result<Vec<ResultRow>, _> = batch
                 .par_iter()
-                .map(|f| {
+                .map(|f| -> Result<ResultRow, huiqi_match::MatchError> {
                     let o = engine.evaluate(f);
-                    ResultRow {
+                    let values = stored
+                        .iter()
+                        .map(|m| stored_value(&o, *m))
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| {
+                            huiqi_match::MatchError::Invalid(format!("企业 {}：{e}", f.uscc))
+                        })?;
+                    Ok(ResultRow {
                         uscc: f.uscc.clone(),
                         county: f.county.clone(),
                         size_class: o.size_class.as_str().to_string(),
-                        values: stored.iter().map(|m| stored_value(&o, *m)).collect(),
-                    }
+                        values,
+                    })
                 })
                 .collect();
-            results.extend(rows);
+            match rows {
+                Ok(rows) => results.extend(rows),
+                Err(e) => refused = Some(e),
+            }
         })
         .await?;
+    if let Some(e) = refused {
+        return Err(e.into());
+    }
     if store.latest_import_id().await? != watermark {
         return Err(AppError::invalid(
             "registry_changed",
@@ -106,7 +123,15 @@ pub async fn run_with_totals(
         "匹配：读取并计算完毕"
     );
     let total = MeasureId::TotalRelief;
-    let total_fen = results.iter().map(|r| value(r, total)).sum();
+    let total_fen = results
+        .iter()
+        .try_fold(0i64, |sum, r| sum.checked_add(value(r, total)))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "out_of_range",
+                "全部企业减免合计超出可存储的范围，请核对企业库中的金额",
+            )
+        })?;
     let mut run = Run {
         id: 0,
         started_at,
@@ -417,7 +442,7 @@ pub async fn push_page(
                 .map(|f| {
                     let stored = values.get(&f.uscc).copied().unwrap_or(0);
                     let (out, trace) = engine.evaluate_traced(f);
-                    let reason = if stored_value(&out, m) == stored {
+                    let reason = if stored_value(&out, m).ok() == Some(stored) {
                         reason(&trace, m)
                     } else {
                         NO_REASON.to_string()

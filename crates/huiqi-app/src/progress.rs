@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, Utc};
+use huiqi_domain::limits;
+use huiqi_domain::text::quote;
 use huiqi_policy::{Pack, Section};
 use huiqi_progress::computed::{COMPUTED_TARGETS, how, in_target_unit};
 use huiqi_progress::{Computed, Month, ProgressRow, Rank, Settings, Status};
@@ -340,21 +342,22 @@ pub fn check_report(
     let text = f.value.trim();
     let value: Decimal = text
         .parse()
-        .map_err(|_| bad("bad_value", format!("完成值“{text}”不是数字。")))?;
+        .map_err(|_| bad("bad_value", format!("完成值“{}”不是数字。", quote(text))))?;
     if value.is_sign_negative() {
         return Err(bad("bad_value", format!("完成值不能为负：{text}。")));
     }
     if value.scale() > 4 {
-        return Err(bad("bad_value", format!("完成值“{text}”最多四位小数。")));
+        return Err(bad(
+            "bad_value",
+            format!("完成值“{}”最多四位小数。", quote(text)),
+        ));
     }
+    limits::check_report_value("完成值", value).map_err(|e| bad("bad_value", e.0))?;
     let note = f.note.trim();
-    if note.chars().count() > 500 {
-        return Err(bad("bad_note", "说明不能超过 500 字。".into()));
-    }
+    limits::check_note("说明", note).map_err(|e| bad("bad_note", e.0))?;
     let attachment = f.attachment.trim();
-    if attachment.chars().count() > 200 {
-        return Err(bad("bad_attachment", "附件名称不能超过 200 字。".into()));
-    }
+    limits::check_text("附件名称", attachment, limits::ATTACHMENT_NAME_MAX_CHARS)
+        .map_err(|e| bad("bad_attachment", e.0))?;
     Ok(ReportRow {
         target: target.into(),
         jurisdiction: jurisdiction.into(),
@@ -414,12 +417,16 @@ pub async fn allocate(
     note: &str,
 ) -> Result<(), AppError> {
     check_ids(pack, target, jurisdiction)?;
-    if value.is_sign_negative() {
+    limits::check_report_value("目标分解值", value)
+        .map_err(|e| AppError::invalid("bad_value", e.0))?;
+    if value.scale() > 4 {
         return Err(AppError::invalid(
             "bad_value",
-            format!("目标分解值不能为负：{value}"),
+            format!("目标分解值“{value}”最多四位小数。"),
         ));
     }
+    limits::check_name_field("分解单位", by).map_err(|e| AppError::invalid("bad_by", e.0))?;
+    limits::check_note("说明", note).map_err(|e| AppError::invalid("bad_note", e.0))?;
     Ok(store
         .add_allocation(&AllocationRow {
             target: target.into(),

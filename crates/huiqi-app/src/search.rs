@@ -50,6 +50,11 @@ pub async fn search(
     role: &Role,
     query: &SearchQuery,
 ) -> Result<(Search, Vec<EnterpriseRow>), AppError> {
+    huiqi_domain::limits::check_search(query.q.trim()).map_err(AppError::limit("bad_query"))?;
+    for (what, text) in [("行业", &query.industry), ("辖区", &query.county)] {
+        huiqi_domain::limits::check_text(what, text.trim(), huiqi_domain::limits::SEARCH_MAX_CHARS)
+            .map_err(AppError::limit("bad_query"))?;
+    }
     let size = match query.size.trim() {
         "" => None,
         s => Some(SizeClass::parse(s).ok_or_else(|| {

@@ -27,7 +27,10 @@ pub fn parse_changes<'a>(
             continue;
         }
         let c = Change::parse(line).map_err(|e| {
-            AppError::invalid("bad_change", format!("第 {} 行“{line}”：{e}", i + 1))
+            AppError::invalid(
+                "bad_change",
+                format!("第 {} 行“{}”：{e}", i + 1, huiqi_domain::text::quote(line)),
+            )
         })?;
         changes.push(c);
     }

@@ -153,6 +153,8 @@ pub enum FundsError {
     ReverseReversal(i64),
     #[error("冲销奖补分录 {entry} 会使余额变为 {after} 元：请先冲销已用这笔奖补的支出，再冲销奖补")]
     ReversalOverdraws { entry: i64, after: String },
+    #[error("{0}")]
+    OutOfRange(String),
     #[error("冲销须写明原因（--reason）")]
     NoReason,
     #[error("自筹支持须写明项目名称（--project）")]
@@ -161,6 +163,8 @@ pub enum FundsError {
 
 /// Reads an amount of 元: positive, at most two decimals.
 pub fn amount_fen(amount: Decimal) -> Result<i64, FundsError> {
+    huiqi_domain::limits::check_money("金额", amount, false)
+        .map_err(|e| FundsError::OutOfRange(e.0))?;
     match to_fen(amount) {
         Some(f) if f > 0 => Ok(f),
         _ => Err(FundsError::Amount(amount.to_string())),

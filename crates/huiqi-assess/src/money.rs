@@ -6,7 +6,7 @@ use rust_decimal::prelude::ToPrimitive;
 /// An amount of 元 as integer fen: refused if negative-signed where not allowed by the caller, if it
 /// has more than two decimals, or if it does not fit.
 pub fn to_fen(yuan: Decimal) -> Option<i64> {
-    let scaled = yuan * Decimal::ONE_HUNDRED;
+    let scaled = yuan.checked_mul(Decimal::ONE_HUNDRED)?;
     if scaled.fract() != Decimal::ZERO {
         return None;
     }

@@ -78,12 +78,14 @@ pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
                 )
             })?;
             let engine = Engine::new(&rules, at);
+            let refused = |e: huiqi_rules::RulesError| anyhow::anyhow!("{}：{e}", file.display());
             let json = if trace {
-                let (outputs, t) = engine.evaluate_traced(&facts);
+                let (outputs, t) = engine.try_evaluate_traced(&facts).map_err(refused)?;
                 eprint!("{}", t.to_text());
                 serde_json::json!({ "at": at, "outputs": outputs, "trace": t })
             } else {
-                serde_json::json!({ "at": at, "outputs": engine.evaluate(&facts) })
+                let outputs = engine.try_evaluate(&facts).map_err(refused)?;
+                serde_json::json!({ "at": at, "outputs": outputs })
             };
             println!("{}", serde_json::to_string_pretty(&json)?);
             Ok(ExitCode::SUCCESS)

@@ -1204,3 +1204,130 @@ async fn supervision_scope_reports_orders_and_the_public_page() {
     })
     .await;
 }
+
+/// No panic on any input (issue 11 item 6) and limits on text (issue 12 item 8) on the server:
+/// a report, allocation-sized, what-if or ledger value at `Decimal`'s maximum is a 400 with the
+/// Chinese message naming the limit, never a 500; a search over 100 characters (also 50 KB) is
+/// a 400; a NUL in a note is a 400; a lowercase USCC in a URL finds the enterprise.
+#[tokio::test]
+async fn values_and_texts_beyond_their_limits_are_400_never_500() {
+    each_db(|db| async move {
+        let (app, own, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let page = app
+            .request("GET", "/dashboard?period=2023-09", Some(&admin), None, "")
+            .await;
+        let token = csrf_of(&page.body);
+        let post = |path: &'static str, form: String| {
+            let (app, admin) = (&app, admin.clone());
+            async move { app.request("POST", path, Some(&admin), Some(&form), "").await }
+        };
+        const MAX: &str = "79228162514264337593543950335";
+        // 日常调度 report: the maximum Decimal, just over the range, beyond Decimal.
+        for (value, expected) in [
+            (MAX, "超出上限 1,000,000,000,000"),
+            ("1000000000000.0001", "超出上限 1,000,000,000,000"),
+            ("792281625142643375935439503350", "不是数字"),
+        ] {
+            let r = post(
+                "/dashboard/report",
+                format!("csrf={token}&period=2023-09&target=new_listings&jurisdiction=341502&value={value}&note=x"),
+            )
+            .await;
+            assert_eq!(r.status, 400, "{value}: {}", r.body);
+            assert!(r.body.contains(expected), "{value}: {}", r.body);
+        }
+        let at_limit = post(
+            "/dashboard/report",
+            format!("csrf={token}&period=2023-09&target=new_listings&jurisdiction=341502&value=1000000000000&note=x"),
+        )
+        .await;
+        assert_eq!(at_limit.status, 303, "the limit itself is accepted: {}", at_limit.body);
+        // A NUL or a 501-character note.
+        let long_note = "字".repeat(501);
+        for (note, expected) in [("a%00b", "U+0000"), (long_note.as_str(), "超过上限 500 个字")] {
+            let r = post(
+                "/dashboard/report",
+                format!("csrf={token}&period=2023-09&target=new_listings&jurisdiction=341502&value=1&note={note}"),
+            )
+            .await;
+            assert_eq!(r.status, 400, "{}", r.body);
+            assert!(r.body.contains(expected), "{}", r.body);
+        }
+        // What-if: the value that panicked 191 rayon workers, and a rate beyond 10.
+        for (change, expected) in [
+            (format!("startup.annual_limit%3D{MAX}"), "超出上限 1,000,000,000,000"),
+            ("cit.statutory_rate%3D11".to_string(), "超出上限 10"),
+            ("startup.annual_limit%3D-1".to_string(), "不能为负"),
+        ] {
+            let r = post(
+                "/admin/whatif",
+                format!("csrf={token}&at=2024-12-31&changes={change}"),
+            )
+            .await;
+            assert_eq!(r.status, 400, "{change}: {}", r.body);
+            assert!(r.body.contains(expected), "{change}: {}", r.body);
+        }
+        // The ledger: an award at the maximum.
+        let r = post(
+            "/funds/entries",
+            format!("csrf={token}&kind=award&year=2023&jurisdiction=341502&date=2024-03-01&amount={MAX}"),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("超出上限 1,000,000,000,000 元"), "{}", r.body);
+        let long_project = "项".repeat(101);
+        let r = post(
+            "/funds/entries",
+            format!("csrf={token}&kind=award&year=2023&jurisdiction=341502&date=2024-03-01&amount=1&project={long_project}"),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("项目名称有 101 个字"), "{}", r.body);
+
+        // Searches: 100 characters are fine, 101 and 50 KB are a 400 (SQLite refused a 50 KB
+        // LIKE pattern with a 500), on the pages and the API.
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect()
+        };
+        let q100 = enc(&"甲".repeat(100));
+        for path in [
+            format!("/enterprises?q={q100}"),
+            format!("/policy?q={q100}"),
+            format!("/api/v1/enterprises?q={q100}"),
+        ] {
+            let r = app.request("GET", &path, Some(&admin), None, "").await;
+            assert_eq!(r.status, 200, "{}", &r.body[..r.body.len().min(300)]);
+        }
+        for q in [enc(&"甲".repeat(101)), "a".repeat(50_000), "a%00b".to_string()] {
+            for path in ["/enterprises", "/policy", "/api/v1/enterprises"] {
+                let r = app
+                    .request("GET", &format!("{path}?q={q}"), Some(&admin), None, "")
+                    .await;
+                assert_eq!(r.status, 400, "{path} {}", &r.body[..r.body.len().min(300)]);
+                assert!(r.body.contains("搜索内容"), "{path}: {}", &r.body[..r.body.len().min(300)]);
+                assert!(r.body.len() < 20_000, "the query is not echoed whole");
+            }
+        }
+
+        // A lowercase USCC in a URL is the same enterprise.
+        let lower = own.to_ascii_lowercase();
+        assert_ne!(lower, own);
+        for path in [
+            format!("/enterprises/{lower}"),
+            format!("/api/v1/enterprises/{lower}/benefits"),
+        ] {
+            let r = app.request("GET", &path, Some(&admin), None, "").await;
+            assert_eq!(r.status, 200, "{path}: {}", &r.body[..r.body.len().min(300)]);
+        }
+    })
+    .await;
+}

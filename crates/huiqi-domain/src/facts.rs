@@ -131,3 +131,65 @@ pub const FACT_COLUMNS: [&str; 30] = [
     "founder_group",
     "rd_expense",
 ];
+
+impl Facts {
+    /// The amounts and the headcount as `(column, value, signed)`, in [`FACT_COLUMNS`] order.
+    pub fn numbers(&self) -> [(&'static str, Decimal, bool); 21] {
+        [
+            ("employees", self.employees, false),
+            ("revenue", self.revenue, false),
+            ("total_assets", self.total_assets, false),
+            ("taxable_income", self.taxable_income, true),
+            ("business_income", self.business_income, true),
+            ("other_iit_relief", self.other_iit_relief, false),
+            ("vat_sales_q1", self.vat_sales_q1, false),
+            ("vat_sales_q2", self.vat_sales_q2, false),
+            ("vat_sales_q3", self.vat_sales_q3, false),
+            ("vat_sales_q4", self.vat_sales_q4, false),
+            ("resource_tax", self.resource_tax, false),
+            ("urban_maintenance_tax", self.urban_maintenance_tax, false),
+            ("property_tax", self.property_tax, false),
+            ("land_use_tax", self.land_use_tax, false),
+            ("stamp_duty", self.stamp_duty, false),
+            (
+                "farmland_occupation_tax",
+                self.farmland_occupation_tax,
+                false,
+            ),
+            ("education_surcharge", self.education_surcharge, false),
+            (
+                "local_education_surcharge",
+                self.local_education_surcharge,
+                false,
+            ),
+            ("vat_due", self.vat_due, false),
+            ("iit_due", self.iit_due, false),
+            ("rd_expense", self.rd_expense, false),
+        ]
+    }
+
+    /// Every amount and the headcount within its range ([`crate::limits`]); the error names the
+    /// column (English and Chinese) and the limit.
+    pub fn check_ranges(&self) -> Result<(), crate::limits::LimitError> {
+        use crate::limits::{COUNT_MAX, MONEY_MAX_YUAN, check_count, check_money};
+        let (money, count) = (Decimal::from(MONEY_MAX_YUAN), Decimal::from(COUNT_MAX));
+        for (name, v, signed) in self.numbers() {
+            let max = if name == "employees" { count } else { money };
+            let min = if signed { -max } else { Decimal::ZERO };
+            if v >= min && v <= max {
+                continue;
+            }
+            let zh = crate::facts_csv::fact_columns()
+                .iter()
+                .find(|c| c.name == name)
+                .map_or(name, |c| c.zh);
+            let what = format!("{name}（{zh}）");
+            if name == "employees" {
+                check_count(&what, v)?;
+            } else {
+                check_money(&what, v, signed)?;
+            }
+        }
+        Ok(())
+    }
+}

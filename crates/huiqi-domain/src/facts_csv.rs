@@ -127,6 +127,7 @@ const KIND: usize = 2;
 const COUNTY: usize = 3;
 const INDUSTRY: usize = 4;
 const REGISTERED_ON: usize = 5;
+const EMPLOYEES: usize = 6;
 const RESTRICTED: usize = 10;
 const VAT_SMALL_SCALE: usize = 13;
 const FOUNDER_GROUP: usize = 28;
@@ -301,6 +302,12 @@ impl FactsHeader {
             if !signed && v.is_sign_negative() && !v.is_zero() {
                 return Err(err(k, format!("{} 为负数，该列不能为负", quote(&s))));
             }
+            let in_range = if k == EMPLOYEES {
+                crate::limits::check_count("人数", v)
+            } else {
+                crate::limits::check_money("金额", v, signed)
+            };
+            in_range.map_err(|e| err(k, e.0))?;
             Ok(v)
         };
         let flag = |k: usize| -> Result<bool, FactError> {
@@ -374,7 +381,7 @@ impl FactsHeader {
             county: text(COUNTY)?.into_owned(),
             industry,
             registered_on,
-            employees: money(6, false)?,
+            employees: money(EMPLOYEES, false)?,
             revenue: money(7, false)?,
             total_assets: money(8, false)?,
             taxable_income: money(9, true)?,

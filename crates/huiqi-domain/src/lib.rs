@@ -9,6 +9,7 @@ pub mod facts_csv;
 pub mod figures;
 pub mod header;
 pub mod industry;
+pub mod limits;
 pub mod lists;
 pub mod registry;
 pub mod text;

@@ -7,8 +7,7 @@ use std::borrow::Cow;
 /// At most this many characters of a value are quoted in a message (a 10 MB cell is not echoed).
 pub const QUOTE_CHARS: usize = 40;
 
-/// The longest name (企业名称, 培训名称) accepted: 100 characters.
-pub const NAME_MAX_CHARS: usize = 100;
+pub use crate::limits::NAME_MAX_CHARS;
 
 /// `value` cut to [`QUOTE_CHARS`] characters for a message, with “…（共 N 个字符）” when cut.
 pub fn quote(value: &str) -> Cow<'_, str> {

@@ -327,6 +327,12 @@ pub(crate) fn parse_cell(
                 };
                 return Err(format!("{what}不能为负数"));
             }
+            let in_range = if ty == FieldType::Headcount {
+                huiqi_domain::limits::check_count("人数", rust_decimal::Decimal::new(v, 2))
+            } else {
+                huiqi_domain::limits::check_fen("金额", v, ty == FieldType::SignedMoney)
+            };
+            in_range.map_err(|e| e.0)?;
             Ok(Value::Int(v))
         }
         FieldType::Bool => match cell {
@@ -359,6 +365,8 @@ pub(crate) fn parse_cell(
             if v < 0 {
                 return Err("人数不能为负数".into());
             }
+            huiqi_domain::limits::check_count("人数", rust_decimal::Decimal::from(v / 100))
+                .map_err(|e| e.0)?;
             Ok(Value::Int(v / 100))
         }
         FieldType::FounderGroup => {

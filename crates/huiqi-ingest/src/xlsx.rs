@@ -169,9 +169,35 @@ pub(crate) fn damaged(detail: impl std::fmt::Display) -> String {
     )
 }
 
-/// A calamine panic on a malformed file (a bug of its own, not of ours) as a refusal.
+thread_local! {
+    /// Set while this thread runs a reader under [`guarded`]: its panic is caught and becomes a
+    /// refusal, so the panic hook must not print it.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs (once per process) a panic hook that stays silent for a panic caught by [`guarded`]
+/// and hands every other panic to the hook installed before it (the default prints it).
+fn quiet_guarded_panics() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// A calamine panic on a malformed file (a bug of its own, not of ours) as a refusal, without
+/// the panic message on stderr (issue 12: `huiqi import` printed “thread 'main' panicked at …”
+/// before its refusal).
 pub(crate) fn guarded<T>(file: &str, f: impl FnOnce() -> T) -> Result<T, IngestError> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| IngestError::Excel {
+    quiet_guarded_panics();
+    let outer = GUARDED.with(|g| g.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(outer));
+    result.map_err(|_| IngestError::Excel {
         file: file.to_owned(),
         message: "文件已损坏，无法读取：请用 Excel 或 WPS 打开后另存一次再导入".into(),
     })

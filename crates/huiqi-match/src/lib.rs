@@ -37,12 +37,10 @@ pub enum MatchError {
     Export(#[from] rust_xlsxwriter::XlsxError),
 }
 
-/// Amount in fen of an exact amount already rounded to the fen.
-pub fn to_fen(d: Decimal) -> i64 {
-    (d * Decimal::ONE_HUNDRED)
-        .round()
-        .to_i64()
-        .expect("an amount in fen fits in i64")
+/// Amount in fen of an exact amount already rounded to the fen; `None` when it does not fit in
+/// `i64` (beyond about 9.2 × 10¹⁶ 元: never for amounts within `huiqi_domain::limits`).
+pub fn to_fen(d: Decimal) -> Option<i64> {
+    d.checked_mul(Decimal::ONE_HUNDRED)?.round().to_i64()
 }
 
 pub fn from_fen(fen: i64) -> Decimal {
@@ -50,10 +48,18 @@ pub fn from_fen(fen: i64) -> Decimal {
 }
 
 /// The value a run stores for a measure of `outputs`: the amount in fen, 1 for a flag that holds.
-pub fn stored_value(outputs: &huiqi_rules::Outputs, m: MeasureId) -> i64 {
+/// An amount beyond `i64` fen (only from facts outside `huiqi_domain::limits`) is an error naming
+/// the measure.
+pub fn stored_value(outputs: &huiqi_rules::Outputs, m: MeasureId) -> Result<i64, MatchError> {
     match m.kind() {
-        huiqi_rules::ValueKind::Flag => i64::from(outputs.eligible(m)),
-        _ => to_fen(outputs.value(m)),
+        huiqi_rules::ValueKind::Flag => Ok(i64::from(outputs.eligible(m))),
+        _ => to_fen(outputs.value(m)).ok_or_else(|| {
+            MatchError::Invalid(format!(
+                "{}的金额 {} 元超出可存储的范围，请核对该企业的数据",
+                m.title(),
+                outputs.value(m)
+            ))
+        }),
     }
 }
 
@@ -206,7 +212,24 @@ pub fn parse_grants(text: &str) -> Result<Vec<GrantRow>, Vec<String>> {
             continue;
         };
         let amount = match get(ca).parse::<Decimal>() {
-            Ok(a) if a >= Decimal::ZERO && a.scale() <= 2 => to_fen(a),
+            Ok(a) if a >= Decimal::ZERO && a.scale() <= 2 => {
+                match huiqi_domain::limits::check_money("兑现金额", a, false)
+                    .ok()
+                    .and_then(|()| to_fen(a))
+                {
+                    Some(fen) => fen,
+                    None => {
+                        errors.push(format!(
+                            "第{row}行 列 amount：“{}”超出上限 {} 元，请核对金额与单位",
+                            huiqi_domain::text::quote(get(ca)),
+                            huiqi_domain::text::thousands(
+                                huiqi_domain::limits::MONEY_MAX_YUAN as u64
+                            )
+                        ));
+                        continue;
+                    }
+                }
+            }
             _ => {
                 errors.push(format!(
                     "第{row}行 列 amount：“{}”不是非负金额（元，最多两位小数）",
@@ -251,7 +274,7 @@ mod tests {
         };
         let o = huiqi_rules::Engine::new(&rules, "2024-12-31".parse().unwrap()).evaluate(&facts);
         let stored: Vec<(&str, i64)> = MeasureId::stored()
-            .map(|m| (m.as_str(), stored_value(&o, m)))
+            .map(|m| (m.as_str(), stored_value(&o, m).unwrap()))
             .collect();
         assert_eq!(stored[0], ("small_low_profit", 0));
         assert!(stored.contains(&("iit_business_relief", 225_000)));

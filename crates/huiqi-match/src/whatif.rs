@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use huiqi_domain::Facts;
 use huiqi_domain::industry::section_name;
+use huiqi_domain::text::quote;
 use huiqi_policy::Pack;
 use huiqi_rules::{Engine, MeasureId, Outputs, Rules};
 use rayon::prelude::*;
@@ -28,23 +29,25 @@ impl Change {
     pub fn parse(s: &str) -> Result<Change, MatchError> {
         let (param, rest) = s.split_once('=').ok_or_else(|| {
             MatchError::Invalid(format!(
-                "“{s}”应写成 参数=数值[@日期]，如 startup.annual_limit=24000@2024-01-01"
+                "“{}”应写成 参数=数值[@日期]，如 startup.annual_limit=24000@2024-01-01",
+                quote(s)
             ))
         })?;
         let (value, from) = match rest.split_once('@') {
             Some((v, d)) => (
                 v,
-                Some(
-                    d.parse::<NaiveDate>()
-                        .map_err(|_| MatchError::Invalid(format!("“{d}”不是日期（YYYY-MM-DD）")))?,
-                ),
+                Some(d.parse::<NaiveDate>().map_err(|_| {
+                    MatchError::Invalid(format!("“{}”不是日期（YYYY-MM-DD）", quote(d)))
+                })?),
             ),
             None => (rest, None),
         };
-        let value = value
-            .trim()
-            .parse::<Decimal>()
-            .map_err(|_| MatchError::Invalid(format!("“{value}”不是十进制数")))?;
+        let value = value.trim().parse::<Decimal>().map_err(|_| {
+            MatchError::Invalid(format!(
+                "“{}”不是十进制数（最大约 7.9 × 10²⁸）",
+                quote(value)
+            ))
+        })?;
         Ok(Change {
             param: param.trim().to_string(),
             value,

@@ -37,6 +37,9 @@ pub enum RulesError {
     /// A parameter change of a what-if that the parameter does not allow.
     #[error("{0}")]
     Parameter(String),
+    /// Facts outside the ranges of `huiqi_domain::limits`.
+    #[error("{0}")]
+    OutOfRange(#[from] huiqi_domain::limits::LimitError),
 }
 
 /// Rounds half-up to the fen and always shows two decimals.
@@ -141,5 +144,20 @@ impl Engine {
         let mut t = Trace::default();
         let out = formulas::evaluate(self, f, &mut t);
         (out, t)
+    }
+
+    /// [`Engine::evaluate`] for facts from outside (JSON, a caller that has not checked them):
+    /// facts beyond `huiqi_domain::limits` are refused, naming the column. Facts read through
+    /// huiqi's parsers and registry are already checked; within the ranges no formula overflows
+    /// (property-tested).
+    pub fn try_evaluate(&self, f: &Facts) -> Result<Outputs, RulesError> {
+        f.check_ranges()?;
+        Ok(self.evaluate(f))
+    }
+
+    /// [`Engine::evaluate_traced`] with the range check of [`Engine::try_evaluate`].
+    pub fn try_evaluate_traced(&self, f: &Facts) -> Result<(Outputs, Trace), RulesError> {
+        f.check_ranges()?;
+        Ok(self.evaluate_traced(f))
     }
 }

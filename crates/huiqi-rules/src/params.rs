@@ -16,6 +16,20 @@ pub struct ParameterDef {
     pub values: Vec<DatedValue>,
 }
 
+/// The reference of a value set by a what-if.
+pub const SIMULATED: &str = "模拟参数（huiqi whatif --set），非现行规定";
+
+impl ParameterDef {
+    /// A rate or a share: every value the pack gives it is a fraction (at most 1, such as 0.25
+    /// for 25%). Its what-if range is narrower (`huiqi_domain::limits::RATE_PARAM_MAX`).
+    pub fn is_rate(&self) -> bool {
+        self.values
+            .iter()
+            .filter(|v| v.reference != SIMULATED)
+            .all(|v| v.value.is_some_and(|x| x <= Decimal::ONE))
+    }
+}
+
 /// A value and the dates it is in force.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -212,12 +226,14 @@ impl ParamSet {
         use crate::RulesError::Parameter;
         let def = self.defs.iter_mut().find(|d| d.id == id).ok_or_else(|| {
             Parameter(format!(
-                "没有参数 {id}；可用 huiqi rules params 查看全部参数"
+                "没有参数 {}；可用 huiqi rules params 查看全部参数",
+                huiqi_domain::text::quote(id)
             ))
         })?;
         if def.values.iter().any(|v| v.brackets.is_some()) {
             return Err(Parameter(format!("参数 {id} 是税率表，不能用单个数值替换")));
         }
+        huiqi_domain::limits::check_param(id, value, def.is_rate()).map_err(|e| Parameter(e.0))?;
         let from = from.unwrap_or(NaiveDate::MIN);
         let until = def
             .values
@@ -235,7 +251,7 @@ impl ParamSet {
             until,
             value: Some(value),
             brackets: None,
-            reference: "模拟参数（huiqi whatif --set），非现行规定".into(),
+            reference: SIMULATED.into(),
             note: None,
             unverified: true,
         });

@@ -181,7 +181,7 @@ fn facts_from(r: &impl FactColumns) -> Result<Facts, sqlx::Error> {
     let founder = r.text(28)?;
     let m = |i: usize| -> Result<Decimal, sqlx::Error> { Ok(dec(r.int(i)?)) };
     let b = |i: usize| -> Result<bool, sqlx::Error> { Ok(r.flag(i)?.unwrap_or(false)) };
-    Ok(Facts {
+    let facts = Facts {
         uscc: required(0)?,
         name: required(1)?,
         kind: EntityKind::parse(&kind).unwrap_or_default(),
@@ -215,7 +215,15 @@ fn facts_from(r: &impl FactColumns) -> Result<Facts, sqlx::Error> {
             .and_then(FounderGroup::parse)
             .unwrap_or_default(),
         rd_expense: m(29)?,
-    })
+    };
+    // Every import checks the ranges; a database written before they existed may hold more,
+    // which the rules must not see (huiqi_domain::limits).
+    facts.check_ranges().map_err(|e| {
+        sqlx::Error::Decode(
+            format!("企业 {} 的数据超出范围：{e}；请重新导入更正", facts.uscc).into(),
+        )
+    })?;
+    Ok(facts)
 }
 
 /// `$first, $first+1, …` (`n` placeholders) for an `IN (…)` list.

@@ -914,7 +914,7 @@ async fn entry(
                     "bad_amount",
                     format!(
                         "金额“{}”不是数字：请以元为单位填写，如 120000 或 3500.50",
-                        f.amount.trim()
+                        huiqi_domain::text::quote(f.amount.trim())
                     ),
                 )
             })

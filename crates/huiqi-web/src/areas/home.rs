@@ -148,6 +148,7 @@ async fn policy(
     Query(params): Query<PolicyQuery>,
 ) -> Result<Response, WebError> {
     let q = params.q.trim().to_string();
+    huiqi_domain::limits::check_search(&q).map_err(|e| WebError::bad_request("bad_query", e.0))?;
     let hit = |text: &str| q.is_empty() || text.contains(q.as_str());
     let pack = &s.app.pack;
     let targets = pack
