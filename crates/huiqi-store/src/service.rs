@@ -744,12 +744,96 @@ impl Store {
     }
 }
 
+// ---- the benchmark's synthetic pool (scripts/bench-service.sh, `huiqi service bench`) ----------
+
+const BENCH_HANDLERS: [&str; 16] = [
+    "unit:market_regulation",
+    "unit:tax",
+    "unit:development_reform",
+    "unit:economy_it",
+    "unit:commerce",
+    "unit:housing_construction",
+    "unit:local_finance",
+    "unit:science_tech",
+    "unit:nfra_luan",
+    "unit:hr_social_security",
+    "unit:finance",
+    "unit:data_resources",
+    "unit:natural_resources",
+    "unit:pboc_luan",
+    "county:341502",
+    "county:341503",
+];
+
+fn bench_fill_sql(n: u64, pg: bool) -> String {
+    let units = BENCH_HANDLERS
+        .iter()
+        .map(|u| format!("'{u}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let counties = "'341502','341503','341504','341522','341523','341524','341525','luan-etdz'";
+    let cats = "'policy_consult','financing','employment','land_plant','approval','late_payment','market_expansion','other'";
+    let (series, pick, day, month, b, ts) = if pg {
+        (
+            format!("SELECT g AS i FROM generate_series(1, {n}) g"),
+            "(ARRAY[{}])[1 + (i % {})]",
+            "(DATE '2025-01-01' + ((i * 7919) % 365)::int)",
+            "to_char(DATE '2025-01-01' + ((i * 7919) % 365)::int, 'YYYY-MM')",
+            ("TRUE", "FALSE"),
+            "now()",
+        )
+    } else {
+        (
+            format!(
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s"
+            ),
+            "json_extract('[{}]', '$[' || (i % {}) || ']')",
+            "date('2025-01-01', '+' || ((i * 7919) % 365) || ' days')",
+            "strftime('%Y-%m', date('2025-01-01', '+' || ((i * 7919) % 365) || ' days'))",
+            ("1", "0"),
+            "'2025-06-01T00:00:00Z'",
+        )
+    };
+    let arr = |list: &str, len: usize| {
+        if pg {
+            pick.replacen("{}", list, 1)
+                .replacen("{}", &len.to_string(), 1)
+        } else {
+            pick.replacen("{}", &list.replace('\'', "\""), 1)
+                .replacen("{}", &len.to_string(), 1)
+        }
+    };
+    let (t, f) = b;
+    format!(
+        "INSERT INTO service_problems (uscc, enterprise_name, registered, county, category, title, description, channel, \
+         public, received_on, received_month, received_at, handler, state, limit_workdays, deadline, done_on, done_on_time, \
+         done_workdays, last_done_on, resolved, reopened, rating, updated_at) \
+         SELECT '91341500MA' || substr('00000000' || i, -8, 8), '企业' || i, {t}, {county}, {cat}, '问题' || i, '描述' || i, 'hotline', \
+         CASE WHEN i % 3 = 0 THEN {t} ELSE {f} END, {day}, {month}, {ts}, {unit}, \
+         CASE WHEN i % 33 = 0 THEN 'in_progress' WHEN i % 50 = 1 THEN 'replied' ELSE 'resolved' END, 5, {day}, \
+         CASE WHEN i % 33 = 0 THEN NULL ELSE {day} END, CASE WHEN i % 33 = 0 THEN NULL WHEN i % 10 = 0 THEN {f} ELSE {t} END, \
+         CASE WHEN i % 33 = 0 THEN NULL ELSE i % 7 END, CASE WHEN i % 33 = 0 THEN NULL ELSE {day} END, \
+         CASE WHEN i % 33 = 0 OR i % 50 = 1 THEN {f} ELSE {t} END, CASE WHEN i % 40 = 0 THEN {t} ELSE {f} END, \
+         CASE WHEN i % 5 = 0 THEN 1 + (i % 5) + (i % 2) ELSE NULL END, {ts} FROM ({series}) q",
+        county = arr(counties, 8),
+        cat = arr(cats, 8),
+        unit = arr(&units, BENCH_HANDLERS.len()),
+    )
+    .replace("1 + (i % 5) + (i % 2)", "CASE WHEN 1 + (i % 5) + (i % 2) > 5 THEN 5 ELSE 1 + (i % 5) + (i % 2) END")
+}
+
 impl Store {
-    /// Runs one statement (the benchmark's bulk fill and ANALYZE; not for the use cases).
+    /// Fills `service_problems` with `n` synthetic problems in one statement (a recursive CTE on
+    /// SQLite, generate_series on PostgreSQL): 16 handlers, 8 counties, 8 categories, received over
+    /// 2025, 3% still open, one in five rated; then ANALYZE. For the benchmark only.
     #[doc(hidden)]
-    pub async fn bench_execute(&self, sql: &str) -> Result<u64, StoreError> {
+    pub async fn service_bench_fill(&self, n: u64) -> Result<u64, StoreError> {
+        let pg = matches!(self, Store::Postgres(_));
+        let sql = bench_fill_sql(n, pg);
         dispatch!(self, pool => {
-            Ok(sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(pool).await?.rows_affected())
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?.rows_affected();
+            sqlx::query(if pg { "ANALYZE service_problems" } else { "ANALYZE" }).execute(pool).await?;
+            Ok(rows)
         })
     }
 }
