@@ -1641,7 +1641,7 @@ pub async fn seed_demo(app: &App, today: NaiveDate, count: usize) -> Result<Demo
                 ));
             }
         }
-        official_firms.push((format!("{name}（{}）", j.name), mine));
+        official_firms.push((name.to_string(), mine));
     }
     let first_day = today - Days::new(364);
     s.assignments = assign(app, &Role::Admin, "演示", &assignments, first_day).await?;
@@ -1727,6 +1727,20 @@ pub async fn seed_demo(app: &App, today: NaiveDate, count: usize) -> Result<Demo
             continue;
         }
         let id = out.id;
+        // Sometimes the enterprise also calls 12345 about the same thing: linked, not counted.
+        if rng.chance(4) {
+            let again = Intake {
+                description: format!("{description}（企业来电再次反映）"),
+                source_ref: format!("12345-{}-{:05}", day.format("%Y%m%d"), i + 100_000),
+                ..intake_in.clone()
+            };
+            let origin = Origin::Viewer(Role::Admin, Channel::Hotline);
+            let d2 = intake(app, &origin, "演示", &again, day, now).await?;
+            s.problems += 1;
+            if d2.duplicate_of.is_some() {
+                s.duplicates += 1;
+            }
+        }
         let ent =
             Role::Enterprise(Uscc::parse(&f.uscc).map_err(|e| bad("bad_uscc", e.to_string()))?);
         let age = cal.workdays_between(day, today).unwrap_or(0);
@@ -1821,6 +1835,11 @@ pub async fn seed_demo(app: &App, today: NaiveDate, count: usize) -> Result<Demo
                 now,
             )
             .await?;
+        }
+        // A few recent ones are stuck with their handler (overdue on the 清单).
+        if age < 40 && rng.chance(6) {
+            s.open += 1;
+            continue;
         }
         // The time it takes: mostly within the limit, some late; recent ones still open.
         let limit = p.limit_workdays as u32;
