@@ -238,6 +238,77 @@ try {
     await pub.screenshot({ path: path.join(shots, 'public-open-phone.png'), fullPage: false });
     await pctx.close();
   }
+  // 为企服务: the enterprise raises a problem; the front desk dispatches; the unit signs and replies;
+  // the enterprise reopens; the working group dispatches again; the unit replies; the enterprise
+  // confirms and rates.
+  {
+    const act = async (page, action, fill) => {
+      const form = page.locator(`form.action-${action}`);
+      check(await form.count() === 1, `问题页有“${action}”操作`);
+      if (fill) await fill(form);
+      await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
+      check(await page.locator('#acted').count() === 1, `“${action}”已保存`);
+    };
+    const ent = await login('enterprise');
+    await ent.page.goto(base + '/service');
+    await ent.page.selectOption('#raise-form select[name=category]', 'policy_consult');
+    await ent.page.fill('#raise-form input[name=title]', '小型微利企业所得税优惠如何申报（浏览器测试）');
+    await ent.page.fill('#raise-form textarea[name=description]', '去年应纳税所得额约 260 万元，年度汇算时如何填报？');
+    await ent.page.fill('#raise-form input[name=contact_phone]', '13905641234');
+    await Promise.all([ent.page.waitForNavigation(), ent.page.click('#raise-form button[type=submit]')]);
+    check(await ent.page.locator('#raised').count() === 1, '企业提交问题后显示已受理、承办单位和期限');
+    const url = ent.page.url().split('?')[0];
+    const id = url.split('/').pop();
+    check((await ent.page.textContent('#state')).includes('已受理'), `问题 ${id} 状态为已受理`);
+    await ent.page.screenshot({ path: path.join(shots, 'enterprise-service-raised-1366.png'), fullPage: true });
+    const admin = await login('admin');
+    await admin.page.goto(url);
+    await act(admin.page, 'dispatch', (f) => f.locator('select[name=target]').selectOption('economy_it'));
+    const unit = await login('unit');
+    const q = await unit.page.goto(base + '/service');
+    check(q.status() === 200, '责任单位打开为企服务待办 200');
+    check((await unit.page.textContent('#problems')).includes('浏览器测试'), '待办列表里有这个问题');
+    await unit.page.screenshot({ path: path.join(shots, 'unit-service-queue-1366.png'), fullPage: false });
+    await unit.page.goto(url);
+    await act(unit.page, 'accept');
+    await act(unit.page, 'reply', (f) => f.locator('textarea[name=note]').fill('已电话说明：在年度汇算表 A107040 填报减免所得税额（浏览器测试答复）'));
+    check((await unit.page.textContent('#state')).includes('已答复待确认'), '答复后为“已答复待确认”（办结，尚未解决）');
+    await ent.page.goto(url);
+    check((await ent.page.textContent('#reply')).includes('浏览器测试答复'), '企业看到答复');
+    await act(ent.page, 'reopen', (f) => f.locator('textarea[name=note]').fill('仍不清楚附表如何填写'));
+    check((await ent.page.textContent('#state')).includes('专班协调'), '不满意重办后转工作专班协调');
+    await admin.page.goto(url);
+    await act(admin.page, 'dispatch', (f) => f.locator('select[name=target]').selectOption('economy_it'));
+    await unit.page.goto(url);
+    await act(unit.page, 'accept');
+    await act(unit.page, 'reply', (f) => f.locator('textarea[name=note]').fill('已上门辅导填报，企业已完成申报'));
+    await ent.page.goto(url);
+    await act(ent.page, 'confirm');
+    await act(ent.page, 'rate', (f) => f.locator('select[name=rating]').selectOption('4'));
+    check((await ent.page.textContent('#rating')).includes('4'), '企业评价 4 分');
+    const events = await ent.page.locator('#events tbody tr').count();
+    check(events >= 10, `办理记录保留每一步（${events} 条）`);
+    check(!(await ent.page.textContent('main')).includes('admin'), '企业看不到经办人的账号');
+    await ent.page.screenshot({ path: path.join(shots, 'enterprise-service-rated-1366.png'), fullPage: true });
+    const st = await admin.page.goto(base + '/service/stats');
+    check(st.status() === 200, '工作专班打开服务清单 200');
+    check((await admin.page.textContent('#rates')).includes('合计'), '清单有合计行');
+    await admin.page.screenshot({ path: path.join(shots, 'admin-service-stats-1366.png'), fullPage: false });
+    await admin.ctx.close();
+    await unit.ctx.close();
+    await ent.ctx.close();
+    const m = await login('enterprise', phone);
+    await m.page.goto(base + '/service');
+    const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `手机宽度下“我的问题”不横向溢出（溢出 ${overflow}px）`);
+    await m.page.screenshot({ path: path.join(shots, 'enterprise-service-phone.png'), fullPage: false });
+    await m.ctx.close();
+    const pctx = await browser.newContext(office);
+    const pub = await pctx.newPage();
+    const o = await pub.goto(base + '/open311/v2/services.json');
+    check(o.status() === 200 && (await o.json()).length === 8, 'Open311 services.json 列出 8 个类别');
+    await pctx.close();
+  }
   console.log('全部检查通过；截图在 ' + shots);
 } finally {
   await browser.close();

@@ -1,8 +1,8 @@
 //! 督办与考核 (issue 16) on the store. 督办: the supervision board of a month (every line the
 //! viewer may see, coloured), reports on a line with evidence files, 典型案例/经验做法 and their
 //! publication, 督办单 and their steps. 考核: the assessment of article 19 from live data (日常调度
-//! completions, on-time reports, last year's use of funds; 为企服务 and 清欠 figures are “no data
-//! yet” until those areas deliver them), under the pack's scheme or another scheme file (the
+//! completions, on-time reports, last year's use of funds, 为企服务's on-time rate and satisfaction
+//! from `service`; 清欠 figures are “no data yet” until that area delivers them), under the pack's scheme or another scheme file (the
 //! what-if), kept and published. Who may do what is decided here:
 //!
 //! * working group (admin): everything; sends 督办单, closes, returns or withdraws them, publishes;
@@ -573,7 +573,8 @@ pub async fn orders(app: &App, role: &Role) -> Result<Vec<OrderRow>, AppError> {
 /// The inputs of each jurisdiction for a year's assessment, from live data as of `as_of`:
 /// the 日常调度 completions of the year's December (or of the last month ended, for a year not
 /// over), on-time reports of every line of the jurisdiction, last year's award and its use (or
-/// own-funded support). 为企服务 and 清欠: no data yet.
+/// own-funded support), 为企服务's on-time rate and satisfaction of the problems received in the
+/// year (none for a jurisdiction without problems). 清欠: no data yet.
 pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs>, AppError> {
     let cfg = config(&app.pack)?;
     let lines = cfg.lines(&app.pack);
@@ -618,6 +619,10 @@ pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs
     let totals = app.store.fund_totals(year - 1).await?;
     let own = app.store.own_support_totals(year - 1).await?;
     let ledger_exists = !totals.is_empty();
+    // 为企服务 (article 17): the on-time rate (期限内办结 ÷ 办结) and satisfaction (评 4–5 分 ÷
+    // 评价数) of the problems of each jurisdiction received in the year; none without problems.
+    let service = crate::service::assess_inputs(app, year, as_of).await?;
+    let frac = |(part, whole): (i64, i64)| (whole > 0).then(|| Fraction::new(part, whole));
     Ok(app
         .pack
         .jurisdictions
@@ -645,8 +650,8 @@ pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs
                 targets_as_of: month.filter(|_| any).map(|m| m.to_string()),
                 target_completions: completions,
                 task_reports_on_time: Some(Fraction::new(ot.on_time, ot.due)),
-                service_on_time: None,
-                service_satisfaction: None,
+                service_on_time: service.get(&j.id).and_then(|(t, _)| frac(*t)),
+                service_satisfaction: service.get(&j.id).and_then(|(_, s)| frac(*s)),
                 arrears_resolution: None,
                 funds_use,
             }

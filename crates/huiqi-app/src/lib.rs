@@ -29,6 +29,7 @@ pub mod matching;
 pub mod progress;
 pub mod registry;
 pub mod search;
+pub mod service;
 pub mod whatif;
 
 use std::collections::BTreeMap;

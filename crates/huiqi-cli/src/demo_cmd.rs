@@ -2,7 +2,8 @@
 //! a generated Lu'an population imported into the registry with a year's 认定名单 and 创业培训台账,
 //! a 免申即享 matching run, a push list, a what-if, a year of 日常调度 reports (the 调度表 then
 //! computes the certification and training targets from the registry), and 督办与考核: a year of
-//! task reports, one 督办单, the 2023 assessment with its awards and a spending ledger. Each step runs the same
+//! task reports, one 督办单, the 2023 assessment with its awards and a spending ledger; and
+//! 为企服务: a year of problems up to today, 千名干部联万企 and the 清单. Each step runs the same
 //! `huiqi` command a user would, so the demo shows exactly what the commands do.
 
 use std::path::PathBuf;
@@ -49,6 +50,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let board = args.data.join("督办表-2023-Q4.xlsx");
     let assessment = args.data.join("考核结果-2023.xlsx");
     let use_report = args.data.join("金安区2023年度奖补资金使用报告.xlsx");
+    let service_list = args.data.join("为企服务问题清单.xlsx");
     let count = args.count.to_string();
     let steps: Vec<(&str, Vec<&str>)> = vec![
         (
@@ -215,6 +217,25 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "金安区",
                 "--output",
                 use_report.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "为企服务：截至今天一年的企业问题（部分公开）、联企干部与走访、12345 热线的接口密钥",
+            vec!["service", "seed-demo"],
+        ),
+        (
+            "为企服务：按承办单位的办理统计（办结率、解决率、按时办结率、满意率）",
+            vec!["service", "stats", "--by", "unit"],
+        ),
+        (
+            "为企服务：问题清单（Excel）",
+            vec![
+                "service",
+                "list",
+                "--format",
+                "xlsx",
+                "--output",
+                service_list.to_str().unwrap_or_default(),
             ],
         ),
     ];

@@ -12,6 +12,7 @@ mod policy_cmd;
 mod progress_cmd;
 mod registry_cmd;
 mod rules_cmd;
+mod service_cmd;
 mod table;
 mod web_cmd;
 
@@ -83,6 +84,9 @@ enum Command {
     /// 激励奖补资金台账（第19条）：入账、支出（限定用途、不超余额）、冲销、自筹支持、余额
     #[command(subcommand)]
     Funds(funds_cmd::FundsCmd),
+    /// 为企服务（第17条）：问题受理、交办、答复、确认与评价，清单与办理统计，千名干部联万企
+    #[command(subcommand)]
+    Service(service_cmd::ServiceCmd),
 }
 
 #[derive(Subcommand)]
@@ -135,6 +139,7 @@ fn main() -> ExitCode {
         Command::Funds(cmd) => funds_cmd::run(cmd),
         Command::Tasks(args) => assess_cmd::tasks(args),
         Command::Assess(args) => assess_cmd::assess_year(args),
+        Command::Service(cmd) => service_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -244,6 +244,50 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     // The working group must name the jurisdiction (400 without); a county gets its own.
     ("GET", "/funds/report.xlsx", [303, 400, 403, 200, 403]),
     ("GET", "/open", [200, 200, 200, 200, 200]),
+    // 为企服务: everyone signed in has a page (the enterprise its own problems); forms without
+    // CSRF are refused; no problem 999999; the 清单 and visits are the officials'.
+    ("GET", "/service", [303, 200, 200, 200, 200]),
+    ("POST", "/service/problems", [303, 403, 403, 403, 403]),
+    ("GET", "/service/problems/{id}", [303, 404, 404, 404, 404]),
+    (
+        "POST",
+        "/service/problems/{id}/act",
+        [303, 403, 403, 403, 403],
+    ),
+    ("GET", "/service/stats", [303, 200, 200, 200, 403]),
+    ("GET", "/service.xlsx", [303, 200, 200, 200, 403]),
+    ("POST", "/service/routes", [303, 403, 403, 403, 403]),
+    ("POST", "/service/keys", [303, 403, 403, 403, 403]),
+    ("GET", "/service/visits", [303, 200, 200, 200, 403]),
+    ("POST", "/service/visits", [303, 403, 403, 403, 403]),
+    ("GET", "/api/v1/service/problems", [401, 200, 200, 200, 200]),
+    ("GET", "/api/v1/service/stats", [401, 200, 200, 200, 403]),
+    // Open311 GeoReport v2: public reads; a POST without a channel's api_key is 403 for all.
+    (
+        "GET",
+        "/open311/v2/services.json",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/open311/v2/services/{code}",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/open311/v2/requests.json",
+        [403, 403, 403, 403, 403],
+    ),
+    (
+        "GET",
+        "/open311/v2/requests.json",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/open311/v2/requests/{id}",
+        [404, 404, 404, 404, 404],
+    ),
     ("GET", "/policy", [200, 200, 200, 200, 200]),
     ("GET", "/login", [200, 200, 200, 200, 200]),
     ("POST", "/login", [401, 401, 401, 401, 401]),
@@ -279,7 +323,10 @@ async fn every_route_times_every_role() {
         let roles = ["anonymous", "admin", "tax", "jinan", "ent"];
         for (method, path, expected) in MATRIX {
             for (role, want) in roles.iter().zip(expected) {
-                let path = path.replace("{uscc}", &own).replace("{id}", "999999");
+                let path = path
+                    .replace("{uscc}", &own)
+                    .replace("{id}", "999999")
+                    .replace("{code}", "financing.json");
                 // POST /logout with no CSRF token is refused for everyone logged in (403);
                 // POST /login with a wrong password is 401.
                 let form = match *method {

@@ -19,6 +19,7 @@ pub mod matching;
 pub mod progress;
 pub mod registry;
 pub mod search;
+pub mod service;
 pub mod testing;
 
 use std::path::Path;

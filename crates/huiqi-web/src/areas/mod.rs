@@ -9,3 +9,4 @@ pub mod enterprises;
 pub mod home;
 pub mod progress;
 pub mod push;
+pub mod service;
