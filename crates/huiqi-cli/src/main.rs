@@ -5,6 +5,7 @@
 mod assess_cmd;
 mod calendar_cmd;
 mod common;
+mod cultivate_cmd;
 mod demo_cmd;
 mod funds_cmd;
 mod matching_cmd;
@@ -83,6 +84,12 @@ enum Command {
     /// 激励奖补资金台账（第19条）：入账、支出（限定用途、不超余额）、冲销、自筹支持、余额
     #[command(subcommand)]
     Funds(funds_cmd::FundsCmd),
+    /// 梯队培育：按科技型、创新型、专精特新标准评分；列出小升规、个转企与各类认定的候选企业
+    #[command(subcommand)]
+    Cultivate(cultivate_cmd::CultivateCmd),
+    /// 小微企业园（第6条）：台账模板与导入，按评价方案评分、定等次、排名
+    #[command(subcommand)]
+    Parks(cultivate_cmd::ParksCmd),
 }
 
 #[derive(Subcommand)]
@@ -135,6 +142,8 @@ fn main() -> ExitCode {
         Command::Funds(cmd) => funds_cmd::run(cmd),
         Command::Tasks(args) => assess_cmd::tasks(args),
         Command::Assess(args) => assess_cmd::assess_year(args),
+        Command::Cultivate(cmd) => cultivate_cmd::run(cmd),
+        Command::Parks(cmd) => cultivate_cmd::parks(cmd),
     };
     match result {
         Ok(code) => code,
