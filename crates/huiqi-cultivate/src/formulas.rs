@@ -128,7 +128,7 @@ pub fn evaluate(v: &Version, p: &Profile, traced: bool) -> Outcome {
         Vec::new()
     } else {
         let mut gains = std::mem::take(&mut s.gains);
-        gains.sort_by(|a, b| b.0.cmp(&a.0));
+        gains.sort_by_key(|g| std::cmp::Reverse(g.0));
         let mut m = std::mem::take(&mut s.failed);
         if !direct {
             m.append(&mut s.shortfalls);
