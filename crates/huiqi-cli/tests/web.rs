@@ -450,23 +450,51 @@ async fn cultivation_lists_are_scoped_and_link_to_the_enterprise() {
                 .await;
             assert_eq!(r.status, 200, "{kind}");
         }
-        let page = app
+        // A legal person's page (an individual business has no standards to meet).
+        let list = app
             .request(
                 "GET",
-                &format!("/enterprises/{own}"),
+                "/enterprises?kind=enterprise&county=341502",
                 Some(&admin),
                 None,
                 "",
             )
             .await;
+        let firm = list
+            .body
+            .split("<a href=\"/enterprises/")
+            .nth(1)
+            .and_then(|x| x.split('"').next())
+            .unwrap()
+            .to_string();
+        assert_ne!(firm, own);
+        let page = app
+            .request(
+                "GET",
+                &format!("/enterprises/{firm}"),
+                Some(&jinan),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(page.status, 200);
         assert!(
-            page.body.contains("培育认定") && page.body.contains("科技型中小企业"),
+            page.body.contains("培育认定")
+                && page.body.contains("科技型中小企业")
+                && page.body.contains("还缺什么"),
             "{}",
             page.body
         );
+        assert!(
+            page.body.contains("科技人员指标得分不能为 0 分"),
+            "{}",
+            page.body
+        );
+        // The enterprise user's own page (an individual business) shows no such section.
         let ent = app.session("ent").await;
         let me = app.request("GET", "/me", Some(&ent), None, "").await;
-        assert!(me.body.contains("还缺什么"), "{}", me.body);
+        assert_eq!(me.status, 200);
+        assert!(!me.body.contains("培育认定"));
     })
     .await;
 }

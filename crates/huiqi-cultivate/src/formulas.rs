@@ -548,7 +548,9 @@ fn innovative(s: &mut Sheet, p: &Profile) -> (u32, u32, bool) {
         s.no_data("growth", "主营业务收入增长率：没有上年主营业务收入");
         0
     };
-    let debt = if p.total_assets > Decimal::ZERO {
+    // A debt ratio needs both figures: no liabilities given reads as no data, not as 0% (which
+    // would earn the best band).
+    let debt = if p.total_assets > Decimal::ZERO && p.total_liabilities > Decimal::ZERO {
         s.part(
             "debt",
             "debt_ratio",
@@ -560,8 +562,7 @@ fn innovative(s: &mut Sheet, p: &Profile) -> (u32, u32, bool) {
             ),
         )
     } else {
-        s.note("资产负债率：没有资产总额 → 0 分".into());
-        s.parts.insert("debt".into(), 0);
+        s.no_data("debt", "资产负债率：没有资产总额或负债总额");
         0
     };
     let field = if p.strategic_emerging {
@@ -759,7 +760,7 @@ fn zjtx(s: &mut Sheet, p: &Profile) -> (u32, u32, bool) {
         ratio(p.net_profit, p.sales_revenue),
         "",
     );
-    let debt = if p.total_assets > Decimal::ZERO {
+    let debt = if p.total_assets > Decimal::ZERO && p.total_liabilities > Decimal::ZERO {
         s.part(
             "debt",
             "debt_ratio",
@@ -767,7 +768,7 @@ fn zjtx(s: &mut Sheet, p: &Profile) -> (u32, u32, bool) {
             "",
         )
     } else {
-        s.parts.insert("debt".into(), 0);
+        s.no_data("debt", "资产负债率：没有资产总额或负债总额");
         0
     };
     // 特色化 (15): set by the province.
