@@ -15,6 +15,8 @@
 //! * [`registry`]: counts of the registry by county, kind and size class.
 //! * [`assess`]: 督办 (task supervision, 督办单, published cases) and 考核 (the assessment of
 //!   article 19 from live data, the what-if under another scheme, publication).
+//! * [`cultivate`]: 梯队培育 — the candidate lists (小升规, 个转企, 科技型/创新型/专精特新) and one
+//!   enterprise's standing against each standard.
 //! * [`funds`]: the incentive-fund ledger of article 19 and its use report.
 //!
 //! Architecture invariants: no SQL (the store), no HTTP (the web), no terminal (the CLI); errors
@@ -23,6 +25,7 @@
 
 pub mod accounts;
 pub mod assess;
+pub mod cultivate;
 pub mod funds;
 pub mod imports;
 pub mod matching;

@@ -51,6 +51,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let assessment = args.data.join("考核结果-2023.xlsx");
     let use_report = args.data.join("金安区2023年度奖补资金使用报告.xlsx");
     let service_list = args.data.join("为企服务问题清单.xlsx");
+    let parks = args.data.join("小微企业园台账-2024.csv");
+    let candidates = args.data.join("小升规候选名单-2024.xlsx");
     let count = args.count.to_string();
     let steps: Vec<(&str, Vec<&str>)> = vec![
         (
@@ -237,6 +239,59 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "--output",
                 service_list.to_str().unwrap_or_default(),
             ],
+        ),
+        (
+            "梯队培育：小升规候选名单（金安区）",
+            vec![
+                "cultivate",
+                "candidates",
+                "--kind",
+                "above_scale",
+                "--year",
+                "2024",
+                "--county",
+                "341502",
+            ],
+        ),
+        (
+            "梯队培育：小升规候选名单（全市，Excel）",
+            vec![
+                "cultivate",
+                "candidates",
+                "--kind",
+                "above_scale",
+                "--year",
+                "2024",
+                "--format",
+                "xlsx",
+                "--output",
+                candidates.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "小微企业园：写出演示台账（每个辖区两个园区）",
+            vec![
+                "parks",
+                "template",
+                "--demo",
+                "2024",
+                "--output",
+                parks.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "小微企业园：导入 2024 年台账",
+            vec![
+                "parks",
+                "import",
+                "--year",
+                "2024",
+                parks.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "小微企业园：2024 年绩效评价",
+            vec!["parks", "grade", "--year", "2024"],
         ),
     ];
     println!("演示数据库：{url}\n");

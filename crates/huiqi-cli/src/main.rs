@@ -5,6 +5,7 @@
 mod assess_cmd;
 mod calendar_cmd;
 mod common;
+mod cultivate_cmd;
 mod demo_cmd;
 mod funds_cmd;
 mod matching_cmd;
@@ -87,6 +88,12 @@ enum Command {
     /// 为企服务（第17条）：问题受理、交办、答复、确认与评价，清单与办理统计，千名干部联万企
     #[command(subcommand)]
     Service(service_cmd::ServiceCmd),
+    /// 梯队培育：按科技型、创新型、专精特新标准评分；列出小升规、个转企与各类认定的候选企业
+    #[command(subcommand)]
+    Cultivate(cultivate_cmd::CultivateCmd),
+    /// 小微企业园（第6条）：台账模板与导入，按评价方案评分、定等次、排名
+    #[command(subcommand)]
+    Parks(cultivate_cmd::ParksCmd),
 }
 
 #[derive(Subcommand)]
@@ -140,6 +147,8 @@ fn main() -> ExitCode {
         Command::Tasks(args) => assess_cmd::tasks(args),
         Command::Assess(args) => assess_cmd::assess_year(args),
         Command::Service(cmd) => service_cmd::run(cmd),
+        Command::Cultivate(cmd) => cultivate_cmd::run(cmd),
+        Command::Parks(cmd) => cultivate_cmd::parks(cmd),
     };
     match result {
         Ok(code) => code,

@@ -295,6 +295,9 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/me", [303, 403, 403, 403, 200]),
     ("GET", "/enterprises", [303, 200, 200, 200, 403]),
     ("GET", "/enterprises/{uscc}", [303, 200, 200, 200, 200]),
+    ("GET", "/cultivate", [303, 200, 200, 200, 403]),
+    ("GET", "/cultivate/export", [303, 200, 200, 200, 403]),
+    ("GET", "/parks", [303, 200, 200, 200, 403]),
     ("GET", "/api/v1/policy/targets", [200, 200, 200, 200, 200]),
     (
         "GET",
@@ -424,6 +427,121 @@ async fn every_route_times_every_role() {
                 .status,
             404
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cultivation_lists_are_scoped_and_link_to_the_enterprise() {
+    each_db(|db| async move {
+        let (app, own, _, _) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let jinan = app.session("jinan").await;
+        let all = app
+            .request(
+                "GET",
+                "/cultivate?kind=above_scale&year=2024",
+                Some(&admin),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(all.status, 200);
+        assert!(
+            all.body.contains("小升规候选") && all.body.contains("建筑业"),
+            "{}",
+            all.body
+        );
+        // A county account: its own county only; asking for another is refused.
+        let mine = app
+            .request(
+                "GET",
+                "/cultivate?kind=above_scale&year=2024",
+                Some(&jinan),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(mine.status, 200);
+        assert!(!mine.body.contains("<td>裕安区</td>"), "{}", mine.body);
+        let other = app
+            .request(
+                "GET",
+                "/cultivate?kind=above_scale&county=341503&year=2024",
+                Some(&jinan),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(other.status, 403);
+        let bad = app
+            .request("GET", "/cultivate?kind=nonsense", Some(&admin), None, "")
+            .await;
+        assert_eq!(bad.status, 400);
+        // Rows link to the enterprise's 一企一档; the enterprise page says what is missing.
+        for kind in [
+            "above_scale",
+            "ind_to_ent",
+            "tech_sme",
+            "innovative_sme",
+            "zjtx",
+        ] {
+            let r = app
+                .request(
+                    "GET",
+                    &format!("/cultivate?kind={kind}&year=2024"),
+                    Some(&admin),
+                    None,
+                    "",
+                )
+                .await;
+            assert_eq!(r.status, 200, "{kind}");
+        }
+        // A legal person's page (an individual business has no standards to meet).
+        let list = app
+            .request(
+                "GET",
+                "/enterprises?kind=enterprise&county=341502",
+                Some(&admin),
+                None,
+                "",
+            )
+            .await;
+        let firm = list
+            .body
+            .split("<a href=\"/enterprises/")
+            .nth(1)
+            .and_then(|x| x.split('"').next())
+            .unwrap()
+            .to_string();
+        assert_ne!(firm, own);
+        let page = app
+            .request(
+                "GET",
+                &format!("/enterprises/{firm}"),
+                Some(&jinan),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("培育认定")
+                && page.body.contains("科技型中小企业")
+                && page.body.contains("还缺什么"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("科技人员指标得分不能为 0 分"),
+            "{}",
+            page.body
+        );
+        // The enterprise user's own page (an individual business) shows no such section.
+        let ent = app.session("ent").await;
+        let me = app.request("GET", "/me", Some(&ent), None, "").await;
+        assert_eq!(me.status, 200);
+        assert!(!me.body.contains("培育认定"));
     })
     .await;
 }

@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod assess;
+pub mod cultivate;
 pub mod funds;
 pub mod lists;
 pub mod matching;

@@ -35,6 +35,7 @@ pub const AREAS: &[&Area] = &[
     &areas::progress::AREA,
     &areas::assess::AREA,
     &areas::service::AREA,
+    &areas::cultivate::AREA,
     &areas::analysis::AREA,
     &areas::admin::AREA,
 ];

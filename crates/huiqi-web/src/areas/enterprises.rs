@@ -82,6 +82,16 @@ struct FactView {
     date: String,
 }
 
+/// One standard the enterprise was scored against (梯队培育).
+struct StandingView {
+    label: &'static str,
+    version: String,
+    score: u32,
+    line: u32,
+    status: String,
+    missing: Vec<String>,
+}
+
 struct BenefitView {
     title: String,
     amount: String,
@@ -106,6 +116,8 @@ struct EnterprisePage {
     benefits: Vec<BenefitView>,
     total: String,
     facts: Vec<FactView>,
+    /// The 科技型/创新型/专精特新 standards: score, line, what is missing (enterprises only).
+    standings: Vec<StandingView>,
 }
 
 async fn enterprise_page(
@@ -144,6 +156,30 @@ async fn enterprise_page(
             date,
         }
     };
+    let standings = if facts.kind == EntityKind::Enterprise {
+        huiqi_app::cultivate::enterprise_standing(&s.app, uscc.as_str(), year)
+            .await?
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let standings = standings
+        .into_iter()
+        .map(|o| StandingView {
+            label: o.standard.label(),
+            status: if o.qualified {
+                "已达到认定条件，可申报".to_string()
+            } else if o.conditions_met && o.score + huiqi_cultivate::SCORE_WINDOW >= o.line {
+                format!("接近：差 {} 分", o.gap().max(1))
+            } else {
+                "尚远".to_string()
+            },
+            version: o.version,
+            score: o.score,
+            line: o.line,
+            missing: o.missing.into_iter().take(6).collect(),
+        })
+        .collect();
     let contact = b.contact.clone();
     let fact_rows = vec![
         fact(
@@ -201,6 +237,7 @@ async fn enterprise_page(
             .collect(),
         total: format!("{:.2}", b.total),
         facts: fact_rows,
+        standings,
     })
 }
 

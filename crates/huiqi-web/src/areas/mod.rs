@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod analysis;
 pub mod assess;
+pub mod cultivate;
 pub mod enterprises;
 pub mod home;
 pub mod progress;
