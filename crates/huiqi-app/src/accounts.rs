@@ -395,6 +395,10 @@ pub async fn create_account(
     }
     let (password, generated) = password_or_generated(password)?;
     let hash = hash_password(password.clone()).await?;
+    let detail = match role.scope() {
+        "" => kind.label().to_string(),
+        scope => format!("{}：{scope}", kind.label()),
+    };
     store
         .upsert_user(
             username.trim(),
@@ -403,6 +407,7 @@ pub async fn create_account(
             role.scope(),
             display_name,
             actor,
+            &detail,
         )
         .await?;
     Ok(NewAccount {

@@ -98,8 +98,8 @@ where
 
 impl Store {
     /// Creates a user, or replaces the password, role, scope and name of an existing one (then
-    /// its failed logins are forgotten and its sessions end), with an audit line by `actor`, in
-    /// one transaction. Returns whether the account existed before.
+    /// its failed logins are forgotten and its sessions end), with an audit line by `actor`
+    /// saying `detail`, in one transaction. Returns whether the account existed before.
     pub async fn upsert_user(
         &self,
         username: &str,
@@ -108,6 +108,7 @@ impl Store {
         scope: &str,
         display_name: &str,
         actor: &str,
+        detail: &str,
     ) -> Result<bool, StoreError> {
         let now = Utc::now();
         dispatch!(self, pool => {
@@ -134,7 +135,6 @@ impl Store {
             if let Some(id) = existing {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
             }
-            let detail = if scope.is_empty() { role.to_string() } else { format!("{role}：{scope}") };
             sqlx::query("INSERT INTO account_audit (at, actor, username, action, detail) VALUES ($1, $2, $3, $4, $5)")
                 .bind(now)
                 .bind(actor)
