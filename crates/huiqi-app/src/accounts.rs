@@ -406,8 +406,7 @@ pub async fn create_account(
             kind.as_str(),
             role.scope(),
             display_name,
-            actor,
-            &detail,
+            (actor, &detail),
         )
         .await?;
     Ok(NewAccount {

@@ -166,7 +166,7 @@ async fn setup_with(
         ("ent", "enterprise", own.as_str()),
     ] {
         db.store
-            .upsert_user(u, &hash, role, scope, u, "测试", "")
+            .upsert_user(u, &hash, role, scope, u, ("测试", ""))
             .await
             .unwrap();
     }

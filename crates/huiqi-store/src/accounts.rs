@@ -98,8 +98,8 @@ where
 
 impl Store {
     /// Creates a user, or replaces the password, role, scope and name of an existing one (then
-    /// its failed logins are forgotten and its sessions end), with an audit line by `actor`
-    /// saying `detail`, in one transaction. Returns whether the account existed before.
+    /// its failed logins are forgotten and its sessions end), with an audit line (actor, detail),
+    /// in one transaction. Returns whether the account existed before.
     pub async fn upsert_user(
         &self,
         username: &str,
@@ -107,8 +107,7 @@ impl Store {
         role: &str,
         scope: &str,
         display_name: &str,
-        actor: &str,
-        detail: &str,
+        (actor, detail): (&str, &str),
     ) -> Result<bool, StoreError> {
         let now = Utc::now();
         dispatch!(self, pool => {

@@ -17,7 +17,7 @@ async fn failed_logins_throttle_and_are_forgotten() {
     each_db(|db| async move {
         let s = &db.store;
         assert!(
-            !s.upsert_user("u", "h", "admin", "", "用户", "测试", "")
+            !s.upsert_user("u", "h", "admin", "", "用户", ("测试", ""))
                 .await
                 .unwrap()
         );
@@ -102,10 +102,10 @@ async fn failed_logins_throttle_and_are_forgotten() {
 async fn changes_end_sessions_and_leave_audit_lines() {
     each_db(|db| async move {
         let s = &db.store;
-        s.upsert_user("a", "h", "admin", "", "甲", "测试", "")
+        s.upsert_user("a", "h", "admin", "", "甲", ("测试", ""))
             .await
             .unwrap();
-        s.upsert_user("b", "h", "county", "341502", "乙", "测试", "")
+        s.upsert_user("b", "h", "county", "341502", "乙", ("测试", ""))
             .await
             .unwrap();
         let a = s.user_by_name("a").await.unwrap().unwrap().id;
@@ -180,7 +180,7 @@ async fn changes_end_sessions_and_leave_audit_lines() {
         // Re-saving an account (`users add` on an existing name) ends its sessions as well.
         s.create_session("a2", a, "c", later).await.unwrap();
         assert!(
-            s.upsert_user("a", "h3", "admin", "", "甲", "命令行", "")
+            s.upsert_user("a", "h3", "admin", "", "甲", ("命令行", ""))
                 .await
                 .unwrap()
         );
