@@ -5,7 +5,8 @@
 //   OTHER_USCC  an enterprise outside the county user's county
 //   BAD_FILE    a facts CSV with one bad row
 //   SHOTS       the folder for screenshots
-// Exits non-zero with a message on the first failed check.
+// Exits non-zero with a message on the first failed check, or when any page reported a
+// Content-Security-Policy violation or a script error (collected from every page of the walk).
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,11 +28,30 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
          '--disable-component-update', '--no-first-run'],
 });
+// Every CSP violation and script error of every page: the walk fails if there is any.
+const problems = [];
+async function newContext(opts) {
+  const ctx = await browser.newContext(opts);
+  // Injected by the browser itself (not subject to the page's CSP): reports each violation.
+  await ctx.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+    });
+  });
+  ctx.on('page', (page) => {
+    page.on('console', (msg) => {
+      const text = msg.text();
+      if (/Content Security Policy|CSP violation|Refused to/.test(text)) problems.push(page.url() + ' ' + text);
+    });
+    page.on('pageerror', (err) => problems.push(page.url() + ' 脚本错误：' + err.message));
+  });
+  return ctx;
+}
 const office = { viewport: { width: 1366, height: 768 } };
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 async function login(role, ctxOpts = office) {
-  const ctx = await browser.newContext(ctxOpts);
+  const ctx = await newContext(ctxOpts);
   const page = await ctx.newPage();
   await page.goto(base + '/login');
   await page.fill('input[name=username]', role);
@@ -45,7 +65,7 @@ async function login(role, ctxOpts = office) {
 try {
   // Public: the policy list with all 19 articles, on the office screen and on a phone.
   {
-    const ctx = await browser.newContext(office);
+    const ctx = await newContext(office);
     const page = await ctx.newPage();
     const resp = await page.goto(base + '/policy');
     check(resp.status() === 200, '政策清单 200');
@@ -57,7 +77,7 @@ try {
     const hits = await page.locator('article[id^=article-]').count();
     check(hits > 0 && hits < 19, `政策清单可搜索（“融资”命中 ${hits} 条）`);
     await ctx.close();
-    const mctx = await browser.newContext(phone);
+    const mctx = await newContext(phone);
     const mpage = await mctx.newPage();
     await mpage.goto(base + '/policy');
     const overflow = await mpage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -156,6 +176,9 @@ try {
     check(targets > 0, `日常调度列出 ${targets} 项指标`);
     await page.waitForSelector('#progress-chart canvas');
     check(await page.locator('#rank-chart canvas').count() === 1, 'ECharts 画出进度图和县区排名图');
+    // A tooltip (drawn on the canvas: ECharts' HTML tooltips carry inline styles the CSP refuses).
+    await page.locator('#progress-chart').hover();
+    await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(shots, 'admin-dashboard-1366.png'), fullPage: true });
     // The what-if form: results as tables and a chart.
     await page.goto(base + '/admin/whatif');
@@ -165,9 +188,23 @@ try {
     check(measureRows > 0, `政策沙盘给出 ${measureRows} 项措施的前后对比`);
     await page.waitForSelector('#whatif-chart canvas');
     await page.screenshot({ path: path.join(shots, 'admin-whatif-1366.png'), fullPage: true });
+    // The accounts page: reset the unit's password (shown once), the audit lines.
     await page.goto(base + '/admin/users');
-    await page.screenshot({ path: path.join(shots, 'admin-users-1366.png') });
+    check(await page.locator('#accounts tbody tr').count() === 4, '账号管理列出 4 个演示账号');
+    await Promise.all([page.waitForNavigation(), page.click('#accounts tbody tr:has(td:text-is("unit")) button[value=reset_password]')]);
+    const pw = (await page.textContent('#new-password code')).trim();
+    check(pw.length === 16, '重设密码后显示一次新密码');
+    accounts.unit = pw;
+    const audit = await page.textContent('#account-audit');
+    check(audit.includes('重设密码') && audit.includes('admin'), '账号变更记录写明重设密码和操作人');
+    await page.screenshot({ path: path.join(shots, 'admin-users-1366.png'), fullPage: true });
     await ctx.close();
+    const m = await login('admin', phone);
+    await m.page.goto(base + '/admin/users');
+    const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `手机宽度下账号管理页不横向溢出（溢出 ${overflow}px）`);
+    await m.page.screenshot({ path: path.join(shots, 'admin-users-phone.png'), fullPage: true });
+    await m.ctx.close();
   }
   // 督办: a unit reports on one of its tasks with a file; the working group sends a 督办单.
   {
@@ -229,7 +266,7 @@ try {
     check(f.status() === 200, '工作专班打开奖补资金台账 200');
     await page.screenshot({ path: path.join(shots, 'admin-funds-1366.png'), fullPage: false });
     await ctx.close();
-    const pctx = await browser.newContext(phone);
+    const pctx = await newContext(phone);
     const pub = await pctx.newPage();
     await pub.goto(base + '/open?year=2023');
     const cases = await pub.locator('article.case').count();
@@ -309,6 +346,7 @@ try {
     check(o.status() === 200 && (await o.json()).length === 8, 'Open311 services.json 列出 8 个类别');
     await pctx.close();
   }
+  check(problems.length === 0, `各页面无 CSP 违规和脚本错误（${problems.length} 条）${problems.length ? '：\n' + problems.join('\n') : ''}`);
   console.log('全部检查通过；截图在 ' + shots);
 } finally {
   await browser.close();

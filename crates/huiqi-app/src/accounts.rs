@@ -1,22 +1,37 @@
 //! Accounts: roles and their scopes, the one scope check (`can_see`), passwords (argon2id), login
-//! with lockout, sessions (only the SHA-256 of a token is stored), and creating accounts — by
-//! the command line (`huiqi users add`) and for the demo alike.
+//! with per-account throttling, sessions (only the SHA-256 of a token is stored), creating
+//! accounts — by the command line (`huiqi users add`) and for the demo alike — and the working
+//! group's changes to an account (disable, enable, unlock, reset the password), each with an
+//! audit line.
+//!
+//! Throttling slows an account down, it never locks it for ever: after [`FREE_ATTEMPTS`] failed
+//! logins in a row each further failure makes the account wait [`throttle_delay`] (1 s, 2 s,
+//! 4 s … at most [`MAX_DELAY_SECS`]) before the next attempt is even checked; the counter is
+//! forgotten on success and [`FORGET_AFTER_MINUTES`] after the last failure. An unknown name, a
+//! wrong password, a throttled or a disabled account all get the same answer ([`LoginError::Refused`])
+//! after the same work: one argon2id verification (of a dummy hash for an unknown name) and the
+//! same failed-login statement.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{Duration, Utc};
 use huiqi_domain::Uscc;
 use huiqi_policy::Pack;
+use huiqi_store::accounts::AccountChange;
 use huiqi_store::search::EnterpriseFilter;
 use huiqi_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, blocking};
 
-/// Wrong passwords in a row before the account locks.
-pub const MAX_FAILED: i32 = 10;
-/// How long a locked account stays locked.
-pub const LOCK_MINUTES: i64 = 15;
+/// Failed logins in a row that cost nothing; each failure after them throttles the account.
+pub const FREE_ATTEMPTS: i32 = 5;
+/// The longest wait between two attempts of a throttled account.
+pub const MAX_DELAY_SECS: i64 = 300;
+/// The failed logins are forgotten this long after the last one.
+pub const FORGET_AFTER_MINUTES: i64 = 60;
+/// Who made a change from the command line (in the audit lines).
+pub const CLI_ACTOR: &str = "命令行";
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 8;
 /// The shortest password an account may be given.
@@ -35,6 +50,30 @@ huiqi_domain::vocabulary! {
         /// 企业: itself.
         Enterprise = ("enterprise", "企业"),
     }
+}
+
+huiqi_domain::vocabulary! {
+    /// A change to an account, as its audit line names it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum AccountAction {
+        Create = ("create", "新建账号"),
+        /// `huiqi users add` on an existing name: password, role, scope and name replaced.
+        Update = ("update", "重设账号"),
+        ResetPassword = ("reset_password", "重设密码"),
+        Disable = ("disable", "停用"),
+        Enable = ("enable", "启用"),
+        Unlock = ("unlock", "解除限速"),
+    }
+}
+
+/// How long a throttled account waits after its `failures`-th failed login in a row: nothing up
+/// to [`FREE_ATTEMPTS`], then 1 s doubling with each failure, at most [`MAX_DELAY_SECS`].
+pub fn throttle_delay(failures: i32) -> Option<Duration> {
+    if failures < FREE_ATTEMPTS {
+        return None;
+    }
+    let doublings = (failures - FREE_ATTEMPTS).min(30) as u32;
+    Some(Duration::seconds((1i64 << doublings).min(MAX_DELAY_SECS)))
 }
 
 impl RoleKind {
@@ -203,7 +242,16 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 /// not tell whether the username exists.
 static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+static VERIFICATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many argon2id verifications logins have run in this process (tests check that every kind
+/// of refused login costs exactly one).
+pub fn verifications() -> u64 {
+    VERIFICATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 async fn verify(password: String, hash: Option<String>) -> bool {
+    VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     blocking(move || {
         let hash = match hash {
             Some(h) => h,
@@ -224,13 +272,15 @@ async fn verify(password: String, hash: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
-/// Why a login failed (shown to the user in Chinese, deliberately vague about which part was wrong).
+/// Why a login failed (shown to the user in Chinese). One answer for an unknown name, a wrong
+/// password, a throttled and a disabled account, so that none can be told from another.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    #[error("用户名或密码错误。")]
-    Wrong,
-    #[error("密码连续错误 {MAX_FAILED} 次，账号已锁定 {LOCK_MINUTES} 分钟，请稍后再试。")]
-    Locked,
+    #[error(
+        "用户名或密码错误。连续输错后须稍候片刻才能再试（最长 {} 分钟）；如忘记密码或账号被停用，请联系工作专班。",
+        MAX_DELAY_SECS / 60
+    )]
+    Refused,
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -242,24 +292,29 @@ impl From<StoreError> for LoginError {
 }
 
 /// Checks a password; on success creates a session and returns its token (for the cookie).
+/// Every refusal does the same work: one argon2id verification (a dummy hash for an unknown
+/// name) and one failed-login record (which changes nothing for an unknown name or while the
+/// account is throttled).
 pub async fn login(store: &Store, username: &str, password: &str) -> Result<String, LoginError> {
-    let Some(user) = store.user_by_name(username).await? else {
-        verify(password.to_string(), None).await;
-        return Err(LoginError::Wrong);
-    };
-    if user.locked_until.is_some_and(|t| t > Utc::now()) {
-        return Err(LoginError::Locked);
-    }
-    if !verify(password.to_string(), Some(user.password_hash.clone())).await {
+    let now = Utc::now();
+    let user = store.user_by_name(username).await?;
+    let right = verify(
+        password.to_string(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
+    let usable = user.filter(|u| !u.disabled && u.locked_until.is_none_or(|t| t <= now));
+    let Some(user) = usable.filter(|_| right) else {
         store
             .record_failed_login(
-                user.id,
-                MAX_FAILED,
-                Utc::now() + Duration::minutes(LOCK_MINUTES),
+                username,
+                now,
+                now - Duration::minutes(FORGET_AFTER_MINUTES),
+                throttle_delay,
             )
             .await?;
-        return Err(LoginError::Wrong);
-    }
+        return Err(LoginError::Refused);
+    };
     store.reset_failed_logins(user.id).await?;
     let token = random_hex(32)?;
     store
@@ -278,6 +333,7 @@ pub async fn login(store: &Store, username: &str, password: &str) -> Result<Stri
 pub struct SignedIn {
     pub role: Role,
     pub user_id: i64,
+    pub username: String,
     pub display_name: String,
     pub csrf: String,
     pub token_sha256: String,
@@ -297,6 +353,7 @@ pub async fn session_of(store: &Store, token: &str) -> Result<Option<SignedIn>, 
     Ok(Some(SignedIn {
         role,
         user_id: s.user.id,
+        username: s.user.username,
         display_name: s.user.display_name,
         csrf: s.csrf_token,
         token_sha256: hash,
@@ -320,14 +377,15 @@ pub struct NewAccount {
     pub generated: bool,
 }
 
-/// Creates an account, or resets the password, role and scope of an existing one. Without a
-/// password one is generated.
+/// Creates an account, or resets the password, role and scope of an existing one (its sessions
+/// end). Without a password one is generated. `actor` is who does it, for the audit line.
 pub async fn create_account(
     store: &Store,
     username: &str,
     role: Role,
     display_name: &str,
     password: Option<String>,
+    actor: &str,
 ) -> Result<NewAccount, AppError> {
     let Some(kind) = role.kind() else {
         return Err(AppError::invalid("bad_role", "账号须有角色"));
@@ -340,21 +398,12 @@ pub async fn create_account(
     let display_name = display_name.trim();
     huiqi_domain::limits::check_name_field("姓名", display_name)
         .map_err(AppError::limit("bad_name"))?;
-    if password
-        .as_ref()
-        .is_some_and(|p| p.chars().count() < MIN_PASSWORD_CHARS)
-    {
-        return Err(AppError::invalid(
-            "weak_password",
-            format!("密码至少 {MIN_PASSWORD_CHARS} 个字符"),
-        ));
-    }
-    let generated = password.is_none();
-    let password = match password {
-        Some(p) => p,
-        None => random_password()?,
-    };
+    let (password, generated) = password_or_generated(password)?;
     let hash = hash_password(password.clone()).await?;
+    let detail = match role.scope() {
+        "" => kind.label().to_string(),
+        scope => format!("{}：{scope}", kind.label()),
+    };
     store
         .upsert_user(
             username.trim(),
@@ -362,6 +411,7 @@ pub async fn create_account(
             kind.as_str(),
             role.scope(),
             display_name,
+            (actor, &detail),
         )
         .await?;
     Ok(NewAccount {
@@ -373,6 +423,18 @@ pub async fn create_account(
     })
 }
 
+/// The password given (checked for length), or a generated one (`true`).
+fn password_or_generated(password: Option<String>) -> Result<(String, bool), AppError> {
+    match password {
+        Some(p) if p.chars().count() < MIN_PASSWORD_CHARS => Err(AppError::invalid(
+            "weak_password",
+            format!("密码至少 {MIN_PASSWORD_CHARS} 个字符"),
+        )),
+        Some(p) => Ok((p, false)),
+        None => Ok((random_password()?, true)),
+    }
+}
+
 /// An account as listed for the working group (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {
@@ -381,23 +443,173 @@ pub struct AccountRow {
     pub role: String,
     pub scope: String,
     pub display_name: String,
-    pub locked: bool,
+    pub disabled: bool,
+    /// Failed logins in a row (forgotten on success and some time after the last).
+    pub failed_logins: i32,
+    /// Throttled until then (in the future).
+    pub throttled_until: Option<chrono::DateTime<Utc>>,
+    /// Live sessions.
+    pub sessions: i64,
+}
+
+impl AccountRow {
+    /// The account's state in Chinese: 已停用, 限速中, or 正常.
+    pub fn status(&self) -> &'static str {
+        if self.disabled {
+            "已停用"
+        } else if self.throttled_until.is_some() {
+            "限速中"
+        } else {
+            "正常"
+        }
+    }
 }
 
 /// Every account, by username.
 pub async fn list_accounts(store: &Store) -> Result<Vec<AccountRow>, AppError> {
+    let now = Utc::now();
     Ok(store
         .list_users()
         .await?
         .into_iter()
-        .map(|(username, role, scope, display_name, locked)| AccountRow {
-            role: RoleKind::parse(&role).map_or(role, |k| k.label().to_string()),
-            username,
-            scope,
-            display_name,
-            locked,
+        .map(|u| AccountRow {
+            role: RoleKind::parse(&u.role).map_or(u.role, |k| k.label().to_string()),
+            username: u.username,
+            scope: u.scope,
+            display_name: u.display_name,
+            disabled: u.disabled,
+            failed_logins: u.failed_logins,
+            throttled_until: u.locked_until.filter(|t| *t > now),
+            sessions: u.sessions,
         })
         .collect())
+}
+
+/// What the working group (or the command line) does to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminAction {
+    Disable,
+    Enable,
+    Unlock,
+    /// A new password: the one given, or a generated one.
+    ResetPassword(Option<String>),
+}
+
+impl AdminAction {
+    pub fn kind(&self) -> AccountAction {
+        match self {
+            AdminAction::Disable => AccountAction::Disable,
+            AdminAction::Enable => AccountAction::Enable,
+            AdminAction::Unlock => AccountAction::Unlock,
+            AdminAction::ResetPassword(_) => AccountAction::ResetPassword,
+        }
+    }
+}
+
+/// What a change did: for a password reset, the new password (shown once, never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeDone {
+    pub username: String,
+    pub action: AccountAction,
+    pub password: Option<String>,
+    /// Whether the password was generated.
+    pub generated: bool,
+}
+
+/// Applies the working group's change to `username`, by `actor` (the admin's username, or
+/// [`CLI_ACTOR`]): disabling and a password reset end the account's sessions; every change
+/// writes an audit line, in the same transaction. An admin cannot disable their own account
+/// (nobody could enable it again from the web).
+pub async fn change_account(
+    store: &Store,
+    actor: &str,
+    username: &str,
+    action: AdminAction,
+) -> Result<ChangeDone, AppError> {
+    let username = username.trim();
+    if username.is_empty() {
+        return Err(AppError::invalid("bad_username", "用户名不能为空"));
+    }
+    if action == AdminAction::Disable && username == actor {
+        return Err(AppError::invalid(
+            "disable_self",
+            "不能停用自己正在使用的账号：请用另一个工作专班账号操作",
+        ));
+    }
+    let kind = action.kind();
+    let (password, generated, hash) = match action {
+        AdminAction::ResetPassword(p) => {
+            let (p, generated) = password_or_generated(p)?;
+            let hash = hash_password(p.clone()).await?;
+            (Some(p), generated, Some(hash))
+        }
+        _ => (None, false, None),
+    };
+    let (change, detail) = match (kind, hash.as_deref()) {
+        (AccountAction::Disable, _) => (AccountChange::Disable, "已结束该账号的全部会话"),
+        (AccountAction::Enable, _) => (AccountChange::Enable, ""),
+        (AccountAction::Unlock, _) => (AccountChange::Unlock, "已清零连续登录失败次数"),
+        (_, Some(h)) => (
+            AccountChange::SetPassword(h),
+            if generated {
+                "随机新密码；已结束该账号的全部会话"
+            } else {
+                "指定新密码；已结束该账号的全部会话"
+            },
+        ),
+        _ => return Err(AppError::Task("未知的账号操作".into())),
+    };
+    if !store
+        .change_account(username, change, actor, kind.as_str(), detail)
+        .await?
+    {
+        return Err(AppError::not_found(
+            "no_account",
+            format!(
+                "没有用户名为“{username}”的账号：请核对用户名（账号列表见 huiqi users list 或“账号”页）"
+            ),
+        ));
+    }
+    Ok(ChangeDone {
+        username: username.to_string(),
+        action: kind,
+        password,
+        generated,
+    })
+}
+
+/// One audit line as shown: time (Beijing), who, which account, what (in Chinese), detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub username: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// The audit lines of account changes, newest first (`limit` from `offset`), and their total.
+pub async fn account_audit(
+    store: &Store,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditRow>, i64), AppError> {
+    let (lines, total) = store.account_audit(limit, offset).await?;
+    Ok((
+        lines
+            .into_iter()
+            .map(|l| AuditRow {
+                at: (l.at + Duration::hours(8))
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+                actor: l.actor,
+                username: l.username,
+                action: AccountAction::parse(&l.action).map_or(l.action, |a| a.label().to_string()),
+                detail: l.detail,
+            })
+            .collect(),
+        total,
+    ))
 }
 
 /// One account per role for the demo: the working group, 市经信局 (or the first unit), the
@@ -443,7 +655,7 @@ pub async fn demo_accounts(app: &App) -> Result<Vec<NewAccount>, AppError> {
         ("county", Role::County(e.county.clone()), county_name),
         ("enterprise", Role::Enterprise(uscc), e.name.clone()),
     ] {
-        out.push(create_account(&app.store, username, role, &name, None).await?);
+        out.push(create_account(&app.store, username, role, &name, None, "演示").await?);
     }
     Ok(out)
 }
@@ -467,6 +679,29 @@ mod tests {
         assert_eq!(Role::from_stored("enterprise", "not-a-code"), None);
         assert_eq!(Role::from_stored("admin", ""), Some(Role::Admin));
         assert_eq!(Role::from_stored("root", ""), None);
+    }
+
+    #[test]
+    fn the_delay_doubles_after_the_free_attempts_and_is_capped() {
+        for n in 0..FREE_ATTEMPTS {
+            assert_eq!(throttle_delay(n), None, "{n}");
+        }
+        assert_eq!(throttle_delay(FREE_ATTEMPTS), Some(Duration::seconds(1)));
+        assert_eq!(
+            throttle_delay(FREE_ATTEMPTS + 1),
+            Some(Duration::seconds(2))
+        );
+        assert_eq!(
+            throttle_delay(FREE_ATTEMPTS + 3),
+            Some(Duration::seconds(8))
+        );
+        assert_eq!(
+            throttle_delay(FREE_ATTEMPTS + 8),
+            Some(Duration::seconds(256))
+        );
+        for n in [FREE_ATTEMPTS + 9, FREE_ATTEMPTS + 40, i32::MAX] {
+            assert_eq!(throttle_delay(n), Some(Duration::seconds(MAX_DELAY_SECS)));
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! file only parses arguments and maps errors to exit codes.
 #![forbid(unsafe_code)]
 
+mod accounts_cmd;
 mod assess_cmd;
 mod calendar_cmd;
 mod common;
@@ -62,9 +63,9 @@ enum Command {
     },
     /// 启动惠企平台（网页与 /api/v1），使用 HUIQI_DATABASE_URL 指定的数据库
     Serve(web_cmd::ServeArgs),
-    /// 账号：新增或重设（角色：admin 工作专班、unit 责任单位、county 县区、enterprise 企业）
-    #[command(subcommand)]
-    Users(UsersCmd),
+    /// 账号：新增或重设、列出、停用、启用、解除限速、重设密码、变更记录（别名 accounts；角色：admin 工作专班、unit 责任单位、county 县区、enterprise 企业）
+    #[command(subcommand, alias = "accounts")]
+    Users(accounts_cmd::UsersCmd),
     /// 演示：在新建的 SQLite 演示库上跑一遍主要工作（生成并导入企业、匹配、推送、沙盘、调度）
     Demo(demo_cmd::DemoArgs),
     /// 日常调度：各指标分辖区完成情况对照序时进度（三色）、排名、报送、目标分解
@@ -94,12 +95,6 @@ enum Command {
     /// 小微企业园（第6条）：台账模板与导入，按评价方案评分、定等次、排名
     #[command(subcommand)]
     Parks(cultivate_cmd::ParksCmd),
-}
-
-#[derive(Subcommand)]
-enum UsersCmd {
-    /// 新增账号，或重设已有账号的密码、角色与范围
-    Add(web_cmd::UserAddArgs),
 }
 
 #[derive(Subcommand)]
@@ -141,7 +136,7 @@ fn main() -> ExitCode {
         Command::Progress(args) => progress_cmd::run(args),
         Command::Demo(args) => demo_cmd::run(args),
         Command::Serve(args) => web_cmd::serve(args),
-        Command::Users(UsersCmd::Add(args)) => web_cmd::user_add(args),
+        Command::Users(cmd) => accounts_cmd::run(cmd),
         Command::Calendar(cmd) => calendar_cmd::run(cmd),
         Command::Funds(cmd) => funds_cmd::run(cmd),
         Command::Tasks(args) => assess_cmd::tasks(args),

@@ -1,4 +1,4 @@
-//! `huiqi serve` and `huiqi users add`, and the end of `huiqi demo`: the only module of the
+//! `huiqi serve` and the end of `huiqi demo`: the only module of the
 //! command line that uses the web crate (to start the server).
 
 use std::process::ExitCode;
@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use huiqi_app::App;
-use huiqi_app::accounts::{self, NewAccount, Role, RoleKind};
+use huiqi_app::accounts;
 use huiqi_web::WebState;
 
-use crate::common::{migrated_store, pack, runtime};
+use crate::common::runtime;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -21,7 +21,7 @@ pub struct ServeArgs {
     /// 企业页面采用的日期（默认：企业库最新年度的 12 月 31 日）
     #[arg(long)]
     pub at: Option<NaiveDate>,
-    /// 在 HTTPS 反向代理之后运行：会话 Cookie 加 Secure
+    /// 在 HTTPS 反向代理之后运行：会话 Cookie 名为 __Host-huiqi_session 并加 Secure，响应带 HSTS
     #[arg(long)]
     pub behind_tls: bool,
 }
@@ -30,81 +30,12 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let app = App::open(&huiqi_store::database_url_from_env(), args.at).await?;
         let mut state = WebState::new(app);
-        state.secure_cookies = args.behind_tls;
+        state.behind_tls = args.behind_tls;
         let addr = args.addr.clone();
         println!("惠企平台：http://{addr}/  （按 Ctrl+C 结束）");
         huiqi_web::serve(&addr, Arc::new(state))
             .await
             .map_err(|e| anyhow::anyhow!("无法在 {addr} 上提供服务：{e}"))?;
-        Ok(ExitCode::SUCCESS)
-    })
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum RoleArg {
-    Admin,
-    Unit,
-    County,
-    Enterprise,
-}
-
-impl From<RoleArg> for RoleKind {
-    fn from(r: RoleArg) -> RoleKind {
-        match r {
-            RoleArg::Admin => RoleKind::Admin,
-            RoleArg::Unit => RoleKind::Unit,
-            RoleArg::County => RoleKind::County,
-            RoleArg::Enterprise => RoleKind::Enterprise,
-        }
-    }
-}
-
-#[derive(Args)]
-pub struct UserAddArgs {
-    #[arg(long)]
-    pub username: String,
-    #[arg(long, value_enum)]
-    pub role: RoleArg,
-    /// 责任单位 id（unit）、辖区 id（county）或统一社会信用代码（enterprise）
-    #[arg(long, default_value = "")]
-    pub scope: String,
-    /// 显示名称
-    #[arg(long)]
-    pub name: String,
-    /// 密码（不给则随机生成并打印一次）
-    #[arg(long)]
-    pub password: Option<String>,
-}
-
-fn describe(a: &NewAccount) -> String {
-    let kind = a.role.kind().map_or("—", RoleKind::as_str);
-    let scope = a.role.scope();
-    format!(
-        "{kind}{}",
-        if scope.is_empty() {
-            String::new()
-        } else {
-            format!("：{scope}")
-        }
-    )
-}
-
-pub fn user_add(a: UserAddArgs) -> Result<ExitCode> {
-    let role = Role::checked(&pack()?, a.role.into(), &a.scope)?;
-    runtime()?.block_on(async {
-        let store = migrated_store().await?;
-        let account =
-            accounts::create_account(&store, &a.username, role, &a.name, a.password).await?;
-        println!(
-            "账号 {}（{}）已设置。{}",
-            account.username,
-            describe(&account),
-            if account.generated {
-                format!("初始密码：{}", account.password)
-            } else {
-                String::new()
-            }
-        );
         Ok(ExitCode::SUCCESS)
     })
 }

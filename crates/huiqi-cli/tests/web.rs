@@ -1,6 +1,7 @@
 //! The web platform over real HTTP on port 0 with a fresh database (SQLite always, PostgreSQL
 //! too when HUIQI_TEST_POSTGRES_URL is set): the access matrix of every route × every role,
-//! scope by county and enterprise, escaping, CSRF and lockout.
+//! scope by county and enterprise, escaping, CSRF, throttling of failed logins, the working
+//! group's account changes, and the security headers (with and without `--behind-tls`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -112,12 +113,13 @@ fn csrf_of(body: &str) -> String {
 
 /// Two enterprises in 金安区 (one with a hostile name) and one in 裕安区.
 async fn setup(db: &TestDb) -> (App, String, String, String) {
-    setup_with(db, Default::default()).await
+    setup_with(db, Default::default(), false).await
 }
 
 async fn setup_with(
     db: &TestDb,
     limiter: huiqi_web::auth::LoginLimiter,
+    behind_tls: bool,
 ) -> (App, String, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("f.csv");
@@ -164,7 +166,7 @@ async fn setup_with(
         ("ent", "enterprise", own.as_str()),
     ] {
         db.store
-            .upsert_user(u, &hash, role, scope, u)
+            .upsert_user(u, &hash, role, scope, u, ("测试", ""))
             .await
             .unwrap();
     }
@@ -176,6 +178,7 @@ async fn setup_with(
     );
     let mut state = WebState::new(app);
     state.limiter = limiter;
+    state.behind_tls = behind_tls;
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -197,6 +200,7 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/assets/site.css", [200, 200, 200, 200, 200]),
     ("GET", "/assets/htmx.min.js", [200, 200, 200, 200, 200]),
     ("GET", "/assets/echarts.min.js", [200, 200, 200, 200, 200]),
+    ("GET", "/assets/charts.js", [200, 200, 200, 200, 200]),
     ("GET", "/api/v1/openapi.json", [200, 200, 200, 200, 200]),
     ("GET", "/dashboard", [303, 200, 200, 200, 403]),
     // Without the form's CSRF token every staff role is refused; enterprises may not report.
@@ -210,6 +214,8 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/admin/whatif", [303, 200, 403, 403, 403]),
     ("POST", "/admin/whatif", [303, 403, 403, 403, 403]),
     ("GET", "/admin/users", [303, 200, 403, 403, 403]),
+    // Without the form's CSRF token the admin's change is refused too.
+    ("POST", "/admin/users", [303, 403, 403, 403, 403]),
     ("GET", "/admin/import", [303, 200, 403, 403, 403]),
     // Without a CSRF token the admin's upload is refused too.
     ("POST", "/admin/import", [303, 403, 403, 403, 403]),
@@ -547,7 +553,7 @@ async fn cultivation_lists_are_scoped_and_link_to_the_enterprise() {
 }
 
 #[tokio::test]
-async fn names_are_escaped_forms_need_csrf_and_ten_wrong_passwords_lock() {
+async fn names_are_escaped_and_forms_need_csrf() {
     each_db(|db| async move {
         let (app, _, hostile, _) = setup(&db).await;
         let admin = app.session("admin").await;
@@ -626,17 +632,6 @@ async fn names_are_escaped_forms_need_csrf_and_ten_wrong_passwords_lock() {
                 .status,
             303
         );
-
-        // Ten wrong passwords lock the account, and then even the right one is refused for a while.
-        for _ in 0..10 {
-            assert_eq!(app.login("tax", "wrong-password-x").await.status, 401);
-        }
-        let locked = app.login("tax", PASSWORD).await;
-        assert_eq!(locked.status, 429);
-        assert!(locked.body.contains("已锁定"));
-        // Another account is unaffected; an unknown user gets the same answer as a wrong password.
-        assert_eq!(app.login("jinan", PASSWORD).await.status, 303);
-        assert_eq!(app.login("nobody", PASSWORD).await.status, 401);
     })
     .await;
 }
@@ -765,7 +760,7 @@ async fn registry_search_filters_by_size_class() {
 async fn failed_logins_per_address_are_limited() {
     each_db(|db| async move {
         let limiter = huiqi_web::auth::LoginLimiter::new(3, std::time::Duration::from_secs(600));
-        let (app, ..) = setup_with(&db, limiter).await;
+        let (app, ..) = setup_with(&db, limiter, false).await;
         // A success does not count.
         app.session("admin").await;
         for user in ["tax", "jinan", "nobody"] {
@@ -1495,4 +1490,409 @@ async fn values_and_texts_beyond_their_limits_are_400_never_500() {
         }
     })
     .await;
+}
+/// The header `name` of a response (lower-case name), if present.
+fn header<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
+    r.headers.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Issue 12 item 5: failed logins slow an account down (never lock it for ever); an unknown
+/// name, a wrong password, a throttled and a disabled account get the same status and body (the
+/// time is printed, roughly alike: each costs one argon2id verification); success forgets the
+/// failures.
+#[tokio::test]
+async fn refused_logins_look_alike_and_throttling_slows_without_locking() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let unknown = app.login("nobody", PASSWORD).await;
+        let wrong = app.login("tax", "wrong-password-x").await;
+        assert_eq!((unknown.status, wrong.status), (401, 401));
+        assert_eq!(unknown.body, wrong.body);
+        assert!(wrong.body.contains("用户名或密码错误"), "{}", wrong.body);
+        // Failures below the free attempts do not throttle; success forgets them.
+        for _ in 0..3 {
+            app.login("tax", "wrong-password-x").await;
+        }
+        let tax = db.store.user_by_name("tax").await.unwrap().unwrap();
+        assert_eq!((tax.failed_logins, tax.locked_until), (4, None));
+        app.session("tax").await;
+        let tax = db.store.user_by_name("tax").await.unwrap().unwrap();
+        assert_eq!(tax.failed_logins, 0);
+
+        // The fifth failure in a row throttles the account (1 s, then doubling).
+        for _ in 0..huiqi_app::accounts::FREE_ATTEMPTS {
+            app.login("tax", "wrong-password-x").await;
+        }
+        let tax = db.store.user_by_name("tax").await.unwrap().unwrap();
+        assert_eq!(tax.failed_logins, huiqi_app::accounts::FREE_ATTEMPTS);
+        assert!(tax.locked_until.is_some());
+        // Throttled for longer (as after many failures): even the right password gets the same
+        // answer as a wrong one, and the attempt does not lengthen the delay. (First the 1 s of
+        // the fifth failure passes: while throttled a failure is not counted.)
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let now = chrono::Utc::now();
+        db.store
+            .record_failed_login("tax", now, now - chrono::Duration::hours(1), |_| {
+                Some(chrono::Duration::minutes(5))
+            })
+            .await
+            .unwrap();
+        let until = db
+            .store
+            .user_by_name("tax")
+            .await
+            .unwrap()
+            .unwrap()
+            .locked_until;
+        let throttled = app.login("tax", PASSWORD).await;
+        assert_eq!(throttled.status, 401);
+        assert_eq!(throttled.body, wrong.body);
+        assert_eq!(
+            db.store
+                .user_by_name("tax")
+                .await
+                .unwrap()
+                .unwrap()
+                .locked_until,
+            until
+        );
+        // Another account is not affected.
+        app.session("jinan").await;
+
+        // Roughly the same time for each kind of refusal (printed, not asserted: the machine is
+        // shared). Each does one argon2id verification and one failed-login statement.
+        let mut times: Vec<(&str, Vec<u128>)> = Vec::new();
+        for (kind, user, pw) in [
+            ("unknown name", "nobody", PASSWORD),
+            ("wrong password", "ent", "wrong-password-x"),
+            ("throttled", "tax", PASSWORD),
+        ] {
+            let mut t = Vec::new();
+            for _ in 0..5 {
+                let start = std::time::Instant::now();
+                let r = app.login(user, pw).await;
+                t.push(start.elapsed().as_millis());
+                assert_eq!((r.status, &r.body), (401, &wrong.body), "{kind}");
+            }
+            t.sort();
+            times.push((kind, t));
+        }
+        eprintln!("login refusal times (ms, sorted): {times:?}");
+    })
+    .await;
+}
+
+/// Issue 12 item 5: the working group disables, enables, unlocks an account and resets its
+/// password on the accounts page (CSRF-checked, admin only); disabling and a reset end the
+/// account's sessions; each change is an audit line shown on the page.
+#[tokio::test]
+async fn the_working_group_manages_accounts_on_the_accounts_page() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let tax = app.session("tax").await;
+        let page = app
+            .request("GET", "/admin/users", Some(&admin), None, "")
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("账号变更记录") && page.body.contains("共 4 个账号"),
+            "{}",
+            page.body
+        );
+        let csrf = csrf_of(&page.body);
+        let change = |user: &'static str, action: &'static str, token: String| {
+            let admin = admin.clone();
+            let app = &app;
+            async move {
+                app.request(
+                    "POST",
+                    "/admin/users",
+                    Some(&admin),
+                    Some(&format!("csrf={token}&username={user}&action={action}")),
+                    "",
+                )
+                .await
+            }
+        };
+        // Without the right token: refused, nothing changed.
+        assert_eq!(change("tax", "disable", "forged".into()).await.status, 403);
+        // Another role cannot even open the page or post to it.
+        let tax_page = app
+            .request("GET", "/admin/users", Some(&tax), None, "")
+            .await;
+        assert_eq!(tax_page.status, 403);
+        let tax_post = app
+            .request(
+                "POST",
+                "/admin/users",
+                Some(&tax),
+                Some("csrf=x&username=admin&action=disable"),
+                "",
+            )
+            .await;
+        assert_eq!(tax_post.status, 403);
+        assert!(
+            !db.store
+                .user_by_name("admin")
+                .await
+                .unwrap()
+                .unwrap()
+                .disabled
+        );
+
+        // Disable: tax's session ends and the right password is refused like a wrong one.
+        let r = change("tax", "disable", csrf.clone()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("账号 tax：停用"), "{}", r.body);
+        assert!(r.body.contains("已停用"));
+        assert_eq!(
+            app.request("GET", "/dashboard", Some(&tax), None, "")
+                .await
+                .status,
+            303,
+            "the disabled account's session has ended"
+        );
+        let refused = app.login("tax", PASSWORD).await;
+        assert_eq!(refused.status, 401);
+        assert_eq!(refused.body, app.login("nobody", PASSWORD).await.body);
+        // Enable: the password works again.
+        assert_eq!(change("tax", "enable", csrf.clone()).await.status, 200);
+        let tax = app.session("tax").await;
+
+        // Unlock a throttled account.
+        let now = chrono::Utc::now();
+        db.store
+            .record_failed_login("jinan", now, now, |_| Some(chrono::Duration::minutes(5)))
+            .await
+            .unwrap();
+        assert_eq!(app.login("jinan", PASSWORD).await.status, 401);
+        let r = change("jinan", "unlock", csrf.clone()).await;
+        assert!(r.body.contains("解除限速"), "{}", r.body);
+        app.session("jinan").await;
+
+        // Reset the password: a new one, shown once; the old one and the old session are gone.
+        let r = change("tax", "reset_password", csrf.clone()).await;
+        assert_eq!(r.status, 200);
+        let new_password = r
+            .body
+            .split("id=\"new-password\"")
+            .nth(1)
+            .and_then(|x| x.split("<code>").nth(1))
+            .and_then(|x| x.split("</code>").next())
+            .expect("the new password is shown")
+            .to_string();
+        assert_eq!(new_password.chars().count(), 16);
+        assert_eq!(
+            app.request("GET", "/dashboard", Some(&tax), None, "")
+                .await
+                .status,
+            303
+        );
+        assert_eq!(app.login("tax", PASSWORD).await.status, 401);
+        assert_eq!(app.login("tax", &new_password).await.status, 303);
+        // The page shown afterwards does not show the password again.
+        let page = app
+            .request("GET", "/admin/users", Some(&admin), None, "")
+            .await;
+        assert!(!page.body.contains(&new_password));
+
+        // Refusals with a message: disabling oneself, an unknown account, an unknown action.
+        let r = change("admin", "disable", csrf.clone()).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("不能停用自己"), "{}", r.body);
+        let r = change("nobody", "disable", csrf.clone()).await;
+        assert_eq!(r.status, 404);
+        assert!(r.body.contains("没有用户名为“nobody”的账号"), "{}", r.body);
+        let r = change("tax", "drop", csrf.clone()).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("未知的操作"));
+
+        // The audit lines: the four accounts created, then disable, enable, unlock, reset — by admin.
+        let (lines, total) = huiqi_app::accounts::account_audit(&db.store, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(total, 8);
+        assert_eq!(
+            lines
+                .iter()
+                .take(4)
+                .map(|l| (l.action.as_str(), l.username.as_str(), l.actor.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("重设密码", "tax", "admin"),
+                ("解除限速", "jinan", "admin"),
+                ("启用", "tax", "admin"),
+                ("停用", "tax", "admin")
+            ]
+        );
+        assert!(
+            page.body.contains("<td>重设密码</td>") && page.body.contains("共 8 条"),
+            "{}",
+            page.body
+        );
+    })
+    .await;
+}
+
+/// Issue 12 item 6: every response carries a strict CSP (no inline script or style), nosniff,
+/// no framing, a same-origin referrer policy; signed-in pages are `no-store`; pages carry no
+/// inline script, event handler or style attribute.
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    each_db(|db| async move {
+        let (app, own, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let ent = app.session("ent").await;
+        let pages = [
+            ("/", None),
+            ("/login", None),
+            ("/policy", None),
+            ("/nosuch", None),
+            ("/dashboard", Some(&admin)),
+            ("/enterprises", Some(&admin)),
+            ("/admin/users", Some(&admin)),
+            ("/admin/whatif", Some(&admin)),
+            ("/api/v1/enterprises", Some(&admin)),
+            ("/me", Some(&ent)),
+            ("/dashboard", Some(&ent)),
+        ];
+        for (path, cookie) in pages {
+            let path = path.replace("{own}", &own);
+            let r = app
+                .request("GET", &path, cookie.map(String::as_str), None, "")
+                .await;
+            let csp = header(&r, "content-security-policy")
+                .unwrap_or_else(|| panic!("{path}: no CSP\n{}", r.headers));
+            assert!(
+                csp.contains("script-src 'self'")
+                    && csp.contains("style-src 'self'")
+                    && csp.contains("frame-ancestors 'none'")
+                    && !csp.contains("unsafe"),
+                "{path}: {csp}"
+            );
+            assert_eq!(
+                header(&r, "x-content-type-options"),
+                Some("nosniff"),
+                "{path}"
+            );
+            assert_eq!(header(&r, "x-frame-options"), Some("DENY"), "{path}");
+            assert_eq!(header(&r, "referrer-policy"), Some("same-origin"), "{path}");
+            assert_eq!(header(&r, "cache-control"), Some("no-store"), "{path}");
+            assert_eq!(
+                header(&r, "strict-transport-security"),
+                None,
+                "{path}: HSTS only behind TLS"
+            );
+            let body = r.body.to_ascii_lowercase();
+            assert!(
+                !body.contains("<script>")
+                    && !body.contains(" style=")
+                    && !body.contains(" onclick="),
+                "{path}: inline script or style"
+            );
+            for script in body.split("<script").skip(1) {
+                assert!(
+                    script.trim_start().starts_with("src=\"/assets/"),
+                    "{path}: <script{}",
+                    &script[..script.len().min(80)]
+                );
+            }
+        }
+        // A signed-in request for a form post's answer too (the what-if result, with its chart).
+        let page = app
+            .request("GET", "/admin/whatif", Some(&admin), None, "")
+            .await;
+        let r = app
+            .request(
+                "POST",
+                "/admin/whatif",
+                Some(&admin),
+                Some(&format!(
+                    "csrf={}&at=2024-12-31&changes=startup.annual_limit%3D24000",
+                    csrf_of(&page.body)
+                )),
+                "",
+            )
+            .await;
+        assert_eq!(header(&r, "cache-control"), Some("no-store"));
+        assert!(
+            r.body.contains("/assets/charts.js") && !r.body.contains("<script>"),
+            "{}",
+            r.body
+        );
+        // The vendored scripts stay cacheable; they hold no data.
+        let js = app
+            .request("GET", "/assets/htmx.min.js", None, None, "")
+            .await;
+        assert_eq!(header(&js, "cache-control"), Some("public, max-age=86400"));
+        assert_eq!(header(&js, "x-content-type-options"), Some("nosniff"));
+        let charts = app
+            .request("GET", "/assets/charts.js", None, None, "")
+            .await;
+        assert_eq!(charts.status, 200);
+        assert!(header(&charts, "content-type").is_some_and(|t| t.starts_with("text/javascript")));
+    })
+    .await;
+}
+
+/// Issue 12 item 6: behind TLS (`huiqi serve --behind-tls`) every response carries HSTS and the
+/// session cookie is `__Host-huiqi_session` with Secure, at login and logout; a cookie without
+/// the prefix is not a session there.
+#[tokio::test]
+async fn behind_tls_hsts_and_host_prefixed_secure_cookies() {
+    let db = huiqi_store::testing::sqlite().await;
+    let (app, ..) = setup_with(&db, Default::default(), true).await;
+    let home = app.request("GET", "/", None, None, "").await;
+    assert_eq!(
+        header(&home, "strict-transport-security"),
+        Some("max-age=31536000")
+    );
+    let login = app.login("admin", PASSWORD).await;
+    assert_eq!(login.status, 303);
+    let set = header(&login, "set-cookie").unwrap();
+    assert!(
+        set.starts_with("__Host-huiqi_session=")
+            && set.contains("; Secure")
+            && set.contains("Path=/")
+            && !set.contains("Domain"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_string();
+    let page = app
+        .request("GET", "/admin/users", Some(&cookie), None, "")
+        .await;
+    assert_eq!(page.status, 200);
+    // The same token under the unprefixed name is nobody's session here.
+    let plain = cookie.replace("__Host-huiqi_session", "huiqi_session");
+    assert_eq!(
+        app.request("GET", "/admin/users", Some(&plain), None, "")
+            .await
+            .status,
+        303
+    );
+    let out = app
+        .request(
+            "POST",
+            "/logout",
+            Some(&cookie),
+            Some(&format!("csrf={}", csrf_of(&page.body))),
+            "",
+        )
+        .await;
+    assert_eq!(out.status, 303);
+    let cleared = header(&out, "set-cookie").unwrap();
+    assert!(
+        cleared.starts_with("__Host-huiqi_session=;")
+            && cleared.contains("Max-Age=0")
+            && cleared.contains("; Secure"),
+        "{cleared}"
+    );
+    assert_eq!(
+        header(&out, "strict-transport-security"),
+        Some("max-age=31536000")
+    );
 }

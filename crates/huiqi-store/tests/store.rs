@@ -39,7 +39,7 @@ fn redact_hides_the_password() {
 async fn a_new_session_purges_expired_ones_only() {
     each_db(|db| async move {
         let s = &db.store;
-        s.upsert_user("u", "hash", "admin", "", "用户")
+        s.upsert_user("u", "hash", "admin", "", "用户", ("测试", ""))
             .await
             .unwrap();
         let id = s.user_by_name("u").await.unwrap().unwrap().id;

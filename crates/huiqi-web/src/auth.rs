@@ -1,7 +1,7 @@
 //! The web's side of authentication: the session cookie, the viewer of a request, CSRF (a
 //! per-session token in every form, plus an Origin / Sec-Fetch-Site check on unsafe methods) and
 //! a limit on failed logins per client address (`LoginLimiter`, so one address cannot try
-//! password after password across accounts or keep the server hashing). Passwords, lockout,
+//! password after password across accounts or keep the server hashing). Passwords, throttling,
 //! sessions and roles are huiqi-app's `accounts`. A provincial single sign-on would plug in here:
 //! it only has to produce a `Viewer`.
 
@@ -10,10 +10,19 @@ use huiqi_app::AppError;
 use huiqi_app::Store;
 use huiqi_app::accounts::{self, Role, SESSION_HOURS};
 
+/// The session cookie's name over plain HTTP (development, or a proxy that does not say TLS).
 pub const COOKIE: &str = "huiqi_session";
+/// Its name behind TLS: the `__Host-` prefix makes the browser accept it only with `Secure`,
+/// `Path=/` and no `Domain`, so no subdomain or plain-HTTP page can set or shadow it.
+pub const SECURE_COOKIE: &str = "__Host-huiqi_session";
+
+/// The session cookie's name (behind TLS or not).
+pub fn cookie_name(behind_tls: bool) -> &'static str {
+    if behind_tls { SECURE_COOKIE } else { COOKIE }
+}
 /// Failed logins per client address within a window; beyond `max`, every login from that
 /// address is refused (429, without checking the password) until the window ends. Kept in
-/// memory: a restart forgets it, the account lockout in the database does not. The address is
+/// memory: a restart forgets it, the accounts' throttling in the database does not. The address is
 /// the TCP peer: behind a reverse proxy every client shares the proxy's address, so set the
 /// limit there or raise `max`.
 pub struct LoginLimiter {
@@ -24,7 +33,7 @@ pub struct LoginLimiter {
 }
 
 impl Default for LoginLimiter {
-    /// 30 failed logins per address in 15 minutes (three accounts' worth of lockouts).
+    /// 30 failed logins per address in 15 minutes.
     fn default() -> Self {
         LoginLimiter::new(30, std::time::Duration::from_secs(15 * 60))
     }
@@ -69,6 +78,8 @@ pub struct Viewer {
     pub role: Role,
     /// The account's id (`None`: anonymous), for the request log.
     pub user_id: Option<i64>,
+    /// The account's username (empty: anonymous), for audit lines.
+    pub username: String,
     pub display_name: String,
     /// Present for a logged-in viewer: forms must echo it.
     pub csrf: Option<String>,
@@ -80,6 +91,7 @@ impl Viewer {
         Viewer {
             role: Role::Anonymous,
             user_id: None,
+            username: String::new(),
             display_name: String::new(),
             csrf: None,
             token_sha256: None,
@@ -87,15 +99,17 @@ impl Viewer {
     }
 }
 
-/// The session cookie's value from the request headers.
-pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+/// The session cookie's value from the request headers (only the cookie of that name: behind
+/// TLS a plain `huiqi_session` cookie is ignored).
+pub fn cookie_token(headers: &HeaderMap, behind_tls: bool) -> Option<String> {
+    let name = cookie_name(behind_tls);
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|c| {
             c.split(';').map(str::trim).find_map(|kv| {
-                kv.strip_prefix(COOKIE)
+                kv.strip_prefix(name)
                     .and_then(|v| v.strip_prefix('='))
                     .map(str::to_string)
             })
@@ -103,14 +117,19 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Resolves the viewer of a request (anonymous without a live session).
-pub async fn viewer(store: &Store, headers: &HeaderMap) -> Result<Viewer, AppError> {
-    let Some(token) = cookie_token(headers) else {
+pub async fn viewer(
+    store: &Store,
+    headers: &HeaderMap,
+    behind_tls: bool,
+) -> Result<Viewer, AppError> {
+    let Some(token) = cookie_token(headers, behind_tls) else {
         return Ok(Viewer::anonymous());
     };
     Ok(match accounts::session_of(store, &token).await? {
         Some(s) => Viewer {
             role: s.role,
             user_id: Some(s.user_id),
+            username: s.username,
             display_name: s.display_name,
             csrf: Some(s.csrf),
             token_sha256: Some(s.token_sha256),
@@ -119,17 +138,24 @@ pub async fn viewer(store: &Store, headers: &HeaderMap) -> Result<Viewer, AppErr
     })
 }
 
-/// The Set-Cookie value of a new session (Secure when the site is served over TLS).
-pub fn session_cookie(token: &str, secure: bool) -> String {
+/// The Set-Cookie value of a new session (`__Host-` and Secure when served behind TLS).
+pub fn session_cookie(token: &str, behind_tls: bool) -> String {
     format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        cookie_name(behind_tls),
         SESSION_HOURS * 3600,
-        if secure { "; Secure" } else { "" }
+        if behind_tls { "; Secure" } else { "" }
     )
 }
 
-pub fn clear_cookie() -> String {
-    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+/// The Set-Cookie value that removes the session cookie (the same name and attributes, else
+/// the browser keeps it).
+pub fn clear_cookie(behind_tls: bool) -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        cookie_name(behind_tls),
+        if behind_tls { "; Secure" } else { "" }
+    )
 }
 
 /// CSRF for unsafe methods: a cross-site browser request is refused outright; then the form's

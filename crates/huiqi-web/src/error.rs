@@ -181,7 +181,7 @@ pub async fn render_errors(State(state): State<Shared>, req: Request, next: Next
         }
         (e.status, Json(body)).into_response()
     } else {
-        let nav = match crate::auth::viewer(&state.app.store, &headers).await {
+        let nav = match crate::auth::viewer(&state.app.store, &headers, state.behind_tls).await {
             Ok(v) => Nav::of(&state, &v),
             Err(_) => Nav::anonymous(),
         };

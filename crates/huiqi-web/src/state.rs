@@ -9,8 +9,9 @@ use crate::auth::LoginLimiter;
 /// The web platform's state: the app, and the HTTP concerns around it.
 pub struct WebState {
     pub app: Arc<App>,
-    /// Mark cookies Secure (behind TLS).
-    pub secure_cookies: bool,
+    /// Served behind an HTTPS reverse proxy (`huiqi serve --behind-tls`): the session cookie is
+    /// `__Host-huiqi_session` with `Secure`, and every response carries HSTS.
+    pub behind_tls: bool,
     /// Failed logins per client address.
     pub limiter: LoginLimiter,
 }
@@ -19,7 +20,7 @@ impl WebState {
     pub fn new(app: App) -> WebState {
         WebState {
             app: Arc::new(app),
-            secure_cookies: false,
+            behind_tls: false,
             limiter: LoginLimiter::default(),
         }
     }

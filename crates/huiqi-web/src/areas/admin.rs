@@ -1,4 +1,5 @@
-//! The working group's administration: accounts, and uploading a department's file or a list into
+//! The working group's administration: accounts (list, disable, enable, unlock, reset a password,
+//! the audit lines of every change), and uploading a department's file or a list into
 //! the registry. An upload goes through huiqi-app's one import pipeline: a file with any bad row
 //! is shown back as a table of row errors (422) and nothing is imported.
 
@@ -9,12 +10,12 @@ use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use huiqi_app::accounts::{AccountRow, list_accounts};
+use huiqi_app::accounts::{self, AdminAction, list_accounts};
 use huiqi_app::imports::{self, ImportKind, MAX_FILE_BYTES, Outcome};
 use huiqi_domain::registry::RowError;
 
 use crate::auth::{self, Viewer};
-use crate::error::WebError;
+use crate::error::{Form, Query, WebError};
 use crate::page::{Nav, render};
 use crate::routes::{ADMIN, Area, Link, Route};
 use crate::state::{Shared, WebState};
@@ -23,6 +24,12 @@ pub const AREA: Area = Area {
     name: "数据导入与账号",
     routes: &[
         Route::get("/admin/users", ADMIN, "账号", || get(users)),
+        Route::post(
+            "/admin/users",
+            ADMIN,
+            "账号操作（停用、启用、解除限速、重设密码）",
+            || post(users_change),
+        ),
         Route::get("/admin/import", ADMIN, "数据导入", || get(import_form)),
         Route::post("/admin/import", ADMIN, "上传导入文件", || {
             post(import_submit).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
@@ -45,26 +52,185 @@ pub const AREA: Area = Area {
 /// The largest upload (the file and the form around it).
 pub const MAX_UPLOAD_BYTES: usize = MAX_FILE_BYTES + 64 * 1024;
 
+/// One account as the accounts page shows it.
+struct AccountView {
+    username: String,
+    role: String,
+    scope: String,
+    display_name: String,
+    status: &'static str,
+    /// Throttled until (Beijing time), or empty.
+    until: String,
+    disabled: bool,
+    failed: i32,
+    sessions: i64,
+}
+
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 struct UsersPage {
     nav: Nav,
-    users: Vec<(String, String, String, String, bool)>,
+    message: String,
+    ok: bool,
+    password: Option<String>,
+    users: Vec<AccountView>,
+    disabled: usize,
+    throttled: usize,
+    audit: Vec<accounts::AuditRow>,
+    audit_total: i64,
+    page: i64,
+    pages: i64,
+    free: i32,
+    max_minutes: i64,
+    forget_minutes: i64,
+}
+
+/// Audit lines per page.
+const AUDIT_PAGE: i64 = 50;
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct UsersQuery {
+    page: Option<i64>,
+}
+
+async fn users_page(
+    s: &WebState,
+    v: &Viewer,
+    status: StatusCode,
+    (message, ok, password): (String, bool, Option<String>),
+    page: i64,
+) -> Result<Response, WebError> {
+    let users: Vec<AccountView> = list_accounts(&s.app.store)
+        .await?
+        .into_iter()
+        .map(|a| AccountView {
+            status: a.status(),
+            until: a.throttled_until.map_or(String::new(), |t| {
+                (t + chrono::Duration::hours(8))
+                    .format("%H:%M:%S")
+                    .to_string()
+            }),
+            username: a.username,
+            role: a.role,
+            scope: a.scope,
+            display_name: a.display_name,
+            disabled: a.disabled,
+            failed: a.failed_logins,
+            sessions: a.sessions,
+        })
+        .collect();
+    let (_, total) = accounts::account_audit(&s.app.store, 1, 0).await?;
+    let pages = ((total + AUDIT_PAGE - 1) / AUDIT_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let (audit, audit_total) =
+        accounts::account_audit(&s.app.store, AUDIT_PAGE, (page - 1) * AUDIT_PAGE).await?;
+    let page = render(UsersPage {
+        nav: Nav::of(s, v),
+        message,
+        ok,
+        password,
+        disabled: users.iter().filter(|u| u.disabled).count(),
+        throttled: users.iter().filter(|u| !u.until.is_empty()).count(),
+        users,
+        audit,
+        audit_total,
+        page,
+        pages,
+        free: accounts::FREE_ATTEMPTS,
+        max_minutes: accounts::MAX_DELAY_SECS / 60,
+        forget_minutes: accounts::FORGET_AFTER_MINUTES,
+    })?;
+    Ok((status, page).into_response())
 }
 
 async fn users(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
+    Query(q): Query<UsersQuery>,
 ) -> Result<Response, WebError> {
-    let users = list_accounts(&s.app.store)
-        .await?
-        .into_iter()
-        .map(|a: AccountRow| (a.username, a.role, a.scope, a.display_name, a.locked))
-        .collect();
-    render(UsersPage {
-        nav: Nav::of(&s, &v),
-        users,
-    })
+    users_page(
+        &s,
+        &v,
+        StatusCode::OK,
+        (String::new(), true, None),
+        q.page.unwrap_or(1),
+    )
+    .await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ChangeForm {
+    csrf: Option<String>,
+    username: String,
+    action: String,
+}
+
+/// One change to an account from the accounts page; the page again with what was done (and a
+/// generated password, shown this once), or why not.
+async fn users_change(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Form(f): Form<ChangeForm>,
+) -> Result<Response, WebError> {
+    if !auth::csrf_ok(&v, f.csrf.as_deref()) {
+        return Err(WebError::csrf());
+    }
+    let action = match f.action.as_str() {
+        "disable" => AdminAction::Disable,
+        "enable" => AdminAction::Enable,
+        "unlock" => AdminAction::Unlock,
+        "reset_password" => AdminAction::ResetPassword(None),
+        other => {
+            let m = format!(
+                "未知的操作“{}”：可选 停用、启用、解除限速、重设密码。",
+                cut(other)
+            );
+            return users_page(&s, &v, StatusCode::BAD_REQUEST, (m, false, None), 1).await;
+        }
+    };
+    // The actor of the audit line: the signed-in admin's account.
+    match accounts::change_account(&s.app.store, &v.username, &f.username, action).await {
+        Ok(done) => {
+            let m = format!(
+                "账号 {}：{}，已记入变更记录。",
+                done.username,
+                done.action.label()
+            );
+            users_page(&s, &v, StatusCode::OK, (m, true, done.password), 1).await
+        }
+        Err(e @ huiqi_app::AppError::NotFound { .. }) => {
+            users_page(
+                &s,
+                &v,
+                StatusCode::NOT_FOUND,
+                (e.to_string(), false, None),
+                1,
+            )
+            .await
+        }
+        Err(e @ huiqi_app::AppError::Invalid { .. }) => {
+            users_page(
+                &s,
+                &v,
+                StatusCode::BAD_REQUEST,
+                (e.to_string(), false, None),
+                1,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A value from a form cut to 40 characters for a message.
+fn cut(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
 }
 
 #[derive(Template)]

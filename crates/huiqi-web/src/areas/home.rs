@@ -28,6 +28,14 @@ pub const AREA: Area = Area {
         Route::get("/assets/echarts.min.js", Rule::Public, "ECharts", || {
             get(|| async { js(include_bytes!("../../assets/vendor/echarts.min.js")) })
         }),
+        Route::get("/assets/charts.js", Rule::Public, "图表脚本", || {
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    include_str!("../../assets/charts.js"),
+                )
+            })
+        }),
         Route::get("/api/v1/openapi.json", Rule::Public, "API 文档", || {
             get(openapi)
         }),
@@ -255,19 +263,19 @@ async fn login_submit(
         );
     }
     let result = accounts::login(&s.app.store, f.username.trim(), &f.password).await;
-    if let (Err(LoginError::Wrong | LoginError::Locked), Some(ip)) = (&result, ip) {
+    if let (Err(LoginError::Refused), Some(ip)) = (&result, ip) {
         s.limiter.failed(ip);
     }
     match result {
         Ok(token) => {
             let mut resp = Redirect::to("/").into_response();
-            if let Ok(c) = HeaderValue::from_str(&auth::session_cookie(&token, s.secure_cookies)) {
+            if let Ok(c) = HeaderValue::from_str(&auth::session_cookie(&token, s.behind_tls)) {
                 resp.headers_mut().insert(header::SET_COOKIE, c);
             }
             Ok(resp)
         }
-        Err(e @ LoginError::Wrong) => page(StatusCode::UNAUTHORIZED, e.to_string()),
-        Err(e @ LoginError::Locked) => page(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+        // An unknown name, a wrong password, a throttled or disabled account: one answer.
+        Err(e @ LoginError::Refused) => page(StatusCode::UNAUTHORIZED, e.to_string()),
         Err(LoginError::App(e)) => Err(e.into()),
     }
 }
@@ -290,7 +298,7 @@ async fn logout(
         accounts::logout(&s.app.store, hash).await?;
     }
     let mut resp = Redirect::to("/").into_response();
-    if let Ok(c) = HeaderValue::from_str(&auth::clear_cookie()) {
+    if let Ok(c) = HeaderValue::from_str(&auth::clear_cookie(s.behind_tls)) {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
     Ok(resp)
