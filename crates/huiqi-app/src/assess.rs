@@ -1,8 +1,8 @@
 //! 督办与考核 (issue 16) on the store. 督办: the supervision board of a month (every line the
 //! viewer may see, coloured), reports on a line with evidence files, 典型案例/经验做法 and their
 //! publication, 督办单 and their steps. 考核: the assessment of article 19 from live data (日常调度
-//! completions, on-time reports, last year's use of funds; 为企服务 and 清欠 figures are “no data
-//! yet” until those areas deliver them), under the pack's scheme or another scheme file (the
+//! completions, on-time reports, last year's use of funds, 清欠's share of accepted complaints
+//! paid; 为企服务 figures are “no data yet” until that area delivers them), under the pack's scheme or another scheme file (the
 //! what-if), kept and published. Who may do what is decided here:
 //!
 //! * working group (admin): everything; sends 督办单, closes, returns or withdraws them, publishes;
@@ -556,7 +556,8 @@ pub async fn orders(app: &App, role: &Role) -> Result<Vec<OrderRow>, AppError> {
 /// The inputs of each jurisdiction for a year's assessment, from live data as of `as_of`:
 /// the 日常调度 completions of the year's December (or of the last month ended, for a year not
 /// over), on-time reports of every line of the jurisdiction, last year's award and its use (or
-/// own-funded support). 为企服务 and 清欠: no data yet.
+/// own-funded support), 清欠's share of accepted complaints paid ([`crate::arrears::resolution`]).
+/// 为企服务: no data yet.
 pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs>, AppError> {
     let cfg = config(&app.pack)?;
     let lines = cfg.lines(&app.pack);
@@ -601,6 +602,8 @@ pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs
     let totals = app.store.fund_totals(year - 1).await?;
     let own = app.store.own_support_totals(year - 1).await?;
     let ledger_exists = !totals.is_empty();
+    // 清欠: the share of complaints accepted in the year that were paid (None: no data yet).
+    let arrears = crate::arrears::resolution(app, year, as_of).await?;
     Ok(app
         .pack
         .jurisdictions
@@ -630,7 +633,9 @@ pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs
                 task_reports_on_time: Some(Fraction::new(ot.on_time, ot.due)),
                 service_on_time: None,
                 service_satisfaction: None,
-                arrears_resolution: None,
+                arrears_resolution: arrears
+                    .as_ref()
+                    .map(|m| m.get(&j.id).copied().unwrap_or(Fraction::new(0, 0))),
                 funds_use,
             }
         })

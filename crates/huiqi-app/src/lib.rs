@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod arrears;
 pub mod assess;
 pub mod funds;
 pub mod imports;

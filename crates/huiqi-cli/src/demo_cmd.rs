@@ -2,7 +2,8 @@
 //! a generated Lu'an population imported into the registry with a year's 认定名单 and 创业培训台账,
 //! a 免申即享 matching run, a push list, a what-if, a year of 日常调度 reports (the 调度表 then
 //! computes the certification and training targets from the registry), and 督办与考核: a year of
-//! task reports, one 督办单, the 2023 assessment with its awards and a spending ledger. Each step runs the same
+//! task reports, one 督办单, the 2023 assessment with its awards and a spending ledger; 清欠: contracts,
+//! payments and complaints, the 2024 disclosure and the payer league table. Each step runs the same
 //! `huiqi` command a user would, so the demo shows exactly what the commands do.
 
 use std::path::PathBuf;
@@ -49,6 +50,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let board = args.data.join("督办表-2023-Q4.xlsx");
     let assessment = args.data.join("考核结果-2023.xlsx");
     let use_report = args.data.join("金安区2023年度奖补资金使用报告.xlsx");
+    let disclosure = args.data.join("清欠披露-2024.xlsx");
     let count = args.count.to_string();
     let steps: Vec<(&str, Vec<&str>)> = vec![
         (
@@ -216,6 +218,27 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "--output",
                 use_report.to_str().unwrap_or_default(),
             ],
+        ),
+        (
+            "清欠：载入合同、付款与投诉（截至 2025-06-30）",
+            vec!["arrears", "seed-demo", "--at", "2025-06-30"],
+        ),
+        (
+            "清欠：2024 年度机关、事业单位逾期付款披露（Excel）",
+            vec![
+                "arrears",
+                "disclosure",
+                "--year",
+                "2024",
+                "--format",
+                "xlsx",
+                "--output",
+                disclosure.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "清欠：付款方排行（按主管部门，截至 2025-06-30）",
+            vec!["arrears", "league", "--by", "unit", "--at", "2025-06-30"],
         ),
     ];
     println!("演示数据库：{url}\n");

@@ -2,6 +2,7 @@
 //! file only parses arguments and maps errors to exit codes.
 #![forbid(unsafe_code)]
 
+mod arrears_cmd;
 mod assess_cmd;
 mod calendar_cmd;
 mod common;
@@ -83,6 +84,9 @@ enum Command {
     /// 激励奖补资金台账（第19条）：入账、支出（限定用途、不超余额）、冲销、自筹支持、余额
     #[command(subcommand)]
     Funds(funds_cmd::FundsCmd),
+    /// 清欠（第14条）：付款到期日、逾期利息（保障中小企业款项支付条例）、用例、披露
+    #[command(subcommand)]
+    Arrears(arrears_cmd::ArrearsCmd),
 }
 
 #[derive(Subcommand)]
@@ -135,6 +139,7 @@ fn main() -> ExitCode {
         Command::Funds(cmd) => funds_cmd::run(cmd),
         Command::Tasks(args) => assess_cmd::tasks(args),
         Command::Assess(args) => assess_cmd::assess_year(args),
+        Command::Arrears(cmd) => arrears_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

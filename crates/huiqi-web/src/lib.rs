@@ -34,6 +34,7 @@ pub const AREAS: &[&Area] = &[
     &areas::push::AREA,
     &areas::progress::AREA,
     &areas::assess::AREA,
+    &areas::arrears::AREA,
     &areas::analysis::AREA,
     &areas::admin::AREA,
 ];
