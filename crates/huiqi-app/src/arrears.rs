@@ -260,6 +260,9 @@ pub fn due_of(params: &Params, c: &NewContract) -> Result<Due, AppError> {
     )?)
 }
 
+/// A checked complaint: the contract (with its due date), the payments so far (date, fen), the complaint.
+pub type Checked = (NewContract, Vec<(NaiveDate, i64)>, NewComplaint);
+
 /// Checks a complaint and everything about it; the contract with its computed due date, the
 /// payments and the complaint, ready to store.
 pub fn check(
@@ -268,7 +271,7 @@ pub fn check(
     input: &ComplaintInput,
     by: &str,
     today: NaiveDate,
-) -> Result<(NewContract, Vec<(NaiveDate, i64)>, NewComplaint), AppError> {
+) -> Result<Checked, AppError> {
     let creditor = Uscc::parse(input.creditor_uscc.trim())
         .map_err(|e| bad("bad_uscc", format!("债权企业统一社会信用代码：{e}")))?;
     let debtor = Uscc::parse(input.debtor_uscc.trim())
