@@ -16,6 +16,7 @@ const accounts = JSON.parse(process.env.ACCOUNTS);
 const otherUscc = process.env.OTHER_USCC;
 const badFile = process.env.BAD_FILE;
 const shots = process.env.SHOTS;
+const debtorUscc = process.env.DEBTOR_USCC;
 fs.mkdirSync(shots, { recursive: true });
 
 function check(cond, what) {
@@ -344,6 +345,59 @@ try {
     const pub = await pctx.newPage();
     const o = await pub.goto(base + '/open311/v2/services.json');
     check(o.status() === 200 && (await o.json()).length === 8, 'Open311 services.json 列出 8 个类别');
+    await pctx.close();
+  }
+  // 清欠: the enterprise registers a complaint; the working group walks it to 销号; the public
+  // disclosure and the league table.
+  {
+    const { ctx, page } = await login('enterprise');
+    const fill = async (paidOn) => {
+      const r = await page.goto(base + '/arrears/new');
+      check(r.status() === 200, '企业打开投诉登记页 200');
+      await page.fill('#complaint-form input[name=debtor_name]', '金安区交通运输局');
+      await page.fill('#complaint-form input[name=debtor_uscc]', debtorUscc);
+      await page.selectOption('#complaint-form select[name=debtor_kind]', 'government');
+      await page.fill('#complaint-form input[name=contract_no]', 'WALK-2026-01');
+      await page.fill('#complaint-form input[name=contract_date]', '2026-01-05');
+      await page.fill('#complaint-form input[name=amount]', '500,000');
+      await page.fill('#complaint-form input[name=delivered]', '2026-01-10');
+      await page.fill('#complaint-form input[name=paid_on_1]', paidOn);
+      await page.fill('#complaint-form input[name=paid_1]', '100000');
+      await page.fill('#complaint-form textarea[name=description]', '货款到期未付（浏览器清欠测试）');
+      await Promise.all([page.waitForNavigation(), page.click('#complaint-form button[type=submit]')]);
+    };
+    // First a payment dated before delivery: refused with the reason.
+    await fill('2026-01-08');
+    check((await page.textContent('main')).includes('早于交付日'), '付款日早于交付日时提示原因');
+    await fill('2026-03-01');
+    check(await page.locator('#registered').count() === 1, '投诉已登记');
+    check((await page.textContent('#state')).includes('投诉'), '案件状态为“投诉”');
+    check((await page.textContent('main')).includes('2026-02-09'), '付款到期日按第728号令计算（交付后30日）');
+    const caseUrl = page.url().split('?')[0];
+    await page.screenshot({ path: path.join(shots, 'enterprise-arrears-case-1366.png'), fullPage: true });
+    await ctx.close();
+    const a = await login('admin');
+    await a.page.goto(caseUrl);
+    for (const [to, label] of [['verified', '核实'], ['accepted', '受理'], ['handed_on', '交办'], ['advised', '劝告指导'], ['paid', '清偿'], ['closed', '销号']]) {
+      await a.page.selectOption('#step-form select[name=to]', to);
+      await a.page.fill('#step-form textarea[name=note]', label + '（浏览器清欠测试）');
+      await Promise.all([a.page.waitForNavigation(), a.page.click('#step-form button[type=submit]')]);
+      check((await a.page.textContent('#state')).includes(label), `案件进入“${label}”`);
+    }
+    check(await a.page.locator('#step-form').count() === 0, '销号后不再有办理表单');
+    await a.page.screenshot({ path: path.join(shots, 'admin-arrears-closed-1366.png'), fullPage: true });
+    const l = await a.page.goto(base + '/arrears/league?by=unit');
+    check(l.status() === 200 && await a.page.locator('#league tbody tr').count() > 1, '工作专班打开付款方排行');
+    await a.page.screenshot({ path: path.join(shots, 'admin-arrears-league-1366.png'), fullPage: false });
+    await a.ctx.close();
+    const pctx = await browser.newContext(phone);
+    const pub = await pctx.newPage();
+    const d = await pub.goto(base + '/arrears/disclosure?year=2024');
+    check(d.status() === 200, '公众打开年度披露 200');
+    check(await pub.locator('#disclosure tbody tr').count() > 1, '年度披露列出机关、事业单位付款方');
+    const overflow = await pub.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `手机宽度下披露页不横向溢出（溢出 ${overflow}px）`);
+    await pub.screenshot({ path: path.join(shots, 'public-arrears-disclosure-phone.png'), fullPage: false });
     await pctx.close();
   }
   check(problems.length === 0, `各页面无 CSP 违规和脚本错误（${problems.length} 条）${problems.length ? '：\n' + problems.join('\n') : ''}`);

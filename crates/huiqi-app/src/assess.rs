@@ -2,7 +2,7 @@
 //! viewer may see, coloured), reports on a line with evidence files, 典型案例/经验做法 and their
 //! publication, 督办单 and their steps. 考核: the assessment of article 19 from live data (日常调度
 //! completions, on-time reports, last year's use of funds, 为企服务's on-time rate and satisfaction
-//! from `service`; 清欠 figures are “no data yet” until that area delivers them), under the pack's scheme or another scheme file (the
+//! from `service`, 清欠's share of accepted complaints paid), under the pack's scheme or another scheme file (the
 //! what-if), kept and published. Who may do what is decided here:
 //!
 //! * working group (admin): everything; sends 督办单, closes, returns or withdraws them, publishes;
@@ -574,7 +574,8 @@ pub async fn orders(app: &App, role: &Role) -> Result<Vec<OrderRow>, AppError> {
 /// the 日常调度 completions of the year's December (or of the last month ended, for a year not
 /// over), on-time reports of every line of the jurisdiction, last year's award and its use (or
 /// own-funded support), 为企服务's on-time rate and satisfaction of the problems received in the
-/// year (none for a jurisdiction without problems). 清欠: no data yet.
+/// year (none for a jurisdiction without problems), 清欠's share of accepted complaints paid
+/// ([`crate::arrears::resolution`]).
 pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs>, AppError> {
     let cfg = config(&app.pack)?;
     let lines = cfg.lines(&app.pack);
@@ -623,6 +624,8 @@ pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs
     // 评价数) of the problems of each jurisdiction received in the year; none without problems.
     let service = crate::service::assess_inputs(app, year, as_of).await?;
     let frac = |(part, whole): (i64, i64)| (whole > 0).then(|| Fraction::new(part, whole));
+    // 清欠: the share of complaints accepted in the year that were paid (None: no data yet).
+    let arrears = crate::arrears::resolution(app, year, as_of).await?;
     Ok(app
         .pack
         .jurisdictions
@@ -652,7 +655,9 @@ pub async fn inputs(app: &App, year: i32, as_of: NaiveDate) -> Result<Vec<Inputs
                 task_reports_on_time: Some(Fraction::new(ot.on_time, ot.due)),
                 service_on_time: service.get(&j.id).and_then(|(t, _)| frac(*t)),
                 service_satisfaction: service.get(&j.id).and_then(|(_, s)| frac(*s)),
-                arrears_resolution: None,
+                arrears_resolution: arrears
+                    .as_ref()
+                    .map(|m| m.get(&j.id).copied().unwrap_or(Fraction::new(0, 0))),
                 funds_use,
             }
         })

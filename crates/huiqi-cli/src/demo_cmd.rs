@@ -2,8 +2,9 @@
 //! a generated Lu'an population imported into the registry with a year's 认定名单 and 创业培训台账,
 //! a 免申即享 matching run, a push list, a what-if, a year of 日常调度 reports (the 调度表 then
 //! computes the certification and training targets from the registry), and 督办与考核: a year of
-//! task reports, one 督办单, the 2023 assessment with its awards and a spending ledger; and
-//! 为企服务: a year of problems up to today, 千名干部联万企 and the 清单. Each step runs the same
+//! task reports, one 督办单, the 2023 assessment with its awards and a spending ledger;
+//! 为企服务: a year of problems up to today, 千名干部联万企 and the 清单; 清欠: contracts,
+//! payments and complaints, the 2024 disclosure and the payer league table. Each step runs the same
 //! `huiqi` command a user would, so the demo shows exactly what the commands do.
 
 use std::path::PathBuf;
@@ -53,6 +54,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let service_list = args.data.join("为企服务问题清单.xlsx");
     let parks = args.data.join("小微企业园台账-2024.csv");
     let candidates = args.data.join("小升规候选名单-2024.xlsx");
+    let disclosure = args.data.join("清欠披露-2024.xlsx");
     let count = args.count.to_string();
     let steps: Vec<(&str, Vec<&str>)> = vec![
         (
@@ -292,6 +294,27 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         (
             "小微企业园：2024 年绩效评价",
             vec!["parks", "grade", "--year", "2024"],
+        ),
+        (
+            "清欠：载入合同、付款与投诉（截至 2025-06-30）",
+            vec!["arrears", "seed-demo", "--at", "2025-06-30"],
+        ),
+        (
+            "清欠：2024 年度机关、事业单位逾期付款披露（Excel）",
+            vec![
+                "arrears",
+                "disclosure",
+                "--year",
+                "2024",
+                "--format",
+                "xlsx",
+                "--output",
+                disclosure.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "清欠：付款方排行（按主管部门，截至 2025-06-30）",
+            vec!["arrears", "league", "--by", "unit", "--at", "2025-06-30"],
         ),
     ];
     println!("演示数据库：{url}\n");

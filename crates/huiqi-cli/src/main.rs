@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts_cmd;
+mod arrears_cmd;
 mod assess_cmd;
 mod calendar_cmd;
 mod common;
@@ -95,6 +96,9 @@ enum Command {
     /// 小微企业园（第6条）：台账模板与导入，按评价方案评分、定等次、排名
     #[command(subcommand)]
     Parks(cultivate_cmd::ParksCmd),
+    /// 清欠（第14条）：付款到期日、逾期利息（保障中小企业款项支付条例）、用例、披露
+    #[command(subcommand)]
+    Arrears(arrears_cmd::ArrearsCmd),
 }
 
 #[derive(Subcommand)]
@@ -144,6 +148,7 @@ fn main() -> ExitCode {
         Command::Service(cmd) => service_cmd::run(cmd),
         Command::Cultivate(cmd) => cultivate_cmd::run(cmd),
         Command::Parks(cmd) => cultivate_cmd::parks(cmd),
+        Command::Arrears(cmd) => arrears_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

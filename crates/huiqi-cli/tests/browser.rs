@@ -2,7 +2,8 @@
 //! /usr/bin/chromium) against the platform on port 0 with a fresh SQLite database: each role
 //! logs in; the enterprise sees its benefits; a county user gets 403 for another county's
 //! enterprise; an admin uploads a file with a bad row, sees the row error, and nothing is
-//! imported; the public policy page lists all 19 articles. Screenshots go to
+//! imported; the public policy page lists all 19 articles; 清欠: the enterprise registers a
+//! complaint, the working group walks it to 销号, the public opens the disclosure. Screenshots go to
 //! target/browser-screenshots/. CI installs chromium and runs `npm ci` in tests/browser; when
 //! either is missing locally the test says so loudly and skips.
 
@@ -61,6 +62,8 @@ async fn browser_walk_of_every_role() {
         &["match", "--db", "--at", "2024-12-31"][..],
         // 督办与考核: a year of task reports, a 督办单, the published assessment and a ledger.
         &["tasks", "seed-demo", "--year", "2023"][..],
+        // 清欠: contracts, payments and complaints for the league table and the disclosure.
+        &["arrears", "seed-demo", "--at", "2025-06-30"][..],
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
             .args(args)
@@ -140,6 +143,12 @@ async fn browser_walk_of_every_role() {
         .env("OTHER_USCC", &other.uscc)
         .env("BAD_FILE", &bad_file)
         .env("SHOTS", &shots)
+        .env(
+            "DEBTOR_USCC",
+            huiqi_domain::Uscc::from_parts("11", "341502", "00301234")
+                .unwrap()
+                .as_str(),
+        )
         .env("CHROMIUM", &chromium)
         .output();
     let out = tokio::time::timeout(std::time::Duration::from_secs(240), out)

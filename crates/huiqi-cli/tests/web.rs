@@ -294,6 +294,25 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
         "/open311/v2/requests/{id}",
         [404, 404, 404, 404, 404],
     ),
+    // 清欠: cases for the signed-in (each sees its scope; an unknown case is 404 for all), steps
+    // for officials, the league table for officials, the disclosure for everyone.
+    ("GET", "/arrears", [303, 200, 200, 200, 200]),
+    ("GET", "/arrears/new", [303, 200, 200, 200, 200]),
+    ("POST", "/arrears/complaints", [303, 403, 403, 403, 403]),
+    ("GET", "/arrears/cases/{id}", [303, 404, 404, 404, 404]),
+    (
+        "POST",
+        "/arrears/cases/{id}/steps",
+        [303, 403, 403, 403, 403],
+    ),
+    ("GET", "/arrears/league", [303, 200, 200, 200, 403]),
+    ("GET", "/arrears/disclosure", [200, 200, 200, 200, 200]),
+    ("GET", "/arrears/disclosure.xlsx", [200, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/api/v1/arrears/disclosure",
+        [200, 200, 200, 200, 200],
+    ),
     ("GET", "/policy", [200, 200, 200, 200, 200]),
     ("GET", "/login", [200, 200, 200, 200, 200]),
     ("POST", "/login", [401, 401, 401, 401, 401]),
@@ -1895,4 +1914,75 @@ async fn behind_tls_hsts_and_host_prefixed_secure_cookies() {
         header(&out, "strict-transport-security"),
         Some("max-age=31536000")
     );
+}
+/// 清欠 over HTTP: an enterprise registers a complaint (refused while a payment predates delivery
+/// or for another creditor), each role sees it within its scope, the working group walks it to
+/// 销号 (a step out of order refused), and the public disclosure lists the payer.
+#[tokio::test]
+async fn arrears_complaint_from_registration_to_closing() {
+    each_db(|db| async move {
+        let (app, own, _, other) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let tax = app.session("tax").await;
+        let jinan = app.session("jinan").await;
+        let ent = app.session("ent").await;
+        let form = app.request("GET", "/arrears/new", Some(&ent), None, "").await;
+        assert_eq!(form.status, 200);
+        assert!(form.body.contains(&own), "the creditor is the enterprise itself");
+        let token = csrf_of(&form.body);
+        let debtor = huiqi_domain::Uscc::from_parts("11", "341502", "00301234").unwrap();
+        let complaint = |creditor: &str, paid_on: &str| {
+            format!(
+                "csrf={token}&creditor_uscc={creditor}&creditor_name=%E7%94%B2%E5%85%AC%E5%8F%B8\
+                 &debtor_name=%E9%87%91%E5%AE%89%E5%8C%BA%E4%BA%A4%E9%80%9A%E8%BF%90%E8%BE%93%E5%B1%80\
+                 &debtor_uscc={}&debtor_kind=government&supervising_unit=tax&county=341502&contract_no=HT-1\
+                 &contract_date=2024-03-01&amount=1%2C000%2C000&delivered=2024-03-10&paid_on_1={paid_on}&paid_1=400000\
+                 &registered_on=2024-06-03&description=x",
+                debtor.as_str()
+            )
+        };
+        // A payment dated before delivery: a clear message, nothing written.
+        let r = app.request("POST", "/arrears/complaints", Some(&ent), Some(&complaint(&own, "2024-03-05")), "").await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("早于交付日 2024-03-10"), "{}", r.body);
+        // Another enterprise's name: refused.
+        let r = app.request("POST", "/arrears/complaints", Some(&ent), Some(&complaint(&other, "2024-05-01")), "").await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = app.request("POST", "/arrears/complaints", Some(&ent), Some(&complaint(&own, "2024-05-01")), "").await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let at = r.headers.lines().find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: "))).unwrap().to_string();
+        let id: i64 = at.trim_start_matches("/arrears/cases/").split('?').next().unwrap().parse().unwrap();
+        let page = app.request("GET", &at, Some(&ent), None, "").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("2024-04-09") && page.body.contains("第728号"), "due date and version shown");
+        assert!(!page.body.contains("step-form"), "the creditor takes no step");
+        // Scope: the county (金安区), the supervising unit and the working group see it.
+        for who in [&jinan, &tax, &admin] {
+            let r = app.request("GET", &format!("/arrears/cases/{id}"), Some(who), None, "").await;
+            assert_eq!(r.status, 200);
+        }
+        let list = app.request("GET", "/arrears", Some(&tax), None, "").await;
+        assert!(list.body.contains(&format!("/arrears/cases/{id}")));
+        // The working group walks it; a step out of order is refused with the allowed ones.
+        let page = app.request("GET", &format!("/arrears/cases/{id}"), Some(&admin), None, "").await;
+        let t = csrf_of(&page.body);
+        let step = |to: &str, on: &str| format!("csrf={t}&to={to}&on={on}&note=ok&undisputed=&disputed=");
+        let url = format!("/arrears/cases/{id}/steps");
+        let r = app.request("POST", &url, Some(&admin), Some(&step("closed", "2024-06-04")), "").await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("下一步可为"), "{}", r.body);
+        for (to, on) in [("verified", "2024-06-04"), ("accepted", "2024-06-05"), ("handed_on", "2024-06-06"), ("advised", "2024-06-20"), ("paid", "2024-07-01"), ("closed", "2024-07-02")] {
+            let r = app.request("POST", &url, Some(&admin), Some(&step(to, on)), "").await;
+            assert_eq!(r.status, 303, "{to}: {}", r.body);
+        }
+        let page = app.request("GET", &format!("/arrears/cases/{id}"), Some(&ent), None, "").await;
+        assert!(page.body.contains("销号"), "closed");
+        // The disclosure of 2024 lists the payer (public).
+        let d = app.request("GET", "/arrears/disclosure?year=2024", None, None, "").await;
+        assert_eq!(d.status, 200);
+        assert!(d.body.contains("金安区交通运输局"), "{}", &d.body[..d.body.len().min(500)]);
+        let api = app.request("GET", "/api/v1/arrears/disclosure?year=2024", None, None, "").await;
+        assert!(api.body.contains("\"overdue_count\":1"), "{}", api.body);
+    })
+    .await;
 }

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod arrears;
 pub mod assess;
 pub mod cultivate;
 pub mod funds;

@@ -36,6 +36,7 @@ pub const AREAS: &[&Area] = &[
     &areas::assess::AREA,
     &areas::service::AREA,
     &areas::cultivate::AREA,
+    &areas::arrears::AREA,
     &areas::analysis::AREA,
     &areas::admin::AREA,
 ];

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod analysis;
+pub mod arrears;
 pub mod assess;
 pub mod cultivate;
 pub mod enterprises;
