@@ -6,14 +6,13 @@
 //! target/browser-screenshots/. CI installs chromium and runs `npm ci` in tests/browser; when
 //! either is missing locally the test says so loudly and skips.
 
+mod common;
+use common::repo_root;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use huiqi_store::search::EnterpriseFilter;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_walk_of_every_role() {
@@ -38,7 +37,7 @@ async fn browser_walk_of_every_role() {
     let url = format!("sqlite:{}", dir.path().join("web.sqlite").display());
     let csv = dir.path().join("population.csv");
     huiqi_synth::write_csv(std::fs::File::create(&csv).unwrap(), 400, 2024, 11).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+    let out = common::command()
         .args([
             "import",
             "--source",
@@ -62,7 +61,7 @@ async fn browser_walk_of_every_role() {
         // 督办与考核: a year of task reports, a 督办单, the published assessment and a ledger.
         &["tasks", "seed-demo", "--year", "2023"][..],
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        let out = common::command()
             .args(args)
             .env("HUIQI_DATABASE_URL", &url)
             .output()
