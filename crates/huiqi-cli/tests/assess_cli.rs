@@ -4,7 +4,7 @@
 mod common;
 use common::{huiqi_on, json, ok};
 
-use huiqi_store::testing::{TestDb, each_db};
+use huiqi_store::testing::each_db;
 use rust_decimal::Decimal;
 use serde_json::Value;
 

@@ -9,7 +9,6 @@
 mod common;
 use common::repo_root;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use huiqi_store::search::EnterpriseFilter;

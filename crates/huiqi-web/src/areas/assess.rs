@@ -837,6 +837,7 @@ pub struct AssessmentQuery {
         (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
         (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
         (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
+        (status = 404, description = "政策包中没有该年度的考核方案（JSON：error、code）", body = api::ErrorBody),
     )
 )]
 pub(crate) async fn assessment_api(
