@@ -89,7 +89,7 @@ pub struct Expect {
 /// The cases of a file.
 pub fn parse(label: &str, text: &str) -> Result<Vec<Case>, Error> {
     let cases: Vec<Case> =
-        serde_yaml::from_str(text).map_err(|e| Error::Data(format!("{label}：{e}")))?;
+        yaml_serde::from_str(text).map_err(|e| Error::Data(format!("{label}：{e}")))?;
     for c in &cases {
         if c.due.is_some() == c.interest.is_some() {
             return Err(Error::Data(format!(

@@ -125,7 +125,7 @@ impl Params {
     /// Parses and checks a parameters file; every problem is named with the file.
     pub fn from_yaml(label: &str, text: &str) -> Result<Params, Error> {
         let p: Params =
-            serde_yaml::from_str(text).map_err(|e| Error::Data(format!("{label}：{e}")))?;
+            yaml_serde::from_str(text).map_err(|e| Error::Data(format!("{label}：{e}")))?;
         let mut problems = Vec::new();
         if p.regulations.is_empty() {
             problems.push("regulations 不能为空".to_string());

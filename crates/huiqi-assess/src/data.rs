@@ -26,7 +26,7 @@ impl<'a> Checker<'a> {
 
     /// Parses the whole file; a YAML or shape error is recorded with its line and enclosing id.
     pub fn parse<T: DeserializeOwned>(&mut self) -> Option<T> {
-        match serde_yaml::from_str::<T>(self.text) {
+        match yaml_serde::from_str::<T>(self.text) {
             Ok(v) => Some(v),
             Err(e) => {
                 let line = e.location().map(|l| l.line());

@@ -204,7 +204,7 @@ fn join_lines(errors: &[DataError]) -> String {
 /// and every problem names the file, the line and the year. Does not check the years against each
 /// other (see [`Calendar::from_yaml`]).
 pub fn parse_years(label: &str, text: &str) -> Result<Vec<YearDef>, CalendarError> {
-    let years: Vec<YearDef> = serde_yaml::from_str(text).map_err(|e| {
+    let years: Vec<YearDef> = yaml_serde::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
         CalendarError::Invalid(vec![DataError {
             file: label.to_string(),

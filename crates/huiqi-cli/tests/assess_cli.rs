@@ -1,33 +1,12 @@
 //! `huiqi tasks` and `huiqi assess` as pinned by issue 16, against SQLite and (with
 //! HUIQI_TEST_POSTGRES_URL) PostgreSQL, on the demo year of 日常调度 and 督办与考核.
 
-use std::process::{Command, Output};
+mod common;
+use common::{huiqi_on, json, ok};
 
-use huiqi_store::testing::{TestDb, each_db};
+use huiqi_store::testing::each_db;
 use rust_decimal::Decimal;
 use serde_json::Value;
-
-fn huiqi(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(args)
-        .env("HUIQI_DATABASE_URL", &db.url)
-        .output()
-        .expect("run huiqi")
-}
-
-fn ok(db: &TestDb, args: &[&str]) -> String {
-    let out = huiqi(db, args);
-    assert!(
-        out.status.success(),
-        "huiqi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn json(db: &TestDb, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(db, args)).unwrap()
-}
 
 fn dec(v: &Value) -> Decimal {
     v.as_str()
@@ -243,11 +222,11 @@ async fn tasks_and_assessment_as_pinned() {
         assert_eq!(wb.worksheet_range("督办").unwrap().rows().count(), 2 + 416);
 
         // Mistakes are named.
-        let out = huiqi(&db, &["assess", "--year", "2031"]);
+        let out = huiqi_on(&db, &["assess", "--year", "2031"]);
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("--scheme"));
         std::fs::write(&other, "id: x\n").unwrap();
-        let out = huiqi(
+        let out = huiqi_on(
             &db,
             &[
                 "assess",
@@ -259,7 +238,7 @@ async fn tasks_and_assessment_as_pinned() {
         );
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("缺少必填字段"));
-        let out = huiqi(&db, &["tasks", "--period", "2023-13"]);
+        let out = huiqi_on(&db, &["tasks", "--period", "2023-13"]);
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("2023-13"));
     })

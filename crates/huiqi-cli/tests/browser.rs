@@ -7,14 +7,12 @@
 //! target/browser-screenshots/. CI installs chromium and runs `npm ci` in tests/browser; when
 //! either is missing locally the test says so loudly and skips.
 
-use std::path::PathBuf;
+mod common;
+use common::repo_root;
+
 use std::sync::Arc;
 
 use huiqi_store::search::EnterpriseFilter;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_walk_of_every_role() {
@@ -39,7 +37,7 @@ async fn browser_walk_of_every_role() {
     let url = format!("sqlite:{}", dir.path().join("web.sqlite").display());
     let csv = dir.path().join("population.csv");
     huiqi_synth::write_csv(std::fs::File::create(&csv).unwrap(), 400, 2024, 11).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+    let out = common::command()
         .args([
             "import",
             "--source",
@@ -65,7 +63,7 @@ async fn browser_walk_of_every_role() {
         // 清欠: contracts, payments and complaints for the league table and the disclosure.
         &["arrears", "seed-demo", "--at", "2025-06-30"][..],
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        let out = common::command()
             .args(args)
             .env("HUIQI_DATABASE_URL", &url)
             .output()

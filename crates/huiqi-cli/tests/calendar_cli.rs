@@ -1,22 +1,7 @@
 //! `huiqi calendar add-workdays` and `huiqi calendar is-workday` as pinned in issue 14.
 
-use std::process::{Command, Output};
-
-fn huiqi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(args)
-        .output()
-        .expect("run huiqi")
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+mod common;
+use common::{huiqi, stdout};
 
 #[test]
 fn add_workdays_prints_one_date() {

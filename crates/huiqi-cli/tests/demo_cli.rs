@@ -1,13 +1,13 @@
 //! The README's main command, small: `huiqi demo` on a fresh SQLite database.
 
-use std::process::Command;
+mod common;
 
 #[tokio::test]
 async fn the_demo_runs_every_step_on_a_fresh_database() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..2 {
         // Twice: the second run rebuilds the database rather than piling onto it.
-        let out = Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        let out = common::command()
             .args([
                 "demo",
                 "--count",

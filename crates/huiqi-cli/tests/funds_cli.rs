@@ -3,34 +3,11 @@
 //! table and as JSON; every refusal exits non-zero with a Chinese message and leaves the ledger as
 //! it was.
 
-use std::process::{Command, Output};
+mod common;
+use common::{ok, refused};
 
 use huiqi_store::testing::{TestDb, each_db};
 use serde_json::Value;
-
-fn huiqi(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(args)
-        .env("HUIQI_DATABASE_URL", &db.url)
-        .output()
-        .expect("run huiqi")
-}
-
-fn ok(db: &TestDb, args: &[&str]) -> String {
-    let out = huiqi(db, args);
-    assert!(
-        out.status.success(),
-        "huiqi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn refused(db: &TestDb, args: &[&str]) -> String {
-    let out = huiqi(db, args);
-    assert!(!out.status.success(), "huiqi {args:?} should be refused");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn balance(db: &TestDb) -> Vec<Value> {
     serde_json::from_str::<Value>(&ok(

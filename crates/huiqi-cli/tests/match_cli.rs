@@ -1,13 +1,7 @@
 //! `huiqi match` and `huiqi rules` as a user runs them.
 
-use std::process::Command;
-
-fn huiqi(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(args)
-        .output()
-        .expect("run huiqi")
-}
+mod common;
+use common::huiqi;
 
 fn generate(dir: &std::path::Path, n: u32) -> std::path::PathBuf {
     let p = dir.join("facts.csv");

@@ -1,9 +1,11 @@
 //! 免申即享 as a user runs it (`huiqi match --db`, `whatif`, `export push`, `grants import`,
 //! `runs`), against SQLite and (with HUIQI_TEST_POSTGRES_URL) a throw-away PostgreSQL database.
 
+mod common;
+use common::run_ok;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use chrono::NaiveDate;
 use huiqi_app::matching::{self, PushFilter};
@@ -11,24 +13,9 @@ use huiqi_match::whatif::Change;
 use huiqi_rules::MeasureId;
 use huiqi_store::testing::{TestDb, each_db};
 
-fn huiqi(db: &TestDb, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(args)
-        .env("HUIQI_DATABASE_URL", &db.url)
-        .output()
-        .expect("run huiqi");
-    assert!(
-        out.status.success(),
-        "huiqi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 fn populated(db: &TestDb, dir: &Path, count: u64) -> PathBuf {
-    let path = dir.join("facts.csv");
-    huiqi_synth::write_csv(std::fs::File::create(&path).unwrap(), count, 2024, 7).unwrap();
-    huiqi(
+    let path = common::facts_csv(&dir.join("facts.csv"), count, 2024, 7);
+    run_ok(
         db,
         &[
             "import",
@@ -71,9 +58,9 @@ async fn a_stored_run_equals_match_input_on_the_same_facts() {
         assert!(small == whole, "batched reads differ");
         assert!(sizes.iter().all(|n| *n <= 7) && sizes.len() >= 3000 / 7);
         assert!(whole.windows(2).all(|w| w[0].uscc < w[1].uscc));
-        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        run_ok(&db, &["match", "--db", "--at", "2024-12-31"]);
         let out = dir.path().join("out.csv");
-        huiqi(
+        run_ok(
             &db,
             &[
                 "match",
@@ -115,7 +102,7 @@ async fn a_stored_run_equals_match_input_on_the_same_facts() {
             }
         }
         // A second run does not replace the first.
-        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        run_ok(&db, &["match", "--db", "--at", "2024-12-31"]);
         assert_eq!(db.store.runs().await.unwrap().len(), 2);
         let cmp = matching::compare_runs(&db.store, runs[0].id, runs[0].id + 1)
             .await
@@ -200,7 +187,7 @@ async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
     each_db(|db| async move {
         let dir = tempfile::tempdir().unwrap();
         populated(&db, dir.path(), 2000);
-        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        run_ok(&db, &["match", "--db", "--at", "2024-12-31"]);
         let run = db.store.runs().await.unwrap().remove(0);
         let results = matching::results(&db.store, run.id).await.unwrap();
         let vat: Vec<_> = results
@@ -223,9 +210,9 @@ async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
         csv.push_str(&format!("{},vat_relief,100.00,2024-06-30\n", not_vat.uscc));
         let grants = dir.path().join("granted.csv");
         std::fs::write(&grants, &csv).unwrap();
-        huiqi(&db, &["grants", "import", grants.to_str().unwrap()]);
+        run_ok(&db, &["grants", "import", grants.to_str().unwrap()]);
         // Importing the same file again adds nothing.
-        let again = huiqi(&db, &["grants", "import", grants.to_str().unwrap()]);
+        let again = run_ok(&db, &["grants", "import", grants.to_str().unwrap()]);
         assert!(String::from_utf8_lossy(&again.stdout).contains("新增 0 条"));
 
         let reach = matching::not_reached(&db.store, &run).await.unwrap();
@@ -241,7 +228,7 @@ async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
 
         // The same registry, pack and date give byte-identical push lists.
         let (a, b) = (dir.path().join("a.xlsx"), dir.path().join("b.xlsx"));
-        huiqi(
+        run_ok(
             &db,
             &[
                 "export",
@@ -253,8 +240,8 @@ async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
                 a.to_str().unwrap(),
             ],
         );
-        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
-        huiqi(
+        run_ok(&db, &["match", "--db", "--at", "2024-12-31"]);
+        run_ok(
             &db,
             &[
                 "export",
@@ -279,13 +266,8 @@ async fn not_reached_finds_planted_cases_and_exports_are_reproducible() {
             ),
         )
         .unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_huiqi"))
-            .args(["grants", "import", grants.to_str().unwrap()])
-            .env("HUIQI_DATABASE_URL", &db.url)
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains("第2行 列 amount"));
+        let err = common::refused(&db, &["grants", "import", grants.to_str().unwrap()]);
+        assert!(err.contains("第2行 列 amount"), "{err}");
     })
     .await;
 }
@@ -295,7 +277,7 @@ async fn push_lists_carry_amount_and_reason_and_respect_county_and_unit() {
     each_db(|db| async move {
         let dir = tempfile::tempdir().unwrap();
         populated(&db, dir.path(), 1500);
-        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        run_ok(&db, &["match", "--db", "--at", "2024-12-31"]);
         let run = db.store.runs().await.unwrap().remove(0);
         let rules = huiqi_rules::Rules::builtin();
         let pack = huiqi_policy::builtin::default_pack().unwrap();
@@ -366,11 +348,11 @@ async fn push_lists_carry_the_contacts_of_the_market_file() {
         first[8] = "";
         lines[1] = first.join(",");
         std::fs::write(&market, lines.join("\n") + "\n").unwrap();
-        huiqi(
+        run_ok(
             &db,
             &["import", "--source", "market", market.to_str().unwrap()],
         );
-        huiqi(&db, &["match", "--db", "--at", "2024-12-31"]);
+        run_ok(&db, &["match", "--db", "--at", "2024-12-31"]);
         let expected: HashMap<String, (String, String)> = (0..400)
             .map(|i| {
                 let e = huiqi_synth::enterprise(i, 2024, 7);

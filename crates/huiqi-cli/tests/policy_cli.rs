@@ -1,13 +1,7 @@
 //! The `huiqi policy` commands as a user runs them.
 
-use std::process::Command;
-
-fn huiqi(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(args)
-        .output()
-        .expect("run huiqi")
-}
+mod common;
+use common::huiqi;
 
 #[test]
 fn check_passes_on_the_builtin_pack() {

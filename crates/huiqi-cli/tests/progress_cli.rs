@@ -1,28 +1,12 @@
 //! 日常调度 as a user runs it, against SQLite and (with HUIQI_TEST_POSTGRES_URL) PostgreSQL, with the
 //! lists its computed targets come from (`huiqi import --source certifications|trainings`).
 
+mod common;
+use common::{huiqi_on, ok, text, write};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use huiqi_store::testing::{TestDb, each_db};
-
-fn huiqi(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(args)
-        .env("HUIQI_DATABASE_URL", &db.url)
-        .output()
-        .expect("run huiqi")
-}
-
-fn ok(db: &TestDb, args: &[&str]) -> String {
-    let out = huiqi(db, args);
-    assert!(
-        out.status.success(),
-        "huiqi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn json(db: &TestDb, period: &str) -> Vec<serde_json::Value> {
     serde_json::from_str::<serde_json::Value>(&ok(
@@ -190,7 +174,7 @@ async fn allocations_keep_history_and_reports_take_the_latest() {
         assert_eq!(r["completion"], "0.6");
         assert_eq!(r["status"], "green");
         // Unknown ids are refused by name.
-        let out = huiqi(
+        let out = huiqi_on(
             &db,
             &[
                 "progress",
@@ -206,7 +190,7 @@ async fn allocations_keep_history_and_reports_take_the_latest() {
             ],
         );
         assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("nope"));
-        let out = huiqi(
+        let out = huiqi_on(
             &db,
             &[
                 "progress",
@@ -282,12 +266,6 @@ async fn a_computed_target_follows_the_registry() {
 
 // —— the lists and the targets computed from them ——
 
-fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, body).unwrap();
-    p
-}
-
 fn actual(rows: &[serde_json::Value], target: &str, j: &str) -> Option<u64> {
     row(rows, target, j)["actual"]
         .as_str()
@@ -296,10 +274,6 @@ fn actual(rows: &[serde_json::Value], target: &str, j: &str) -> Option<u64> {
 
 fn reason(rows: &[serde_json::Value], target: &str, j: &str) -> String {
     row(rows, target, j)["reason"].as_str().unwrap().to_owned()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 const JURISDICTIONS: [&str; 8] = [
@@ -500,7 +474,7 @@ async fn a_bad_row_imports_nothing_and_is_named_by_row_and_column() {
                 .replace("{unregistered}", &unregistered);
             let expected = expected.replace("{unregistered}", &unregistered);
             let f = write(dir.path(), &format!("bad{i}.csv"), &body);
-            let out = huiqi(&db, &["import", "--source", source, f.to_str().unwrap()]);
+            let out = huiqi_on(&db, &["import", "--source", source, f.to_str().unwrap()]);
             assert_eq!(
                 out.status.code(),
                 Some(2),
@@ -528,7 +502,7 @@ async fn a_bad_row_imports_nothing_and_is_named_by_row_and_column() {
             ],
         );
         // Lists take no --year; templates are written.
-        let out = huiqi(
+        let out = huiqi_on(
             &db,
             &[
                 "import",

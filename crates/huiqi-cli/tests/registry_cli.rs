@@ -1,31 +1,19 @@
 //! `huiqi gen`, `huiqi import` and `huiqi db` as a user runs them, against SQLite and (with
 //! HUIQI_TEST_POSTGRES_URL) a throw-away PostgreSQL database.
 
+mod common;
+use common::{huiqi_on, text};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use huiqi_domain::registry::TAX_COLUMNS;
 use huiqi_store::registry::RegistryCounts;
 use huiqi_store::testing::{TestDb, each_db};
 
-fn huiqi(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_huiqi"))
-        .args(args)
-        .env("HUIQI_DATABASE_URL", &db.url)
-        .output()
-        .expect("run huiqi")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 fn gen_file(dir: &Path, name: &str, count: u64, seed: u64) -> PathBuf {
-    let path = dir.join(name);
-    let file = std::fs::File::create(&path).unwrap();
-    huiqi_synth::write_csv(file, count, 2024, seed).unwrap();
-    path
+    common::facts_csv(&dir.join(name), count, 2024, seed)
 }
 
 /// The fact CSV with line `line` (1 = header) rewritten by `edit`.
@@ -51,7 +39,7 @@ async fn counts(db: &TestDb) -> RegistryCounts {
 }
 
 fn import_facts(db: &TestDb, file: &Path) -> Output {
-    huiqi(
+    huiqi_on(
         db,
         &[
             "import",
@@ -91,7 +79,7 @@ async fn generated_facts_import_once_and_a_second_time_change_nothing() {
         );
         assert_eq!(counts(&db).await, after_first);
 
-        let out = huiqi(&db, &["db", "stats"]);
+        let out = huiqi_on(&db, &["db", "stats"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let stats = text(&out.stdout);
         assert!(
@@ -120,7 +108,7 @@ async fn a_file_with_one_bad_row_imports_nothing_and_names_that_row() {
         let next = gen_file(dir.path(), "next.csv", 60, 13);
         let bad = dir.path().join("bad.csv");
         edit_line(&next, &bad, 31, |l| set_field(l, 7, "-5.00"));
-        let out = huiqi(
+        let out = huiqi_on(
             &db,
             &[
                 "import",
@@ -157,7 +145,7 @@ async fn a_15_digit_registration_number_is_refused_with_what_to_supply() {
              341502000012345,六安市甲商贸有限公司,企业,金安区,F5191,2012-03-01,存续,张三,13905641234\n",
         )
         .unwrap();
-        let out = huiqi(
+        let out = huiqi_on(
             &db,
             &["import", "--source", "market", file.to_str().unwrap()],
         );
@@ -221,7 +209,7 @@ async fn killing_the_import_midway_leaves_the_database_as_it_was() {
 
         // 200,000 rows of another population: seconds of work for the child.
         let big = gen_file(dir.path(), "big.csv", 200_000, 16);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        let mut child = common::command()
             .args([
                 "import",
                 "--source",
@@ -285,7 +273,7 @@ async fn yearly_sources_need_a_year_and_templates_are_written() {
     each_db(|db| async move {
         let dir = tempfile::tempdir().unwrap();
         let f = gen_file(dir.path(), "p.csv", 5, 17);
-        let out = huiqi(&db, &["import", "--source", "facts", f.to_str().unwrap()]);
+        let out = huiqi_on(&db, &["import", "--source", "facts", f.to_str().unwrap()]);
         assert!(!out.status.success());
         assert!(
             text(&out.stderr).contains("--year"),
@@ -294,7 +282,7 @@ async fn yearly_sources_need_a_year_and_templates_are_written() {
         );
 
         let t = dir.path().join("tax.xlsx");
-        let out = huiqi(&db, &["import", "--template", "tax", t.to_str().unwrap()]);
+        let out = huiqi_on(&db, &["import", "--template", "tax", t.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(t.exists());
     })
@@ -307,7 +295,7 @@ async fn an_office_workbook_imports_and_the_summary_says_what_was_skipped_and_co
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("登记信息.xlsx");
         std::fs::write(&file, huiqi_ingest::samples::clerk_workbook()).unwrap();
-        let out = huiqi(
+        let out = huiqi_on(
             &db,
             &["import", "--source", "market", file.to_str().unwrap()],
         );
@@ -378,7 +366,7 @@ async fn hostile_files_are_refused_by_the_command_at_once() {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).unwrap();
             let started = std::time::Instant::now();
-            let out = huiqi(
+            let out = huiqi_on(
                 &db,
                 &["import", "--source", "market", path.to_str().unwrap()],
             );

@@ -3,6 +3,8 @@
 //! scope by county and enterprise, escaping, CSRF, throttling of failed logins, the working
 //! group's account changes, and the security headers (with and without `--behind-tls`).
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -139,7 +141,7 @@ async fn setup_with(
     std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
     let uscc = |i: usize| lines[i].split(',').next().unwrap().to_string();
     let (own, hostile, other) = (uscc(jinan[0]), uscc(jinan[1]), uscc(yuan));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+    let out = common::command()
         .args([
             "import",
             "--source",
@@ -672,7 +674,7 @@ async fn registry_search_filters_by_size_class() {
         };
         // Before any run nothing is classified: a size filter finds nobody.
         assert!(api("/api/v1/enterprises?size=micro").await.is_empty());
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        let out = common::command()
             .args(["match", "--db", "--at", "2024-12-31"])
             .env("HUIQI_DATABASE_URL", &db.url)
             .output()
@@ -806,7 +808,7 @@ async fn failed_logins_per_address_are_limited() {
 async fn the_dashboard_shows_each_role_its_own_targets_tasks_and_trend() {
     each_db(|db| async move {
         let (app, ..) = setup(&db).await;
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huiqi"))
+        let out = common::command()
             .args(["progress", "seed-demo", "--year", "2023", "--upto", "9"])
             .env("HUIQI_DATABASE_URL", &db.url)
             .output()

@@ -71,7 +71,7 @@ impl Lines {
             file: file.to_string(),
             message: m,
         };
-        let l: Lines = serde_yaml::from_str(text).map_err(|e| {
+        let l: Lines = yaml_serde::from_str(text).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!("第{}行：", l.line()))

@@ -44,7 +44,7 @@ pub struct Report {
 pub fn run(standards: &Standards, files: &[(String, &str)]) -> Report {
     let mut report = Report::default();
     for (file, text) in files {
-        let cases: Vec<Case> = match serde_yaml::from_str(text) {
+        let cases: Vec<Case> = match yaml_serde::from_str(text) {
             Ok(c) => c,
             Err(e) => {
                 let at = e

@@ -180,7 +180,7 @@ fn err(file: &str, message: String) -> CultivateError {
 impl Standards {
     /// Parses and checks `standards.yaml`; `file` names it in messages.
     pub fn load(file: &str, text: &str) -> Result<Standards, CultivateError> {
-        let versions: Vec<Version> = serde_yaml::from_str(text).map_err(|e| {
+        let versions: Vec<Version> = yaml_serde::from_str(text).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!("第{}行：", l.line()))

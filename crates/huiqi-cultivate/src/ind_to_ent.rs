@@ -48,7 +48,7 @@ impl Rule {
             file: file.to_string(),
             message: m,
         };
-        let r: Rule = serde_yaml::from_str(text).map_err(|e| {
+        let r: Rule = yaml_serde::from_str(text).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!("第{}行：", l.line()))

@@ -81,7 +81,7 @@ impl Scheme {
             file: file.to_string(),
             message: m,
         };
-        let s: Scheme = serde_yaml::from_str(text).map_err(|e| {
+        let s: Scheme = yaml_serde::from_str(text).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!("第{}行：", l.line()))

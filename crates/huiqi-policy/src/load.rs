@@ -152,7 +152,7 @@ impl<'a> Checker<'a> {
             );
             return None;
         };
-        match serde_yaml::from_str::<T>(text) {
+        match yaml_serde::from_str::<T>(text) {
             Ok(v) => Some(v),
             Err(e) => {
                 let line = e.location().map(|l| l.line());
@@ -430,11 +430,11 @@ fn enclosing_id(text: &str, line: usize) -> Option<String> {
     })
 }
 
-/// serde_yaml speaks English; the people who edit packs read Chinese. Public so that the other
+/// The YAML library (yaml_serde) speaks English; the people who edit packs read Chinese. Public so that the other
 /// strictly loaded data files (assessment scheme, supervision cycles) say the same things.
 pub fn translate_yaml_error(msg: &str) -> String {
     let msg = msg.split(" at line ").next().unwrap_or(msg);
-    // serde_yaml prefixes the path inside the document (`.[1]: …`); the line
+    // yaml_serde prefixes the path inside the document (`.[1]: …`); the line
     // and id we add say the same thing more plainly.
     let msg = match msg.split_once(": ") {
         Some((path, rest))

@@ -20,7 +20,7 @@ pub struct Case {
     #[serde(default)]
     pub facts: Facts,
     /// Expected outputs by name; amounts compare as decimals (`600000` = `600000.00`).
-    pub expect: BTreeMap<String, serde_yaml::Value>,
+    pub expect: BTreeMap<String, yaml_serde::Value>,
 }
 
 /// What a run of the cases found.
@@ -30,11 +30,11 @@ pub struct Report {
     pub failures: Vec<String>,
 }
 
-fn as_text(v: &serde_yaml::Value) -> String {
+fn as_text(v: &yaml_serde::Value) -> String {
     match v {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Bool(b) => b.to_string(),
-        serde_yaml::Value::Number(n) => n.to_string(),
+        yaml_serde::Value::String(s) => s.clone(),
+        yaml_serde::Value::Bool(b) => b.to_string(),
+        yaml_serde::Value::Number(n) => n.to_string(),
         other => format!("{other:?}"),
     }
 }
@@ -50,7 +50,7 @@ fn same(expected: &str, actual: &str) -> bool {
 pub fn run(rules: &Rules) -> Report {
     let mut report = Report::default();
     for (file, text) in &rules.tests {
-        let cases: Vec<Case> = match serde_yaml::from_str(text) {
+        let cases: Vec<Case> = match yaml_serde::from_str(text) {
             Ok(c) => c,
             Err(e) => {
                 let at = e

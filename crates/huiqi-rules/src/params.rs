@@ -275,7 +275,7 @@ mod tests {
     - { from: 2021-01-01, until: 2022-12-31, value: "1000000", ref: "公告2021年第12号" }
     - { from: 2023-01-01, until: 2027-12-31, value: "2000000", ref: "公告2023年第12号" }
 "#;
-        ParamSet::new(serde_yaml::from_str(yaml).unwrap()).unwrap()
+        ParamSet::new(yaml_serde::from_str(yaml).unwrap()).unwrap()
     }
 
     #[test]
@@ -323,14 +323,14 @@ mod tests {
     - { from: 2023-01-01, value: "2", ref: "b" }
 "#;
         assert!(
-            ParamSet::new(serde_yaml::from_str(overlapping).unwrap())
+            ParamSet::new(yaml_serde::from_str(overlapping).unwrap())
                 .unwrap_err()
                 .to_string()
                 .contains("不重叠")
         );
         let float = "- { id: x, title: x, values: [ { from: 2021-01-01, value: 0.5, ref: a } ] }";
         assert!(
-            serde_yaml::from_str::<Vec<ParameterDef>>(float)
+            yaml_serde::from_str::<Vec<ParameterDef>>(float)
                 .unwrap_err()
                 .to_string()
                 .contains("浮点数")

@@ -162,22 +162,22 @@ impl Rules {
                 .get(name)
                 .ok_or_else(|| format!("{label}/{name}：缺少文件"))
         };
-        let yaml_err = |name: &str, e: serde_yaml::Error| {
+        let yaml_err = |name: &str, e: yaml_serde::Error| {
             let at = e
                 .location()
                 .map(|l| format!(" 第{}行", l.line()))
                 .unwrap_or_default();
             format!("{label}/{name}{at}：{e}")
         };
-        let defs: Vec<ParameterDef> = serde_yaml::from_str(get("parameters.yaml")?)
+        let defs: Vec<ParameterDef> = yaml_serde::from_str(get("parameters.yaml")?)
             .map_err(|e| yaml_err("parameters.yaml", e))?;
         let params = ParamSet::new(defs).map_err(|e| format!("{label}/parameters.yaml：{e}"))?;
-        let mut sizes: SizeTable = serde_yaml::from_str(get("size_classes.yaml")?)
+        let mut sizes: SizeTable = yaml_serde::from_str(get("size_classes.yaml")?)
             .map_err(|e| yaml_err("size_classes.yaml", e))?;
         sizes
             .check()
             .map_err(|e| format!("{label}/size_classes.yaml：{e}"))?;
-        let measures: Vec<MeasureBasis> = serde_yaml::from_str(get("measures.yaml")?)
+        let measures: Vec<MeasureBasis> = yaml_serde::from_str(get("measures.yaml")?)
             .map_err(|e| yaml_err("measures.yaml", e))?;
         let ids: Vec<&str> = measures.iter().map(|m| m.id.as_str()).collect();
         let table: Vec<&str> = MeasureId::ALL.iter().map(|m| m.as_str()).collect();

@@ -151,7 +151,7 @@ impl ServiceConfig {
             id: id.map(str::to_string),
             message,
         };
-        let raw: RawFile = serde_yaml::from_str(text).map_err(|e| {
+        let raw: RawFile = yaml_serde::from_str(text).map_err(|e| {
             PackErrors(vec![err(
                 e.location().map(|l| l.line()),
                 None,

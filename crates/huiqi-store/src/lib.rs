@@ -4,11 +4,11 @@
 //!
 //! Architecture invariant: the only crate that knows SQL. Queries are checked at run time (no
 //! `query!` macros, so the build never needs a database); every module's tests run on both databases
-//! (see [`testing`]). Money is integer fen in the database and `Decimal` 元 outside it.
+//! (see `testing`, behind the `testing` feature that only tests turn on). Money is integer fen in the database and `Decimal` 元 outside it.
 //!
 //! Adding a table: a module here, the same migration in `migrations/sqlite/` and
 //! `migrations/postgres/` (numbering: `0001_`–`0099_` registry, `0100_` progress, `0200_` web
-//! accounts), and tests through [`testing::each_db`]. See ARCHITECTURE.md.
+//! accounts), and tests through `testing::each_db`. See ARCHITECTURE.md.
 #![forbid(unsafe_code)]
 
 pub mod accounts;
@@ -22,6 +22,7 @@ pub mod progress;
 pub mod registry;
 pub mod search;
 pub mod service;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use std::path::Path;

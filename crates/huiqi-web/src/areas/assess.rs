@@ -21,7 +21,9 @@ use huiqi_assess::orders::OrderState;
 use huiqi_assess::supervision::{Colour, ReportStatus};
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
+use crate::api;
 use crate::auth::{self, Viewer};
 use crate::error::{Form, Query, WebError};
 use crate::page::{Nav, render};
@@ -414,13 +416,77 @@ fn xlsx(name: &'static str, bytes: Vec<u8>) -> Result<Response, WebError> {
         .into_response())
 }
 
-async fn board_api(
+/// The supervision board's query, for the API.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct SupervisionQuery {
+    /// `YYYY-MM` (default: last month): the lines of the period of their cycle containing it.
+    #[param(value_type = Option<String>, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub period: String,
+    /// A jurisdiction id (the working group and units may filter).
+    #[param(value_type = Option<String>)]
+    pub jurisdiction: String,
+    /// `green`, `yellow`, `red`, `pending`.
+    #[param(value_type = Option<String>)]
+    pub colour: String,
+}
+
+/// The supervision board as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/supervision",
+    params(SupervisionQuery),
+    responses(
+        (status = 200, description = "督办表：本角色可见的每条督办线及其颜色和理由", body = api::Supervision),
+        (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
+        (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
+        (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
+    )
+)]
+pub(crate) async fn board_api(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
-    Query(q): Query<BoardQuery>,
+    Query(q): Query<SupervisionQuery>,
 ) -> Result<Response, WebError> {
+    let q = BoardQuery {
+        period: q.period,
+        jurisdiction: q.jurisdiction,
+        colour: q.colour,
+        ..BoardQuery::default()
+    };
     let rows = load(&s, &v, &q).await?;
-    Ok(Json(serde_json::json!({"period": month_of(&q), "rows": rows})).into_response())
+    Ok(Json(api::Supervision {
+        period: month_of(&q),
+        rows: rows
+            .into_iter()
+            .map(|r| api::SupervisionRow {
+                task: r.task,
+                title: r.title,
+                article: r.article,
+                unit: r.unit,
+                unit_name: r.unit_name,
+                jurisdiction: r.jurisdiction,
+                jurisdiction_name: r.jurisdiction_name,
+                period: r.period,
+                period_label: r.period_label,
+                status: r.status.map(|x| x.as_str().to_string()),
+                status_label: r.status_label,
+                last_report: r.last_report.map(|d| d.to_string()),
+                due: r.due.to_string(),
+                colour: r.colour.as_str().to_string(),
+                reason: r.reason,
+                open_orders: r.open_orders,
+                figures: r.figures.map(|f| {
+                    serde_json::to_value(f)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                }),
+            })
+            .collect(),
+    })
+    .into_response())
 }
 
 /// The board's query showing a reporting period (its last month), for the page after a form.
@@ -628,9 +694,16 @@ pub struct YearQuery {
 fn year_of(q: &str) -> Result<i32, WebError> {
     match q.trim() {
         "" => Ok(app::default_year(app::today())),
-        y => y.parse().map_err(|_| {
-            WebError::bad_request("bad_year", format!("年度“{y}”无效：请写四位年份，如 2023"))
-        }),
+        y => y
+            .parse()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| {
+                WebError::bad_request(
+                    "bad_year",
+                    format!("年度“{y}”无效：请写 2000 到 2100 之间的四位年份，如 2023"),
+                )
+            }),
     }
 }
 
@@ -744,14 +817,37 @@ async fn assessment_xlsx(
     )
 }
 
-async fn assessment_api(
+/// The assessment's year, for the API.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct AssessmentQuery {
+    /// The assessed year (default: the last year).
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
+    pub year: String,
+}
+
+/// The assessment as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assessment",
+    params(AssessmentQuery),
+    responses(
+        (status = 200, description = "该年度考核：得分、排名、等次、奖补及每项指标的计算过程（县区只得到本辖区）", body = api::Assessment),
+        (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
+        (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
+        (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
+        (status = 404, description = "政策包中没有该年度的考核方案（JSON：error、code）", body = api::ErrorBody),
+    )
+)]
+pub(crate) async fn assessment_api(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
-    Query(q): Query<YearQuery>,
+    Query(q): Query<AssessmentQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
     let a = app::assessment(&s.app, &v.role, year, None, app::today()).await?;
-    Ok(Json(a).into_response())
+    Ok(Json(api::Assessment::from(a)).into_response())
 }
 
 async fn publish_assessment(

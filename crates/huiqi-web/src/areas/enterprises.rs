@@ -13,7 +13,9 @@ use huiqi_app::search::{SearchQuery, search};
 use huiqi_domain::registry::Source;
 use huiqi_domain::{EntityKind, SizeClass, Uscc};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
+use crate::api;
 use crate::auth::Viewer;
 use crate::error::{Query, WebError};
 use crate::page::{Nav, render};
@@ -262,18 +264,24 @@ async fn enterprise(
 }
 
 /// The registry search's query string.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct EnterprisesQuery {
     /// A name fragment, a USCC or its fragment.
+    #[param(value_type = Option<String>, max_length = 100)]
     pub q: String,
     /// A jurisdiction id (ignored for a county user: its own).
+    #[param(value_type = Option<String>)]
     pub county: String,
     /// A GB/T 4754 section letter or code prefix.
+    #[param(value_type = Option<String>, max_length = 5)]
     pub industry: String,
     /// `enterprise` | `individual_business`.
+    #[param(value_type = Option<String>)]
     pub kind: String,
     /// `large` | `medium` | `small` | `micro` (the latest matching run's class).
+    #[param(value_type = Option<String>)]
     pub size: String,
 }
 
@@ -374,21 +382,52 @@ async fn enterprises(
     })
 }
 
-async fn api_enterprises(
+/// The registry search as JSON: the first 100 enterprises the viewer may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/enterprises",
+    params(EnterprisesQuery),
+    responses(
+        (status = 200, description = "前 100 户（按统一社会信用代码）", body = Vec<api::EnterpriseItem>),
+        (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
+        (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
+        (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
+    )
+)]
+pub(crate) async fn api_enterprises(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
     Query(q): Query<EnterprisesQuery>,
 ) -> Result<Response, WebError> {
     let (_, rows) = run_search(&s, &v, q).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| serde_json::json!({"uscc": r.uscc, "name": r.name, "county": r.county, "industry": r.industry, "kind": r.kind, "size_class": r.size_class}))
-            .collect::<Vec<_>>(),
-    )
-    .into_response())
+    let rows: Vec<api::EnterpriseItem> = rows
+        .into_iter()
+        .map(|r| api::EnterpriseItem {
+            uscc: r.uscc,
+            name: r.name,
+            county: r.county,
+            industry: r.industry,
+            kind: r.kind.to_string(),
+            size_class: r.size_class.to_string(),
+        })
+        .collect();
+    Ok(Json(rows).into_response())
 }
 
-async fn api_benefits(
+/// One enterprise's benefits as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/enterprises/{uscc}/benefits",
+    params(("uscc" = String, Path, description = "统一社会信用代码（18 位，GB 32100-2015）", min_length = 18, max_length = 18)),
+    responses(
+        (status = 200, description = "该企业可享受的政策、金额与理由", body = api::Benefits),
+        (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
+        (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
+        (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
+        (status = 404, description = api::NOT_FOUND, body = api::ErrorBody),
+    )
+)]
+pub(crate) async fn api_benefits(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
     Path(code): Path<String>,
@@ -396,9 +435,22 @@ async fn api_benefits(
     let uscc = uscc(&code)?;
     visible(&s, &v, &uscc).await?;
     let b = load(&s, &uscc).await?;
-    Ok(Json(serde_json::json!({
-        "uscc": uscc.as_str(), "at": b.at, "basis": b.basis,
-        "benefits": b.rows, "total_relief": b.total, "size_class": b.size_class.label(),
-    }))
+    Ok(Json(api::Benefits {
+        uscc: uscc.as_str().to_string(),
+        at: b.at.to_string(),
+        basis: b.basis,
+        benefits: b
+            .rows
+            .into_iter()
+            .map(|r| api::BenefitItem {
+                measure: r.measure.as_str().to_string(),
+                title: r.title,
+                amount: r.amount.to_string(),
+                reason: r.reason,
+            })
+            .collect(),
+        total_relief: b.total.to_string(),
+        size_class: b.size_class.label().to_string(),
+    })
     .into_response())
 }

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use huiqi_app::accounts::{self, LoginError};
 use serde::Deserialize;
 
+use crate::api;
 use crate::auth::{self, Viewer};
 use crate::error::{Form, Query, WebError};
 use crate::page::{Nav, render};
@@ -109,7 +110,7 @@ async fn css() -> impl IntoResponse {
 }
 
 async fn openapi() -> Response {
-    Json(crate::openapi_document()).into_response()
+    Json(crate::api::document_json()).into_response()
 }
 
 struct TargetView {
@@ -304,17 +305,28 @@ async fn logout(
     Ok(resp)
 }
 
-async fn api_targets(State(s): State<Shared>) -> Response {
-    let rows: Vec<serde_json::Value> = s
+/// Every numeric target of the policy.
+#[utoipa::path(
+    get,
+    path = "/api/v1/policy/targets",
+    responses(
+        (status = 200, description = "政策的全部数值目标", body = Vec<api::TargetItem>),
+    )
+)]
+pub(crate) async fn api_targets(State(s): State<Shared>) -> Response {
+    let rows: Vec<api::TargetItem> = s
         .app
         .pack
         .targets
         .iter()
-        .map(|t| {
-            serde_json::json!({
-                "id": t.id, "article": t.article(), "indicator": t.indicator, "value": t.value.to_string(),
-                "unit": t.unit().symbol(), "period": t.period.kind(), "units": t.units,
-            })
+        .map(|t| api::TargetItem {
+            id: t.id.clone(),
+            article: t.article(),
+            indicator: t.indicator.clone(),
+            value: t.value.to_string(),
+            unit: t.unit().symbol().to_string(),
+            period: t.period.kind().to_string(),
+            units: t.units.clone(),
         })
         .collect();
     Json(rows).into_response()

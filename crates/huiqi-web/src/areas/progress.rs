@@ -15,7 +15,9 @@ use huiqi_app::progress::{
 use huiqi_progress::Status;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
+use crate::api;
 use crate::auth::{self, Viewer};
 use crate::error::{Form, Query, WebError};
 use crate::page::{Nav, render};
@@ -205,38 +207,89 @@ async fn page(
     })
 }
 
-async fn api(
+/// The 调度表's month, for the API.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardApiQuery {
+    /// `YYYY-MM` (default: the latest month with reports).
+    #[param(value_type = Option<String>, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub period: String,
+}
+
+/// The 调度表 as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dashboard",
+    params(DashboardApiQuery),
+    responses(
+        (status = 200, description = "该月调度表（本角色可见的行）、排名、红黄绿趋势与本单位任务", body = api::Dashboard),
+        (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
+        (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
+        (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
+        (status = 404, description = "还没有任何报送数据（JSON：error、code）", body = api::ErrorBody),
+    )
+)]
+pub(crate) async fn api(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
-    Query(q): Query<DashboardQuery>,
+    Query(q): Query<DashboardApiQuery>,
 ) -> Result<Response, WebError> {
     let pack = &s.app.pack;
+    let q = DashboardQuery {
+        period: q.period,
+        reported: None,
+    };
     let Some(d) = load(&s, &q).await? else {
         return Err(WebError::not_found("no_reports", NO_REPORTS));
     };
-    let rows: Vec<_> = visible_rows(pack, &v.role, &d.rows)
+    let rows = visible_rows(pack, &v.role, &d.rows)
         .into_iter()
-        .map(|r| {
-            serde_json::json!({
-                "target": r.target, "jurisdiction": r.jurisdiction, "target_value": r.target_value,
-                "actual": r.actual, "completion": r.completion, "time_progress": r.time_progress,
-                "status": r.status.label(), "reason": r.reason,
-            })
+        .map(|r| api::DashboardRow {
+            target: r.target.clone(),
+            jurisdiction: r.jurisdiction.clone(),
+            target_value: r.target_value.to_string(),
+            actual: r.actual.map(|x| x.to_string()),
+            completion: r.completion.map(|x| x.to_string()),
+            time_progress: r.time_progress.map(|x| x.to_string()),
+            status: r.status.label().to_string(),
+            reason: r.reason.clone(),
         })
         .collect();
-    let ranking: Vec<_> = visible_ranking(&v.role, &d.ranking)
+    let ranking = visible_ranking(&v.role, &d.ranking)
         .iter()
-        .map(|r| serde_json::json!({"rank": r.rank, "jurisdiction": r.jurisdiction, "score": r.score}))
+        .map(|r| api::RankItem {
+            rank: r.rank as u64,
+            jurisdiction: r.jurisdiction.clone(),
+            score: r.score.to_string(),
+        })
         .collect();
-    let trend: Vec<_> = trend_counts(pack, &v.role, &d.trend)
+    let trend = trend_counts(pack, &v.role, &d.trend)
         .into_iter()
-        .map(|(m, n)| serde_json::json!({"period": m.to_string(), "green": n[0], "yellow": n[1], "red": n[2]}))
+        .map(|(m, n)| api::TrendItem {
+            period: m.to_string(),
+            green: n[0] as u64,
+            yellow: n[1] as u64,
+            red: n[2] as u64,
+        })
         .collect();
-    let tasks: Vec<_> = unit_tasks(pack, &v.role)
+    let tasks = unit_tasks(pack, &v.role)
         .into_iter()
-        .map(|t| serde_json::json!({"article": t.article, "title": t.title, "units": t.units, "legal_basis": t.basis}))
+        .map(|t| api::UnitTask {
+            article: t.article,
+            title: t.title,
+            units: t.units,
+            legal_basis: t.basis,
+        })
         .collect();
-    Ok(Json(serde_json::json!({"period": d.period.to_string(), "rows": rows, "ranking": ranking, "trend": trend, "tasks": tasks})).into_response())
+    Ok(Json(api::Dashboard {
+        period: d.period.to_string(),
+        rows,
+        ranking,
+        trend,
+        tasks,
+    })
+    .into_response())
 }
 
 /// The report form.

@@ -13,7 +13,9 @@ use huiqi_app::matching::{PushFilter, PushPage, latest_run, push_measures, push_
 use huiqi_rules::MeasureId;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
+use crate::api;
 use crate::auth::Viewer;
 use crate::error::{Query, WebError};
 use crate::page::{Nav, render};
@@ -43,14 +45,18 @@ const API_ROWS: usize = 200;
 const API_MAX_ROWS: usize = 10_000;
 
 /// A push list request.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct PushQuery {
     /// A benefit of the measure table (default `six_taxes_relief`).
+    #[param(value_type = Option<String>)]
     pub measure: String,
     /// A jurisdiction id (a county user always gets its own).
+    #[param(value_type = Option<String>)]
     pub county: String,
     /// API only: rows to return, 1 to 10,000 (default 200).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000)]
     pub limit: String,
 }
 
@@ -206,7 +212,19 @@ async fn export(
         .into_response())
 }
 
-async fn api(
+/// The push list as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/push",
+    params(PushQuery),
+    responses(
+        (status = 200, description = "最新匹配批次中该措施的推送名单：前 limit 户及全名单的户数与合计", body = api::PushList),
+        (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
+        (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
+        (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
+    )
+)]
+pub(crate) async fn api(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
     Query(q): Query<PushQuery>,
@@ -226,14 +244,27 @@ async fn api(
         },
     };
     let l = load(&s, &v, &q, Some(limit)).await?;
-    Ok(Json(serde_json::json!({
-        "measure": l.filter.measure, "run": l.run, "message": l.message,
-        "count": l.page.count, "total": l.page.total,
-        "rows": l.page.rows.iter().map(|r| serde_json::json!({
-            "uscc": r.uscc, "name": r.name, "contact_person": r.contact_person, "contact_phone": r.contact_phone,
-            "county": r.county, "industry": r.industry,
-            "amount": r.amount, "reason": r.reason,
-        })).collect::<Vec<_>>(),
-    }))
+    Ok(Json(api::PushList {
+        measure: l.filter.measure.as_str().to_string(),
+        run: l.run,
+        message: l.message,
+        count: l.page.count as u64,
+        total: l.page.total.to_string(),
+        rows: l
+            .page
+            .rows
+            .into_iter()
+            .map(|r| api::PushItem {
+                uscc: r.uscc,
+                name: r.name,
+                contact_person: r.contact_person,
+                contact_phone: r.contact_phone,
+                county: r.county,
+                industry: r.industry,
+                amount: r.amount.to_string(),
+                reason: r.reason,
+            })
+            .collect(),
+    })
     .into_response())
 }

@@ -1,0 +1,501 @@
+//! The JSON API's contract: the bodies `/api/v1/*` answers with (typed, `Serialize` + `ToSchema`:
+//! what is sent is what the document describes), and the OpenAPI 3.1 document generated from them
+//! and from the handlers' `#[utoipa::path]` annotations (utoipa; no hand-kept JSON).
+//!
+//! [`document`] completes what a derive cannot know: the values a parameter may take come from
+//! the vocabularies and the built-in pack (measures from the measure table, jurisdictions from the
+//! pack, size classes, kinds and colours from their `vocabulary!`), and every operation whose route
+//! row requires a role gets the session cookie as its security requirement — both derived from
+//! the route rows, so the document cannot drift from the router (a test checks every `/api/v1`
+//! row has its operation and no operation lacks a row).
+
+use serde::Serialize;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{OpenApi as Doc, RefOr, Schema};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::routes::{Rule, Verb, routes};
+
+/// The body of every error answer on `/api/*`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// 中文说明：什么错了、怎么改。
+    pub error: String,
+    /// Stable, for programs: `bad_query`, `bad_period`, `unauthenticated`, `forbidden`, …
+    pub code: String,
+    /// On a 500 only: the request id to quote (also in the `x-request-id` header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// One enterprise of a registry search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnterpriseItem {
+    /// 统一社会信用代码
+    pub uscc: String,
+    pub name: String,
+    /// The jurisdiction's name (金安区 …).
+    pub county: String,
+    /// GB/T 4754-2017 code.
+    pub industry: String,
+    /// 企业 / 个体工商户.
+    pub kind: String,
+    /// The latest matching run's size class: 大型 / 中型 / 小型 / 微型, or `—` when no run has
+    /// classified it.
+    pub size_class: String,
+}
+
+/// One benefit of an enterprise.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BenefitItem {
+    /// The measure's id (the measure table of huiqi-rules).
+    pub measure: String,
+    pub title: String,
+    /// 元, exact decimal as text; `0` for a flag.
+    pub amount: String,
+    /// Why: the conditions that held, the city article, the national document, the arithmetic.
+    pub reason: String,
+}
+
+/// An enterprise's benefits: one evaluation of its facts on file at one date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Benefits {
+    pub uscc: String,
+    /// The date whose parameters apply (`YYYY-MM-DD`).
+    pub at: String,
+    /// Which data and date the figures come from, in Chinese.
+    pub basis: String,
+    pub benefits: Vec<BenefitItem>,
+    /// 元, exact decimal as text.
+    pub total_relief: String,
+    /// 大型 / 中型 / 小型 / 微型.
+    pub size_class: String,
+}
+
+/// One target × jurisdiction of the 调度表.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardRow {
+    pub target: String,
+    /// A jurisdiction id, or `city`.
+    pub jurisdiction: String,
+    /// Exact decimal as text, in the target's unit.
+    pub target_value: String,
+    pub actual: Option<String>,
+    /// actual ÷ target, 4 decimals.
+    pub completion: Option<String>,
+    pub time_progress: Option<String>,
+    /// 绿 / 黄 / 红 …
+    pub status: String,
+    /// How the status was decided, in Chinese.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankItem {
+    pub rank: u64,
+    pub jurisdiction: String,
+    /// Exact decimal as text.
+    pub score: String,
+}
+
+/// How many visible rows were green, yellow and red in one month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendItem {
+    /// `YYYY-MM`
+    pub period: String,
+    pub green: u64,
+    pub yellow: u64,
+    pub red: u64,
+}
+
+/// A task a unit carries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitTask {
+    pub article: u8,
+    pub title: String,
+    pub units: String,
+    pub legal_basis: String,
+}
+
+/// The 调度表 of a month, as the viewer may see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dashboard {
+    /// `YYYY-MM`
+    pub period: String,
+    pub rows: Vec<DashboardRow>,
+    pub ranking: Vec<RankItem>,
+    pub trend: Vec<TrendItem>,
+    /// A unit's own tasks (empty for other roles).
+    pub tasks: Vec<UnitTask>,
+}
+
+/// One enterprise of a push list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushItem {
+    pub uscc: String,
+    pub name: String,
+    /// 联系人 of the 市场监管 file (empty when none).
+    pub contact_person: String,
+    /// 联系电话 (empty when none).
+    pub contact_phone: String,
+    pub county: String,
+    pub industry: String,
+    /// 元, exact decimal as text (`0` for a flag).
+    pub amount: String,
+    pub reason: String,
+}
+
+/// A push list of the latest matching run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushList {
+    pub measure: String,
+    /// The matching run it comes from; null when there is none yet.
+    pub run: Option<i64>,
+    /// What to do when there is no run, in Chinese (empty otherwise).
+    pub message: String,
+    /// Enterprises on the whole list.
+    pub count: u64,
+    /// 元, the whole list's total, exact decimal as text.
+    pub total: String,
+    /// The first `limit` rows.
+    pub rows: Vec<PushItem>,
+}
+
+/// A numeric target of the policy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetItem {
+    pub id: String,
+    pub article: u8,
+    pub indicator: String,
+    /// Exact decimal as text.
+    pub value: String,
+    pub unit: String,
+    /// `yearly`, `cumulative`, `by_date`, …
+    pub period: String,
+    /// The responsible units' ids.
+    pub units: Vec<String>,
+}
+
+/// One supervision line for a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupervisionRow {
+    pub task: String,
+    pub title: String,
+    pub article: u8,
+    /// The unit's id; empty for the jurisdiction's own line.
+    pub unit: String,
+    pub unit_name: String,
+    pub jurisdiction: String,
+    pub jurisdiction_name: String,
+    /// `2023-Q3`, `2023-09`, …
+    pub period: String,
+    pub period_label: String,
+    /// The latest report's status; null when nothing was reported.
+    pub status: Option<String>,
+    pub status_label: String,
+    /// `YYYY-MM-DD`
+    pub last_report: Option<String>,
+    /// `YYYY-MM-DD`
+    pub due: String,
+    /// `green` | `yellow` | `red` | `pending`
+    pub colour: String,
+    pub reason: String,
+    /// Open 督办单 ids.
+    pub open_orders: Vec<i64>,
+    /// The figures of another area the task links to: `service` | `arrears`.
+    pub figures: Option<String>,
+}
+
+/// The supervision board of a month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Supervision {
+    /// `YYYY-MM`
+    pub period: String,
+    pub rows: Vec<SupervisionRow>,
+}
+
+/// One indicator of one jurisdiction's assessment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorItem {
+    pub id: String,
+    pub name: String,
+    pub article: u8,
+    pub weight: String,
+    pub value: Option<String>,
+    /// Null when the indicator is left out (rescaled).
+    pub points: Option<String>,
+    pub how: String,
+}
+
+/// One jurisdiction's assessment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentRow {
+    pub jurisdiction: String,
+    pub score: String,
+    /// 1 = best; equal scores share a rank.
+    pub rank: u64,
+    pub band_id: String,
+    pub band: String,
+    /// 元
+    pub award: String,
+    pub score_how: String,
+    pub award_how: String,
+    pub indicators: Vec<IndicatorItem>,
+}
+
+/// A year's assessment (article 19), as the viewer may see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Assessment {
+    pub scheme_id: String,
+    pub scheme_version: String,
+    pub scheme_title: String,
+    pub year: i32,
+    /// 元
+    pub pool: String,
+    pub awarded_total: String,
+    pub unallocated: String,
+    pub remainder_rule: String,
+    pub rows: Vec<AssessmentRow>,
+}
+
+impl From<huiqi_assess::compute::Assessment> for Assessment {
+    fn from(a: huiqi_assess::compute::Assessment) -> Assessment {
+        Assessment {
+            scheme_id: a.scheme_id,
+            scheme_version: a.scheme_version,
+            scheme_title: a.scheme_title,
+            year: a.year,
+            pool: a.pool.to_string(),
+            awarded_total: a.awarded_total.to_string(),
+            unallocated: a.unallocated.to_string(),
+            remainder_rule: a.remainder_rule,
+            rows: a
+                .rows
+                .into_iter()
+                .map(|r| AssessmentRow {
+                    jurisdiction: r.jurisdiction,
+                    score: r.score.to_string(),
+                    rank: r.rank as u64,
+                    band_id: r.band_id,
+                    band: r.band,
+                    award: r.award.to_string(),
+                    score_how: r.score_how,
+                    award_how: r.award_how,
+                    indicators: r
+                        .indicators
+                        .into_iter()
+                        .map(|i| IndicatorItem {
+                            id: i.id,
+                            name: i.name,
+                            article: i.article,
+                            weight: i.weight.to_string(),
+                            value: i.value.map(|v| v.to_string()),
+                            points: i.points.map(|v| v.to_string()),
+                            how: i.how,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The operations, from the handlers' annotations.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "惠企平台 API",
+        description = "六安市支持小微企业高质量发展政策执行系统的 JSON 接口。登录后以会话 Cookie 调用；县区、责任单位和企业账号只得到本辖区、本单位或本企业的数据。"
+    ),
+    paths(
+        crate::areas::home::api_targets,
+        crate::areas::enterprises::api_enterprises,
+        crate::areas::enterprises::api_benefits,
+        crate::areas::push::api,
+        crate::areas::progress::api,
+        crate::areas::assess::board_api,
+        crate::areas::assess::assessment_api,
+    ),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+/// The documented answers of an error status, for the annotations.
+pub const BAD_REQUEST: &str = "参数有误（JSON：error、code）";
+pub const UNAUTHENTICATED: &str = "未登录（JSON：error、code）";
+pub const FORBIDDEN: &str = "无权访问或不在管辖范围内（JSON：error、code）";
+pub const NOT_FOUND: &str = "没有该数据（JSON：error、code）";
+
+/// The OpenAPI 3.1 document of `/api/v1`.
+pub fn document() -> Doc {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            crate::auth::COOKIE,
+            "登录（POST /login）后服务器设置的会话 Cookie",
+        ))),
+    );
+    // Who may call each operation: from its route row.
+    for r in routes().filter(|r| r.path.starts_with("/api/v1/")) {
+        let Some(op) = operation(&mut doc, r.path, r.method) else {
+            continue;
+        };
+        match r.rule {
+            Rule::Public => op.security = None,
+            Rule::Roles(roles) => {
+                op.security = Some(vec![SecurityRequirement::new(
+                    "session",
+                    Vec::<String>::new(),
+                )]);
+                let who: Vec<&str> = roles.iter().map(|k| k.label()).collect();
+                let access = format!("（登录；角色：{}）", who.join("、"));
+                op.summary = Some(format!("{}{access}", r.summary));
+            }
+        }
+        if op.summary.is_none() {
+            op.summary = Some(format!("{}（公开）", r.summary));
+        }
+    }
+    // The values a parameter may take, from the vocabularies and the built-in pack.
+    let measures: Vec<String> = huiqi_rules::MeasureId::benefits()
+        .map(|m| m.as_str().to_string())
+        .collect();
+    let counties: Vec<String> = huiqi_app::builtin_pack()
+        .map(|p| p.jurisdictions.iter().map(|j| j.id.clone()).collect())
+        .unwrap_or_default();
+    let sizes: Vec<String> = huiqi_domain::SizeClass::ALL
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect();
+    let kinds: Vec<String> = huiqi_domain::EntityKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    let colours: Vec<String> = huiqi_assess::supervision::Colour::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    set_enum(&mut doc, "/api/v1/push", "measure", &measures);
+    set_enum(&mut doc, "/api/v1/push", "county", &counties);
+    set_enum(&mut doc, "/api/v1/enterprises", "county", &counties);
+    set_enum(&mut doc, "/api/v1/enterprises", "size", &sizes);
+    set_enum(&mut doc, "/api/v1/enterprises", "kind", &kinds);
+    set_enum(&mut doc, "/api/v1/supervision", "jurisdiction", &counties);
+    set_enum(&mut doc, "/api/v1/supervision", "colour", &colours);
+    doc
+}
+
+/// The document as JSON.
+pub fn document_json() -> serde_json::Value {
+    serde_json::to_value(document()).unwrap_or_default()
+}
+
+fn operation<'a>(doc: &'a mut Doc, path: &str, method: Verb) -> Option<&'a mut Operation> {
+    let item = doc.paths.paths.get_mut(path)?;
+    match method {
+        Verb::Get => item.get.as_mut(),
+        Verb::Post => item.post.as_mut(),
+    }
+}
+
+/// Restricts a query parameter of a GET operation to `values`.
+fn set_enum(doc: &mut Doc, path: &str, name: &str, values: &[String]) {
+    let Some(op) = operation(doc, path, Verb::Get) else {
+        return;
+    };
+    for p in op.parameters.iter_mut().flatten() {
+        let RefOr::T(p) = p else {
+            continue;
+        };
+        if p.name == name && p.parameter_in == ParameterIn::Query {
+            let mut schema = utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .enum_values(Some(values.iter().cloned()));
+            if let Some(RefOr::T(Schema::Object(old))) = &p.schema {
+                schema = schema.description(old.description.clone());
+            }
+            p.schema = Some(RefOr::T(Schema::Object(schema.build())));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_api_route_has_its_operation_and_every_operation_a_route() {
+        let doc = document_json();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut rows = 0;
+        for r in
+            routes().filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
+        {
+            rows += 1;
+            let op = &paths
+                .get(r.path)
+                .unwrap_or_else(|| panic!("{} has no operation", r.path))
+                [r.method.as_str().to_ascii_lowercase()];
+            assert!(op.is_object(), "{} {}", r.method.as_str(), r.path);
+            let ok = &op["responses"]["200"]["content"]["application/json"]["schema"];
+            assert!(ok.is_object(), "{}: no schema for 200", r.path);
+            if op["parameters"].as_array().is_some_and(|p| !p.is_empty()) {
+                assert!(
+                    op["responses"]["400"]["content"]["application/json"]["schema"].is_object(),
+                    "{}: parameters but no 400 error body",
+                    r.path
+                );
+            }
+            match r.rule {
+                Rule::Public => assert!(op["security"].is_null(), "{}", r.path),
+                Rule::Roles(_) => {
+                    assert_eq!(
+                        op["security"],
+                        serde_json::json!([{"session": []}]),
+                        "{}",
+                        r.path
+                    );
+                    assert!(op["responses"]["401"].is_object(), "{}: 401", r.path);
+                    assert!(op["responses"]["403"].is_object(), "{}: 403", r.path);
+                }
+            }
+        }
+        let ops: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+        assert_eq!(ops, rows, "an operation without a route row");
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert_eq!(
+            doc["components"]["securitySchemes"]["session"],
+            serde_json::json!({"type": "apiKey", "in": "cookie", "name": "huiqi_session", "description": "登录（POST /login）后服务器设置的会话 Cookie"})
+        );
+    }
+
+    #[test]
+    fn push_lists_measure_county_and_limit_with_their_values() {
+        let doc = document_json();
+        let params = doc["paths"]["/api/v1/push"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let by = |n: &str| {
+            params
+                .iter()
+                .find(|p| p["name"] == n)
+                .unwrap_or_else(|| panic!("no {n}"))
+                .clone()
+        };
+        let measure = by("measure");
+        assert!(
+            measure["schema"]["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("six_taxes_relief"))
+        );
+        assert_eq!(by("county")["schema"]["enum"].as_array().unwrap().len(), 8);
+        let limit = by("limit");
+        assert_eq!(limit["schema"]["minimum"], 1);
+        assert_eq!(limit["schema"]["maximum"], 10000);
+    }
+}
