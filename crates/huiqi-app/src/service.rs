@@ -259,10 +259,10 @@ pub async fn intake(
             format!("统一社会信用代码“{}”无效：{e}", input.uscc.trim()),
         )
     })?;
-    if let Origin::Viewer(Role::Enterprise(own), _) = origin {
-        if own != &uscc {
-            return Err(AppError::Forbidden("企业只能为本企业提交问题".into()));
-        }
+    if let Origin::Viewer(Role::Enterprise(own), _) = origin
+        && own != &uscc
+    {
+        return Err(AppError::Forbidden("企业只能为本企业提交问题".into()));
     }
     let category = cfg.category_any(&input.category).ok_or_else(|| {
         bad(
@@ -309,13 +309,13 @@ pub async fn intake(
             )
         }
     };
-    if let Origin::Viewer(Role::County(c), _) = origin {
-        if c != &county {
-            return Err(AppError::Forbidden(format!(
-                "该企业属于{}，县区只能登记本辖区企业的问题",
-                app.jurisdiction_name(&county)
-            )));
-        }
+    if let Origin::Viewer(Role::County(c), _) = origin
+        && c != &county
+    {
+        return Err(AppError::Forbidden(format!(
+            "该企业属于{}，县区只能登记本辖区企业的问题",
+            app.jurisdiction_name(&county)
+        )));
     }
     // Duplicate: the same enterprise and category with a similar text within the window.
     let since = today - Days::new(cfg.rules.duplicate_days.into());
@@ -1236,10 +1236,10 @@ pub async fn log_visit(
         .await?
         .map(|(_, c)| c)
         .ok_or_else(|| bad("unknown_enterprise", format!("企业 {u} 不在企业库中")))?;
-    if let Role::County(c) = role {
-        if c != &county {
-            return Err(AppError::Forbidden("县区只能登记本辖区企业的走访".into()));
-        }
+    if let Role::County(c) = role
+        && c != &county
+    {
+        return Err(AppError::Forbidden("县区只能登记本辖区企业的走访".into()));
     }
     let id = app
         .store

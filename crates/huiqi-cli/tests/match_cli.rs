@@ -268,7 +268,7 @@ fn the_result_file_is_created_with_the_users_umask() {
     let input = generate(dir.path(), 20);
     for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
         let output = dir.path().join(format!("out-{umask}.csv"));
-        let out = Command::new("sh")
+        let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!(
                 "umask {umask} && exec \"$0\" match --at 2024-12-31 --input \"$1\" --output \"$2\""

@@ -99,7 +99,7 @@ fn dechunk(s: &str) -> String {
         }
         let bytes = tail.as_bytes();
         out.push_str(std::str::from_utf8(&bytes[..n]).unwrap());
-        rest = &tail[n..].trim_start_matches("\r\n");
+        rest = tail[n..].trim_start_matches("\r\n");
     }
     out
 }

@@ -6,7 +6,7 @@ use common::{huiqi_on, text};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use huiqi_domain::registry::TAX_COLUMNS;
 use huiqi_store::registry::RegistryCounts;

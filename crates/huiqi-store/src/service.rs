@@ -674,6 +674,7 @@ impl Store {
     }
 
     /// Logs a visit; returns its id.
+    #[allow(clippy::too_many_arguments)] // one column each of a visit row
     pub async fn service_add_visit(
         &self,
         official: &str,

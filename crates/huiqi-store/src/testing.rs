@@ -208,6 +208,20 @@ fn failed_on(database: &str, panic: Box<dyn std::any::Any + Send>) -> ! {
     panic!("store test failed on {database}: {message}");
 }
 
+/// Says once per test program, past the test harness's output capture (which takes only the
+/// print macros), that the PostgreSQL half of the store tests did not run and how to run it.
+fn postgres_skipped_notice() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!! 注意：未设置 {TEST_POSTGRES_URL_VAR}，存储测试的 PostgreSQL 部分已跳过（只测了 SQLite）。\n\
+             !!! 运行方法：{TEST_POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace\n"
+        );
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,18 +238,4 @@ mod tests {
         );
         assert_eq!(pg_url("postgres://h:5432", "t3"), "postgres://h:5432/t3");
     }
-}
-
-/// Says once per test program, past the test harness's output capture (which takes only the
-/// print macros), that the PostgreSQL half of the store tests did not run and how to run it.
-fn postgres_skipped_notice() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n!!! 注意：未设置 {TEST_POSTGRES_URL_VAR}，存储测试的 PostgreSQL 部分已跳过（只测了 SQLite）。\n\
-             !!! 运行方法：{TEST_POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace\n"
-        );
-    });
 }
