@@ -158,8 +158,9 @@ fn check_attachments(files: &[(String, Vec<u8>)]) -> Result<Vec<NewAttachment>, 
                 return Err(bad(
                     "file_too_large",
                     format!(
-                        "附件“{name}”有 {:.1} MB，超过 10 MB：请压缩或拆分",
-                        bytes.len() as f64 / 1_048_576.0
+                        "附件“{name}”有 {}.{} MB，超过 10 MB：请压缩或拆分",
+                        bytes.len() / 1_048_576,
+                        bytes.len() % 1_048_576 * 10 / 1_048_576
                     ),
                 ));
             }

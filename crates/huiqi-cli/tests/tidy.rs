@@ -301,11 +301,20 @@ fn fn_bodies(code: &str, name: &str) -> Vec<std::ops::Range<usize>> {
 // ---------------------------------------------------------------------------------------------
 // The checks. Each returns one line per violation: `path:line: what`.
 
+/// The one library file that may write to the terminal, with its reason.
+const PRINT_ALLOWED: &[(&str, &str)] = &[(
+    "crates/huiqi-store/src/testing.rs",
+    "the test harness (feature `testing`, not in the production library) says on stderr that the PostgreSQL half of a test run was skipped",
+)];
+
 /// 1. Printing is huiqi-cli's job.
 fn check_prints(sources: &[Source]) -> Vec<String> {
     const MACROS: [&str; 5] = ["print", "println", "eprint", "eprintln", "dbg"];
     let mut out = Vec::new();
-    for s in sources.iter().filter(|s| s.krate != "huiqi-cli") {
+    for s in sources
+        .iter()
+        .filter(|s| s.krate != "huiqi-cli" && !PRINT_ALLOWED.iter().any(|(p, _)| *p == s.path))
+    {
         let l = lex(&s.text);
         for (at, id) in idents(&l.code) {
             let after = &l.code[at + id.len()..];
@@ -481,6 +490,21 @@ const FLOAT_ALLOWED: &[(&str, &str, &str)] = &[
         "crates/huiqi-match/src/export.rs",
         "HEADERS",
         "the push list's column widths",
+    ),
+    (
+        "crates/huiqi-app/src/arrears.rs",
+        "to_f64",
+        "the Excel conversion of the disclosure .xlsx: an amount in 元 into an Excel number, once",
+    ),
+    (
+        "crates/huiqi-app/src/arrears.rs",
+        "write_number_with_format",
+        "the disclosure .xlsx: counts and amounts written as Excel numbers",
+    ),
+    (
+        "crates/huiqi-app/src/service.rs",
+        "ws.write_number(",
+        "the 为企服务 清单 .xlsx: counts written as Excel numbers",
     ),
     (
         "crates/huiqi-policy/src/model.rs",
