@@ -316,6 +316,9 @@ impl From<huiqi_assess::compute::Assessment> for Assessment {
         crate::areas::progress::api,
         crate::areas::assess::board_api,
         crate::areas::assess::assessment_api,
+        crate::areas::service::queue_api,
+        crate::areas::service::stats_api,
+        crate::areas::arrears::disclosure_api,
     ),
     components(schemas(ErrorBody))
 )]

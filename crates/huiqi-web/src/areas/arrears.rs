@@ -659,7 +659,16 @@ async fn disclosure_xlsx(
         .into_response())
 }
 
-async fn disclosure_api(
+/// The 31 March disclosure of the 机关、事业单位 payers of a year, as JSON (public).
+#[utoipa::path(
+    get,
+    path = "/api/v1/arrears/disclosure",
+    responses(
+        (status = 200, description = "年度披露：对象含年度、各付款方逾期笔数与金额及合计", body = Object),
+        (status = 400, description = crate::api::BAD_REQUEST, body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn disclosure_api(
     State(s): State<Shared>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {

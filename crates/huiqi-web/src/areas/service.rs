@@ -322,7 +322,18 @@ async fn queue(
     })
 }
 
-async fn queue_api(
+/// The problems the viewer may see (open ones for officials), as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/service/problems",
+    responses(
+        (status = 200, description = "问题清单（按角色与范围：单位为交办给它的，县区为本辖区的，企业为本企业的）；对象含 total 与 rows", body = Object),
+        (status = 400, description = crate::api::BAD_REQUEST, body = crate::api::ErrorBody),
+        (status = 401, description = crate::api::UNAUTHENTICATED, body = crate::api::ErrorBody),
+        (status = 403, description = crate::api::FORBIDDEN, body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn queue_api(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
     Query(q): Query<QueueQ>,
@@ -584,7 +595,18 @@ async fn stats(
     })
 }
 
-async fn stats_api(
+/// The 清单's rates (办结率, 解决率, on time, satisfaction …) of a year, as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/service/stats",
+    responses(
+        (status = 200, description = "办理统计：对象含 year 与 rows（每行一个单位，含受理、办结、解决、按时、评价等计数与比率）", body = Object),
+        (status = 400, description = crate::api::BAD_REQUEST, body = crate::api::ErrorBody),
+        (status = 401, description = crate::api::UNAUTHENTICATED, body = crate::api::ErrorBody),
+        (status = 403, description = crate::api::FORBIDDEN, body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn stats_api(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
     Query(q): Query<StatsQ>,
