@@ -566,7 +566,7 @@ async fn league(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct YearQuery {
+pub(crate) struct YearQuery {
     year: String,
 }
 

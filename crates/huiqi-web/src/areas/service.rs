@@ -154,7 +154,7 @@ fn is_staff(r: &Role) -> bool {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct QueueQ {
+pub(crate) struct QueueQ {
     /// `all`: closed ones too (default: open only for staff, all for an enterprise).
     show: String,
     state: String,
@@ -518,7 +518,7 @@ async fn act(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct StatsQ {
+pub(crate) struct StatsQ {
     by: String,
     year: i32,
 }
