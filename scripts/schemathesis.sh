@@ -59,11 +59,13 @@ run() {
   local who="$1"
   shift
   echo "== schemathesis $SCHEMATHESIS_VERSION, $who, $MAX_EXAMPLES examples per operation"
+  # One worker: with two, schemathesis 4.32.5 raised an internal KeyError (a race in its own
+  # strategy cache) on /api/v1/assessment, reported as an error of that operation.
   "$VENV/bin/st" run "$BASE/api/v1/openapi.json" \
     --checks "$CHECKS" \
     --max-examples "$MAX_EXAMPLES" \
     --seed 1 \
-    --workers 2 \
+    --workers 1 \
     --report junit --report-junit-path "$REPORT/$who.xml" \
     "$@"
 }
