@@ -315,8 +315,11 @@ async fn demo_disclosure_league_and_assessment() {
             matches!(sheet.get((4, 4)).unwrap(), Data::Float(_)),
             "count is a number"
         );
-        let want: f64 = rows[0]["overdue_amount"].as_str().unwrap().parse().unwrap();
-        assert_eq!(first, &Data::Float(want));
+        // The Excel number, read back through its text into a Decimal: equal to the JSON amount.
+        let want: rust_decimal::Decimal =
+            rows[0]["overdue_amount"].as_str().unwrap().parse().unwrap();
+        let got: rust_decimal::Decimal = first.to_string().parse().unwrap();
+        assert_eq!(got, want, "cell {first:?}");
 
         let l: serde_json::Value = serde_json::from_str(&run(&[
             "arrears",
