@@ -364,6 +364,9 @@ try {
       await page.fill('#complaint-form input[name=paid_on_1]', paidOn);
       await page.fill('#complaint-form input[name=paid_1]', '100000');
       await page.fill('#complaint-form textarea[name=description]', '货款到期未付（浏览器清欠测试）');
+      await page.setInputFiles('#complaint-form input[name=file]', {
+        name: '采购合同.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 浏览器清欠测试 合同'),
+      });
       await Promise.all([page.waitForNavigation(), page.click('#complaint-form button[type=submit]')]);
     };
     // First a payment dated before delivery: refused with the reason.
@@ -374,6 +377,7 @@ try {
     check((await page.textContent('#state')).includes('投诉'), '案件状态为“投诉”');
     check((await page.textContent('main')).includes('2026-02-09'), '付款到期日按第728号令计算（交付后30日）');
     const caseUrl = page.url().split('?')[0];
+    check(await page.locator('#files a', { hasText: '采购合同.pdf' }).count() === 1, '登记时上传的证据材料列在案件页');
     await page.screenshot({ path: path.join(shots, 'enterprise-arrears-case-1366.png'), fullPage: true });
     await ctx.close();
     const a = await login('admin');
@@ -381,13 +385,37 @@ try {
     for (const [to, label] of [['verified', '核实'], ['accepted', '受理'], ['handed_on', '交办'], ['advised', '劝告指导'], ['paid', '清偿'], ['closed', '销号']]) {
       await a.page.selectOption('#step-form select[name=to]', to);
       await a.page.fill('#step-form textarea[name=note]', label + '（浏览器清欠测试）');
+      if (to === 'advised') {
+        // Evidence with a later step: the 劝告函 as a PNG.
+        await a.page.setInputFiles('#step-form input[name=file]', {
+          name: '劝告函.png', mimeType: 'image/png',
+          buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]),
+        });
+      }
       await Promise.all([a.page.waitForNavigation(), a.page.click('#step-form button[type=submit]')]);
       check((await a.page.textContent('#state')).includes(label), `案件进入“${label}”`);
     }
+    const files = a.page.locator('#files a');
+    check(await files.count() === 2, '案件页列出两份证据材料（登记时一份，劝告指导时一份）');
+    // Download both as the working group would: the stored type, the Chinese name, the bytes.
+    for (const [name, type, start] of [['采购合同.pdf', 'application/pdf', '%PDF'], ['劝告函.png', 'image/png', '\x89PNG']]) {
+      const href = await a.page.locator('#files a', { hasText: name }).getAttribute('href');
+      const [download] = await Promise.all([a.page.waitForEvent('download'), a.page.click(`#files a[href="${href}"]`)]);
+      check(download.suggestedFilename() === name, `下载的文件名为中文原名（${download.suggestedFilename()}）`);
+      const r = await a.ctx.request.get(base + href);
+      const body = await r.body();
+      check(r.status() === 200 && r.headers()['content-type'] === type, `证据材料“${name}”以 ${type} 下载`);
+      check(r.headers()['x-content-type-options'] === 'nosniff', `证据材料“${name}”带 nosniff`);
+      check(body.subarray(0, 4).toString('latin1') === start, `证据材料“${name}”内容与上传一致`);
+    }
     check(await a.page.locator('#step-form').count() === 0, '销号后不再有办理表单');
     await a.page.screenshot({ path: path.join(shots, 'admin-arrears-closed-1366.png'), fullPage: true });
+    const x = await a.ctx.request.get(base + '/arrears.xlsx?state=closed');
+    check(x.status() === 200 && (await x.body()).subarray(0, 2).toString() === 'PK', '案件列表导出 .xlsx');
     const l = await a.page.goto(base + '/arrears/league?by=unit');
     check(l.status() === 200 && await a.page.locator('#league tbody tr').count() > 1, '工作专班打开付款方排行');
+    const lx = await a.ctx.request.get(base + '/arrears/league.xlsx?by=unit');
+    check(lx.status() === 200 && (lx.headers()['content-disposition'] || '').includes("filename*=UTF-8''"), '付款方排行导出 .xlsx（中文文件名）');
     await a.page.screenshot({ path: path.join(shots, 'admin-arrears-league-1366.png'), fullPage: false });
     await a.ctx.close();
     const pctx = await browser.newContext(phone);

@@ -21,10 +21,9 @@ use huiqi_calendar::Calendar;
 use huiqi_domain::Uscc;
 use huiqi_policy::Pack;
 use huiqi_store::arrears::{
-    ArrearsFilter, ComplaintRow, ContractRow, NewComplaint, NewContract, NewStep,
+    ArrearsFilter, ComplaintRow, ContractRow, FileMeta, NewComplaint, NewContract, NewStep,
 };
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
 use serde::Serialize;
 
 use crate::accounts::Role;
@@ -132,7 +131,12 @@ pub struct ComplaintInput {
     pub outstanding: String,
     pub description: String,
     pub registered_on: String,
+    /// Evidence files (name, bytes): contract, invoices, acceptance, reminders.
+    pub files: Vec<(String, Vec<u8>)>,
 }
+
+/// The most evidence files given at once (at registration or with a step).
+pub const MAX_EVIDENCE_FILES: usize = 5;
 
 fn date(what: &str, s: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
@@ -426,6 +430,7 @@ pub fn check(
         } else {
             c.creditor_name.clone()
         },
+        files: crate::files::check("证据材料", &input.files, MAX_EVIDENCE_FILES)?,
     };
     Ok((c, payments, complaint))
 }
@@ -465,6 +470,8 @@ pub struct StepInput {
     pub note: String,
     pub undisputed: String,
     pub disputed: String,
+    /// Evidence files given with the step (name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// Records a step of a case: staff within scope only (the creditor takes no step).
@@ -537,6 +544,7 @@ pub async fn step(
                     .then(|| owed_fen(&k.contract))
                     .filter(|f| *f > 0),
                 by: by.to_string(),
+                files: crate::files::check("证据材料", &input.files, MAX_EVIDENCE_FILES)?,
             },
         )
         .await?)
@@ -600,6 +608,10 @@ pub struct CaseView {
     pub next: Vec<CaseState>,
     pub steps: Vec<StepView>,
     pub description: String,
+    /// The evidence files with the number of the step each came with (filled by [`case`];
+    /// download: [`evidence`]).
+    #[serde(skip)]
+    pub files: Vec<(FileMeta, i64)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -683,6 +695,7 @@ pub fn view(
             })
             .collect(),
         description: k.description.clone(),
+        files: Vec::new(),
     })
 }
 
@@ -702,7 +715,26 @@ pub async fn cases(app: &App, role: &Role, today: NaiveDate) -> Result<Vec<CaseV
 /// One case as a role sees it.
 pub async fn case(app: &App, role: &Role, id: i64, today: NaiveDate) -> Result<CaseView, AppError> {
     let k = complaint(app, role, id).await?;
-    view(app, &params(), &Calendar::builtin(), &k, today)
+    let mut v = view(app, &params(), &Calendar::builtin(), &k, today)?;
+    v.files = app.store.arrears_files(id).await?;
+    Ok(v)
+}
+
+/// An evidence file of a case, for a role that may see the case.
+pub async fn evidence(
+    app: &App,
+    role: &Role,
+    complaint_id: i64,
+    file_id: i64,
+) -> Result<crate::files::Download, AppError> {
+    complaint(app, role, complaint_id).await?;
+    match app.store.arrears_file(file_id).await? {
+        Some(f) if f.0.owner_id == complaint_id => Ok(crate::files::Download::of(f)),
+        _ => Err(AppError::not_found(
+            "no_file",
+            format!("投诉 {complaint_id} 没有编号为 {file_id} 的证据材料"),
+        )),
+    }
 }
 
 /// The disclosure of a year: every 机关、事业单位 payer's overdue payments (public).
@@ -756,65 +788,187 @@ pub async fn disclosure(app: &App, year: i32) -> Result<Disclosure, AppError> {
     })
 }
 
-/// The disclosure as .xlsx bytes: amounts and counts are numbers (cells a spreadsheet can sum).
-/// Amounts are exact `Decimal` 元 in huiqi; Excel holds numbers as binary floating point, so the
-/// value written is the nearest double to an amount in fen (exact to the fen for amounts below
-/// 2^53 fen, about 90 万亿元), shown with two decimals.
-pub fn disclosure_xlsx(d: &Disclosure) -> Result<Vec<u8>, AppError> {
-    use rust_decimal::prelude::ToPrimitive;
+/// The disclosure as .xlsx (the shared [`crate::sheet`] layout): counts and amounts as numbers.
+pub fn disclosure_xlsx(d: &Disclosure, as_of: NaiveDate) -> Result<Vec<u8>, AppError> {
+    use crate::sheet::{Cell, Sheet, workbook};
     let title = format!("{} 年度机关、事业单位逾期未支付中小企业款项情况", d.year);
-    let mut wb = Workbook::new();
-    let created = ExcelDateTime::from_ymd(2023, 1, 1)?;
-    wb.set_properties(
-        &rust_xlsxwriter::DocProperties::new()
-            .set_creation_datetime(&created)
-            .set_title(&title),
+    let mut s = Sheet::new(
+        "披露",
+        &title,
+        &format!(
+            "数据截至 {as_of}；公开期限：{} 前；依据：{}",
+            d.publish_by, d.basis
+        ),
+        &[
+            ("付款方", 30.0),
+            ("类型", 10.0),
+            ("主管部门", 16.0),
+            ("县区", 12.0),
+            ("逾期合同数（笔）", 16.0),
+            ("逾期金额（元）", 18.0),
+            ("至年末仍未支付（元）", 20.0),
+        ],
     );
-    let bold = XFormat::new().set_bold();
-    let money = XFormat::new().set_num_format("#,##0.00");
-    let money_bold = XFormat::new().set_bold().set_num_format("#,##0.00");
-    let count = XFormat::new().set_num_format("#,##0");
-    let ws = wb.add_worksheet();
-    ws.set_name("披露")?;
-    ws.write_string_with_format(0, 0, &title, &bold)?;
-    ws.write_string(
-        1,
-        0,
-        format!("公开期限：{} 前；依据：{}", d.publish_by, d.basis),
-    )?;
-    let headers = [
-        "付款方",
-        "类型",
-        "主管部门",
-        "县区",
-        "逾期合同数（笔）",
-        "逾期金额（元）",
-        "至年末仍未支付（元）",
+    s.rows = d
+        .rows
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::text(&l.row.payer_name),
+                Cell::text(l.kind_label),
+                Cell::text(&l.supervising_unit_name),
+                Cell::text(&l.county_name),
+                Cell::Count(i64::from(l.row.overdue_count)),
+                Cell::Money(l.row.overdue_amount),
+                Cell::Money(l.row.unpaid_at_year_end),
+            ]
+        })
+        .collect();
+    s.total = Some(vec![
+        Cell::text("合计"),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Count(i64::from(d.total_count)),
+        Cell::Money(d.total_amount),
+        Cell::Money(d.total_unpaid),
+    ]);
+    workbook(&title, &[s])
+}
+
+/// Cases as .xlsx: `what` says which (the filter), `as_of` the date of the figures.
+pub fn cases_xlsx(cases: &[&CaseView], what: &str, as_of: NaiveDate) -> Result<Vec<u8>, AppError> {
+    use crate::sheet::{Cell, Sheet, workbook};
+    let title = format!("拖欠中小企业账款投诉案件（{what}）");
+    let mut s = Sheet::new(
+        "投诉案件",
+        &title,
+        &format!("数据截至 {as_of}；逾期利息计至当日"),
+        &[
+            ("编号", 8.0),
+            ("债权企业", 28.0),
+            ("付款方", 28.0),
+            ("类型", 10.0),
+            ("县区", 12.0),
+            ("合同编号", 14.0),
+            ("合同金额（元）", 16.0),
+            ("投诉欠款（元）", 16.0),
+            ("付款到期日", 12.0),
+            ("逾期天数", 10.0),
+            ("逾期利息（元）", 16.0),
+            ("状态", 10.0),
+            ("登记日期", 12.0),
+            ("逾期上报", 30.0),
+        ],
+    );
+    s.rows = cases
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Count(c.id),
+                Cell::text(&c.creditor_name),
+                Cell::text(&c.debtor_name),
+                Cell::text(c.debtor_kind.label()),
+                Cell::text(&c.county),
+                Cell::text(&c.contract_no),
+                Cell::Money(c.amount),
+                Cell::Money(c.outstanding),
+                c.due.due.map_or(Cell::text("无法计算"), Cell::Date),
+                Cell::Count(c.overdue_days),
+                Cell::Money(c.interest),
+                Cell::text(c.state.label()),
+                Cell::Date(c.registered_on),
+                Cell::text(c.escalated.clone().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    let mut total = vec![
+        Cell::text("合计"),
+        Cell::text(format!("{} 件", cases.len())),
     ];
-    for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(3, i as u16, *h, &bold)?;
+    total.extend(std::iter::repeat_n(Cell::Empty, 4));
+    total.push(Cell::Money(cases.iter().map(|c| c.amount).sum()));
+    total.push(Cell::Money(cases.iter().map(|c| c.outstanding).sum()));
+    total.push(Cell::Empty);
+    total.push(Cell::Empty);
+    total.push(Cell::Money(cases.iter().map(|c| c.interest).sum()));
+    s.total = Some(total);
+    workbook(&title, &[s])
+}
+
+/// The league table and its trend as .xlsx (shares as numbers formatted as percentages).
+pub fn league_xlsx(l: &League) -> Result<Vec<u8>, AppError> {
+    use crate::sheet::{Cell, Sheet, workbook};
+    let pct = |d: Decimal| Cell::Share(d / Decimal::ONE_HUNDRED);
+    let title = format!("付款方排行（按{}）", l.by.label());
+    let as_of = format!("数据截至 {}", l.as_of);
+    let mut columns: Vec<(String, f64)> = vec![
+        (l.by.label().to_string(), 30.0),
+        ("合同数".into(), 10.0),
+        ("平均付款天数".into(), 12.0),
+    ];
+    for b in &l.buckets {
+        columns.push((format!("{b}（笔数占比）"), 14.0));
+        columns.push((format!("{b}（金额占比）"), 14.0));
     }
-    let widths = [30.0, 10.0, 16.0, 12.0, 16.0, 18.0, 20.0];
-    for (i, w) in widths.iter().enumerate() {
-        ws.set_column_width(i as u16, *w)?;
-    }
-    let num = |v: Decimal| v.to_f64().unwrap_or_default();
-    let mut r = 4u32;
-    for l in &d.rows {
-        ws.write_string(r, 0, &l.row.payer_name)?;
-        ws.write_string(r, 1, l.kind_label)?;
-        ws.write_string(r, 2, &l.supervising_unit_name)?;
-        ws.write_string(r, 3, &l.county_name)?;
-        ws.write_number_with_format(r, 4, f64::from(l.row.overdue_count), &count)?;
-        ws.write_number_with_format(r, 5, num(l.row.overdue_amount), &money)?;
-        ws.write_number_with_format(r, 6, num(l.row.unpaid_at_year_end), &money)?;
-        r += 1;
-    }
-    ws.write_string_with_format(r, 0, "合计", &bold)?;
-    ws.write_number_with_format(r, 4, f64::from(d.total_count), &count)?;
-    ws.write_number_with_format(r, 5, num(d.total_amount), &money_bold)?;
-    ws.write_number_with_format(r, 6, num(d.total_unpaid), &money_bold)?;
-    Ok(wb.save_to_buffer()?)
+    columns.push(("逾期付款占比".into(), 12.0));
+    columns.push(("当前逾期（元）".into(), 16.0));
+    columns.push(("逾期利息（元）".into(), 16.0));
+    let mut s = Sheet::new("付款方排行", &title, &as_of, &[]);
+    s.columns = columns;
+    s.rows = l
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                Cell::text(&r.name),
+                Cell::Count(i64::from(r.row.contracts)),
+                r.row.average_days.map_or(Cell::text("—"), Cell::Number),
+            ];
+            for b in 0..4 {
+                row.push(pct(r.row.bucket_share_count[b]));
+                row.push(pct(r.row.bucket_share_value[b]));
+            }
+            row.push(pct(r.row.late_share_count));
+            row.push(Cell::Money(r.row.overdue_now));
+            row.push(Cell::Money(r.row.interest));
+            row
+        })
+        .collect();
+    let mut total = vec![
+        Cell::text("合计"),
+        Cell::Count(l.rows.iter().map(|r| i64::from(r.row.contracts)).sum()),
+    ];
+    total.extend(std::iter::repeat_n(Cell::Empty, 10));
+    total.push(Cell::Money(l.rows.iter().map(|r| r.row.overdue_now).sum()));
+    total.push(Cell::Money(l.rows.iter().map(|r| r.row.interest).sum()));
+    s.total = Some(total);
+    let mut t = Sheet::new(
+        "季度趋势",
+        "按全额付款季度的付款天数趋势",
+        &as_of,
+        &[
+            ("季度", 12.0),
+            ("全额付款笔数", 14.0),
+            ("平均付款天数", 14.0),
+            ("30 天内付款占比", 16.0),
+            ("逾期付款占比", 14.0),
+        ],
+    );
+    t.rows = l
+        .trend
+        .iter()
+        .map(|q| {
+            vec![
+                Cell::text(q.quarter.replace("-Q", " 年第 ") + " 季度"),
+                Cell::Count(i64::from(q.paid_count)),
+                q.average_days.map_or(Cell::text("—"), Cell::Number),
+                pct(q.within_30),
+                pct(q.late_share),
+            ]
+        })
+        .collect();
+    workbook(&title, &[s, t])
 }
 
 /// The league table and the trend by quarter.
@@ -1170,6 +1324,7 @@ pub async fn seed_demo(app: &App, today: NaiveDate) -> Result<DemoCounts, AppErr
             registered_on,
             registered_by: "演示数据".into(),
             unit: c.creditor_name.clone(),
+            files: Vec::new(),
         };
         let (_, kid) = app.store.register_complaint(c, pays, &complaint).await?;
         let target = stages[n % stages.len()];
@@ -1225,6 +1380,7 @@ pub async fn seed_demo(app: &App, today: NaiveDate) -> Result<DemoCounts, AppErr
                         disputed_fen: (s == CaseState::Verified).then_some(0),
                         payment_fen: (s == CaseState::Paid).then_some(c.amount_fen - paid),
                         by: "演示数据".into(),
+                        files: Vec::new(),
                     },
                 )
                 .await?;

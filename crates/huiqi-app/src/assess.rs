@@ -36,7 +36,10 @@ use crate::accounts::Role;
 use crate::{App, AppError, jurisdiction_name};
 
 /// What a front end hands in and filters by (the store's types).
-pub use huiqi_store::assess::{FileMeta, MAX_EVIDENCE_BYTES, NewFile, ReportFilter};
+pub use huiqi_store::assess::{FileMeta, MAX_EVIDENCE_BYTES, ReportFilter};
+
+/// The most evidence files of one report.
+pub const MAX_EVIDENCE_FILES: usize = 5;
 
 /// Today in China (UTC+8), the day reports and 督办单 are dated by.
 pub fn today() -> NaiveDate {
@@ -262,7 +265,8 @@ pub struct ReportInput {
     pub progress: String,
     pub measures: String,
     pub figures: String,
-    pub files: Vec<NewFile>,
+    /// Evidence files as uploaded (name, bytes): checked by [`crate::files::check`].
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// Checks a report against the rules and the viewer's scope, then keeps it. Every refusal says
@@ -360,6 +364,7 @@ pub async fn report(
             "工作进展不能为空：请写明本期做了什么、进度如何",
         ));
     }
+    let files = crate::files::check("佐证材料", &input.files, MAX_EVIDENCE_FILES)?;
     Ok(app
         .store
         .add_task_report(&NewTaskReport {
@@ -376,7 +381,7 @@ pub async fn report(
             reporter: reporter.to_string(),
             reported_on: today,
             reported_at: Utc::now(),
-            files: input.files,
+            files,
         })
         .await?)
 }
@@ -408,7 +413,11 @@ fn report_line(r: &TaskReportRow) -> Line {
 }
 
 /// An evidence file, if the viewer may see its report (published cases: anyone).
-pub async fn evidence(app: &App, role: &Role, file: i64) -> Result<(FileMeta, Vec<u8>), AppError> {
+pub async fn evidence(
+    app: &App,
+    role: &Role,
+    file: i64,
+) -> Result<crate::files::Download, AppError> {
     let Some((meta, bytes)) = app.store.task_report_file(file).await? else {
         return Err(AppError::not_found(
             "no_file",
@@ -420,12 +429,12 @@ pub async fn evidence(app: &App, role: &Role, file: i64) -> Result<(FileMeta, Ve
         .task_reports(&ReportFilter::default())
         .await?
         .into_iter()
-        .find(|r| r.id == meta.report_id);
+        .find(|r| r.id == meta.owner_id);
     let visible = report.is_some_and(|r| r.published || may_report(role, &report_line(&r)));
     if !visible {
         return Err(AppError::Forbidden("无权查看这份佐证材料".into()));
     }
-    Ok((meta, bytes))
+    Ok(crate::files::Download::of((meta, bytes)))
 }
 
 /// Publishes a case or practice (or takes it back).

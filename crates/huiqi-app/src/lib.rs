@@ -18,6 +18,10 @@
 //! * [`cultivate`]: 梯队培育 — the candidate lists (小升规, 个转企, 科技型/创新型/专精特新) and one
 //!   enterprise's standing against each standard.
 //! * [`funds`]: the incentive-fund ledger of article 19 and its use report.
+//! * [`files`]: uploaded files, one check for every area (type from the extension, content checked
+//!   against its magic bytes, size), kept once in the shared file store; [`files::Download`].
+//! * [`sheet`]: the one .xlsx writer of tables (title, date of the data, numbers with formats,
+//!   totals), used by 为企服务 and 清欠.
 //!
 //! Architecture invariants: no SQL (the store), no HTTP (the web), no terminal (the CLI); errors
 //! are [`AppError`], whose messages are Chinese and say what to do.
@@ -27,6 +31,7 @@ pub mod accounts;
 pub mod arrears;
 pub mod assess;
 pub mod cultivate;
+pub mod files;
 pub mod funds;
 pub mod imports;
 pub mod matching;
@@ -34,6 +39,7 @@ pub mod progress;
 pub mod registry;
 pub mod search;
 pub mod service;
+pub mod sheet;
 pub mod whatif;
 
 use std::collections::BTreeMap;

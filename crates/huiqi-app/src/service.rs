@@ -23,12 +23,13 @@ use huiqi_service::rates::{Counts, Rates};
 use huiqi_service::state::{self, Action, Actor, History, Input, Limits, State};
 use huiqi_service::{Handler, Route, ServiceConfig, dup};
 use huiqi_store::service::{
-    Change, NewAssignment, NewAttachment, NewProblem, ProblemFilter, ProblemRow,
+    Change, FileMeta, NewAssignment, NewProblem, ProblemFilter, ProblemRow,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::accounts::Role;
+use crate::files::Download;
 use crate::{App, AppError};
 
 pub use huiqi_store::service::{Coverage, EventRow, GroupBy, VisitRow};
@@ -46,23 +47,8 @@ huiqi_domain::vocabulary! {
     }
 }
 
-/// The largest number of attachments of a problem, and the types accepted.
+/// The largest number of attachments of a problem (their types: [`crate::files::TYPES`]).
 pub const MAX_ATTACHMENTS: usize = 5;
-pub const ATTACHMENT_TYPES: &[(&str, &str)] = &[
-    ("pdf", "application/pdf"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("png", "image/png"),
-    (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    (
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-];
-
 /// The service data and the calendar.
 pub fn config(app: &App) -> Result<ServiceConfig, AppError> {
     Ok(ServiceConfig::builtin(&app.pack)?)
@@ -121,69 +107,6 @@ pub struct IntakeOutcome {
 
 fn bad(code: &'static str, m: impl Into<String>) -> AppError {
     AppError::invalid(code, m)
-}
-
-fn check_attachments(files: &[(String, Vec<u8>)]) -> Result<Vec<NewAttachment>, AppError> {
-    if files.len() > MAX_ATTACHMENTS {
-        return Err(bad(
-            "too_many_files",
-            format!("附件最多 {MAX_ATTACHMENTS} 个（上传了 {} 个）", files.len()),
-        ));
-    }
-    files
-        .iter()
-        .filter(|(n, b)| !(n.is_empty() && b.is_empty()))
-        .map(|(name, bytes)| {
-            let ext = name
-                .rsplit_once('.')
-                .map(|(_, e)| e.to_ascii_lowercase())
-                .unwrap_or_default();
-            let Some((_, ct)) = ATTACHMENT_TYPES.iter().find(|(e, _)| *e == ext) else {
-                return Err(bad(
-                    "bad_file_type",
-                    format!(
-                        "附件“{name}”的类型不被接受：只接受 {}",
-                        ATTACHMENT_TYPES
-                            .iter()
-                            .map(|(e, _)| *e)
-                            .collect::<Vec<_>>()
-                            .join("、")
-                    ),
-                ));
-            };
-            if bytes.is_empty() {
-                return Err(bad("empty_file", format!("附件“{name}”是空文件")));
-            }
-            if bytes.len() > huiqi_store::service::MAX_ATTACHMENT_BYTES {
-                return Err(bad(
-                    "file_too_large",
-                    format!(
-                        "附件“{name}”有 {}.{} MB，超过 10 MB：请压缩或拆分",
-                        bytes.len() / 1_048_576,
-                        bytes.len() % 1_048_576 * 10 / 1_048_576
-                    ),
-                ));
-            }
-            // Magic numbers: the content must be what the name says.
-            let ok = match ext.as_str() {
-                "pdf" => bytes.starts_with(b"%PDF"),
-                "png" => bytes.starts_with(b"\x89PNG"),
-                "jpg" | "jpeg" => bytes.starts_with(&[0xFF, 0xD8]),
-                _ => bytes.starts_with(b"PK"),
-            };
-            if !ok {
-                return Err(bad(
-                    "bad_file_type",
-                    format!("附件“{name}”的内容与扩展名不符：请上传真实的 {ext} 文件"),
-                ));
-            }
-            Ok(NewAttachment {
-                file_name: name.clone(),
-                content_type: ct.to_string(),
-                bytes: bytes.clone(),
-            })
-        })
-        .collect()
 }
 
 fn text(field: &str, v: &str, max: usize) -> Result<String, AppError> {
@@ -284,7 +207,7 @@ pub async fn intake(
     if input.contact_phone.chars().count() > 20 || input.contact_name.chars().count() > 20 {
         return Err(bad("too_long", "联系人和联系电话各最多 20 个字"));
     }
-    let attachments = check_attachments(&input.attachments)?;
+    let attachments = crate::files::check("附件", &input.attachments, MAX_ATTACHMENTS)?;
     let (name, county, registered) = match app.store.service_enterprise(uscc.as_str()).await? {
         Some((name, county)) => (name, county, true),
         None => {
@@ -742,6 +665,9 @@ pub struct ProblemDetail {
     pub limit_basis: String,
     /// How the deadline was counted (working days counted, days skipped, the notices).
     pub deadline_trace: String,
+    /// The attachments given with the problem (download: [`attachment`]).
+    #[serde(skip)]
+    pub attachments: Vec<FileMeta>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -825,7 +751,9 @@ pub async fn problem(
         )
         .map(|e| e.1)
         .unwrap_or_default();
+    let attachments = app.store.service_attachments(id).await?;
     Ok(ProblemDetail {
+        attachments,
         deadline_trace,
         problem: view(app, &cfg, &cal, p, today),
         contact_name,
@@ -834,6 +762,23 @@ pub async fn problem(
         actions,
         limit_basis,
     })
+}
+
+/// An attachment of a problem, for a viewer who may see the problem.
+pub async fn attachment(
+    app: &App,
+    role: &Role,
+    problem_id: i64,
+    file_id: i64,
+) -> Result<Download, AppError> {
+    load_visible(app, role, problem_id).await?;
+    match app.store.service_attachment(file_id).await? {
+        Some(f) if f.0.owner_id == problem_id => Ok(Download::of(f)),
+        _ => Err(AppError::not_found(
+            "no_file",
+            format!("问题 {problem_id} 没有编号为 {file_id} 的附件"),
+        )),
+    }
 }
 
 /// What a queue page asks for.
@@ -1285,99 +1230,109 @@ pub async fn coverage(
     Ok((from, today, rows))
 }
 
-/// The open problems of a queue and the rates as .xlsx bytes.
-pub fn xlsx(title: &str, rows: &[ProblemView], rates: &[RateRow]) -> Result<Vec<u8>, AppError> {
-    use rust_xlsxwriter::{Color, Format as XFormat, Workbook};
-    let mut wb = Workbook::new();
-    let bold = XFormat::new().set_bold();
+/// The open problems of a queue and the rates as .xlsx bytes (the shared [`crate::sheet`]
+/// layout: counts, dates and rates as numbers; a rate over nothing is “暂无数据”).
+pub fn xlsx(
+    title: &str,
+    as_of: NaiveDate,
+    rows: &[ProblemView],
+    rates: &[RateRow],
+) -> Result<Vec<u8>, AppError> {
+    use crate::sheet::{Cell, Sheet, workbook};
+    let as_of = format!("数据截至 {as_of}");
     let fill = |d: Option<Due>| match d {
-        Some(Due::Red) => XFormat::new().set_background_color(Color::RGB(0xFFC7CE)),
-        Some(Due::Yellow) => XFormat::new().set_background_color(Color::RGB(0xFFEB9C)),
-        Some(Due::Green) => XFormat::new().set_background_color(Color::RGB(0xC6EFCE)),
-        None => XFormat::new(),
+        Some(Due::Red) => Cell::Flag(Due::Red.label().into(), 0xFFC7CE),
+        Some(Due::Yellow) => Cell::Flag(Due::Yellow.label().into(), 0xFFEB9C),
+        Some(Due::Green) => Cell::Flag(Due::Green.label().into(), 0xC6EFCE),
+        None => Cell::Empty,
     };
-    let ws = wb.add_worksheet();
-    ws.set_name("问题清单")?;
-    ws.write_string_with_format(0, 0, title, &bold)?;
-    let headers = [
-        ("编号", 8.0),
-        ("企业", 30.0),
-        ("县区", 12.0),
-        ("类别", 10.0),
-        ("问题", 40.0),
-        ("渠道", 12.0),
-        ("承办单位", 20.0),
-        ("受理日期", 12.0),
-        ("办理期限", 12.0),
-        ("已用工作日", 10.0),
-        ("状态", 12.0),
-        ("时限", 8.0),
-    ];
-    for (c, (h, w)) in headers.iter().enumerate() {
-        ws.write_string_with_format(1, c as u16, *h, &bold)?;
-        ws.set_column_width(c as u16, *w)?;
-    }
-    for (i, r) in rows.iter().enumerate() {
-        let row = i as u32 + 2;
-        ws.write_number(row, 0, r.id as f64)?;
-        ws.write_string(row, 1, &r.enterprise_name)?;
-        ws.write_string(row, 2, &r.county_name)?;
-        ws.write_string(row, 3, &r.category_name)?;
-        ws.write_string(row, 4, &r.title)?;
-        ws.write_string(row, 5, &r.channel_label)?;
-        ws.write_string(row, 6, &r.handler_name)?;
-        ws.write_string(row, 7, r.received_on.to_string())?;
-        ws.write_string(row, 8, r.deadline.to_string())?;
-        ws.write_number(row, 9, r.age_workdays.unwrap_or(0) as f64)?;
-        ws.write_string(row, 10, &r.state_label)?;
-        ws.write_string_with_format(row, 11, r.due.map_or("", Due::label), &fill(r.due))?;
-    }
-    ws.set_freeze_panes(2, 0)?;
-    let ws = wb.add_worksheet();
-    ws.set_name("办理统计")?;
-    let headers = [
-        "单位/县区/类别/月份",
-        "受理数",
-        "办结数",
-        "办结率",
-        "解决数",
-        "解决率",
-        "按时办结率",
-        "平均办理工作日",
-        "重办率",
-        "评价数",
-        "满意率",
-        "在办",
-        "逾期",
-    ];
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
-        ws.set_column_width(c as u16, if c == 0 { 24.0 } else { 11.0 })?;
-    }
-    for (i, r) in rates.iter().enumerate() {
-        let row = i as u32 + 1;
-        let c = &r.counts;
-        ws.write_string(row, 0, &r.name)?;
-        ws.write_number(row, 1, c.received as f64)?;
-        ws.write_number(row, 2, c.done as f64)?;
-        ws.write_string(row, 3, r.rates.done.percent())?;
-        ws.write_number(row, 4, c.resolved as f64)?;
-        ws.write_string(row, 5, r.rates.resolved.percent())?;
-        ws.write_string(row, 6, r.rates.on_time.percent())?;
-        ws.write_string(
-            row,
-            7,
-            r.rates
-                .avg_workdays
-                .map_or("暂无数据".into(), |d| d.to_string()),
-        )?;
-        ws.write_string(row, 8, r.rates.reopened.percent())?;
-        ws.write_number(row, 9, c.rated as f64)?;
-        ws.write_string(row, 10, r.rates.satisfied.percent())?;
-        ws.write_number(row, 11, c.open as f64)?;
-        ws.write_number(row, 12, c.overdue as f64)?;
-    }
-    Ok(wb.save_to_buffer()?)
+    let mut open = Sheet::new(
+        "问题清单",
+        title,
+        &as_of,
+        &[
+            ("编号", 8.0),
+            ("企业", 30.0),
+            ("县区", 12.0),
+            ("类别", 10.0),
+            ("问题", 40.0),
+            ("渠道", 12.0),
+            ("承办单位", 20.0),
+            ("受理日期", 12.0),
+            ("办理期限", 12.0),
+            ("已用工作日", 10.0),
+            ("状态", 12.0),
+            ("时限", 8.0),
+        ],
+    );
+    open.rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Count(r.id),
+                Cell::text(&r.enterprise_name),
+                Cell::text(&r.county_name),
+                Cell::text(&r.category_name),
+                Cell::text(&r.title),
+                Cell::text(&r.channel_label),
+                Cell::text(&r.handler_name),
+                Cell::Date(r.received_on),
+                Cell::Date(r.deadline),
+                Cell::Count(r.age_workdays.unwrap_or(0)),
+                Cell::text(&r.state_label),
+                fill(r.due),
+            ]
+        })
+        .collect();
+    open.total = Some(vec![
+        Cell::text("合计"),
+        Cell::text(format!("{} 个", rows.len())),
+    ]);
+    let rate = |r: &huiqi_service::rates::Rate| r.value.map_or(Cell::text("暂无数据"), Cell::Share);
+    let mut stats = Sheet::new(
+        "办理统计",
+        "办理统计",
+        &as_of,
+        &[
+            ("单位/县区/类别/月份", 24.0),
+            ("受理数", 11.0),
+            ("办结数", 11.0),
+            ("办结率", 11.0),
+            ("解决数", 11.0),
+            ("解决率", 11.0),
+            ("按时办结率", 11.0),
+            ("平均办理工作日", 11.0),
+            ("重办率", 11.0),
+            ("评价数", 11.0),
+            ("满意率", 11.0),
+            ("在办", 11.0),
+            ("逾期", 11.0),
+        ],
+    );
+    stats.rows = rates
+        .iter()
+        .map(|r| {
+            let c = &r.counts;
+            vec![
+                Cell::text(&r.name),
+                Cell::Count(c.received),
+                Cell::Count(c.done),
+                rate(&r.rates.done),
+                Cell::Count(c.resolved),
+                rate(&r.rates.resolved),
+                rate(&r.rates.on_time),
+                r.rates
+                    .avg_workdays
+                    .map_or(Cell::text("暂无数据"), Cell::Number),
+                rate(&r.rates.reopened),
+                Cell::Count(c.rated),
+                rate(&r.rates.satisfied),
+                Cell::Count(c.open),
+                Cell::Count(c.overdue),
+            ]
+        })
+        .collect();
+    workbook(title, &[open, stats])
 }
 
 /// What [`seed_demo`] made.

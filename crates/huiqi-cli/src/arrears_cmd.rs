@@ -294,7 +294,7 @@ pub fn run(cmd: ArrearsCmd) -> Result<ExitCode> {
                 TableFormat::Xlsx => {
                     let path =
                         output.unwrap_or_else(|| PathBuf::from(format!("清欠披露-{year}.xlsx")));
-                    std::fs::write(&path, arrears::disclosure_xlsx(&d)?)
+                    std::fs::write(&path, arrears::disclosure_xlsx(&d, today())?)
                         .with_context(|| format!("无法写入 {}", path.display()))?;
                     println!(
                         "已写出 {}：{} 个付款方，逾期合同 {} 笔，逾期金额 {} 元",

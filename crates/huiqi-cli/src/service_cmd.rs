@@ -354,7 +354,7 @@ pub fn run(cmd: ServiceCmd) -> Result<ExitCode> {
                     Format::Xlsx => {
                         let path = a.output.context("--format xlsx 须用 --output 指定输出文件")?;
                         let rates = service::rates(&app, &r, huiqi_store::service::GroupBy::Handler, day.format("%Y").to_string().parse().unwrap_or(2026), day).await.unwrap_or_default();
-                        std::fs::write(&path, service::xlsx(&format!("为企服务问题清单（截至 {day}）"), &list.rows, &rates)?)
+                        std::fs::write(&path, service::xlsx("为企服务问题清单", day, &list.rows, &rates)?)
                             .with_context(|| format!("无法写入 {}", path.display()))?;
                         println!("已写出问题清单：{}（{} 个问题）", path.display(), list.rows.len());
                     }
@@ -378,7 +378,7 @@ pub fn run(cmd: ServiceCmd) -> Result<ExitCode> {
                     Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
                     Format::Xlsx => {
                         let path = a.output.context("--format xlsx 须用 --output 指定输出文件")?;
-                        std::fs::write(&path, service::xlsx(&format!("{year} 年为企服务办理统计"), &[], &rows)?)
+                        std::fs::write(&path, service::xlsx(&format!("{year} 年为企服务办理统计"), day, &[], &rows)?)
                             .with_context(|| format!("无法写入 {}", path.display()))?;
                         println!("已写出办理统计：{}", path.display());
                     }

@@ -306,13 +306,22 @@ async fn demo_disclosure_league_and_assessment() {
         ]);
         let mut wb = open_workbook_auto(&xlsx).unwrap();
         let sheet = wb.worksheet_range("披露").unwrap();
-        let first = sheet.get((4, 5)).unwrap();
+        // Row 0 the title, 1 the date of the data, 2 the headers, 3 the first payer.
+        assert_eq!(sheet.get((2, 5)).unwrap().to_string(), "逾期金额（元）");
+        assert!(
+            sheet
+                .get((1, 0))
+                .unwrap()
+                .to_string()
+                .starts_with("数据截至 ")
+        );
+        let first = sheet.get((3, 5)).unwrap();
         assert!(
             matches!(first, Data::Float(_)),
             "amount is a number: {first:?}"
         );
         assert!(
-            matches!(sheet.get((4, 4)).unwrap(), Data::Float(_)),
+            matches!(sheet.get((3, 4)).unwrap(), Data::Float(_)),
             "count is a number"
         );
         // The Excel number, read back through its text into a Decimal: equal to the JSON amount.

@@ -257,6 +257,12 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/service", [303, 200, 200, 200, 200]),
     ("POST", "/service/problems", [303, 403, 403, 403, 403]),
     ("GET", "/service/problems/{id}", [303, 404, 404, 404, 404]),
+    // An attachment of no visible problem: 404 (scope tested in service_attachments_are_scoped).
+    (
+        "GET",
+        "/service/problems/{id}/files/{file}",
+        [303, 404, 404, 404, 404],
+    ),
     (
         "POST",
         "/service/problems/{id}/act",
@@ -299,15 +305,23 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     // 清欠: cases for the signed-in (each sees its scope; an unknown case is 404 for all), steps
     // for officials, the league table for officials, the disclosure for everyone.
     ("GET", "/arrears", [303, 200, 200, 200, 200]),
+    ("GET", "/arrears.xlsx", [303, 200, 200, 200, 200]),
     ("GET", "/arrears/new", [303, 200, 200, 200, 200]),
     ("POST", "/arrears/complaints", [303, 403, 403, 403, 403]),
     ("GET", "/arrears/cases/{id}", [303, 404, 404, 404, 404]),
+    // Evidence of no visible case: 404 (scope tested in arrears_complaint_from_registration_to_closing).
+    (
+        "GET",
+        "/arrears/cases/{id}/files/{file}",
+        [303, 404, 404, 404, 404],
+    ),
     (
         "POST",
         "/arrears/cases/{id}/steps",
         [303, 403, 403, 403, 403],
     ),
     ("GET", "/arrears/league", [303, 200, 200, 200, 403]),
+    ("GET", "/arrears/league.xlsx", [303, 200, 200, 200, 403]),
     ("GET", "/arrears/disclosure", [200, 200, 200, 200, 200]),
     ("GET", "/arrears/disclosure.xlsx", [200, 200, 200, 200, 200]),
     (
@@ -356,6 +370,7 @@ async fn every_route_times_every_role() {
                 let path = path
                     .replace("{uscc}", &own)
                     .replace("{id}", "999999")
+                    .replace("{file}", "999999")
                     .replace("{code}", "financing.json");
                 // POST /logout with no CSRF token is refused for everyone logged in (403);
                 // POST /login with a wrong password is 401.
@@ -1317,7 +1332,10 @@ async fn supervision_scope_reports_orders_and_the_public_page() {
         assert!(!board.body.contains("<script>x") && shown.contains("&#60;script&#62;x"), "{shown}");
         let file_id = board.body.split("/supervision/files/").nth(1).unwrap().split('"').next().unwrap().to_string();
         let path = format!("/supervision/files/{file_id}");
-        assert_eq!(app.request("GET", &path, Some(&jinan), None, "").await.status, 200);
+        let r = app.request("GET", &path, Some(&jinan), None, "").await;
+        assert_eq!((r.status, r.body.as_str()), (200, "%PDF-1.4 x"));
+        assert_eq!(header(&r, "content-type"), Some("application/pdf"));
+        assert!(header(&r, "content-disposition").unwrap().ends_with("filename*=UTF-8''%E6%8C%82%E7%89%8C%E5%85%AC%E5%91%8A.pdf"));
         assert_eq!(app.request("GET", &path, Some(&admin), None, "").await.status, 200);
         assert_eq!(app.request("GET", &path, Some(&tax), None, "").await.status, 403);
         assert_eq!(app.request("GET", &path, None, None, "").await.status, 403);
@@ -1933,24 +1951,49 @@ async fn arrears_complaint_from_registration_to_closing() {
         assert!(form.body.contains(&own), "the creditor is the enterprise itself");
         let token = csrf_of(&form.body);
         let debtor = huiqi_domain::Uscc::from_parts("11", "341502", "00301234").unwrap();
-        let complaint = |creditor: &str, paid_on: &str| {
-            format!(
-                "csrf={token}&creditor_uscc={creditor}&creditor_name=%E7%94%B2%E5%85%AC%E5%8F%B8\
-                 &debtor_name=%E9%87%91%E5%AE%89%E5%8C%BA%E4%BA%A4%E9%80%9A%E8%BF%90%E8%BE%93%E5%B1%80\
-                 &debtor_uscc={}&debtor_kind=government&supervising_unit=tax&county=341502&contract_no=HT-1\
-                 &contract_date=2024-03-01&amount=1%2C000%2C000&delivered=2024-03-10&paid_on_1={paid_on}&paid_1=400000\
-                 &registered_on=2024-06-03&description=x",
-                debtor.as_str()
-            )
+        let debtor_uscc = debtor.as_str().to_string();
+        let complaint = |creditor: &str, paid_on: &str| -> Vec<(String, String)> {
+            [
+                ("csrf", token.as_str()),
+                ("creditor_uscc", creditor),
+                ("creditor_name", "甲公司"),
+                ("debtor_name", "金安区交通运输局"),
+                ("debtor_uscc", debtor_uscc.as_str()),
+                ("debtor_kind", "government"),
+                ("supervising_unit", "tax"),
+                ("county", "341502"),
+                ("contract_no", "HT-1"),
+                ("contract_date", "2024-03-01"),
+                ("amount", "1,000,000"),
+                ("delivered", "2024-03-10"),
+                ("paid_on_1", paid_on),
+                ("paid_1", "400000"),
+                ("registered_on", "2024-06-03"),
+                ("description", "x"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+        };
+        let post = |path: String, cookie: String, fields: Vec<(String, String)>, file: Option<(&'static str, &'static [u8])>| {
+            let app = &app;
+            async move {
+                let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                post_multipart(app, &path, &cookie, &f, file).await
+            }
         };
         // A payment dated before delivery: a clear message, nothing written.
-        let r = app.request("POST", "/arrears/complaints", Some(&ent), Some(&complaint(&own, "2024-03-05")), "").await;
+        let r = post("/arrears/complaints".into(), ent.clone(), complaint(&own, "2024-03-05"), None).await;
         assert_eq!(r.status, 400, "{}", r.body);
         assert!(r.body.contains("早于交付日 2024-03-10"), "{}", r.body);
         // Another enterprise's name: refused.
-        let r = app.request("POST", "/arrears/complaints", Some(&ent), Some(&complaint(&other, "2024-05-01")), "").await;
+        let r = post("/arrears/complaints".into(), ent.clone(), complaint(&other, "2024-05-01"), None).await;
         assert_eq!(r.status, 403, "{}", r.body);
-        let r = app.request("POST", "/arrears/complaints", Some(&ent), Some(&complaint(&own, "2024-05-01")), "").await;
+        // Evidence whose content is not what its name says: refused, nothing written.
+        let r = post("/arrears/complaints".into(), ent.clone(), complaint(&own, "2024-05-01"), Some(("合同.pdf", b"<html>not a pdf"))).await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("合同.pdf") && r.body.contains("内容与扩展名不符"), "{}", r.body);
+        let r = post("/arrears/complaints".into(), ent.clone(), complaint(&own, "2024-05-01"), Some(("采购合同.pdf", b"%PDF-1.4 contract HT-1"))).await;
         assert_eq!(r.status, 303, "{}", r.body);
         let at = r.headers.lines().find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: "))).unwrap().to_string();
         let id: i64 = at.trim_start_matches("/arrears/cases/").split('?').next().unwrap().parse().unwrap();
@@ -1968,23 +2011,186 @@ async fn arrears_complaint_from_registration_to_closing() {
         // The working group walks it; a step out of order is refused with the allowed ones.
         let page = app.request("GET", &format!("/arrears/cases/{id}"), Some(&admin), None, "").await;
         let t = csrf_of(&page.body);
-        let step = |to: &str, on: &str| format!("csrf={t}&to={to}&on={on}&note=ok&undisputed=&disputed=");
+        let step = |to: &str, on: &str| -> Vec<(String, String)> {
+            [("csrf", t.as_str()), ("to", to), ("on", on), ("note", "ok"), ("undisputed", ""), ("disputed", "")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
         let url = format!("/arrears/cases/{id}/steps");
-        let r = app.request("POST", &url, Some(&admin), Some(&step("closed", "2024-06-04")), "").await;
+        let r = post(url.clone(), admin.clone(), step("closed", "2024-06-04"), None).await;
         assert_eq!(r.status, 400);
         assert!(r.body.contains("下一步可为"), "{}", r.body);
+        // Without the token (or not as a multipart form): refused.
+        let r = app.request("POST", &url, Some(&admin), Some("to=verified&on=2024-06-04"), "").await;
+        assert_eq!(r.status, 403);
         for (to, on) in [("verified", "2024-06-04"), ("accepted", "2024-06-05"), ("handed_on", "2024-06-06"), ("advised", "2024-06-20"), ("paid", "2024-07-01"), ("closed", "2024-07-02")] {
-            let r = app.request("POST", &url, Some(&admin), Some(&step(to, on)), "").await;
+            // 约谈记录 with the 劝告指导 step: evidence on a later step.
+            let file: Option<(&'static str, &'static [u8])> = (to == "advised").then_some(("劝告函.png", b"\x89PNG\r\n\x1a\n"));
+            let r = post(url.clone(), admin.clone(), step(to, on), file).await;
             assert_eq!(r.status, 303, "{to}: {}", r.body);
         }
         let page = app.request("GET", &format!("/arrears/cases/{id}"), Some(&ent), None, "").await;
         assert!(page.body.contains("销号"), "closed");
+        // Both evidence files are listed with the step they came with, and download under their
+        // Chinese names with the stored type for everyone who sees the case.
+        assert!(page.body.contains("采购合同.pdf") && page.body.contains("劝告函.png"), "evidence listed");
+        let links: Vec<String> = page
+            .body
+            .split(&format!("href=\"/arrears/cases/{id}/files/"))
+            .skip(1)
+            .map(|s| format!("/arrears/cases/{id}/files/{}", s.split('"').next().unwrap()))
+            .collect();
+        assert_eq!(links.len(), 2, "{links:?}");
+        for who in [&ent, &jinan, &tax, &admin] {
+            let r = app.request("GET", &links[0], Some(who), None, "").await;
+            assert_eq!(r.status, 200);
+            assert_eq!(r.body, "%PDF-1.4 contract HT-1");
+            assert_eq!(header(&r, "content-type"), Some("application/pdf"));
+            assert_eq!(
+                header(&r, "content-disposition"),
+                Some("attachment; filename=\"____.pdf\"; filename*=UTF-8''%E9%87%87%E8%B4%AD%E5%90%88%E5%90%8C.pdf")
+            );
+            assert_eq!(header(&r, "x-content-type-options"), Some("nosniff"));
+        }
+        let r = app.request("GET", &links[1], Some(&ent), None, "").await;
+        assert_eq!((r.status, header(&r, "content-type")), (200, Some("image/png")));
+        // Not signed in: to the login page; a file of this case under another case: 404.
+        assert_eq!(app.request("GET", &links[0], None, None, "").await.status, 303);
+        let file_id = links[0].rsplit('/').next().unwrap();
+        let r = app.request("GET", &format!("/arrears/cases/999999/files/{file_id}"), Some(&admin), None, "").await;
+        assert_eq!(r.status, 404);
+        // A case of another county and unit, registered by the working group with evidence: its
+        // file is the working group's, not the county's, the unit's or the enterprise's.
+        let admin_form = app.request("GET", "/arrears/new", Some(&admin), None, "").await;
+        let at = csrf_of(&admin_form.body);
+        let mut theirs = complaint(&other, "2024-05-01");
+        for (k, v) in theirs.iter_mut() {
+            match k.as_str() {
+                "csrf" => *v = at.clone(),
+                "county" => *v = "341503".into(),
+                "supervising_unit" => v.clear(),
+                "contract_no" => *v = "HT-2".into(),
+                "debtor_name" => *v = "裕安区某建设集团有限公司".into(),
+                "debtor_kind" => *v = "large_enterprise".into(),
+                "debtor_uscc" => *v = huiqi_domain::Uscc::from_parts("91", "341503", "MA2N0Y01").unwrap().as_str().to_string(),
+                _ => {}
+            }
+        }
+        let r = post("/arrears/complaints".into(), admin.clone(), theirs, Some(("对账单.pdf", b"%PDF-1.4 other"))).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let loc = r.headers.lines().find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: "))).unwrap().to_string();
+        let other_id = loc.trim_start_matches("/arrears/cases/").split('?').next().unwrap().to_string();
+        let page = app.request("GET", &format!("/arrears/cases/{other_id}"), Some(&admin), None, "").await;
+        let link = format!(
+            "/arrears/cases/{other_id}/files/{}",
+            page.body.split(&format!("/arrears/cases/{other_id}/files/")).nth(1).unwrap().split('"').next().unwrap()
+        );
+        assert_eq!(app.request("GET", &link, Some(&admin), None, "").await.status, 200);
+        for who in [&ent, &jinan, &tax] {
+            let r = app.request("GET", &link, Some(who), None, "").await;
+            assert_eq!(r.status, 404, "{}", r.body);
+            assert!(!r.body.contains("%PDF"));
+        }
         // The disclosure of 2024 lists the payer (public).
         let d = app.request("GET", "/arrears/disclosure?year=2024", None, None, "").await;
         assert_eq!(d.status, 200);
         assert!(d.body.contains("金安区交通运输局"), "{}", &d.body[..d.body.len().min(500)]);
         let api = app.request("GET", "/api/v1/arrears/disclosure?year=2024", None, None, "").await;
         assert!(api.body.contains("\"overdue_count\":1"), "{}", api.body);
+    })
+    .await;
+}
+
+/// 为企服务 attachments through the shared file store: an enterprise raises a problem with a file
+/// (one whose content is not what its name says is refused, nothing written); the problem page
+/// lists it; it downloads under its Chinese name with its stored type for those who see the
+/// problem, and is refused (403, no bytes) to a unit it was not dispatched to.
+#[tokio::test]
+async fn service_attachments_are_scoped() {
+    each_db(|db| async move {
+        let (app, _own, _, _) = setup(&db).await;
+        let ent = app.session("ent").await;
+        let admin = app.session("admin").await;
+        let tax = app.session("tax").await;
+        let page = app.request("GET", "/service", Some(&ent), None, "").await;
+        let token = csrf_of(&page.body);
+        let fields = [
+            ("csrf", token.as_str()),
+            ("category", "financing"),
+            ("title", "贷款续贷"),
+            ("description", "续贷材料已交，三周未答复"),
+            ("contact_name", "张三"),
+            ("contact_phone", "13900000000"),
+        ];
+        let r = post_multipart(
+            &app,
+            "/service/problems",
+            &ent,
+            &fields,
+            Some(("授信合同.pdf", b"PK not a pdf")),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(
+            r.body.contains("授信合同.pdf") && r.body.contains("内容与扩展名不符"),
+            "{}",
+            r.body
+        );
+        let r = post_multipart(
+            &app,
+            "/service/problems",
+            &ent,
+            &fields,
+            Some(("授信合同.pdf", b"%PDF-1.5 credit")),
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let at = header(&r, "location").unwrap().to_string();
+        let id = at
+            .trim_start_matches("/service/problems/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let page = app
+            .request(
+                "GET",
+                &format!("/service/problems/{id}"),
+                Some(&ent),
+                None,
+                "",
+            )
+            .await;
+        assert!(
+            page.body.contains("授信合同.pdf"),
+            "the attachment is listed"
+        );
+        let prefix = format!("/service/problems/{id}/files/");
+        let link = format!(
+            "{prefix}{}",
+            page.body
+                .split(&prefix)
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+        );
+        for who in [&ent, &admin] {
+            let r = app.request("GET", &link, Some(who), None, "").await;
+            assert_eq!(r.status, 200);
+            assert_eq!(r.body, "%PDF-1.5 credit");
+            assert_eq!(header(&r, "content-type"), Some("application/pdf"));
+            assert!(
+                header(&r, "content-disposition")
+                    .unwrap()
+                    .ends_with("filename*=UTF-8''%E6%8E%88%E4%BF%A1%E5%90%88%E5%90%8C.pdf")
+            );
+        }
+        let r = app.request("GET", &link, Some(&tax), None, "").await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(!r.body.contains("%PDF"));
     })
     .await;
 }

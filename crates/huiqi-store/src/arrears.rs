@@ -10,6 +10,7 @@ use huiqi_arrears::workflow::{self, CaseState};
 use rust_decimal::Decimal;
 use sqlx::Row;
 
+pub use crate::files::{FileMeta, NewFile};
 use crate::funds::SerialTx;
 use crate::{Store, StoreError, dispatch};
 
@@ -62,6 +63,8 @@ pub struct NewComplaint {
     pub registered_by: String,
     /// The unit recorded on the first step (投诉).
     pub unit: String,
+    /// Evidence files given with the complaint (their types already checked).
+    pub files: Vec<NewFile>,
 }
 
 /// A step to record on a case.
@@ -77,6 +80,8 @@ pub struct NewStep {
     /// 清偿: the payment that settles the debt, recorded with the step (same transaction).
     pub payment_fen: Option<i64>,
     pub by: String,
+    /// Evidence files given with the step (their types already checked).
+    pub files: Vec<NewFile>,
 }
 
 /// One stored step.
@@ -250,7 +255,68 @@ macro_rules! insert_payment {
     }};
 }
 
+/// Keeps a step's evidence files: the bytes in the shared store, a row each in `arrears_files`.
+macro_rules! insert_files {
+    ($tx:expr, $complaint_id:expr, $seq:expr, $files:expr, $by:expr) => {
+        for f in $files {
+            let sha = crate::files::put_file!($tx, f);
+            sqlx::query(
+                "INSERT INTO arrears_files (complaint_id, step_seq, file_name, content_type, size_bytes, sha256, \
+                 by_user, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind($complaint_id)
+            .bind($seq)
+            .bind(&f.file_name)
+            .bind(&f.content_type)
+            .bind(f.bytes.len() as i64)
+            .bind(sha)
+            .bind($by)
+            .bind(Utc::now())
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+fn check_files(files: &[NewFile]) -> Result<(), StoreError> {
+    files
+        .iter()
+        .try_for_each(|f| crate::files::check_new("证据材料", f))
+}
+
 impl Store {
+    /// A complaint's evidence files in the order given, each with the number of the step it came
+    /// with (1: the complaint itself).
+    pub async fn arrears_files(
+        &self,
+        complaint_id: i64,
+    ) -> Result<Vec<(FileMeta, i64)>, StoreError> {
+        dispatch!(self, pool => {
+            let rows: Vec<(i64, i64, String, String, i64, String, i64)> = sqlx::query_as(
+                "SELECT id, complaint_id, file_name, content_type, size_bytes, sha256, step_seq \
+                 FROM arrears_files WHERE complaint_id = $1 ORDER BY id",
+            )
+            .bind(complaint_id)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(a, b, c, d, e, f, seq)| (crate::files::meta_of((a, b, c, d, e, f)), seq))
+                .collect())
+        })
+    }
+
+    /// One evidence file with its bytes.
+    pub async fn arrears_file(&self, id: i64) -> Result<Option<(FileMeta, Vec<u8>)>, StoreError> {
+        crate::files::meta_and_bytes(
+            self,
+            "SELECT id, complaint_id, file_name, content_type, size_bytes, sha256 \
+             FROM arrears_files WHERE id = $1",
+            id,
+        )
+        .await
+    }
+
     /// Registers a contract, its payments so far and a complaint about it, with the complaint's
     /// first step (投诉), in one transaction; returns (contract id, complaint id).
     pub async fn register_complaint(
@@ -259,6 +325,7 @@ impl Store {
         payments: &[(NaiveDate, i64)],
         complaint: &NewComplaint,
     ) -> Result<(i64, i64), StoreError> {
+        check_files(&complaint.files)?;
         dispatch!(self, pool => {
             let mut tx = pool.begin_serial().await?;
             let contract_id = insert_contract!(tx, c);
@@ -289,6 +356,7 @@ impl Store {
             .bind(Utc::now())
             .execute(&mut *tx)
             .await?;
+            insert_files!(tx, complaint_id, 1_i64, &complaint.files, &complaint.registered_by);
             tx.commit().await?;
             Ok((contract_id, complaint_id))
         })
@@ -355,6 +423,7 @@ impl Store {
                 return Err(StoreError::Invalid("核实金额不能为负数".into()));
             }
         }
+        check_files(&s.files)?;
         dispatch!(self, pool => {
             let mut tx = pool.begin_serial().await?;
             let last = sqlx::query(
@@ -411,6 +480,7 @@ impl Store {
                         .await?;
                 insert_payment!(tx, contract_id, s.on, fen, &s.by);
             }
+            insert_files!(tx, complaint_id, seq + 1, &s.files, &s.by);
             tx.commit().await?;
             Ok(s.to)
         })

@@ -6,22 +6,15 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use huiqi_assess::orders::{self, OrderAction, OrderState};
 use huiqi_assess::supervision::{ReportKind, ReportStatus};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::funds::SerialTx;
 use crate::{Store, StoreError, dispatch};
 
-/// The largest evidence file kept (bytes).
-pub const MAX_EVIDENCE_BYTES: usize = 10 * 1024 * 1024;
-
-/// An evidence file to keep with a report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewFile {
-    pub file_name: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
+/// The largest evidence file kept (bytes): the shared store's limit.
+pub use crate::files::MAX_FILE_BYTES as MAX_EVIDENCE_BYTES;
+/// An evidence file to keep with a report, and its description (`owner_id` is the report's id).
+pub use crate::files::{FileMeta, NewFile};
 
 /// A report as entered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,17 +37,6 @@ pub struct NewTaskReport {
     pub reported_on: NaiveDate,
     pub reported_at: DateTime<Utc>,
     pub files: Vec<NewFile>,
-}
-
-/// An evidence file's description (its bytes are read by [`Store::task_report_file`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileMeta {
-    pub id: i64,
-    pub report_id: i64,
-    pub file_name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
 }
 
 /// A stored report.
@@ -203,17 +185,7 @@ impl Store {
                 return Err(StoreError::Invalid("工作进展不能为空".into()));
             }
             for f in &r.files {
-                if f.bytes.len() > MAX_EVIDENCE_BYTES {
-                    return Err(StoreError::Invalid(format!(
-                        "佐证材料“{}”有 {} 字节，超过上限 {} MB：请压缩或拆分后再上传",
-                        f.file_name,
-                        f.bytes.len(),
-                        MAX_EVIDENCE_BYTES / 1024 / 1024
-                    )));
-                }
-                if f.file_name.trim().is_empty() {
-                    return Err(StoreError::Invalid("佐证材料缺少文件名".into()));
-                }
+                crate::files::check_new("佐证材料", f)?;
             }
         }
         dispatch!(self, pool => {
@@ -241,17 +213,16 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 for f in &r.files {
-                    let sha = format!("{:x}", Sha256::digest(&f.bytes));
+                    let sha = crate::files::put_file!(tx, f);
                     sqlx::query(
-                        "INSERT INTO task_report_files (report_id, file_name, content_type, size_bytes, sha256, content) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        "INSERT INTO task_report_files (report_id, file_name, content_type, size_bytes, sha256) \
+                         VALUES ($1, $2, $3, $4, $5)",
                     )
                     .bind(id)
                     .bind(&f.file_name)
                     .bind(&f.content_type)
                     .bind(f.bytes.len() as i64)
                     .bind(sha)
-                    .bind(&f.bytes)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -295,13 +266,13 @@ impl Store {
             for r in &files {
                 let m = FileMeta {
                     id: r.try_get(0)?,
-                    report_id: r.try_get(1)?,
+                    owner_id: r.try_get(1)?,
                     file_name: r.try_get(2)?,
                     content_type: r.try_get(3)?,
                     size_bytes: r.try_get(4)?,
                     sha256: r.try_get(5)?,
                 };
-                by_report.entry(m.report_id).or_default().push(m);
+                by_report.entry(m.owner_id).or_default().push(m);
             }
             rows.iter()
                 .map(|r| {
@@ -331,34 +302,18 @@ impl Store {
         })
     }
 
-    /// An evidence file with its bytes.
+    /// An evidence file with its bytes (kept in the shared file store).
     pub async fn task_report_file(
         &self,
         id: i64,
     ) -> Result<Option<(FileMeta, Vec<u8>)>, StoreError> {
-        dispatch!(self, pool => {
-            let row = sqlx::query(
-                "SELECT id, report_id, file_name, content_type, size_bytes, sha256, content \
-                 FROM task_report_files WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-            row.map(|r| {
-                Ok((
-                    FileMeta {
-                        id: r.try_get(0)?,
-                        report_id: r.try_get(1)?,
-                        file_name: r.try_get(2)?,
-                        content_type: r.try_get(3)?,
-                        size_bytes: r.try_get(4)?,
-                        sha256: r.try_get(5)?,
-                    },
-                    r.try_get(6)?,
-                ))
-            })
-            .transpose()
-        })
+        crate::files::meta_and_bytes(
+            self,
+            "SELECT id, report_id, file_name, content_type, size_bytes, sha256 \
+             FROM task_report_files WHERE id = $1",
+            id,
+        )
+        .await
     }
 
     /// Publishes a case or practice on the public page, or takes it back (article 18).

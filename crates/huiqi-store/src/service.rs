@@ -13,16 +13,11 @@ use sqlx::Row;
 use crate::funds::SerialTx;
 use crate::{Store, StoreError, dispatch};
 
-/// The largest attachment kept (bytes).
-pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
-
-/// An attachment of a problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAttachment {
-    pub file_name: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
+/// The largest attachment kept (bytes): the shared store's limit.
+pub use crate::files::MAX_FILE_BYTES as MAX_ATTACHMENT_BYTES;
+/// An attachment of a problem (kept in the shared file store) and its description (`owner_id`
+/// is the problem's id).
+pub use crate::files::{FileMeta, NewFile as NewAttachment};
 
 /// A problem as taken in (already routed, with its deadline).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,17 +242,35 @@ fn sha_hex(b: &[u8]) -> String {
 }
 
 impl Store {
+    /// A problem's attachments, in the order given.
+    pub async fn service_attachments(&self, problem_id: i64) -> Result<Vec<FileMeta>, StoreError> {
+        crate::files::metas(
+            self,
+            "SELECT id, problem_id, file_name, content_type, size_bytes, sha256 \
+             FROM service_attachments WHERE problem_id = $1 ORDER BY id",
+            problem_id,
+        )
+        .await
+    }
+
+    /// One attachment with its bytes.
+    pub async fn service_attachment(
+        &self,
+        id: i64,
+    ) -> Result<Option<(FileMeta, Vec<u8>)>, StoreError> {
+        crate::files::meta_and_bytes(
+            self,
+            "SELECT id, problem_id, file_name, content_type, size_bytes, sha256 \
+             FROM service_attachments WHERE id = $1",
+            id,
+        )
+        .await
+    }
+
     /// Takes a problem in: the problem, its attachments and its first event, in one transaction.
     pub async fn service_insert(&self, p: &NewProblem) -> Result<i64, StoreError> {
         for a in &p.attachments {
-            if a.bytes.len() > MAX_ATTACHMENT_BYTES {
-                return Err(StoreError::Invalid(format!(
-                    "附件“{}”有 {} 字节，超过上限 {} MB",
-                    a.file_name,
-                    a.bytes.len(),
-                    MAX_ATTACHMENT_BYTES / 1024 / 1024
-                )));
-            }
+            crate::files::check_new("附件", a)?;
         }
         let month = p.received_on.format("%Y-%m").to_string();
         dispatch!(self, pool => {
@@ -292,16 +305,16 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             for a in &p.attachments {
+                let sha = crate::files::put_file!(tx, a);
                 sqlx::query(
-                    "INSERT INTO service_attachments (problem_id, file_name, content_type, size_bytes, sha256, content) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO service_attachments (problem_id, file_name, content_type, size_bytes, sha256) \
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(id)
                 .bind(&a.file_name)
                 .bind(&a.content_type)
                 .bind(a.bytes.len() as i64)
-                .bind(sha_hex(&a.bytes))
-                .bind(&a.bytes)
+                .bind(sha)
                 .execute(&mut *tx)
                 .await?;
             }

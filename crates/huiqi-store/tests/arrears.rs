@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use huiqi_arrears::PayerKind;
 use huiqi_arrears::workflow::CaseState;
 use huiqi_store::Store;
-use huiqi_store::arrears::{ArrearsFilter, NewComplaint, NewContract, NewStep};
+use huiqi_store::arrears::{ArrearsFilter, NewComplaint, NewContract, NewFile, NewStep};
 use huiqi_store::testing::each_db;
 use rust_decimal::Decimal;
 
@@ -49,6 +49,7 @@ fn step(to: CaseState, on: &str) -> NewStep {
         disputed_fen: None,
         payment_fen: None,
         by: "tester".into(),
+        files: Vec::new(),
     }
 }
 
@@ -63,6 +64,7 @@ async fn a_complaint_from_registration_to_closing() {
             registered_on: day("2024-06-03"),
             registered_by: "creditor".into(),
             unit: "六安市某某机械有限公司".into(),
+            files: Vec::new(),
         };
         let c = contract("HT-2024-001", "341502", "housing_construction");
         let (cid, kid) = s
@@ -207,6 +209,86 @@ async fn contracts_in_bulk_and_rows_are_append_only() {
             };
             assert!(e.unwrap().to_string().contains("只能追加"), "{sql}");
         }
+    })
+    .await;
+}
+
+fn pdf(name: &str, body: &[u8]) -> NewFile {
+    NewFile {
+        file_name: name.into(),
+        content_type: "application/pdf".into(),
+        bytes: body.to_vec(),
+    }
+}
+
+/// Evidence given at registration and with a later step is kept in the shared file store: the
+/// same bytes twice are stored once; a file over the limit is refused with the step, nothing
+/// written.
+#[tokio::test]
+async fn evidence_files_in_the_shared_store() {
+    each_db(|db| async move {
+        let s = &db.store;
+        let complaint = NewComplaint {
+            outstanding_fen: 60_000_000,
+            description: "货款逾期未付".into(),
+            on_behalf: false,
+            registered_on: day("2024-06-03"),
+            registered_by: "creditor".into(),
+            unit: "六安市某某机械有限公司".into(),
+            files: vec![
+                pdf("合同.pdf", b"%PDF-1.4 contract"),
+                pdf("发票.pdf", b"%PDF-1.4 invoice"),
+            ],
+        };
+        let c = contract("HT-2024-009", "341502", "housing_construction");
+        let (_, kid) = s.register_complaint(&c, &[], &complaint).await.unwrap();
+        let mut verify = step(CaseState::Verified, "2024-06-05");
+        // The same contract bytes again under another name: one copy of the bytes.
+        verify.files = vec![pdf("合同（复印件）.pdf", b"%PDF-1.4 contract")];
+        s.case_step(kid, &verify).await.unwrap();
+        let mut big = step(CaseState::Accepted, "2024-06-06");
+        big.files = vec![pdf(
+            "录像.pdf",
+            &vec![b'%'; huiqi_store::files::MAX_FILE_BYTES + 1],
+        )];
+        let e = s.case_step(kid, &big).await.unwrap_err().to_string();
+        assert!(e.contains("录像.pdf") && e.contains("10 MB"), "{e}");
+        let with_steps = s.arrears_files(kid).await.unwrap();
+        let names: Vec<(&str, i64)> = with_steps
+            .iter()
+            .map(|(f, seq)| (f.file_name.as_str(), *seq))
+            .collect();
+        assert_eq!(
+            names,
+            [("合同.pdf", 1), ("发票.pdf", 1), ("合同（复印件）.pdf", 2)]
+        );
+        let files: Vec<_> = with_steps.into_iter().map(|(f, _)| f).collect();
+        assert!(files.iter().all(|f| f.owner_id == kid));
+        assert_eq!(files[0].sha256, files[2].sha256);
+        let (meta, bytes) = s.arrears_file(files[1].id).await.unwrap().unwrap();
+        assert_eq!(
+            (meta.file_name.as_str(), bytes.as_slice()),
+            ("发票.pdf", &b"%PDF-1.4 invoice"[..])
+        );
+        assert_eq!(meta.size_bytes, 16);
+        assert!(s.arrears_file(999_999).await.unwrap().is_none());
+        // The refused step wrote nothing: the case is still 核实.
+        let k = s
+            .arrears_complaints(&ArrearsFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(k[0].state, CaseState::Verified);
+        let kept: i64 = match s {
+            Store::Sqlite(p) => sqlx::query_scalar("SELECT COUNT(*) FROM files")
+                .fetch_one(p)
+                .await
+                .unwrap(),
+            Store::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM files")
+                .fetch_one(p)
+                .await
+                .unwrap(),
+        };
+        assert_eq!(kept, 2, "the same bytes are kept once");
     })
     .await;
 }

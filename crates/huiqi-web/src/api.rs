@@ -301,6 +301,77 @@ impl From<huiqi_assess::compute::Assessment> for Assessment {
     }
 }
 
+/// One 机关 or 事业单位 payer of the 31 March disclosure.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisclosureItem {
+    pub payer_name: String,
+    /// The payer's 统一社会信用代码.
+    pub payer_uscc: String,
+    /// `government` (机关) or `public_institution` (事业单位).
+    pub payer_kind: String,
+    /// 机关 / 事业单位.
+    pub kind_label: String,
+    /// The supervising unit's id ('' when none) and name.
+    pub supervising_unit: String,
+    pub supervising_unit_name: String,
+    /// The jurisdiction's id and name.
+    pub county: String,
+    pub county_name: String,
+    /// Contracts overdue during the year (part unpaid on the due date, unpaid time in the year).
+    pub overdue_count: u32,
+    /// 元, exact decimal as text: their amounts unpaid on their due dates.
+    pub overdue_amount: String,
+    /// 元, exact decimal as text: of these, still unpaid at the end of the year.
+    pub unpaid_at_year_end: String,
+}
+
+/// The disclosure of a year's overdue payments to small firms by 机关、事业单位 (public).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Disclosure {
+    pub year: i32,
+    /// The day it must be public by (31 March of the next year, `YYYY-MM-DD`).
+    pub publish_by: String,
+    /// The regulation and the article of the policy, in Chinese.
+    pub basis: String,
+    /// Every 机关、事业单位 payer on record, largest amount overdue first (none overdue: zeros).
+    pub rows: Vec<DisclosureItem>,
+    pub total_count: u32,
+    /// 元, exact decimal as text.
+    pub total_amount: String,
+    /// 元, exact decimal as text.
+    pub total_unpaid: String,
+}
+
+impl From<huiqi_app::arrears::Disclosure> for Disclosure {
+    fn from(d: huiqi_app::arrears::Disclosure) -> Disclosure {
+        Disclosure {
+            year: d.year,
+            publish_by: d.publish_by.to_string(),
+            basis: d.basis,
+            rows: d
+                .rows
+                .into_iter()
+                .map(|l| DisclosureItem {
+                    payer_name: l.row.payer_name,
+                    payer_uscc: l.row.payer_uscc,
+                    payer_kind: l.row.payer_kind.as_str().to_string(),
+                    kind_label: l.kind_label.to_string(),
+                    supervising_unit: l.row.supervising_unit,
+                    supervising_unit_name: l.supervising_unit_name,
+                    county: l.row.county,
+                    county_name: l.county_name,
+                    overdue_count: l.row.overdue_count,
+                    overdue_amount: l.row.overdue_amount.to_string(),
+                    unpaid_at_year_end: l.row.unpaid_at_year_end.to_string(),
+                })
+                .collect(),
+            total_count: d.total_count,
+            total_amount: d.total_amount.to_string(),
+            total_unpaid: d.total_unpaid.to_string(),
+        }
+    }
+}
+
 /// The operations, from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(

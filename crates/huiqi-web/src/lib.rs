@@ -21,6 +21,7 @@ pub mod error;
 pub mod page;
 pub mod routes;
 pub mod state;
+pub mod upload;
 
 use axum::Router;
 

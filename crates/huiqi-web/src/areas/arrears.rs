@@ -6,8 +6,8 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Datelike;
@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::auth::{self, Viewer};
-use crate::error::{Form, Query, WebError};
+use crate::error::{Query, WebError};
 use crate::page::{Nav, render};
 use crate::routes::{Area, Link, Route, Rule, SIGNED_IN, STAFF};
 use crate::state::Shared;
@@ -36,6 +36,12 @@ pub const AREA: Area = Area {
             || get(list),
         ),
         Route::get(
+            "/arrears.xlsx",
+            SIGNED_IN,
+            "投诉案件导出（.xlsx，按当前筛选，范围同列表）",
+            || get(list_xlsx),
+        ),
+        Route::get(
             "/arrears/new",
             SIGNED_IN,
             "登记拖欠账款投诉",
@@ -44,8 +50,8 @@ pub const AREA: Area = Area {
         Route::post(
             "/arrears/complaints",
             SIGNED_IN,
-            "提交拖欠账款投诉",
-            || post(register),
+            "提交拖欠账款投诉（可附证据材料）",
+            || post(register).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         ),
         Route::get(
             "/arrears/cases/{id}",
@@ -56,14 +62,26 @@ pub const AREA: Area = Area {
         Route::post(
             "/arrears/cases/{id}/steps",
             STAFF,
-            "案件办理：核实、受理、交办、劝告指导、约谈、主动执法、清偿、销号",
-            || post(step),
+            "案件办理：核实、受理、交办、劝告指导、约谈、主动执法、清偿、销号（可附证据材料）",
+            || post(step).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        ),
+        Route::get(
+            "/arrears/cases/{id}/files/{file}",
+            SIGNED_IN,
+            "下载投诉的证据材料（能看到该案件的才能下载）",
+            || get(evidence),
         ),
         Route::get(
             "/arrears/league",
             STAFF,
             "付款方排行（付款天数分档、逾期利息）",
             || get(league),
+        ),
+        Route::get(
+            "/arrears/league.xlsx",
+            STAFF,
+            "付款方排行导出（.xlsx）",
+            || get(league_xlsx),
         ),
         Route::get(
             "/arrears/disclosure",
@@ -100,6 +118,16 @@ pub const AREA: Area = Area {
 
 /// Cases per page.
 const PAGE: usize = 50;
+
+/// The largest complaint or step form: its evidence files and the form.
+pub const MAX_UPLOAD: usize = crate::upload::body_limit(app::MAX_EVIDENCE_FILES);
+
+fn too_large() -> String {
+    format!(
+        "证据材料超过上限，未保存：每份不超过 10 MB，最多 {} 份。",
+        app::MAX_EVIDENCE_FILES
+    )
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -187,14 +215,7 @@ async fn list(
         .collect();
     let escalated = all.iter().filter(|c| c.escalated.is_some()).count();
     let wanted = q.state.trim();
-    let chosen: Vec<&CaseView> = all
-        .iter()
-        .filter(|c| match wanted {
-            "" => true,
-            "escalated" => c.escalated.is_some(),
-            st => c.state.as_str() == st,
-        })
-        .collect();
+    let chosen = chosen(&all, wanted);
     let total = chosen.len();
     let total_outstanding = yuan(chosen.iter().map(|c| c.outstanding).sum::<Decimal>());
     let total_interest = yuan(chosen.iter().map(|c| c.interest).sum::<Decimal>());
@@ -226,6 +247,43 @@ async fn list(
     })
 }
 
+/// The cases of a list filter: all, the escalated ones, or those in one state.
+fn chosen<'a>(all: &'a [CaseView], wanted: &str) -> Vec<&'a CaseView> {
+    all.iter()
+        .filter(|c| match wanted {
+            "" => true,
+            "escalated" => c.escalated.is_some(),
+            st => c.state.as_str() == st,
+        })
+        .collect()
+}
+
+/// The list's filter in words (for the export's title).
+fn filter_label(wanted: &str) -> String {
+    match wanted {
+        "" => "全部".into(),
+        "escalated" => "逾期上报工作专班".into(),
+        st => CaseState::parse(st).map_or_else(|| st.to_string(), |s| s.label().to_string()),
+    }
+}
+
+async fn list_xlsx(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let today = app_today();
+    let all = app::cases(&s.app, &v.role, today).await?;
+    let wanted = q.state.trim();
+    let rows = chosen(&all, wanted);
+    let label = filter_label(wanted);
+    let bytes = app::cases_xlsx(&rows, &label, today)?;
+    Ok(crate::upload::xlsx(
+        &format!("拖欠账款投诉案件-{label}-{today}.xlsx"),
+        bytes,
+    ))
+}
+
 fn app_today() -> chrono::NaiveDate {
     huiqi_app::assess::today()
 }
@@ -241,6 +299,7 @@ struct NewPage {
     units: Vec<(String, String)>,
     jurisdictions: Vec<(String, String)>,
     today: String,
+    max_files: usize,
 }
 
 async fn new_form(
@@ -281,13 +340,13 @@ async fn new_form(
         units,
         jurisdictions,
         today: app_today().to_string(),
+        max_files: app::MAX_EVIDENCE_FILES,
     })
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ComplaintForm {
-    csrf: Option<String>,
     creditor_uscc: String,
     creditor_name: String,
     debtor_name: String,
@@ -319,11 +378,13 @@ struct ComplaintForm {
 async fn register(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
-    Form(f): Form<ComplaintForm>,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    if !auth::csrf_ok(&v, f.csrf.as_deref()) {
+    let up = crate::upload::read(mp, &too_large()).await?;
+    if !auth::csrf_ok(&v, up.csrf()) {
         return Err(WebError::csrf());
     }
+    let f: ComplaintForm = up.form()?;
     let input = ComplaintInput {
         creditor_uscc: f.creditor_uscc,
         creditor_name: f.creditor_name,
@@ -350,6 +411,7 @@ async fn register(
         outstanding: f.outstanding,
         description: f.description,
         registered_on: f.registered_on,
+        files: up.files,
     };
     let id = app::register(&s.app, &v.role, &input, &v.display_name, app_today()).await?;
     Ok(Redirect::to(&format!("/arrears/cases/{id}?done=registered")).into_response())
@@ -380,6 +442,9 @@ struct CasePage {
     can_act: bool,
     done: String,
     today: String,
+    /// The evidence files and the step each came with.
+    files: Vec<(crate::upload::FileLink, String)>,
+    max_files: usize,
 }
 
 async fn case(
@@ -389,6 +454,20 @@ async fn case(
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, WebError> {
     let view = app::case(&s.app, &v.role, id, app_today()).await?;
+    let files = view
+        .files
+        .iter()
+        .map(|(m, seq)| {
+            let step = usize::try_from(*seq - 1)
+                .ok()
+                .and_then(|i| view.steps.get(i))
+                .map_or_else(String::new, |st| format!("{} {}", st.on, st.state.label()));
+            (
+                crate::upload::FileLink::of(&format!("/arrears/cases/{id}/files"), m),
+                step,
+            )
+        })
+        .collect();
     let steps = view
         .steps
         .iter()
@@ -429,13 +508,14 @@ async fn case(
         ),
         done: q.done.clone(),
         today: app_today().to_string(),
+        files,
+        max_files: app::MAX_EVIDENCE_FILES,
     })
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct StepForm {
-    csrf: Option<String>,
     to: String,
     on: String,
     note: String,
@@ -447,20 +527,33 @@ async fn step(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
     Path(id): Path<i64>,
-    Form(f): Form<StepForm>,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    if !auth::csrf_ok(&v, f.csrf.as_deref()) {
+    let up = crate::upload::read(mp, &too_large()).await?;
+    if !auth::csrf_ok(&v, up.csrf()) {
         return Err(WebError::csrf());
     }
+    let f: StepForm = up.form()?;
     let input = StepInput {
         to: f.to,
         on: f.on,
         note: f.note,
         undisputed: f.undisputed,
         disputed: f.disputed,
+        files: up.files,
     };
     app::step(&s.app, &v.role, id, &input, &v.display_name, app_today()).await?;
     Ok(Redirect::to(&format!("/arrears/cases/{id}?done=step#steps")).into_response())
+}
+
+async fn evidence(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Path((id, file)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    Ok(crate::upload::download(
+        app::evidence(&s.app, &v.role, id, file).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -495,21 +588,37 @@ struct LeaguePage {
     as_of: String,
 }
 
+fn group_of(q: &LeagueQuery) -> Result<GroupBy, WebError> {
+    if q.by.trim().is_empty() {
+        return Ok(GroupBy::Payer);
+    }
+    GroupBy::parse(q.by.trim()).ok_or_else(|| {
+        WebError::bad_request(
+            "bad_group",
+            format!("分组“{}”无法识别：可选 {}", q.by.trim(), GroupBy::ids()),
+        )
+    })
+}
+
+async fn league_xlsx(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<LeagueQuery>,
+) -> Result<Response, WebError> {
+    let today = app_today();
+    let l = app::league_table(&s.app, &v.role, group_of(&q)?, today).await?;
+    Ok(crate::upload::xlsx(
+        &format!("付款方排行-按{}-{today}.xlsx", l.by.label()),
+        app::league_xlsx(&l)?,
+    ))
+}
+
 async fn league(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
     Query(q): Query<LeagueQuery>,
 ) -> Result<Response, WebError> {
-    let by = if q.by.trim().is_empty() {
-        GroupBy::Payer
-    } else {
-        GroupBy::parse(q.by.trim()).ok_or_else(|| {
-            WebError::bad_request(
-                "bad_group",
-                format!("分组“{}”无法识别：可选 {}", q.by.trim(), GroupBy::ids()),
-            )
-        })?
-    };
+    let by = group_of(&q)?;
     let today = app_today();
     let l = app::league_table(&s.app, &v.role, by, today).await?;
     let pct = |d: Decimal| format!("{d}%");
@@ -639,24 +748,11 @@ async fn disclosure_xlsx(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let d = app::disclosure(&s.app, year_of(&q)?).await?;
-    let bytes = app::disclosure_xlsx(&d)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"arrears-disclosure-{}.xlsx\"",
-                    d.year
-                ),
-            ),
-        ],
+    let bytes = app::disclosure_xlsx(&d, app_today())?;
+    Ok(crate::upload::xlsx(
+        &format!("清欠披露-{}.xlsx", d.year),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// The 31 March disclosure of the 机关、事业单位 payers of a year, as JSON (public).
@@ -664,7 +760,7 @@ async fn disclosure_xlsx(
     get,
     path = "/api/v1/arrears/disclosure",
     responses(
-        (status = 200, description = "年度披露：对象含年度、各付款方逾期笔数与金额及合计", body = Object),
+        (status = 200, description = "年度披露：各机关、事业单位付款方的逾期合同数与金额及合计", body = crate::api::Disclosure),
         (status = 400, description = crate::api::BAD_REQUEST, body = crate::api::ErrorBody),
     )
 )]
@@ -673,5 +769,5 @@ pub(crate) async fn disclosure_api(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let d = app::disclosure(&s.app, year_of(&q)?).await?;
-    Ok(Json(d).into_response())
+    Ok(Json(crate::api::Disclosure::from(d)).into_response())
 }

@@ -6,14 +6,14 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use huiqi_app::accounts::Role;
-use huiqi_app::assess::{self as app, NewFile, OrderInput, ReportFilter, ReportInput, TaskRow};
+use huiqi_app::assess::{self as app, OrderInput, ReportFilter, ReportInput, TaskRow};
 use huiqi_app::funds::{self, Details};
 use huiqi_assess::funds::Purpose;
 use huiqi_assess::money::{from_fen, grouped, yuan};
@@ -31,7 +31,7 @@ use crate::routes::{ADMIN, Area, Link, Route, Rule, STAFF};
 use crate::state::{Shared, WebState};
 
 /// The largest evidence upload (the file and the form around it).
-pub const MAX_EVIDENCE_UPLOAD: usize = app::MAX_EVIDENCE_BYTES + 64 * 1024;
+pub const MAX_EVIDENCE_UPLOAD: usize = crate::upload::body_limit(app::MAX_EVIDENCE_FILES);
 
 pub const AREA: Area = Area {
     name: "督办与考核",
@@ -496,15 +496,17 @@ fn board_of(period: &str) -> String {
         .unwrap_or_default()
 }
 
-fn multipart_error(e: MultipartError) -> WebError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::too_large(format!(
-            "佐证材料超过 {} MB，未保存：请压缩或拆分后再上传。",
-            app::MAX_EVIDENCE_BYTES / 1024 / 1024
-        ))
-    } else {
-        WebError::bad_request("bad_upload", format!("上传内容无法读取：{}", e.body_text()))
-    }
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ReportForm {
+    line: String,
+    period: String,
+    kind: String,
+    status: String,
+    title: String,
+    progress: String,
+    measures: String,
+    figures: String,
 }
 
 async fn report(
@@ -512,47 +514,31 @@ async fn report(
     Extension(v): Extension<Viewer>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    let Ok(mut mp) = mp else {
+    let up = crate::upload::read(
+        mp,
+        &format!(
+            "佐证材料超过上限，未保存：每份不超过 {} MB，最多 {} 份。",
+            app::MAX_EVIDENCE_BYTES / 1024 / 1024,
+            app::MAX_EVIDENCE_FILES
+        ),
+    )
+    .await?;
+    if !auth::csrf_ok(&v, up.csrf()) {
         return Err(WebError::csrf());
+    }
+    let f: ReportForm = up.form()?;
+    let line = f.line;
+    let mut input = ReportInput {
+        period: f.period,
+        kind: f.kind,
+        status: f.status,
+        title: f.title,
+        progress: f.progress,
+        measures: f.measures,
+        figures: f.figures,
+        files: up.files,
+        ..ReportInput::default()
     };
-    let mut csrf = None;
-    let mut line = String::new();
-    let mut input = ReportInput::default();
-    while let Some(field) = mp.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("").to_string();
-            let content_type = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_string();
-            let bytes = field.bytes().await.map_err(multipart_error)?.to_vec();
-            if !file_name.is_empty() && !bytes.is_empty() {
-                input.files.push(NewFile {
-                    file_name,
-                    content_type,
-                    bytes,
-                });
-            }
-            continue;
-        }
-        let text = field.text().await.map_err(multipart_error)?;
-        match name.as_str() {
-            "csrf" => csrf = Some(text),
-            "line" => line = text,
-            "period" => input.period = text,
-            "kind" => input.kind = text,
-            "status" => input.status = text,
-            "title" => input.title = text,
-            "progress" => input.progress = text,
-            "measures" => input.measures = text,
-            "figures" => input.figures = text,
-            _ => {}
-        }
-    }
-    if !auth::csrf_ok(&v, csrf.as_deref()) {
-        return Err(WebError::csrf());
-    }
     let mut parts = line.splitn(3, '|');
     input.task = parts.next().unwrap_or("").to_string();
     input.unit = parts.next().unwrap_or("").to_string();
@@ -568,20 +554,9 @@ async fn file(
     Extension(v): Extension<Viewer>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let (meta, bytes) = app::evidence(&s.app, &v.role, id).await?;
-    // Served as a download with a neutral name (the original name is shown on the page): no
-    // uploaded content is rendered by the browser in our origin.
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"evidence-{}.bin\"", meta.id),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::upload::download(
+        app::evidence(&s.app, &v.role, id).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

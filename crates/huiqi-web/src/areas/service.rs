@@ -6,9 +6,9 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate, NaiveTime, Utc};
@@ -29,7 +29,7 @@ use crate::routes::{ADMIN, Area, Link, Route, Rule, SIGNED_IN, STAFF};
 use crate::state::{Shared, WebState};
 
 /// The largest upload of a problem (five attachments of 10 MB and the form).
-pub const MAX_PROBLEM_UPLOAD: usize = 5 * 10 * 1024 * 1024 + 64 * 1024;
+pub const MAX_PROBLEM_UPLOAD: usize = crate::upload::body_limit(app::MAX_ATTACHMENTS);
 
 pub const AREA: Area = Area {
     name: "为企服务",
@@ -51,6 +51,12 @@ pub const AREA: Area = Area {
             SIGNED_IN,
             "一个问题的详情与办理记录",
             || get(detail),
+        ),
+        Route::get(
+            "/service/problems/{id}/files/{file}",
+            SIGNED_IN,
+            "下载问题的附件（能看到该问题的才能下载）",
+            || get(attachment),
         ),
         Route::post(
             "/service/problems/{id}/act",
@@ -342,12 +348,20 @@ pub(crate) async fn queue_api(
     Ok(Json(list).into_response())
 }
 
-fn multipart_error(e: MultipartError) -> WebError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::too_large("附件合计超过上限，未保存：每个附件不超过 10 MB，最多 5 个。")
-    } else {
-        WebError::bad_request("bad_upload", format!("上传内容无法读取：{}", e.body_text()))
-    }
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RaiseForm {
+    uscc: String,
+    enterprise_name: String,
+    county: String,
+    category: String,
+    title: String,
+    description: String,
+    contact_name: String,
+    contact_phone: String,
+    public: String,
+    channel: String,
+    source_ref: String,
 }
 
 async fn raise(
@@ -355,42 +369,32 @@ async fn raise(
     Extension(v): Extension<Viewer>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    let Ok(mut mp) = mp else {
+    let up = crate::upload::read(
+        mp,
+        &format!(
+            "附件合计超过上限，未保存：每个附件不超过 10 MB，最多 {} 个。",
+            app::MAX_ATTACHMENTS
+        ),
+    )
+    .await?;
+    if !auth::csrf_ok(&v, up.csrf()) {
         return Err(WebError::csrf());
+    }
+    let f: RaiseForm = up.form()?;
+    let channel = f.channel;
+    let mut input = Intake {
+        uscc: f.uscc,
+        enterprise_name: f.enterprise_name,
+        county: f.county,
+        category: f.category,
+        title: f.title,
+        description: f.description,
+        contact_name: f.contact_name,
+        contact_phone: f.contact_phone,
+        public: f.public == "1" || f.public == "on",
+        source_ref: f.source_ref,
+        attachments: up.files,
     };
-    let mut csrf = None;
-    let mut input = Intake::default();
-    let mut channel = String::new();
-    while let Some(field) = mp.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(multipart_error)?.to_vec();
-            if !file_name.is_empty() || !bytes.is_empty() {
-                input.attachments.push((file_name, bytes));
-            }
-            continue;
-        }
-        let text = field.text().await.map_err(multipart_error)?;
-        match name.as_str() {
-            "csrf" => csrf = Some(text),
-            "uscc" => input.uscc = text,
-            "enterprise_name" => input.enterprise_name = text,
-            "county" => input.county = text,
-            "category" => input.category = text,
-            "title" => input.title = text,
-            "description" => input.description = text,
-            "contact_name" => input.contact_name = text,
-            "contact_phone" => input.contact_phone = text,
-            "public" => input.public = text == "1" || text == "on",
-            "channel" => channel = text,
-            "source_ref" => input.source_ref = text,
-            _ => {}
-        }
-    }
-    if !auth::csrf_ok(&v, csrf.as_deref()) {
-        return Err(WebError::csrf());
-    }
     let channel = match &v.role {
         Role::Enterprise(u) => {
             input.uscc = u.as_str().to_string();
@@ -428,7 +432,18 @@ struct DetailPage {
     enterprise: bool,
     actions: Vec<(&'static str, &'static str)>,
     units: Vec<(String, String)>,
+    files: Vec<crate::upload::FileLink>,
     done: String,
+}
+
+async fn attachment(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Path((id, file)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    Ok(crate::upload::download(
+        app::attachment(&s.app, &v.role, id, file).await?,
+    ))
 }
 
 async fn detail(
@@ -455,6 +470,11 @@ async fn detail(
             .units
             .iter()
             .map(|u| (u.id.clone(), u.name.clone()))
+            .collect(),
+        files: d
+            .attachments
+            .iter()
+            .map(|m| crate::upload::FileLink::of(&format!("/service/problems/{id}/files"), m))
             .collect(),
         d,
         done: q.done,
@@ -633,29 +653,16 @@ async fn export(
     )
     .await?;
     let bytes = app::xlsx(
-        &format!(
-            "为企服务问题清单（截至 {}，在办 {} 个）",
-            today(),
-            open.total
-        ),
+        &format!("为企服务问题清单（在办 {} 个）", open.total),
+        today(),
         &open.rows,
         &rows,
     )?;
     let _ = year;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"service.xlsx\"",
-            ),
-        ],
+    Ok(crate::upload::xlsx(
+        &format!("为企服务问题清单-{}.xlsx", today()),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
