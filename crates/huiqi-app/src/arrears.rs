@@ -902,7 +902,7 @@ pub fn league_xlsx(l: &League) -> Result<Vec<u8>, AppError> {
     let pct = |d: Decimal| Cell::Share(d / Decimal::ONE_HUNDRED);
     let title = format!("付款方排行（按{}）", l.by.label());
     let as_of = format!("数据截至 {}", l.as_of);
-    let mut columns: Vec<(String, f64)> = vec![
+    let mut columns = vec![
         (l.by.label().to_string(), 30.0),
         ("合同数".into(), 10.0),
         ("平均付款天数".into(), 12.0),

@@ -492,19 +492,9 @@ const FLOAT_ALLOWED: &[(&str, &str, &str)] = &[
         "the push list's column widths",
     ),
     (
-        "crates/huiqi-app/src/arrears.rs",
-        "to_f64",
-        "the Excel conversion of the disclosure .xlsx: an amount in 元 into an Excel number, once",
-    ),
-    (
-        "crates/huiqi-app/src/arrears.rs",
-        "write_number_with_format",
-        "the disclosure .xlsx: counts and amounts written as Excel numbers",
-    ),
-    (
-        "crates/huiqi-app/src/service.rs",
-        "ws.write_number(",
-        "the 为企服务 清单 .xlsx: counts written as Excel numbers",
+        "crates/huiqi-app/src/sheet.rs",
+        "",
+        "the one .xlsx table writer: an amount, share or count into an Excel number, once; column widths",
     ),
     (
         "crates/huiqi-policy/src/model.rs",

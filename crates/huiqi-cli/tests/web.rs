@@ -66,6 +66,23 @@ impl App {
         }
     }
 
+    /// A GET whose body is bytes (a download): the head and the body as sent.
+    async fn get_bytes(&self, path: &str, cookie: &str) -> (String, Vec<u8>) {
+        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n",
+            self.addr
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).await.unwrap();
+        let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        (
+            String::from_utf8_lossy(&raw[..at]).into_owned(),
+            raw[at + 4..].to_vec(),
+        )
+    }
+
     async fn login(&self, user: &str, password: &str) -> Resp {
         self.request(
             "POST",
@@ -2091,6 +2108,36 @@ async fn arrears_complaint_from_registration_to_closing() {
             let r = app.request("GET", &link, Some(who), None, "").await;
             assert_eq!(r.status, 404, "{}", r.body);
             assert!(!r.body.contains("%PDF"));
+        }
+        // The exports: the list of the filter (closed: this case) and the league table, numbers as
+        // numbers under a title row and the date of the data.
+        {
+            use calamine::{Data, Reader, Xlsx};
+            let (head, bytes) = app.get_bytes("/arrears.xlsx?state=closed", &tax).await;
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            assert!(head.contains("filename*=UTF-8''"), "{head}");
+            let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let sheet = wb.worksheet_range("投诉案件").unwrap();
+            assert!(sheet.get((0, 0)).unwrap().to_string().contains("销号"), "the filter in the title");
+            assert_eq!(
+                sheet.get((1, 0)).unwrap().to_string(),
+                format!("数据截至 {}；逾期利息计至当日", huiqi_app::assess::today())
+            );
+            assert_eq!(sheet.get((2, 6)).unwrap().to_string(), "合同金额（元）");
+            assert_eq!(sheet.get((3, 0)), Some(&Data::Float(id as f64)));
+            assert_eq!(sheet.get((3, 6)), Some(&Data::Float(1_000_000.0)));
+            assert_eq!(sheet.get((4, 0)).unwrap().to_string(), "合计");
+            assert_eq!(sheet.get((4, 6)), Some(&Data::Float(1_000_000.0)));
+            assert!(sheet.get((5, 0)).is_none(), "one case: the closed one");
+            let (head, bytes) = app.get_bytes("/arrears/league.xlsx?by=county", &admin).await;
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let sheet = wb.worksheet_range("付款方排行").unwrap();
+            assert_eq!(sheet.get((3, 0)).unwrap().to_string(), "金安区");
+            assert!(matches!(sheet.get((3, 1)), Some(Data::Float(_))), "contracts a number");
+            assert!(matches!(sheet.get((3, 3)), Some(Data::Float(x)) if (0.0..=1.0).contains(x)), "a share as a fraction");
+            let (head, _) = app.get_bytes("/arrears/league.xlsx", &ent).await;
+            assert!(head.starts_with("HTTP/1.1 403"), "{head}");
         }
         // The disclosure of 2024 lists the payer (public).
         let d = app.request("GET", "/arrears/disclosure?year=2024", None, None, "").await;
