@@ -259,25 +259,43 @@ fn cert_kind(s: Standard) -> CertKind {
     }
 }
 
-/// The profile the registry can fill today (the departments' facts); the rest stays 0 / false.
+/// The profile the registry fills: the departments' facts of the year (税务, 人社) and the
+/// 科技局/知识产权 source (`tech`) of the year and the two before (主营业务收入). A fact not
+/// reported stays 0 / false and the score's `missing` names it.
 pub fn registry_profile(r: &huiqi_store::cultivate::FactsRow) -> Profile {
     use rust_decimal::prelude::ToPrimitive;
+    let count = |v: Option<i64>| v.and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+    let money = |v: Option<i64>| yuan(v.unwrap_or(0));
+    let t = &r.tech;
     Profile {
         employees: Decimal::new(r.employees_x100.unwrap_or(0), 2)
             .floor()
             .to_u32()
             .unwrap_or(0),
-        sales_revenue: yuan(r.revenue_fen.unwrap_or(0)),
-        main_revenue: yuan(r.revenue_fen.unwrap_or(0)),
-        total_assets: yuan(r.total_assets_fen.unwrap_or(0)),
-        rd_expense: yuan(r.rd_expense_fen.unwrap_or(0)),
+        tech_staff: count(t.tech_staff),
+        rd_staff: count(t.rd_staff),
+        sales_revenue: money(r.revenue_fen),
+        // 主营业务收入 as the 科技局 reports it; 营业收入 (税务) where it has not reported.
+        main_revenue: money(t.main_revenue_fen.or(r.revenue_fen)),
+        main_revenue_prev: money(r.main_revenue_prev_fen),
+        main_revenue_prev2: money(r.main_revenue_prev2_fen),
+        total_assets: money(r.total_assets_fen),
+        total_liabilities: money(t.total_liabilities_fen),
+        cost_total: money(t.cost_total_fen),
+        net_profit: money(t.net_profit_fen),
+        rd_expense: money(r.rd_expense_fen),
+        ip_class1: count(t.ip_class1),
+        ip_class2: count(t.ip_class2),
+        ip_high_value: count(t.ip_high_value),
+        ip_class1_own: count(t.ip_class1_own),
         restricted_industry: r.restricted_industry.unwrap_or(false),
+        high_tech_certified: t.high_tech_certified.unwrap_or(false),
         ..Profile::default()
     }
 }
 
 /// The registry fields a standard's score reads.
-const FROM_REGISTRY: &str = "职工总数（人社）、营业收入、资产总额、研发费用、限制类行业（税务）";
+const FROM_REGISTRY: &str = "职工总数（人社）、营业收入、资产总额、研发费用、限制类行业（税务）；科技人员、研发人员、知识产权、主营业务收入（本年及前两年）、成本费用总额、负债总额、净利润、高新技术企业（科技局/知识产权）";
 
 async fn certification(
     app: &App,
@@ -303,7 +321,7 @@ async fn certification(
         version.label()
     ));
     notes.push(format!(
-        "评分用到的企业库数据：{FROM_REGISTRY}；科技人员、知识产权、主营业务收入分年、资产负债等尚无部门数据，按 0 计，列在“还缺什么”中，补齐后得分只会更高。"
+        "评分用到的企业库数据：{FROM_REGISTRY}。部门未报送的数据按 0 计，列在“还缺什么”中；其余指标（如研发机构、股权融资、细分领域年限）企业库没有，按 0 计。"
     ));
     let certified: std::collections::HashSet<String> = app
         .store
