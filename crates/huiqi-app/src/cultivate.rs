@@ -57,9 +57,63 @@ pub struct CandidateList {
     pub county: Option<String>,
     /// The rule, its document, what is left out and what data is not yet delivered.
     pub notes: Vec<String>,
-    /// Candidates per county (id, name, count), in the pack's order.
-    pub by_county: Vec<(String, String, usize)>,
+    /// Candidates per county in the pack's order, each beside this year's targets the list feeds.
+    pub by_county: Vec<CountyCount>,
     pub rows: Vec<Candidate>,
+}
+
+/// A county's candidates, and for each target of the policy pack the kind feeds (小升规: the
+/// target of each industry line; the certifications: 新增科技型/创新型/省级专精特新) the county's
+/// share of this year's target beside its candidates of that line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountyCount {
+    pub county: String,
+    pub county_name: String,
+    pub candidates: usize,
+    pub targets: Vec<TargetShare>,
+}
+
+/// One target beside the candidates that could meet it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetShare {
+    /// The target's id in the pack (`new_above_scale_industrial`, …) and its indicator.
+    pub target: String,
+    pub indicator: String,
+    /// 家 / 户.
+    pub unit: String,
+    /// The city's yearly target.
+    pub city: Decimal,
+    /// The county's share: the allocation of 日常调度, or the city value split equally (rounded up).
+    pub share: Decimal,
+    /// The county's candidates that count towards it.
+    pub candidates: usize,
+}
+
+/// The pack's yearly targets a candidate list feeds, with the test of which candidates count
+/// towards each (小升规 by GB/T 4754 section: 工业 B–D, 限额以上商贸 F/H, 资质等级建筑业 E — never
+/// listed, construction has no revenue line —, 规上服务业 the rest).
+fn targets_of(kind: CandidateKind) -> Vec<(&'static str, fn(&str) -> bool)> {
+    fn section(industry: &str) -> u8 {
+        industry.as_bytes().first().copied().unwrap_or(b' ')
+    }
+    match kind {
+        CandidateKind::AboveScale => vec![
+            ("new_above_scale_industrial", |i| {
+                matches!(section(i), b'B' | b'C' | b'D')
+            }),
+            ("new_above_scale_services", |i| {
+                !matches!(section(i), b'B' | b'C' | b'D' | b'E' | b'F' | b'H')
+            }),
+            ("new_above_quota_trade", |i| {
+                matches!(section(i), b'F' | b'H')
+            }),
+            ("new_qualified_construction", |i| section(i) == b'E'),
+        ],
+        CandidateKind::TechSme => vec![("new_tech_smes", |_| true)],
+        CandidateKind::InnovativeSme => vec![("new_innovative_smes", |_| true)],
+        CandidateKind::Zjtx => vec![("new_provincial_zjtx", |_| true)],
+        CandidateKind::IndToEnt => Vec::new(),
+    }
 }
 
 fn yuan(fen: i64) -> Decimal {
@@ -108,13 +162,44 @@ pub async fn candidates(
     for r in &mut rows {
         r.county_name = app.jurisdiction_name(&r.county);
     }
+    let allocations = app.store.allocations().await?;
+    let targets: Vec<_> = targets_of(kind)
+        .into_iter()
+        .filter_map(|(id, counts)| {
+            app.pack
+                .targets
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| (t, counts))
+        })
+        .collect();
+    let n_jurisdictions = app.pack.jurisdictions.len();
     let by_county = app
         .jurisdictions()
         .into_iter()
         .filter(|(id, _)| county.is_none_or(|c| c == id))
         .map(|(id, name)| {
-            let n = rows.iter().filter(|r| r.county == id).count();
-            (id, name, n)
+            let mine: Vec<&Candidate> = rows.iter().filter(|r| r.county == id).collect();
+            let targets = targets
+                .iter()
+                .map(|(t, counts)| TargetShare {
+                    target: t.id.clone(),
+                    indicator: t.indicator.clone(),
+                    unit: t.unit().symbol().to_string(),
+                    city: t.value,
+                    share: allocations
+                        .get(&(t.id.clone(), id.clone()))
+                        .copied()
+                        .unwrap_or_else(|| huiqi_progress::default_share(t, n_jurisdictions)),
+                    candidates: mine.iter().filter(|r| counts(&r.industry)).count(),
+                })
+                .collect();
+            CountyCount {
+                county: id,
+                county_name: name,
+                candidates: mine.len(),
+                targets,
+            }
         })
         .collect();
     Ok(CandidateList {

@@ -300,6 +300,48 @@ async fn above_scale_candidates_equal_an_independent_reading_of_the_thresholds()
             assert_eq!(thr - rev, gap);
             assert!(!r["line"].as_str().unwrap().is_empty());
         }
+        // Candidates vs this year's targets per county: each industry line's candidates (counted
+        // here from the rows by GB/T 4754 section) beside the county's equal share of the city
+        // target (no allocation in 日常调度: ⌈city / 8⌉).
+        let by_county = v["by_county"].as_array().unwrap();
+        assert_eq!(by_county.len(), 8);
+        for c in by_county {
+            let id = c["county"].as_str().unwrap();
+            let mine: Vec<&Value> = v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["county"] == id)
+                .collect();
+            assert_eq!(c["candidates"].as_u64().unwrap() as usize, mine.len());
+            let of = |sections: &str| {
+                mine.iter()
+                    .filter(|r| {
+                        let s = r["industry"].as_str().unwrap().chars().next().unwrap();
+                        sections.contains(s)
+                    })
+                    .count() as u64
+            };
+            let expected = [
+                ("new_above_scale_industrial", "150", "19", of("BCD")),
+                (
+                    "new_above_scale_services",
+                    "40",
+                    "5",
+                    mine.len() as u64 - of("BCDEFH"),
+                ),
+                ("new_above_quota_trade", "100", "13", of("FH")),
+                ("new_qualified_construction", "35", "5", 0),
+            ];
+            let targets = c["targets"].as_array().unwrap();
+            assert_eq!(targets.len(), expected.len(), "{c}");
+            for (t, (id, city, share, n)) in targets.iter().zip(expected) {
+                assert_eq!(t["target"], id);
+                assert_eq!(t["city"], city);
+                assert_eq!(t["share"], share, "{t}");
+                assert_eq!(t["candidates"].as_u64().unwrap(), n, "{t}");
+            }
+        }
         let notes = v["notes"].to_string();
         assert!(
             notes.contains("建筑业") && notes.contains("房地产开发经营"),
@@ -664,6 +706,15 @@ async fn tech_source_import_feeds_the_certification_scores() {
             checked += 1;
         }
         assert!(checked >= 5, "only {checked} reported enterprises listed");
+        // Beside 新增科技型中小企业 (100 a year, 13 per county when not allocated).
+        for c in after["by_county"].as_array().unwrap() {
+            let t = &c["targets"][0];
+            assert_eq!(
+                (t["target"].as_str(), t["share"].as_str()),
+                (Some("new_tech_smes"), Some("13"))
+            );
+            assert_eq!(t["candidates"], c["candidates"]);
+        }
         assert!(raised >= 1, "the imported facts raised no score");
     })
     .await;
