@@ -57,9 +57,63 @@ pub struct CandidateList {
     pub county: Option<String>,
     /// The rule, its document, what is left out and what data is not yet delivered.
     pub notes: Vec<String>,
-    /// Candidates per county (id, name, count), in the pack's order.
-    pub by_county: Vec<(String, String, usize)>,
+    /// Candidates per county in the pack's order, each beside this year's targets the list feeds.
+    pub by_county: Vec<CountyCount>,
     pub rows: Vec<Candidate>,
+}
+
+/// A county's candidates, and for each target of the policy pack the kind feeds (小升规: the
+/// target of each industry line; the certifications: 新增科技型/创新型/省级专精特新) the county's
+/// share of this year's target beside its candidates of that line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountyCount {
+    pub county: String,
+    pub county_name: String,
+    pub candidates: usize,
+    pub targets: Vec<TargetShare>,
+}
+
+/// One target beside the candidates that could meet it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetShare {
+    /// The target's id in the pack (`new_above_scale_industrial`, …) and its indicator.
+    pub target: String,
+    pub indicator: String,
+    /// 家 / 户.
+    pub unit: String,
+    /// The city's yearly target.
+    pub city: Decimal,
+    /// The county's share: the allocation of 日常调度, or the city value split equally (rounded up).
+    pub share: Decimal,
+    /// The county's candidates that count towards it.
+    pub candidates: usize,
+}
+
+/// The pack's yearly targets a candidate list feeds, with the test of which candidates count
+/// towards each (小升规 by GB/T 4754 section: 工业 B–D, 限额以上商贸 F/H, 资质等级建筑业 E — never
+/// listed, construction has no revenue line —, 规上服务业 the rest).
+fn targets_of(kind: CandidateKind) -> Vec<(&'static str, fn(&str) -> bool)> {
+    fn section(industry: &str) -> u8 {
+        industry.as_bytes().first().copied().unwrap_or(b' ')
+    }
+    match kind {
+        CandidateKind::AboveScale => vec![
+            ("new_above_scale_industrial", |i| {
+                matches!(section(i), b'B' | b'C' | b'D')
+            }),
+            ("new_above_scale_services", |i| {
+                !matches!(section(i), b'B' | b'C' | b'D' | b'E' | b'F' | b'H')
+            }),
+            ("new_above_quota_trade", |i| {
+                matches!(section(i), b'F' | b'H')
+            }),
+            ("new_qualified_construction", |i| section(i) == b'E'),
+        ],
+        CandidateKind::TechSme => vec![("new_tech_smes", |_| true)],
+        CandidateKind::InnovativeSme => vec![("new_innovative_smes", |_| true)],
+        CandidateKind::Zjtx => vec![("new_provincial_zjtx", |_| true)],
+        CandidateKind::IndToEnt => Vec::new(),
+    }
 }
 
 fn yuan(fen: i64) -> Decimal {
@@ -108,13 +162,44 @@ pub async fn candidates(
     for r in &mut rows {
         r.county_name = app.jurisdiction_name(&r.county);
     }
+    let allocations = app.store.allocations().await?;
+    let targets: Vec<_> = targets_of(kind)
+        .into_iter()
+        .filter_map(|(id, counts)| {
+            app.pack
+                .targets
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| (t, counts))
+        })
+        .collect();
+    let n_jurisdictions = app.pack.jurisdictions.len();
     let by_county = app
         .jurisdictions()
         .into_iter()
         .filter(|(id, _)| county.is_none_or(|c| c == id))
         .map(|(id, name)| {
-            let n = rows.iter().filter(|r| r.county == id).count();
-            (id, name, n)
+            let mine: Vec<&Candidate> = rows.iter().filter(|r| r.county == id).collect();
+            let targets = targets
+                .iter()
+                .map(|(t, counts)| TargetShare {
+                    target: t.id.clone(),
+                    indicator: t.indicator.clone(),
+                    unit: t.unit().symbol().to_string(),
+                    city: t.value,
+                    share: allocations
+                        .get(&(t.id.clone(), id.clone()))
+                        .copied()
+                        .unwrap_or_else(|| huiqi_progress::default_share(t, n_jurisdictions)),
+                    candidates: mine.iter().filter(|r| counts(&r.industry)).count(),
+                })
+                .collect();
+            CountyCount {
+                county: id,
+                county_name: name,
+                candidates: mine.len(),
+                targets,
+            }
         })
         .collect();
     Ok(CandidateList {
@@ -259,25 +344,43 @@ fn cert_kind(s: Standard) -> CertKind {
     }
 }
 
-/// The profile the registry can fill today (the departments' facts); the rest stays 0 / false.
+/// The profile the registry fills: the departments' facts of the year (税务, 人社) and the
+/// 科技局/知识产权 source (`tech`) of the year and the two before (主营业务收入). A fact not
+/// reported stays 0 / false and the score's `missing` names it.
 pub fn registry_profile(r: &huiqi_store::cultivate::FactsRow) -> Profile {
     use rust_decimal::prelude::ToPrimitive;
+    let count = |v: Option<i64>| v.and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+    let money = |v: Option<i64>| yuan(v.unwrap_or(0));
+    let t = &r.tech;
     Profile {
         employees: Decimal::new(r.employees_x100.unwrap_or(0), 2)
             .floor()
             .to_u32()
             .unwrap_or(0),
-        sales_revenue: yuan(r.revenue_fen.unwrap_or(0)),
-        main_revenue: yuan(r.revenue_fen.unwrap_or(0)),
-        total_assets: yuan(r.total_assets_fen.unwrap_or(0)),
-        rd_expense: yuan(r.rd_expense_fen.unwrap_or(0)),
+        tech_staff: count(t.tech_staff),
+        rd_staff: count(t.rd_staff),
+        sales_revenue: money(r.revenue_fen),
+        // 主营业务收入 as the 科技局 reports it; 营业收入 (税务) where it has not reported.
+        main_revenue: money(t.main_revenue_fen.or(r.revenue_fen)),
+        main_revenue_prev: money(r.main_revenue_prev_fen),
+        main_revenue_prev2: money(r.main_revenue_prev2_fen),
+        total_assets: money(r.total_assets_fen),
+        total_liabilities: money(t.total_liabilities_fen),
+        cost_total: money(t.cost_total_fen),
+        net_profit: money(t.net_profit_fen),
+        rd_expense: money(r.rd_expense_fen),
+        ip_class1: count(t.ip_class1),
+        ip_class2: count(t.ip_class2),
+        ip_high_value: count(t.ip_high_value),
+        ip_class1_own: count(t.ip_class1_own),
         restricted_industry: r.restricted_industry.unwrap_or(false),
+        high_tech_certified: t.high_tech_certified.unwrap_or(false),
         ..Profile::default()
     }
 }
 
 /// The registry fields a standard's score reads.
-const FROM_REGISTRY: &str = "职工总数（人社）、营业收入、资产总额、研发费用、限制类行业（税务）";
+const FROM_REGISTRY: &str = "职工总数（人社）、营业收入、资产总额、研发费用、限制类行业（税务）；科技人员、研发人员、知识产权、主营业务收入（本年及前两年）、成本费用总额、负债总额、净利润、高新技术企业（科技局/知识产权）";
 
 async fn certification(
     app: &App,
@@ -303,7 +406,7 @@ async fn certification(
         version.label()
     ));
     notes.push(format!(
-        "评分用到的企业库数据：{FROM_REGISTRY}；科技人员、知识产权、主营业务收入分年、资产负债等尚无部门数据，按 0 计，列在“还缺什么”中，补齐后得分只会更高。"
+        "评分用到的企业库数据：{FROM_REGISTRY}。部门未报送的数据按 0 计，列在“还缺什么”中；其余指标（如研发机构、股权融资、细分领域年限）企业库没有，按 0 计。"
     ));
     let certified: std::collections::HashSet<String> = app
         .store

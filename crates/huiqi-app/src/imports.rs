@@ -41,6 +41,7 @@ impl ImportKind {
             Source::Hr,
             Source::Stats,
             Source::Finance,
+            Source::Tech,
         ];
         registry
             .into_iter()

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use huiqi_app::{App, cultivate};
 use huiqi_cultivate::{CandidateKind, Profile, Standard, Standards};
+use huiqi_domain::text::thousands;
 
 use crate::common::runtime;
 
@@ -165,8 +166,8 @@ fn print_table(list: &cultivate::CandidateList) {
         list.county.as_deref().map_or("全市".to_string(), |c| list
             .by_county
             .iter()
-            .find(|x| x.0 == c)
-            .map_or(c.to_string(), |x| x.1.clone())),
+            .find(|x| x.county == c)
+            .map_or(c.to_string(), |x| x.county_name.clone())),
         huiqi_domain::text::thousands(list.rows.len() as u64)
     );
     for n in &list.notes {
@@ -176,10 +177,29 @@ fn print_table(list: &cultivate::CandidateList) {
         "  分辖区：{}",
         list.by_county
             .iter()
-            .map(|(_, name, n)| format!("{name} {n}"))
+            .map(|c| format!("{} {}", c.county_name, thousands(c.candidates as u64)))
             .collect::<Vec<_>>()
             .join("，")
     );
+    // Candidates beside this year's targets, per county (the county's share of each target).
+    for c in list.by_county.iter().filter(|c| !c.targets.is_empty()) {
+        println!(
+            "  {}：{}",
+            c.county_name,
+            c.targets
+                .iter()
+                .map(|t| format!(
+                    "{} 候选 {} {} / 本年目标 {} {}",
+                    t.indicator,
+                    thousands(t.candidates as u64),
+                    t.unit,
+                    t.share.normalize(),
+                    t.unit
+                ))
+                .collect::<Vec<_>>()
+                .join("；")
+        );
+    }
     let (headers, rows): (Vec<&str>, Vec<Vec<String>>) = match list.kind {
         CandidateKind::AboveScale => (
             vec![

@@ -53,6 +53,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let use_report = args.data.join("金安区2023年度奖补资金使用报告.xlsx");
     let service_list = args.data.join("为企服务问题清单.xlsx");
     let parks = args.data.join("小微企业园台账-2024.csv");
+    let tech = [2024, 2023, 2022].map(|y| {
+        (
+            y.to_string(),
+            args.data.join(format!("科技局知识产权数据-{y}.csv")),
+        )
+    });
     let candidates = args.data.join("小升规候选名单-2024.xlsx");
     let disclosure = args.data.join("清欠披露-2024.xlsx");
     let count = args.count.to_string();
@@ -243,6 +249,79 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             ],
         ),
         (
+            "梯队培育：生成 2024 年度科技局/知识产权数据（科技人员、知识产权、主营业务收入等）",
+            vec![
+                "gen",
+                "--count",
+                &count,
+                "--year",
+                "2024",
+                "--tech",
+                tech[0].1.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "梯队培育：生成 2023 年度科技局/知识产权数据",
+            vec![
+                "gen",
+                "--count",
+                &count,
+                "--year",
+                "2024",
+                "--tech-year",
+                "2023",
+                "--tech",
+                tech[1].1.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "梯队培育：生成 2022 年度科技局/知识产权数据",
+            vec![
+                "gen",
+                "--count",
+                &count,
+                "--year",
+                "2024",
+                "--tech-year",
+                "2022",
+                "--tech",
+                tech[2].1.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "梯队培育：导入 2024 年度科技局/知识产权数据",
+            vec![
+                "import",
+                "--source",
+                "tech",
+                "--year",
+                "2024",
+                tech[0].1.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "梯队培育：导入 2023 年度科技局/知识产权数据（主营业务收入增长率用）",
+            vec![
+                "import",
+                "--source",
+                "tech",
+                "--year",
+                "2023",
+                tech[1].1.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "梯队培育：导入 2022 年度科技局/知识产权数据",
+            vec![
+                "import",
+                "--source",
+                "tech",
+                "--year",
+                "2022",
+                tech[2].1.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
             "梯队培育：小升规候选名单（金安区）",
             vec![
                 "cultivate",
@@ -268,6 +347,19 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "xlsx",
                 "--output",
                 candidates.to_str().unwrap_or_default(),
+            ],
+        ),
+        (
+            "梯队培育：科技型中小企业候选名单（金安区，按科技局/知识产权数据评分）",
+            vec![
+                "cultivate",
+                "candidates",
+                "--kind",
+                "tech_sme",
+                "--year",
+                "2024",
+                "--county",
+                "341502",
             ],
         ),
         (

@@ -31,6 +31,8 @@ pub enum SourceArg {
     Stats,
     /// 金融：贷款
     Finance,
+    /// 科技局/知识产权：科技人员、知识产权与财务数据（梯队培育评分用）
+    Tech,
     /// 事实表（huiqi gen 的输出，FACT_COLUMNS）
     Facts,
     /// 科技局/经信局：认定名单（科技型中小企业、创新型中小企业、省级专精特新）
@@ -47,6 +49,7 @@ impl From<SourceArg> for ImportKind {
             SourceArg::Hr => ImportKind::Registry(Source::Hr),
             SourceArg::Stats => ImportKind::Registry(Source::Stats),
             SourceArg::Finance => ImportKind::Registry(Source::Finance),
+            SourceArg::Tech => ImportKind::Registry(Source::Tech),
             SourceArg::Facts => ImportKind::Registry(Source::Facts),
             SourceArg::Certifications => ImportKind::List(ListSource::Certifications),
             SourceArg::Trainings => ImportKind::List(ListSource::Trainings),
@@ -83,7 +86,7 @@ pub struct GenArgs {
     #[arg(long)]
     year: i32,
     /// 输出的事实表 CSV 文件
-    #[arg(long, required_unless_present_any = ["certifications", "trainings"])]
+    #[arg(long, required_unless_present_any = ["certifications", "trainings", "tech"])]
     output: Option<PathBuf>,
     /// 另写出这批企业的认定名单 CSV（--source certifications 导入）
     #[arg(long)]
@@ -91,6 +94,12 @@ pub struct GenArgs {
     /// 另写出创业培训台账 CSV（--source trainings 导入）
     #[arg(long)]
     trainings: Option<PathBuf>,
+    /// 另写出这批企业的科技局/知识产权数据 CSV（--source tech 导入）
+    #[arg(long)]
+    tech: Option<PathBuf>,
+    /// 科技局/知识产权数据的年度（默认同 --year；更早的年度按增长率倒推主营业务收入）
+    #[arg(long)]
+    tech_year: Option<i32>,
     /// 认定名单和培训台账的年度（默认同 --year；认定名单另含少量上一年度的认定）
     #[arg(long)]
     lists_year: Option<i32>,
@@ -184,7 +193,8 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
 
 pub fn generate(args: GenArgs) -> Result<ExitCode> {
     let lists_year = args.lists_year.unwrap_or(args.year);
-    for y in [args.year, lists_year] {
+    let tech_year = args.tech_year.unwrap_or(args.year);
+    for y in [args.year, lists_year, tech_year] {
         if !(2000..=2100).contains(&y) {
             bail!("年度 {y} 不合理：请填写四位年份，如 2024");
         }
@@ -223,6 +233,16 @@ pub fn generate(args: GenArgs) -> Result<ExitCode> {
             .with_context(|| format!("写入 {} 失败", path.display()))?;
         println!(
             "已生成 {lists_year} 年创业培训台账 {n} 场：{}",
+            path.display()
+        );
+    }
+    if let Some(path) = &args.tech {
+        let n =
+            huiqi_synth::write_tech_csv(create(path)?, args.count, args.year, tech_year, args.seed)
+                .with_context(|| format!("写入 {} 失败", path.display()))?;
+        println!(
+            "已生成这 {} 户企业中 {n} 户的 {tech_year} 年度科技局/知识产权数据：{}",
+            args.count,
             path.display()
         );
     }

@@ -300,6 +300,48 @@ async fn above_scale_candidates_equal_an_independent_reading_of_the_thresholds()
             assert_eq!(thr - rev, gap);
             assert!(!r["line"].as_str().unwrap().is_empty());
         }
+        // Candidates vs this year's targets per county: each industry line's candidates (counted
+        // here from the rows by GB/T 4754 section) beside the county's equal share of the city
+        // target (no allocation in 日常调度: ⌈city / 8⌉).
+        let by_county = v["by_county"].as_array().unwrap();
+        assert_eq!(by_county.len(), 8);
+        for c in by_county {
+            let id = c["county"].as_str().unwrap();
+            let mine: Vec<&Value> = v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["county"] == id)
+                .collect();
+            assert_eq!(c["candidates"].as_u64().unwrap() as usize, mine.len());
+            let of = |sections: &str| {
+                mine.iter()
+                    .filter(|r| {
+                        let s = r["industry"].as_str().unwrap().chars().next().unwrap();
+                        sections.contains(s)
+                    })
+                    .count() as u64
+            };
+            let expected = [
+                ("new_above_scale_industrial", "150", "19", of("BCD")),
+                (
+                    "new_above_scale_services",
+                    "40",
+                    "5",
+                    mine.len() as u64 - of("BCDEFH"),
+                ),
+                ("new_above_quota_trade", "100", "13", of("FH")),
+                ("new_qualified_construction", "35", "5", 0),
+            ];
+            let targets = c["targets"].as_array().unwrap();
+            assert_eq!(targets.len(), expected.len(), "{c}");
+            for (t, (id, city, share, n)) in targets.iter().zip(expected) {
+                assert_eq!(t["target"], id);
+                assert_eq!(t["city"], city);
+                assert_eq!(t["share"], share, "{t}");
+                assert_eq!(t["candidates"].as_u64().unwrap(), n, "{t}");
+            }
+        }
         let notes = v["notes"].to_string();
         assert!(
             notes.contains("建筑业") && notes.contains("房地产开发经营"),
@@ -503,6 +545,177 @@ async fn parks_template_import_and_grade() {
         ))
         .unwrap();
         assert_eq!(again.as_array().unwrap().len(), 3);
+    })
+    .await;
+}
+
+/// 元 text of an amount in fen (the way the score's JSON input wants money).
+fn yuan_text(fen: i64) -> String {
+    let s = if fen < 0 { "-" } else { "" };
+    format!("{s}{}.{:02}", fen.abs() / 100, fen.abs() % 100)
+}
+
+/// Half-width digits written full-width (as some departments' spreadsheets do).
+fn full_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap(),
+            c => c,
+        })
+        .collect()
+}
+
+/// The 科技局/知识产权 source (`tech`): the template, a file with a title row, a totals row and
+/// full-width digits imported like any department's file, a bad file refused whole with every
+/// error named by row and column, and the certification lists scoring the imported facts — each
+/// listed score equal to `huiqi cultivate score` on the same facts written out independently.
+#[tokio::test]
+async fn tech_source_import_feeds_the_certification_scores() {
+    huiqi_store::testing::each_db(|db| async move {
+        let url = db.url.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let (n, seed) = (1500u64, 31u64);
+        let facts = dir.path().join("facts.csv");
+        huiqi_synth::write_csv(std::fs::File::create(&facts).unwrap(), n, 2024, seed).unwrap();
+        let facts = facts.to_str().unwrap();
+        ok_db(&url, &["import", "--source", "facts", "--year", "2024", facts]);
+
+        // The template.
+        let template = dir.path().join("科技模板.xlsx");
+        ok_db(
+            &url,
+            &["import", "--template", "tech", template.to_str().unwrap()],
+        );
+        assert!(std::fs::metadata(&template).unwrap().len() > 1000);
+
+        let list = |url: &str| -> Value {
+            serde_json::from_str(&ok_db(
+                url,
+                &[
+                    "cultivate", "candidates", "--kind", "tech_sme", "--year", "2024", "--format",
+                    "json",
+                ],
+            ))
+            .unwrap()
+        };
+        let before = list(&url);
+
+        // A bad file: nothing written, every error named.
+        let rows: Vec<(u64, [String; 12])> = (0..n)
+            .filter_map(|i| huiqi_synth::tech_row(i, 2024, 2024, seed).map(|r| (i, r)))
+            .collect();
+        assert!(rows.len() > 20, "too few tech rows: {}", rows.len());
+        let header = "统一社会信用代码,科技人员数,研发人员数,Ⅰ类知识产权,Ⅱ类知识产权,Ⅰ类高价值知识产权,自主研发Ⅰ类知识产权,主营业务收入,成本费用总额,负债总额,净利润,高新技术企业";
+        let mut bad = format!("{header}\n{}\n", rows[0].1.join(","));
+        let mut r1 = rows[1].1.clone();
+        r1[1] = "-3".into();
+        r1[3] = "1.5".into();
+        bad.push_str(&format!("{}\n", r1.join(",")));
+        let bad_file = dir.path().join("bad.csv");
+        std::fs::write(&bad_file, bad).unwrap();
+        // An enterprise the registry does not know (checked once the cells are right).
+        let stranger = huiqi_synth::enterprise(n + 7, 2024, seed).uscc.to_string();
+        let mut r2 = rows[2].1.clone();
+        r2[0] = stranger.clone();
+        let stranger_file = dir.path().join("stranger.csv");
+        std::fs::write(
+            &stranger_file,
+            format!("{header}\n{}\n{}\n", rows[0].1.join(","), r2.join(",")),
+        )
+        .unwrap();
+        let refused = |file: &std::path::Path| -> String {
+            let out = run_db(
+                &url,
+                &["import", "--source", "tech", "--year", "2024", file.to_str().unwrap()],
+            );
+            let err = String::from_utf8_lossy(&out.stderr).into_owned()
+                + &String::from_utf8_lossy(&out.stdout);
+            assert!(!out.status.success(), "{err}");
+            assert!(err.contains("未导入任何数据"), "{err}");
+            err
+        };
+        let err = refused(&bad_file);
+        assert!(err.contains("第 3 行，列“科技人员数”：数量不能为负"), "{err}");
+        assert!(err.contains("第 3 行，列“Ⅰ类知识产权”：应为整数"), "{err}");
+        let err = refused(&stranger_file);
+        assert!(err.contains(&stranger) && err.contains("第 3 行"), "{err}");
+        assert_eq!(list(&url)["rows"], before["rows"], "a refused file changed nothing");
+
+        // The good file: a title row, full-width digits in one row, a totals row.
+        let mut good = format!("2024 年度科技企业数据报送表\n{header}\n");
+        for (k, (_, r)) in rows.iter().enumerate() {
+            let mut r = r.clone();
+            if k == 0 {
+                r[1] = full_width(&r[1]);
+                r[7] = full_width(&r[7]);
+            }
+            good.push_str(&format!("{}\n", r.join(",")));
+        }
+        good.push_str("合计,,,,,,,,,,,\n");
+        let good_file = dir.path().join("科技数据-2024.csv");
+        std::fs::write(&good_file, good).unwrap();
+        ok_db(
+            &url,
+            &[
+                "import",
+                "--source",
+                "tech",
+                "--year",
+                "2024",
+                good_file.to_str().unwrap(),
+            ],
+        );
+
+        // Every listed enterprise the 科技局 reported: the listed score is the score of its facts.
+        let after = list(&url);
+        assert!(!after["notes"].to_string().contains("尚无部门数据"));
+        let mut checked = 0;
+        let mut raised = 0;
+        for (i, t) in &rows {
+            let e = huiqi_synth::enterprise(*i, 2024, seed);
+            let Some(row) = after["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["uscc"] == t[0].as_str())
+            else {
+                continue;
+            };
+            let input = serde_json::json!({
+                "employees": e.employees,
+                "tech_staff": t[1].parse::<u32>().unwrap(),
+                "sales_revenue": yuan_text(e.revenue),
+                "total_assets": yuan_text(e.total_assets),
+                "cost_total": t[8],
+                "rd_expense": yuan_text(e.rd_expense),
+                "ip_class1": t[3].parse::<u32>().unwrap(),
+                "ip_class2": t[4].parse::<u32>().unwrap(),
+                "restricted_industry": e.restricted_industry,
+                "high_tech_certified": t[11] == "是",
+            });
+            let s = score("tech_sme", "2024-12-31", &input.to_string(), false);
+            assert_eq!(row["score"], s["score"], "{}: {input}", t[0]);
+            let earlier = before["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["uscc"] == t[0].as_str());
+            if earlier.is_none_or(|r| r["score"].as_u64() < s["score"].as_u64()) {
+                raised += 1;
+            }
+            checked += 1;
+        }
+        assert!(checked >= 5, "only {checked} reported enterprises listed");
+        // Beside 新增科技型中小企业 (100 a year, 13 per county when not allocated).
+        for c in after["by_county"].as_array().unwrap() {
+            let t = &c["targets"][0];
+            assert_eq!(
+                (t["target"].as_str(), t["share"].as_str()),
+                (Some("new_tech_smes"), Some("13"))
+            );
+            assert_eq!(t["candidates"], c["candidates"]);
+        }
+        assert!(raised >= 1, "the imported facts raised no score");
     })
     .await;
 }

@@ -47,6 +47,25 @@ async fn the_demo_runs_every_step_on_a_fresh_database() {
         .collect();
     assert_eq!(sources, ["certifications", "trainings"]);
     assert!(!store.certifications(None).await.unwrap().is_empty());
+    // The 科技局/知识产权 files of 2022–2024 were imported: the certification lists score them.
+    for year in [2022, 2023, 2024] {
+        let rows = store
+            .cultivation_facts(year, "enterprise", "")
+            .await
+            .unwrap();
+        assert!(
+            rows.iter().filter(|r| r.tech.tech_staff.is_some()).count() > 10,
+            "{year}"
+        );
+    }
+    let listed = store
+        .cultivation_facts(2024, "enterprise", "")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.tech.ip_class1.unwrap_or(0) > 0 && r.main_revenue_prev_fen.is_some())
+        .count();
+    assert!(listed > 5, "{listed}");
     // 督办与考核: reports, one 督办单, the published 2023 assessment whose awards are the pool,
     // credited, and spending within every award.
     for f in [

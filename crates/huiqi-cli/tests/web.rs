@@ -523,6 +523,23 @@ async fn cultivation_lists_are_scoped_and_link_to_the_enterprise() {
             .await;
         assert_eq!(mine.status, 200);
         assert!(!mine.body.contains("<td>裕安区</td>"), "{}", mine.body);
+        // Candidates beside this year's targets: every county and the city for the working
+        // group, the county's own row (and no city row) for a county account.
+        assert!(
+            all.body.contains("id=\"targets\"")
+                && all.body.contains("新增规上工业企业（家）")
+                && all.body.contains("<th>全市</th>")
+                && all.body.contains("<td>裕安区</td>"),
+            "{}",
+            all.body
+        );
+        assert!(
+            mine.body.contains("id=\"targets\"")
+                && mine.body.contains("<td>金安区</td>")
+                && !mine.body.contains("<th>全市</th>"),
+            "{}",
+            mine.body
+        );
         let other = app
             .request(
                 "GET",

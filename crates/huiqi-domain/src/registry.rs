@@ -25,6 +25,8 @@ crate::vocabulary! {
         Stats = ("stats", "统计（规模以上）"),
         /// 金融监管：贷款
         Finance = ("finance", "金融（贷款）"),
+        /// 科技局/知识产权：科技人员、知识产权与财务数据（梯队培育评分用）
+        Tech = ("tech", "科技（科技人员、知识产权与财务）"),
         /// huiqi 的事实表（FACT_COLUMNS），`huiqi gen` 的输出
         Facts = ("facts", "事实表（FACT_COLUMNS）"),
     }
@@ -39,6 +41,7 @@ impl Source {
             Source::Hr => "人社",
             Source::Stats => "统计",
             Source::Finance => "金融",
+            Source::Tech => "科技",
             Source::Facts => "事实表",
         }
     }
@@ -56,6 +59,7 @@ impl Source {
             Source::Hr => &[Group::Hr],
             Source::Stats => &[Group::Stats],
             Source::Finance => &[Group::Finance],
+            Source::Tech => &[Group::Tech],
             Source::Facts => &[Group::EnterpriseFacts, Group::Tax, Group::Hr],
         }
     }
@@ -77,6 +81,7 @@ pub enum Group {
     Hr,
     Stats,
     Finance,
+    Tech,
 }
 
 impl Group {
@@ -88,6 +93,7 @@ impl Group {
             Group::Hr => &HR_COLUMNS,
             Group::Stats => &STATS_COLUMNS,
             Group::Finance => &FINANCE_COLUMNS,
+            Group::Tech => &TECH_COLUMNS,
         }
     }
 
@@ -104,6 +110,7 @@ impl Group {
             Group::Hr => "hr_import_id",
             Group::Stats => "stats_import_id",
             Group::Finance => "finance_import_id",
+            Group::Tech => "tech_import_id",
         }
     }
 }
@@ -142,6 +149,8 @@ pub enum FieldType {
     Text,
     /// A whole number ≥ 0 (lists only: 参训人数).
     Count,
+    /// A whole number ≥ 0 of persons or items (科技人员, 知识产权项数); may be empty (not reported).
+    Number,
     /// `tech_sme` | `innovative_sme` | `provincial_zjtx` (lists only: 认定类型).
     CertKind,
 }
@@ -169,9 +178,11 @@ impl FieldType {
             | FieldType::Text
             | FieldType::CertKind => StorageType::Text,
             FieldType::Date => StorageType::Date,
-            FieldType::Money | FieldType::SignedMoney | FieldType::Headcount | FieldType::Count => {
-                StorageType::Int
-            }
+            FieldType::Money
+            | FieldType::SignedMoney
+            | FieldType::Headcount
+            | FieldType::Count
+            | FieldType::Number => StorageType::Int,
             FieldType::Bool => StorageType::Bool,
         }
     }
@@ -267,6 +278,22 @@ pub const FINANCE_COLUMNS: [Column; 3] = [
     col("loan_balance", "贷款余额", FieldType::Money),
     col("new_loans", "本年新增贷款", FieldType::Money),
     col("first_loan", "首贷户", FieldType::Bool),
+];
+
+/// 科技局/知识产权 (and the enterprise's financial statements as the 科技局 collects them): the
+/// facts the 梯队培育 scores read that the other departments do not deliver (issue 17).
+pub const TECH_COLUMNS: [Column; 11] = [
+    col("tech_staff", "科技人员数", FieldType::Number),
+    col("rd_staff", "研发人员数", FieldType::Number),
+    col("ip_class1", "Ⅰ类知识产权", FieldType::Number),
+    col("ip_class2", "Ⅱ类知识产权", FieldType::Number),
+    col("ip_high_value", "Ⅰ类高价值知识产权", FieldType::Number),
+    col("ip_class1_own", "自主研发Ⅰ类知识产权", FieldType::Number),
+    col("main_revenue", "主营业务收入", FieldType::Money),
+    col("cost_total", "成本费用总额", FieldType::Money),
+    col("total_liabilities", "负债总额", FieldType::Money),
+    col("net_profit", "净利润", FieldType::SignedMoney),
+    col("high_tech_certified", "高新技术企业", FieldType::Bool),
 ];
 
 /// A typed value on its way from a file to the database. Money is integer fen, headcounts

@@ -353,6 +353,25 @@ pub(crate) fn parse_cell(
                 .map(|k| Value::Text(k.as_str().into()))
                 .ok_or_else(|| format!("“{}”不是认定类型：应为 {}", quote(t), CertKind::describe()))
         }
+        FieldType::Number => {
+            let v = match cell {
+                Cell::Text(t) => parse_hundredths(t)?,
+                Cell::Number(f) => hundredths_from_f64(f)?,
+                _ => return Err("应为整数".into()),
+            };
+            if v % 100 != 0 {
+                return Err("应为整数".into());
+            }
+            huiqi_domain::limits::check_range(
+                "数量",
+                rust_decimal::Decimal::from(v / 100),
+                0,
+                huiqi_domain::limits::COUNT_MAX,
+                "",
+            )
+            .map_err(|e| e.0)?;
+            Ok(Value::Int(v / 100))
+        }
         FieldType::Count => {
             let v = match cell {
                 Cell::Text(t) => parse_hundredths(t)?,

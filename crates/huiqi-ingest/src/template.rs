@@ -75,6 +75,7 @@ fn explain(c: &Column, counties: &Counties, required: bool) -> String {
         FieldType::Text if required => "文字，必填".into(),
         FieldType::Text => "文字；可空".into(),
         FieldType::Count => "整数，不得为负，必填".into(),
+        FieldType::Number => "整数（人数或项数），不得为负；空 = 未报送".into(),
         FieldType::CertKind => format!("必填：{}", CertKind::describe()),
     }
 }

@@ -2,6 +2,8 @@
 //! huiqi-cultivate's rule; the store only narrows the scan by year, county, kind, status and a
 //! revenue window, and returns plain rows (money in fen).
 
+use sqlx::Row;
+
 use crate::{Store, StoreError, dispatch};
 
 /// An enterprise's revenue in a year (for 小升规).
@@ -16,7 +18,7 @@ pub struct RevenueRow {
 
 /// An active registry row with the facts the 个转企 rule and the scoring standards read
 /// (`None`: the department has not reported).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FactsRow {
     pub uscc: String,
     pub name: String,
@@ -27,6 +29,27 @@ pub struct FactsRow {
     pub rd_expense_fen: Option<i64>,
     pub employees_x100: Option<i64>,
     pub restricted_industry: Option<bool>,
+    /// The 科技局/知识产权 source (`tech`) of the year.
+    pub tech: TechFacts,
+    /// 主营业务收入 of the two years before (the `tech` source of those years).
+    pub main_revenue_prev_fen: Option<i64>,
+    pub main_revenue_prev2_fen: Option<i64>,
+}
+
+/// The 科技局/知识产权 facts of an enterprise and year (counts in persons or items, money in fen).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TechFacts {
+    pub tech_staff: Option<i64>,
+    pub rd_staff: Option<i64>,
+    pub ip_class1: Option<i64>,
+    pub ip_class2: Option<i64>,
+    pub ip_high_value: Option<i64>,
+    pub ip_class1_own: Option<i64>,
+    pub main_revenue_fen: Option<i64>,
+    pub cost_total_fen: Option<i64>,
+    pub total_liabilities_fen: Option<i64>,
+    pub net_profit_fen: Option<i64>,
+    pub high_tech_certified: Option<bool>,
 }
 
 impl Store {
@@ -75,42 +98,52 @@ impl Store {
         county: &str,
     ) -> Result<Vec<FactsRow>, StoreError> {
         let sql = "SELECT e.uscc, e.name, e.county, e.industry, f.revenue, f.total_assets, \
-                   f.rd_expense, f.employees_x100, f.restricted_industry FROM enterprise_facts f \
+                   f.rd_expense, f.employees_x100, f.restricted_industry, \
+                   f.tech_staff, f.rd_staff, f.ip_class1, f.ip_class2, f.ip_high_value, f.ip_class1_own, \
+                   f.main_revenue, f.cost_total, f.total_liabilities, f.net_profit, f.high_tech_certified, \
+                   p1.main_revenue, p2.main_revenue FROM enterprise_facts f \
                    JOIN enterprises e ON e.uscc = f.uscc \
+                   LEFT JOIN enterprise_facts p1 ON p1.uscc = f.uscc AND p1.year = $1 - 1 \
+                   LEFT JOIN enterprise_facts p2 ON p2.uscc = f.uscc AND p2.year = $1 - 2 \
                    WHERE f.year = $1 AND e.kind = $2 AND e.status = 'active' \
                    AND ($3 = '' OR e.county = $3) ORDER BY e.uscc";
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<bool>,
-        );
         dispatch!(self, pool => {
-            let rows: Vec<Row> = sqlx::query_as(sql)
+            let rows = sqlx::query(sql)
                 .bind(year)
                 .bind(kind)
                 .bind(county)
                 .fetch_all(pool)
                 .await?;
-            Ok(rows
-                .into_iter()
-                .map(|r| FactsRow {
-                    uscc: r.0,
-                    name: r.1,
-                    county: r.2,
-                    industry: r.3,
-                    revenue_fen: r.4,
-                    total_assets_fen: r.5,
-                    rd_expense_fen: r.6,
-                    employees_x100: r.7,
-                    restricted_industry: r.8,
-                })
-                .collect())
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(FactsRow {
+                    uscc: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    county: r.try_get(2)?,
+                    industry: r.try_get(3)?,
+                    revenue_fen: r.try_get(4)?,
+                    total_assets_fen: r.try_get(5)?,
+                    rd_expense_fen: r.try_get(6)?,
+                    employees_x100: r.try_get(7)?,
+                    restricted_industry: r.try_get(8)?,
+                    tech: TechFacts {
+                        tech_staff: r.try_get(9)?,
+                        rd_staff: r.try_get(10)?,
+                        ip_class1: r.try_get(11)?,
+                        ip_class2: r.try_get(12)?,
+                        ip_high_value: r.try_get(13)?,
+                        ip_class1_own: r.try_get(14)?,
+                        main_revenue_fen: r.try_get(15)?,
+                        cost_total_fen: r.try_get(16)?,
+                        total_liabilities_fen: r.try_get(17)?,
+                        net_profit_fen: r.try_get(18)?,
+                        high_tech_certified: r.try_get(19)?,
+                    },
+                    main_revenue_prev_fen: r.try_get(20)?,
+                    main_revenue_prev2_fen: r.try_get(21)?,
+                });
+            }
+            Ok(out)
         })
     }
 

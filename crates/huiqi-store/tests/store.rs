@@ -124,3 +124,71 @@ async fn runs_stored_before_0310_survive_it() {
     })
     .await;
 }
+
+/// Migration 0710 (the 科技局/知识产权 source `tech`) rebuilds `imports` on SQLite to widen its
+/// CHECK: the imports made before keep their ids, every provenance still points at its row, a
+/// `tech` import can be recorded, an unknown source is still refused, and foreign keys are
+/// enforced again afterwards.
+#[tokio::test]
+async fn imports_made_before_0710_survive_it() {
+    huiqi_store::testing::each_db_until(Some(700), |db| async move {
+        let s = &db.store;
+        for sql in [
+            "INSERT INTO imports (source, year, file_name, file_sha256, imported_at, rows_total, \
+             rows_new, rows_updated, rows_unchanged) VALUES ('market', NULL, 'm.csv', 'ab', \
+             '2024-01-01T00:00:00Z', 1, 1, 0, 0), ('tax', 2024, 't.csv', 'cd', \
+             '2024-02-01T00:00:00Z', 1, 1, 0, 0)",
+            "INSERT INTO enterprises (uscc, name, kind, county, industry, status, import_id) VALUES \
+             ('91341502MA2N00011X', '甲', 'enterprise', '341502', 'C3311', 'active', 1)",
+            "INSERT INTO enterprise_facts (uscc, year, revenue, tax_import_id) VALUES \
+             ('91341502MA2N00011X', 2024, 123400, 2)",
+        ] {
+            huiqi_store::testing::execute(s, sql).await;
+        }
+        s.migrate().await.unwrap();
+        assert_eq!(s.foreign_key_violations().await.unwrap(), 0);
+        assert_eq!(s.registry_counts().await.unwrap().imports, 2);
+        huiqi_store::testing::execute(
+            s,
+            "INSERT INTO imports (source, year, file_name, file_sha256, imported_at, rows_total, \
+             rows_new, rows_updated, rows_unchanged) VALUES ('tech', 2024, 'k.csv', 'ef', \
+             '2024-03-01T00:00:00Z', 1, 1, 0, 0)",
+        )
+        .await;
+        huiqi_store::testing::execute(
+            s,
+            "UPDATE enterprise_facts SET tech_staff = 12, ip_class1 = 2, main_revenue = 100000, \
+             tech_import_id = 3 WHERE uscc = '91341502MA2N00011X' AND year = 2024",
+        )
+        .await;
+        let rows = s.cultivation_facts(2024, "enterprise", "").await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].revenue_fen, Some(123400));
+        assert_eq!(
+            (rows[0].tech.tech_staff, rows[0].tech.ip_class1, rows[0].tech.main_revenue_fen),
+            (Some(12), Some(2), Some(100000))
+        );
+        let refused = |sql: &'static str| async move {
+            match s {
+                huiqi_store::Store::Sqlite(p) => sqlx::query(sql).execute(p).await.is_err(),
+                huiqi_store::Store::Postgres(p) => sqlx::query(sql).execute(p).await.is_err(),
+            }
+        };
+        assert!(
+            refused(
+                "INSERT INTO imports (source, year, file_name, file_sha256, imported_at, rows_total, \
+                 rows_new, rows_updated, rows_unchanged) VALUES ('bogus', 2024, 'x', 'x', \
+                 '2024-03-01T00:00:00Z', 1, 1, 0, 0)"
+            )
+            .await
+        );
+        assert!(
+            refused(
+                "INSERT INTO enterprise_facts (uscc, year, tech_import_id) VALUES \
+                 ('91341502MA2N00011X', 2023, 99)"
+            )
+            .await
+        );
+    })
+    .await;
+}

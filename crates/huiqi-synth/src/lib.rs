@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod lists;
+mod tech;
 
 use std::io::{self, Write};
 
@@ -20,6 +21,7 @@ use huiqi_domain::{EntityKind, FACT_COLUMNS, Facts, FounderGroup, Uscc};
 use rust_decimal::Decimal;
 
 pub use lists::{write_certifications_csv, write_trainings_csv};
+pub use tech::{tech_row, write_tech_csv};
 
 /// Jurisdiction id, USCC region code, name-prefix, share in ‰, urban (城建税 7%) or not (5%).
 const COUNTIES: [(&str, &str, &str, u32, bool); 8] = [

@@ -109,6 +109,11 @@ struct ListPage {
     counties: Vec<(String, String)>,
     notes: Vec<String>,
     by_county: Vec<(String, String)>,
+    /// Candidates vs this year's targets: the targets' headers, a row per county (name,
+    /// candidates, per target “candidates / share”), and the whole list's row.
+    target_headers: Vec<String>,
+    target_rows: Vec<(String, String, Vec<String>)>,
+    target_total: Option<(String, Vec<String>)>,
     total: String,
     gap_total: String,
     line_header: &'static str,
@@ -127,6 +132,15 @@ fn money(d: rust_decimal::Decimal) -> String {
 
 fn count(n: usize) -> String {
     huiqi_domain::text::thousands(n as u64)
+}
+
+/// “candidates / target” of one target (the target a whole number of 家/户).
+fn target_cell(candidates: usize, target: rust_decimal::Decimal) -> String {
+    format!(
+        "{} / {}",
+        count(candidates),
+        huiqi_assess::money::grouped(target, if target.fract().is_zero() { 0 } else { 2 })
+    )
 }
 
 async fn page(
@@ -197,8 +211,50 @@ async fn page(
         by_county: list
             .by_county
             .iter()
-            .map(|(_, name, n)| (name.clone(), count(*n)))
+            .map(|c| (c.county_name.clone(), count(c.candidates)))
             .collect(),
+        target_headers: list
+            .by_county
+            .first()
+            .map(|c| {
+                c.targets
+                    .iter()
+                    .map(|t| format!("{}（{}）", t.indicator, t.unit))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        target_rows: list
+            .by_county
+            .iter()
+            .filter(|c| !c.targets.is_empty())
+            .map(|c| {
+                (
+                    c.county_name.clone(),
+                    count(c.candidates),
+                    c.targets
+                        .iter()
+                        .map(|t| target_cell(t.candidates, t.share))
+                        .collect(),
+                )
+            })
+            .collect(),
+        target_total: (list.by_county.len() > 1)
+            .then(|| list.by_county.first())
+            .flatten()
+            .filter(|c| !c.targets.is_empty())
+            .map(|first| {
+                (
+                    count(list.by_county.iter().map(|c| c.candidates).sum()),
+                    (0..first.targets.len())
+                        .map(|k| {
+                            target_cell(
+                                list.by_county.iter().map(|c| c.targets[k].candidates).sum(),
+                                first.targets[k].city,
+                            )
+                        })
+                        .collect(),
+                )
+            }),
         total: count(list.rows.len()),
         gap_total: if money_list {
             money(gap_total)
