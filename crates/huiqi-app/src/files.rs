@@ -165,7 +165,11 @@ mod tests {
     #[test]
     fn empty_inputs_are_skipped_and_the_count_is_limited() {
         let empty = (String::new(), Vec::new());
-        assert!(check("证据材料", &[empty.clone()], 1).unwrap().is_empty());
+        assert!(
+            check("证据材料", std::slice::from_ref(&empty), 1)
+                .unwrap()
+                .is_empty()
+        );
         let pdf = ("a.pdf".to_string(), b"%PDF".to_vec());
         let e = check("证据材料", &[pdf.clone(), pdf, empty], 1)
             .unwrap_err()
