@@ -90,10 +90,16 @@ fn check_one(what: &str, name: &str, bytes: &[u8]) -> Result<NewFile, AppError> 
             ),
         ));
     };
-    if name.chars().count() > 200 {
+    huiqi_domain::limits::check_text(
+        &format!("{what}的文件名"),
+        name,
+        huiqi_domain::limits::ATTACHMENT_NAME_MAX_CHARS,
+    )
+    .map_err(AppError::limit("bad_file_name"))?;
+    if name.contains(['\n', '\r', '\t']) {
         return Err(bad(
             "bad_file_name",
-            format!("{what}的文件名超过 200 个字：请改短后再上传"),
+            format!("{what}的文件名中有换行符或制表符：请改名后再上传"),
         ));
     }
     if bytes.is_empty() {
@@ -154,6 +160,12 @@ mod tests {
         assert!(e.contains("合同.pdf") && e.contains("不符"), "{e}");
         let e = one("脚本.html", b"<html>").unwrap_err().to_string();
         assert!(e.contains("脚本.html") && e.contains("只接受"), "{e}");
+        let e = one(&format!("{}.pdf", "长".repeat(200)), b"%PDF")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("文件名") && e.contains("上限 200"), "{e}");
+        let e = one("a\u{0}b.pdf", b"%PDF").unwrap_err().to_string();
+        assert!(e.contains("文件名"), "{e}");
         let e = one("空.pdf", b"").unwrap_err().to_string();
         assert!(e.contains("空文件"), "{e}");
         let e = one("大.pdf", &[b'%'; MAX_BYTES + 1])
@@ -165,7 +177,11 @@ mod tests {
     #[test]
     fn empty_inputs_are_skipped_and_the_count_is_limited() {
         let empty = (String::new(), Vec::new());
-        assert!(check("证据材料", &[empty.clone()], 1).unwrap().is_empty());
+        assert!(
+            check("证据材料", std::slice::from_ref(&empty), 1)
+                .unwrap()
+                .is_empty()
+        );
         let pdf = ("a.pdf".to_string(), b"%PDF".to_vec());
         let e = check("证据材料", &[pdf.clone(), pdf, empty], 1)
             .unwrap_err()
