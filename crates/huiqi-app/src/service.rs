@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use huiqi_calendar::Calendar;
 use huiqi_domain::Uscc;
+use huiqi_domain::registry::{Column, FieldType, USCC_COLUMN, Value};
+use huiqi_ingest::{Counties, InputFile};
 use huiqi_service::limits::{self, Due};
 use huiqi_service::rates::{Counts, Rates};
 use huiqi_service::state::{self, Action, Actor, History, Input, Limits, State};
@@ -803,6 +805,86 @@ pub struct Queue {
     pub yellow: usize,
 }
 
+/// Narrows a filter to what a viewer may see: the working group all, a unit what is dispatched
+/// to it, a county its county's (another county asked for is refused), an enterprise its own.
+fn scope(role: &Role, f: &mut ProblemFilter) -> Result<(), AppError> {
+    match role {
+        Role::Admin => {}
+        Role::Unit(u) => f.handler = Some(format!("unit:{u}")),
+        Role::County(c) => {
+            if f.county.as_deref().is_some_and(|x| x != c.as_str()) {
+                return Err(AppError::Forbidden("县区只能查看本辖区的问题".into()));
+            }
+            f.county = Some(c.clone());
+        }
+        Role::Enterprise(u) => f.uscc = Some(u.as_str().to_string()),
+        Role::Anonymous => return Err(AppError::Forbidden("请先登录".into())),
+    }
+    Ok(())
+}
+
+/// The 临期 and 逾期 problems of a viewer's scope (the reminder one working day before the
+/// deadline, and the escalation of what is overdue to the unit's head and the working group).
+#[derive(Debug, Clone, Serialize)]
+pub struct Alerts {
+    /// Open problems due on or before this day are listed (today + the reminder window).
+    pub remind_until: NaiveDate,
+    /// The most urgent first (逾期 before 临期), at most `limit`.
+    pub rows: Vec<ProblemView>,
+    /// Open and past the deadline (逾期), all of them.
+    pub overdue: i64,
+    /// Open and due within the reminder window (临期), all of them.
+    pub due_soon: i64,
+}
+
+/// The 临期/逾期 list for the working group (the city), a unit (its own: for its head) or a
+/// county (its county's); not for enterprises.
+pub async fn alerts(
+    app: &App,
+    role: &Role,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Alerts, AppError> {
+    if matches!(role, Role::Enterprise(_) | Role::Anonymous) {
+        return Err(AppError::Forbidden(
+            "临期与逾期提醒由工作专班、责任单位和县区查看".into(),
+        ));
+    }
+    let cfg = config(app)?;
+    let cal = calendar();
+    let remind_until = if cfg.rules.remind_workdays_before == 0 {
+        today
+    } else {
+        cal.add_workdays(today, cfg.rules.remind_workdays_before)
+            .map_err(cal_err)?
+    };
+    let mut f = ProblemFilter {
+        open_only: true,
+        deadline_to: Some(remind_until),
+        limit,
+        ..ProblemFilter::default()
+    };
+    scope(role, &mut f)?;
+    let (rows, listed) = app.store.service_list(&f).await?;
+    let overdue = match today.pred_opt() {
+        Some(yesterday) => {
+            f.deadline_to = Some(yesterday);
+            f.limit = 1;
+            app.store.service_list(&f).await?.1
+        }
+        None => 0,
+    };
+    Ok(Alerts {
+        remind_until,
+        rows: rows
+            .into_iter()
+            .map(|p| view(app, &cfg, &cal, p, today))
+            .collect(),
+        overdue,
+        due_soon: listed - overdue,
+    })
+}
+
 /// The problems a viewer works or follows: the working group all (filters), a unit those
 /// dispatched to it, a county its county's, an enterprise its own.
 pub async fn queue(
@@ -828,18 +910,7 @@ pub async fn queue(
         offset: (page - 1) * per_page,
         ..ProblemFilter::default()
     };
-    match role {
-        Role::Admin => {}
-        Role::Unit(u) => f.handler = Some(format!("unit:{u}")),
-        Role::County(c) => {
-            if q.county.as_deref().is_some_and(|x| x != c.as_str()) {
-                return Err(AppError::Forbidden("县区只能查看本辖区的问题".into()));
-            }
-            f.county = Some(c.clone());
-        }
-        Role::Enterprise(u) => f.uscc = Some(u.as_str().to_string()),
-        Role::Anonymous => return Err(AppError::Forbidden("请先登录".into())),
-    }
+    scope(role, &mut f)?;
     let (rows, total) = app.store.service_list(&f).await?;
     let rows: Vec<ProblemView> = rows
         .into_iter()
@@ -882,6 +953,15 @@ pub fn group_by(s: &str) -> Result<GroupBy, AppError> {
     })
 }
 
+/// The first and last month of a year (`YYYY-01`, `YYYY-12`): the range of the counts table.
+fn year_months(year: i32) -> Result<(String, String), AppError> {
+    // Months compare as text in the counts table: four-digit years only.
+    if !(1000..=9999).contains(&year) {
+        return Err(bad("bad_year", format!("年度 {year} 无效：请写四位年份")));
+    }
+    Ok((format!("{year:04}-01"), format!("{year:04}-12")))
+}
+
 /// The 清单's rates of a year by a dimension, for a viewer (a county its county's problems, a unit
 /// those dispatched to it, the working group all), with the total row last.
 pub async fn rates(
@@ -902,11 +982,10 @@ pub async fn rates(
             ));
         }
     };
-    let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| bad("bad_year", "年度无效"))?;
-    let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| bad("bad_year", "年度无效"))?;
+    let (from, to) = year_months(year)?;
     let rows = app
         .store
-        .service_counts(by, from, to, county.as_deref(), handler.as_deref(), today)
+        .service_counts(by, &from, &to, county.as_deref(), handler.as_deref(), today)
         .await?;
     let mut total = Counts::default();
     let mut out: Vec<RateRow> = rows
@@ -943,6 +1022,38 @@ pub async fn rates(
         counts: total,
     });
     Ok(out)
+}
+
+/// 日常调度's 为企服务 panel: this year's figures in the viewer's scope (the working group the
+/// city, a county its county, a unit its own), with open and overdue problems as of `today`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Panel {
+    pub year: i32,
+    /// Whose figures: 全市, the county's or the unit's name.
+    pub scope: String,
+    pub counts: Counts,
+    pub rates: Rates,
+}
+
+/// The panel for a viewer; `None` for a viewer without a 清单 (an enterprise, nobody).
+pub async fn panel(app: &App, role: &Role, today: NaiveDate) -> Result<Option<Panel>, AppError> {
+    let scope = match role {
+        Role::Admin => "全市".to_string(),
+        Role::County(c) => app.jurisdiction_name(c),
+        Role::Unit(u) => handler_name(app, &format!("unit:{u}")),
+        Role::Enterprise(_) | Role::Anonymous => return Ok(None),
+    };
+    let year = today.year();
+    let total = rates(app, role, GroupBy::All, year, today)
+        .await?
+        .pop()
+        .ok_or_else(|| bad("no_total", "统计没有合计行"))?;
+    Ok(Some(Panel {
+        year,
+        scope,
+        counts: total.counts,
+        rates: total.rates,
+    }))
 }
 
 /// The weekly 通报: the units with the most overdue problems and the lowest satisfaction this year.
@@ -999,11 +1110,10 @@ pub async fn assess_inputs(
     year: i32,
     today: NaiveDate,
 ) -> Result<BTreeMap<String, ((i64, i64), (i64, i64))>, AppError> {
-    let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| bad("bad_year", "年度无效"))?;
-    let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| bad("bad_year", "年度无效"))?;
+    let (from, to) = year_months(year)?;
     Ok(app
         .store
-        .service_counts(GroupBy::County, from, to, None, None, today)
+        .service_counts(GroupBy::County, &from, &to, None, None, today)
         .await?
         .into_iter()
         .map(|(k, c)| (k, ((c.done_on_time, c.done), (c.satisfied, c.rated))))
@@ -1101,6 +1211,94 @@ pub async fn api_channel(app: &App, key: &str) -> Result<String, AppError> {
     }
 }
 
+/// The columns of an assignment file (千名干部联万企): 干部, 职务 (may be empty), 县区 (code or
+/// name), 统一社会信用代码 — one row per official × enterprise.
+pub const ASSIGN_COLUMNS: [Column; 4] = [
+    Column {
+        name: "official",
+        db: "official",
+        zh: "干部",
+        ty: FieldType::Name,
+    },
+    Column {
+        name: "post",
+        db: "post",
+        zh: "职务",
+        ty: FieldType::Text,
+    },
+    Column {
+        name: "county",
+        db: "county",
+        zh: "县区",
+        ty: FieldType::County,
+    },
+    USCC_COLUMN,
+];
+
+/// How [`ASSIGN_COLUMNS`] are read.
+pub fn assign_spec() -> huiqi_ingest::TableSpec<'static> {
+    huiqi_ingest::TableSpec {
+        name: "service_assignments",
+        label: "联企干部安排",
+        columns: &ASSIGN_COLUMNS,
+        optional: &[false, true, false, false],
+    }
+}
+
+/// Who may assign officials: the working group (any county) and a county (its own).
+fn may_assign(role: &Role) -> Result<(), AppError> {
+    match role {
+        Role::Admin | Role::County(_) => Ok(()),
+        _ => Err(AppError::Forbidden("联企干部由工作专班或县区安排".into())),
+    }
+}
+
+/// The assignment template (.xlsx bytes), for those who may assign.
+pub fn assign_template(app: &App, role: &Role) -> Result<Vec<u8>, AppError> {
+    may_assign(role)?;
+    Ok(huiqi_ingest::table_template(
+        assign_spec(),
+        "一名干部联系多户企业时每户一行",
+        &Counties::from_pack(&app.pack),
+    )?)
+}
+
+/// Assigns officials to enterprises from a file (.xlsx, .xls or .csv) read by huiqi-ingest's
+/// bounded reader: every row checked (the row and column named in each error), and nothing
+/// written unless every row is good; then as [`assign`] (scope: a county only its own).
+pub async fn assign_file(
+    app: &App,
+    role: &Role,
+    by: &str,
+    file: &InputFile,
+    today: NaiveDate,
+) -> Result<usize, AppError> {
+    may_assign(role)?;
+    let table = huiqi_ingest::read_table(file, assign_spec(), &Counties::from_pack(&app.pack))?;
+    if !table.report.errors.is_empty() {
+        return Err(bad(
+            "bad_file",
+            format!(
+                "文件“{}”有误，未安排任何联企关系：{}",
+                file.file_name,
+                table.report.error_lines().join("；")
+            ),
+        ));
+    }
+    let text = |v: &Value| match v {
+        Value::Text(t) => t.clone(),
+        _ => String::new(),
+    };
+    let rows: Vec<(String, String, String, String)> = table
+        .rows
+        .iter()
+        .map(|(_, v)| (text(&v[0]), text(&v[1]), text(&v[2]), text(&v[3])))
+        .collect();
+    let numbered: Vec<(u64, &(String, String, String, String))> =
+        table.rows.iter().map(|(r, _)| *r).zip(&rows).collect();
+    assign_numbered(app, role, by, &numbered, today).await
+}
+
 /// Assigns officials to enterprises (千名干部联万企): rows of (official, post, county, uscc).
 pub async fn assign(
     app: &App,
@@ -1109,14 +1307,25 @@ pub async fn assign(
     rows: &[(String, String, String, String)],
     today: NaiveDate,
 ) -> Result<usize, AppError> {
+    let numbered: Vec<(u64, &(String, String, String, String))> = (1..).zip(rows).collect();
+    assign_numbered(app, role, by, &numbered, today).await
+}
+
+/// [`assign`] with each row's number in its file (for the messages).
+async fn assign_numbered(
+    app: &App,
+    role: &Role,
+    by: &str,
+    rows: &[(u64, &(String, String, String, String))],
+    today: NaiveDate,
+) -> Result<usize, AppError> {
     let own_county = match role {
         Role::Admin => None,
         Role::County(c) => Some(c.clone()),
         _ => return Err(AppError::Forbidden("联企干部由工作专班或县区安排".into())),
     };
     let mut out = Vec::with_capacity(rows.len());
-    for (i, (official, post, county, uscc)) in rows.iter().enumerate() {
-        let row = i + 1;
+    for &(row, (official, post, county, uscc)) in rows {
         let official = text(&format!("第 {row} 行的干部姓名"), official, 40)?;
         if app.pack.jurisdiction(county.trim()).is_none() {
             return Err(bad(

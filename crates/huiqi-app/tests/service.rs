@@ -619,3 +619,429 @@ async fn a_problems_whole_life() {
     })
     .await;
 }
+
+/// A small deterministic generator for the random walk below (xorshift).
+struct Walk(u64);
+
+impl Walk {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// The counts table (kept with every change, read by the 清单, the 通报 and the assessment) says
+/// the same as a scan of the problems, for every dimension and scope, after a varied sequence of
+/// events: a demo year (intake on every channel, duplicates, dispatch, transfers, replies,
+/// confirmations, 视为解决, reopenings, ratings), then a random walk of actions by every kind of
+/// actor — the refused ones must change nothing.
+#[tokio::test]
+async fn the_counts_table_equals_a_scan_of_the_problems() {
+    each_db(|db| async move {
+        let today = d("2026-06-30");
+        let app = App::new(
+            db.store.clone(),
+            huiqi_app::builtin_pack().unwrap(),
+            huiqi_rules::Rules::builtin(),
+            d("2024-12-31"),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let firms = registry(&app, dir.path()).await;
+        let demo = service::seed_demo(&app, d("2026-03-31"), 120)
+            .await
+            .unwrap();
+        assert!(demo.problems >= 100 && demo.duplicates > 0, "{demo:?}");
+
+        let actions = [
+            Action::Dispatch,
+            Action::Accept,
+            Action::Transfer,
+            Action::Escalate,
+            Action::AskEnterprise,
+            Action::Supplement,
+            Action::Extend,
+            Action::Reply,
+            Action::CloseUnresolvable,
+            Action::CloseNotRemit,
+            Action::MarkDuplicate,
+            Action::Confirm,
+            Action::Reopen,
+            Action::Rate,
+        ];
+        let targets = ["tax", "local_finance", "commerce", "county"];
+        let (all, n) = db
+            .store
+            .service_list(&huiqi_store::service::ProblemFilter {
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(all.len() as i64, n);
+        let mut ids: Vec<i64> = all.iter().map(|p| p.id).collect();
+        let categories = ["融资", "用工", "政策咨询", "审批办事", "拖欠账款"];
+        let mut w = Walk(0x2026_0630);
+        let (mut done, mut refused) = (0, 0);
+        let mut day = d("2026-04-01");
+        for step in 0..400 {
+            if step % 40 == 39 {
+                day = day + chrono::Days::new(7);
+                service::auto_resolve(&app, day, Utc::now()).await.unwrap();
+            }
+            // New problems keep coming in: at the front desk (dispatched at once) or from the
+            // enterprise's page (waiting for dispatch); some are duplicates of open ones.
+            if step % 6 == 0 {
+                let (uscc, _) = &firms[w.below(firms.len())];
+                let origin = if w.below(2) == 0 {
+                    Origin::Viewer(Role::Admin, Channel::FrontDesk)
+                } else {
+                    Origin::Viewer(
+                        Role::Enterprise(Uscc::parse(uscc).unwrap()),
+                        Channel::EnterprisePage,
+                    )
+                };
+                let category = categories[w.below(categories.len())];
+                let text = format!("第{}类问题的情况说明", w.below(3));
+                let out = service::intake(
+                    &app,
+                    &origin,
+                    "测试",
+                    &intake(uscc, category, "随机问题", &text),
+                    day,
+                    Utc::now(),
+                )
+                .await
+                .unwrap();
+                ids.push(out.id);
+            }
+            // Mostly open problems and actions their state allows (by an actor who may take
+            // them); one step in five anything by anyone, to be refused.
+            let mut id = ids[w.below(ids.len())];
+            let mut p = db.store.service_problem(id).await.unwrap().unwrap();
+            for _ in 0..4 {
+                if p.state().is_open() || p.state() == State::Replied {
+                    break;
+                }
+                id = ids[w.below(ids.len())];
+                p = db.store.service_problem(id).await.unwrap().unwrap();
+            }
+            let legal: Vec<Action> = actions
+                .iter()
+                .copied()
+                .filter(|a| huiqi_service::state::next(p.state(), *a).is_some())
+                .collect();
+            let wild = legal.is_empty() || w.below(5) == 0;
+            let action = if wild {
+                actions[w.below(actions.len())]
+            } else {
+                legal[w.below(legal.len())]
+            };
+            let handler_role = match p.handler.split_once(':') {
+                Some(("unit", u)) => Role::Unit(u.into()),
+                Some((_, c)) => Role::County(c.into()),
+                None => Role::Admin,
+            };
+            let enterprise = Role::Enterprise(Uscc::parse(&p.uscc).unwrap());
+            let by_actor = |a: &huiqi_service::Actor| match a {
+                huiqi_service::Actor::Enterprise => enterprise.clone(),
+                huiqi_service::Actor::Handler => handler_role.clone(),
+                _ => Role::Admin,
+            };
+            let role = if wild {
+                [Role::Admin, enterprise.clone(), handler_role.clone()][w.below(3)].clone()
+            } else {
+                let who = huiqi_service::state::actors(action);
+                by_actor(&who[w.below(who.len())])
+            };
+            let input = ActionInput {
+                note: "随机步骤的说明".into(),
+                rating: Some(1 + w.below(5) as u8),
+                extension_workdays: Some(3),
+                target: targets[w.below(targets.len())].into(),
+                // A duplicate names an open problem of the same enterprise and category.
+                original: if action == Action::MarkDuplicate {
+                    let same: Vec<i64> = all
+                        .iter()
+                        .filter(|o| o.id != id && o.uscc == p.uscc && o.category == p.category)
+                        .map(|o| o.id)
+                        .collect();
+                    Some(if same.is_empty() {
+                        ids[w.below(ids.len())]
+                    } else {
+                        same[w.below(same.len())]
+                    })
+                } else {
+                    None
+                },
+            };
+            match service::act(&app, &role, "测试", id, action, &input, day, Utc::now()).await {
+                Ok(_) => done += 1,
+                Err(e) => {
+                    if refused < 8 {
+                        eprintln!("refused {action:?} by {role:?} on {id}: {e}");
+                    }
+                    refused += 1
+                }
+            }
+        }
+        assert!(done > 40 && refused > 40, "{done} done, {refused} refused");
+
+        let counties: Vec<String> = {
+            let mut c: Vec<String> = all.iter().map(|p| p.county.clone()).collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        let handlers: Vec<String> = {
+            let mut h: Vec<String> = all.iter().map(|p| p.handler.clone()).collect();
+            h.sort();
+            h.dedup();
+            h
+        };
+        let mut compared = 0;
+        for (from, to) in [
+            ("2025-01", "2026-12"),
+            ("2025-04", "2025-04"),
+            ("2026-01", "2026-03"),
+        ] {
+            for by in [
+                GroupBy::Handler,
+                GroupBy::County,
+                GroupBy::Category,
+                GroupBy::Month,
+                GroupBy::All,
+            ] {
+                let mut scopes: Vec<(Option<&str>, Option<&str>)> = vec![(None, None)];
+                scopes.extend(counties.iter().take(3).map(|c| (Some(c.as_str()), None)));
+                scopes.extend(handlers.iter().take(4).map(|h| (None, Some(h.as_str()))));
+                for (county, handler) in scopes {
+                    for on in [d("2026-03-31"), today] {
+                        let table = db
+                            .store
+                            .service_counts(by, from, to, county, handler, on)
+                            .await
+                            .unwrap();
+                        let scan = db
+                            .store
+                            .service_counts_scan(by, from, to, county, handler, on)
+                            .await
+                            .unwrap();
+                        let scan: Vec<_> = scan
+                            .into_iter()
+                            .filter(|(_, c)| c.received > 0 || by == GroupBy::All)
+                            .collect();
+                        assert_eq!(
+                            table, scan,
+                            "{by:?} {from}..{to} {county:?} {handler:?} {on}"
+                        );
+                        compared += table.len();
+                    }
+                }
+            }
+        }
+        assert!(compared > 200, "{compared} groups compared");
+        // The table is not trivially empty: the year's total has every kind of count.
+        let total = db
+            .store
+            .service_counts(GroupBy::All, "2025-01", "2026-12", None, None, today)
+            .await
+            .unwrap();
+        let t = total[0].1;
+        assert!(
+            t.received > 0
+                && t.done > 0
+                && t.resolved > 0
+                && t.reopened > 0
+                && t.rated > 0
+                && t.open > 0
+                && t.overdue > 0,
+            "{t:?}"
+        );
+
+        // 日常调度's panel: this year in the viewer's scope, the same figures.
+        for (role, county, handler) in [
+            (Role::Admin, None, None),
+            (
+                Role::County(counties[0].clone()),
+                Some(counties[0].as_str()),
+                None,
+            ),
+        ] {
+            let p = service::panel(&app, &role, today).await.unwrap().unwrap();
+            let scan = db
+                .store
+                .service_counts_scan(GroupBy::All, "2026-01", "2026-12", county, handler, today)
+                .await
+                .unwrap();
+            assert_eq!(p.counts, scan[0].1, "{role:?}");
+        }
+        // The 临期/逾期 list: every overdue problem counted, the listed ones red or yellow.
+        let alerts = service::alerts(&app, &Role::Admin, today, 1000)
+            .await
+            .unwrap();
+        assert_eq!(alerts.overdue, t.overdue);
+        assert_eq!(alerts.rows.len() as i64, alerts.overdue + alerts.due_soon);
+        assert!(alerts.rows.iter().all(|r| {
+            r.due
+                .is_some_and(|d| d != huiqi_service::limits::Due::Green)
+        }));
+        assert!(
+            service::panel(
+                &app,
+                &Role::Enterprise(Uscc::parse(&all[0].uscc).unwrap()),
+                today
+            )
+            .await
+            .unwrap()
+            .is_none()
+        );
+    })
+    .await;
+}
+
+async fn coverage_now(app: &App) -> Vec<huiqi_app::service::Coverage> {
+    service::coverage(app, &Role::Admin, d("2026-03-02"))
+        .await
+        .unwrap()
+        .2
+}
+
+/// 千名干部联万企 from an .xlsx (or .csv) through huiqi-ingest's bounded reader: a bad row is named
+/// by its row and column and nothing is kept; a county assigns only in its own county; the
+/// template reads back as a file with no rows.
+#[tokio::test]
+async fn officials_are_assigned_from_an_xlsx_all_or_nothing() {
+    each_db(|db| async move {
+        let app = App::new(
+            db.store.clone(),
+            huiqi_app::builtin_pack().unwrap(),
+            huiqi_rules::Rules::builtin(),
+            d("2024-12-31"),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let firms = registry(&app, dir.path()).await;
+        let (a, county) = firms[0].clone();
+        let (b, _) = firms
+            .iter()
+            .find(|f| f.1 == county && f.0 != a)
+            .unwrap()
+            .clone();
+        let (c, other) = firms.iter().find(|f| f.1 != county).unwrap().clone();
+        let write = |name: &str, rows: &[[&str; 4]]| {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            sheet.write_string(0, 0, "联企干部安排").unwrap();
+            for (i, h) in ["干部", "职务", "县区", "统一社会信用代码"]
+                .iter()
+                .enumerate()
+            {
+                sheet.write_string(2, i as u16, *h).unwrap();
+            }
+            for (r, row) in rows.iter().enumerate() {
+                for (i, v) in row.iter().enumerate() {
+                    sheet.write_string(3 + r as u32, i as u16, *v).unwrap();
+                }
+            }
+            let path = dir.path().join(name);
+            book.save(&path).unwrap();
+            imports::open_file(&path).unwrap()
+        };
+        let county_name = app.jurisdiction_name(&county);
+        let today = d("2026-03-02");
+
+        // A bad code in the second data row (row 5 of the sheet): named, nothing kept.
+        let bad = write(
+            "bad.xlsx",
+            &[
+                ["王干部", "科长", &county, &a],
+                ["李干部", "", &county_name, "91341500MA2N0XXX0Y"],
+            ],
+        );
+        let e = service::assign_file(&app, &Role::Admin, "测试", &bad, today)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("第 5 行") && e.contains("统一社会信用代码"),
+            "{e}"
+        );
+        assert!(e.contains("未安排任何联企关系"), "{e}");
+        assert!(coverage_now(&app).await.is_empty(), "nothing written");
+
+        // A county may assign in its own county only: refused whole, with the file's row.
+        let mixed = write(
+            "mixed.xlsx",
+            &[
+                ["王干部", "科长", &county, &a],
+                ["王干部", "科长", &other, &c],
+            ],
+        );
+        let e = service::assign_file(&app, &Role::County(county.clone()), "测试", &mixed, today)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, huiqi_app::AppError::Forbidden(_)), "{e}");
+        assert!(e.to_string().contains("第 5 行"), "{e}");
+        assert!(coverage_now(&app).await.is_empty(), "nothing written");
+        // A unit may not assign at all.
+        assert!(
+            service::assign_file(&app, &Role::Unit("tax".into()), "测试", &mixed, today)
+                .await
+                .is_err()
+        );
+
+        // Good rows, the county by its Chinese name too: one official, two enterprises.
+        let good = write(
+            "good.xlsx",
+            &[
+                ["王干部", "科长", &county, &a],
+                ["王干部", "科长", &county_name, &b],
+            ],
+        );
+        let n = service::assign_file(&app, &Role::County(county.clone()), "测试", &good, today)
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        let cov = coverage_now(&app).await;
+        assert_eq!(cov.len(), 1);
+        assert_eq!((cov[0].official.as_str(), cov[0].assigned), ("王干部", 2));
+        assert_eq!(cov[0].county, county);
+
+        // The same columns from a CSV.
+        let csv = dir.path().join("a.csv");
+        std::fs::write(
+            &csv,
+            format!("干部,职务,县区,统一社会信用代码\n赵干部,,{other},{c}\n"),
+        )
+        .unwrap();
+        let n = service::assign_file(
+            &app,
+            &Role::Admin,
+            "测试",
+            &imports::open_file(&csv).unwrap(),
+            today,
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 1);
+
+        // The template has the columns and no rows: read back, it is refused as empty.
+        let t = service::assign_template(&app, &Role::Admin).unwrap();
+        let path = dir.path().join("template.xlsx");
+        std::fs::write(&path, t).unwrap();
+        let e = service::assign_file(
+            &app,
+            &Role::Admin,
+            "测试",
+            &imports::open_file(&path).unwrap(),
+            today,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("没有联企干部安排数据行"), "{e}");
+        assert!(service::assign_template(&app, &Role::Unit("tax".into())).is_err());
+    })
+    .await;
+}

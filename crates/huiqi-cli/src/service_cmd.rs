@@ -62,7 +62,7 @@ pub enum ServiceCmd {
     },
     /// 为一个渠道（如 12345 热线）创建 Open311 接口密钥（只显示一次）
     Key { channel: String, name: String },
-    /// 千名干部联万企：从 CSV 批量安排联企干部（列：干部,职务,县区,统一社会信用代码）
+    /// 千名干部联万企：从 .xlsx/.xls/.csv 批量安排联企干部（列：干部、职务、县区、统一社会信用代码；任何一行有误则不安排）
     Assign { file: PathBuf },
     /// 登记一次走访；--category/--title/--description 同时登记企业反映的问题（渠道：干部走访）
     Visit(VisitArgs),
@@ -413,19 +413,8 @@ pub fn run(cmd: ServiceCmd) -> Result<ExitCode> {
                 println!("渠道“{channel}”的接口密钥（只显示这一次，请妥善保存）：{key}");
             }
             ServiceCmd::Assign { file } => {
-                let text = std::fs::read_to_string(&file).with_context(|| format!("无法读取 {}", file.display()))?;
-                let mut rows = Vec::new();
-                for (i, line) in text.lines().enumerate().skip(1) {
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    let f: Vec<&str> = line.split(',').map(str::trim).collect();
-                    if f.len() != 4 {
-                        bail!("{} 第 {} 行应有 4 列（干部,职务,县区,统一社会信用代码），实有 {} 列", file.display(), i + 1, f.len());
-                    }
-                    rows.push((f[0].to_string(), f[1].to_string(), f[2].to_string(), f[3].to_string()));
-                }
-                let n = service::assign(&app, &Role::Admin, "命令行", &rows, today).await?;
+                let input = huiqi_app::imports::open_file(&file)?;
+                let n = service::assign_file(&app, &Role::Admin, "命令行", &input, today).await?;
                 println!("已安排联企关系 {n} 条");
             }
             ServiceCmd::Visit(v) => {
@@ -514,5 +503,51 @@ async fn bench(app: &App, count: u64) -> Result<()> {
     })
     .await?;
     println!("  → {} 行", rows.len());
+    let b = time(
+        "每周通报（逾期最多、满意率最低的单位）",
+        || service::bulletin(app, &Role::Admin, today),
+    )
+    .await?;
+    println!(
+        "  → 逾期 {} 个单位，满意率 {} 个单位",
+        b.most_overdue.len(),
+        b.least_satisfied.len()
+    );
+    let inputs = time(
+        "考核输入（各县区按时办结率与满意率）",
+        || service::assess_inputs(app, 2025, today),
+    )
+    .await?;
+    println!("  → {} 个县区", inputs.len());
+    // The counts table against a scan of every problem: the same figures, and what the scan costs.
+    let table = app
+        .store
+        .service_counts(
+            service::GroupBy::Handler,
+            "2025-01",
+            "2025-12",
+            None,
+            None,
+            today,
+        )
+        .await?;
+    let t = std::time::Instant::now();
+    let scan = app
+        .store
+        .service_counts_scan(
+            service::GroupBy::Handler,
+            "2025-01",
+            "2025-12",
+            None,
+            None,
+            today,
+        )
+        .await?;
+    println!(
+        "对照：扫描全部问题按承办单位统计 {:.3} s，与统计表{}",
+        t.elapsed().as_secs_f64(),
+        if table == scan { "一致" } else { "不一致" }
+    );
+    anyhow::ensure!(table == scan, "统计表与逐条扫描的结果不一致");
     Ok(())
 }

@@ -291,6 +291,14 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("POST", "/service/keys", [303, 403, 403, 403, 403]),
     ("GET", "/service/visits", [303, 200, 200, 200, 403]),
     ("POST", "/service/visits", [303, 403, 403, 403, 403]),
+    // The assignment upload without CSRF is refused; the template is the assigners' (the
+    // working group and counties).
+    ("POST", "/service/visits/assign", [303, 403, 403, 403, 403]),
+    (
+        "GET",
+        "/service/visits/assign-template.xlsx",
+        [303, 200, 403, 200, 403],
+    ),
     ("GET", "/api/v1/service/problems", [401, 200, 200, 200, 200]),
     ("GET", "/api/v1/service/stats", [401, 200, 200, 200, 403]),
     // Open311 GeoReport v2: public reads; a POST without a channel's api_key is 403 for all.
@@ -2255,6 +2263,119 @@ async fn service_attachments_are_scoped() {
         let r = app.request("GET", &link, Some(&tax), None, "").await;
         assert_eq!(r.status, 403, "{}", r.body);
         assert!(!r.body.contains("%PDF"));
+    })
+    .await;
+}
+
+/// 为企服务 on the officials' pages: 日常调度's panel in each viewer's scope, linking to the 清单;
+/// the 临期/逾期 list on the 清单; 千名干部联万企 assignments uploaded all or nothing (a bad row named
+/// by row and column), a county only in its own county, and the template download.
+#[tokio::test]
+async fn service_panel_alerts_and_assignment_upload() {
+    each_db(|db| async move {
+        let (app, own, _, other) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let jinan = app.session("jinan").await;
+        let tax = app.session("tax").await;
+        for (who, scope) in [(&admin, "全市"), (&jinan, "金安区"), (&tax, "市税务局")] {
+            let page = app.request("GET", "/dashboard", Some(who), None, "").await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            assert!(page.body.contains("id=\"service-panel\""), "{}", page.body);
+            assert!(
+                page.body.contains(&format!("为企服务：{scope}")),
+                "{scope}: {}",
+                page.body
+            );
+            assert!(page.body.contains("href=\"/service/stats\""));
+            let stats = app
+                .request("GET", "/service/stats", Some(who), None, "")
+                .await;
+            assert!(stats.body.contains("id=\"alerts\""), "{}", stats.body);
+        }
+
+        let page = app
+            .request("GET", "/service/visits", Some(&jinan), None, "")
+            .await;
+        assert!(
+            page.body.contains("action=\"/service/visits/assign\""),
+            "{}",
+            page.body
+        );
+        let token = csrf_of(&page.body);
+        let upload = |cookie: String, token: String, csv: String| {
+            let app = &app;
+            async move {
+                post_multipart(
+                    app,
+                    "/service/visits/assign",
+                    &cookie,
+                    &[("csrf", &token)],
+                    Some(("联企干部.csv", csv.as_bytes())),
+                )
+                .await
+            }
+        };
+        let header = "干部,职务,县区,统一社会信用代码";
+        // A bad county on row 3: refused, named, nothing kept.
+        let r = upload(
+            jinan.clone(),
+            token.clone(),
+            format!("{header}\n王干部,科长,341502,{own}\n王干部,科长,不存在区,{own}\n"),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(
+            r.body.contains("第 3 行") && r.body.contains("县区"),
+            "{}",
+            r.body
+        );
+        let page = app
+            .request("GET", "/service/visits", Some(&jinan), None, "")
+            .await;
+        assert!(!page.body.contains("王干部"), "nothing kept");
+        // Another county's enterprise: refused for the county.
+        let r = upload(
+            jinan.clone(),
+            token.clone(),
+            format!("{header}\n王干部,科长,341503,{other}\n"),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        // Good: kept, and the page says how many.
+        let r = upload(
+            jinan.clone(),
+            token.clone(),
+            format!("{header}\n王干部,科长,金安区,{own}\n"),
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert!(r.headers.contains("done=assign&n=1"), "{}", r.headers);
+        let page = app
+            .request(
+                "GET",
+                "/service/visits?done=assign&n=1",
+                Some(&jinan),
+                None,
+                "",
+            )
+            .await;
+        assert!(page.body.contains("已安排联企关系 1 条") && page.body.contains("王干部"));
+        // A unit has no upload form; the template is an .xlsx for the assigners.
+        let page = app
+            .request("GET", "/service/visits", Some(&tax), None, "")
+            .await;
+        assert!(!page.body.contains("/service/visits/assign\""));
+        let t = app
+            .request(
+                "GET",
+                "/service/visits/assign-template.xlsx",
+                Some(&admin),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(t.status, 200);
+        assert!(t.headers.contains("spreadsheetml"), "{}", t.headers);
     })
     .await;
 }

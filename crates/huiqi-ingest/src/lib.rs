@@ -14,6 +14,7 @@ pub mod limits;
 mod list;
 pub mod samples;
 mod scan;
+mod table;
 mod template;
 mod xls;
 mod xlsx;
@@ -36,7 +37,8 @@ pub use huiqi_domain::registry::Issues;
 pub use limits::Limits;
 pub use list::{ListFile, read_list};
 pub use scan::{HEADER_SEARCH_ROWS, ReadNotes, Report, TOTALS_WORDS};
-pub use template::{template_headers, write_list_template, write_template};
+pub use table::{TableFile, TableSpec, read_table};
+pub use template::{table_template, template_headers, write_list_template, write_template};
 
 use scan::{Layout, RowSink, scan};
 

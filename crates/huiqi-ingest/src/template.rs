@@ -135,6 +135,30 @@ pub fn write_list_template(
     write_sheets(&columns, false, &note, counties, path)
 }
 
+/// The template of a table read by [`crate::read_table`] (.xlsx bytes, for a download): the
+/// header row and the sheet explaining every column.
+pub fn table_template(
+    spec: crate::TableSpec<'_>,
+    rule: &str,
+    counties: &Counties,
+) -> Result<Vec<u8>, IngestError> {
+    let columns: Vec<(&Column, bool)> = spec
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c, !spec.optional.get(i).copied().unwrap_or(false)))
+        .collect();
+    let note = format!(
+        "{}：表头可用中文或英文列名；{rule}；任何一行有误则整个文件都不导入。",
+        spec.label
+    );
+    let mut book = sheets(&columns, false, &note, counties, spec.name)?;
+    book.save_to_buffer().map_err(|e| IngestError::Template {
+        path: spec.name.to_string(),
+        message: e.to_string(),
+    })
+}
+
 /// The data sheet (header row) and the explaining sheet; `english` writes English headers (the
 /// facts source, whose explanations are those of the fact parser).
 fn write_sheets(
@@ -144,8 +168,24 @@ fn write_sheets(
     counties: &Counties,
     path: &Path,
 ) -> Result<(), IngestError> {
+    let shown = path.display().to_string();
+    let mut book = sheets(columns, english, note, counties, &shown)?;
+    book.save(path).map_err(|e| IngestError::Template {
+        path: shown,
+        message: e.to_string(),
+    })
+}
+
+/// The two sheets of a template; `path` names it in messages.
+fn sheets(
+    columns: &[(&Column, bool)],
+    english: bool,
+    note: &str,
+    counties: &Counties,
+    path: &str,
+) -> Result<Workbook, IngestError> {
     let err = |e: rust_xlsxwriter::XlsxError| IngestError::Template {
-        path: path.display().to_string(),
+        path: path.to_string(),
         message: e.to_string(),
     };
     let mut book = Workbook::new();
@@ -199,6 +239,5 @@ fn write_sheets(
         last += 1;
         notes.write_string(last, 0, rule).map_err(err)?;
     }
-    book.save(path).map_err(err)?;
-    Ok(())
+    Ok(book)
 }

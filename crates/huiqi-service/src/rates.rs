@@ -49,6 +49,23 @@ impl Counts {
         self.open += o.open;
         self.overdue += o.overdue;
     }
+
+    /// `self − o`, field by field (what a change of a problem takes away from its group).
+    pub fn minus(&self, o: &Counts) -> Counts {
+        Counts {
+            received: self.received - o.received,
+            done: self.done - o.done,
+            resolved: self.resolved - o.resolved,
+            done_on_time: self.done_on_time - o.done_on_time,
+            done_workdays: self.done_workdays - o.done_workdays,
+            reopened: self.reopened - o.reopened,
+            rated: self.rated - o.rated,
+            rating_sum: self.rating_sum - o.rating_sum,
+            satisfied: self.satisfied - o.satisfied,
+            open: self.open - o.open,
+            overdue: self.overdue - o.overdue,
+        }
+    }
 }
 
 /// One rate: numerator, denominator and the value (4 decimals), with what it is.

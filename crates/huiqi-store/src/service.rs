@@ -160,6 +160,8 @@ pub struct ProblemFilter {
     pub public_only: bool,
     pub received_from: Option<NaiveDate>,
     pub received_to: Option<NaiveDate>,
+    /// Only problems whose deadline is on or before this day (临期 and 逾期 lists).
+    pub deadline_to: Option<NaiveDate>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -232,10 +234,115 @@ pub struct NewAssignment {
 const OPEN_STATES: &str =
     "'received', 'dispatched', 'in_progress', 'waiting_enterprise', 'working_group'";
 
+/// The problems the 清单 counts (a duplicate is counted once, as the problem it is linked to).
+const COUNTED: &str = "state <> 'duplicate'";
+
+const COUNT_COLUMNS: &str =
+    "received, done, resolved, done_on_time, done_workdays, reopened, rated, rating_sum, satisfied";
+
+/// The group of the counts table a problem belongs to, and what it adds there (the counters that
+/// do not depend on the day; the same definition as [`Store::service_counts_scan`]'s SQL).
+fn contribution(p: &ProblemRow) -> ((String, String, String, String), Counts) {
+    let key = (
+        p.handler.clone(),
+        p.county.clone(),
+        p.category.clone(),
+        p.received_on.format("%Y-%m").to_string(),
+    );
+    if p.state() == State::Duplicate {
+        return (key, Counts::default());
+    }
+    let b = |x: bool| i64::from(x);
+    (
+        key,
+        Counts {
+            received: 1,
+            done: b(p.done_on.is_some()),
+            resolved: b(p.resolved),
+            done_on_time: b(p.done_on_time == Some(true)),
+            done_workdays: p.done_workdays.unwrap_or(0),
+            reopened: b(p.reopened),
+            rated: b(p.rating.is_some()),
+            rating_sum: p.rating.unwrap_or(0),
+            satisfied: b(p.rating.is_some_and(|r| r >= 4)),
+            open: 0,
+            overdue: 0,
+        },
+    )
+}
+
+/// What a change of a problem (from `before` to `after`; `None` before its intake) does to the
+/// counts table: the rows to add to (a negative count takes away).
+fn count_deltas(
+    before: Option<&ProblemRow>,
+    after: &ProblemRow,
+) -> Vec<((String, String, String, String), Counts)> {
+    let (k1, c1) = contribution(after);
+    let Some(before) = before else {
+        return vec![(k1, c1)];
+    };
+    let (k0, c0) = contribution(before);
+    let zero = Counts::default();
+    let out = if k0 == k1 {
+        vec![(k1, c1.minus(&c0))]
+    } else {
+        vec![(k0, zero.minus(&c0)), (k1, c1)]
+    };
+    out.into_iter().filter(|(_, c)| *c != zero).collect()
+}
+
+const UPSERT_COUNTS: &str = "INSERT INTO service_counts (handler, county, category, received_month, received, done, \
+     resolved, done_on_time, done_workdays, reopened, rated, rating_sum, satisfied) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+     ON CONFLICT (handler, county, category, received_month) DO UPDATE SET \
+     received = service_counts.received + excluded.received, done = service_counts.done + excluded.done, \
+     resolved = service_counts.resolved + excluded.resolved, \
+     done_on_time = service_counts.done_on_time + excluded.done_on_time, \
+     done_workdays = service_counts.done_workdays + excluded.done_workdays, \
+     reopened = service_counts.reopened + excluded.reopened, rated = service_counts.rated + excluded.rated, \
+     rating_sum = service_counts.rating_sum + excluded.rating_sum, \
+     satisfied = service_counts.satisfied + excluded.satisfied";
+
 const PROBLEM_COLUMNS: &str = "id, uscc, enterprise_name, registered, county, category, title, description, channel, \
      contact_name, contact_phone, public, received_on, received_at, handler, state, limit_workdays, extension_workdays, \
      deadline, transfers, duplicate_of, done_on, done_on_time, done_workdays, last_done_on, resolved, reopened, rating, \
      reply, source_ref, updated_at";
+
+/// Adds a change's deltas to the counts table, inside the change's transaction.
+macro_rules! apply_counts {
+    ($tx:expr, $deltas:expr) => {
+        for ((handler, county, category, month), c) in $deltas {
+            sqlx::query(UPSERT_COUNTS)
+                .bind(handler)
+                .bind(county)
+                .bind(category)
+                .bind(month)
+                .bind(c.received)
+                .bind(c.done)
+                .bind(c.resolved)
+                .bind(c.done_on_time)
+                .bind(c.done_workdays)
+                .bind(c.reopened)
+                .bind(c.rated)
+                .bind(c.rating_sum)
+                .bind(c.satisfied)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
+/// The problem `id` as it stands inside a transaction.
+macro_rules! problem_in {
+    ($tx:expr, $id:expr) => {
+        sqlx::query_as::<_, ProblemRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {PROBLEM_COLUMNS} FROM service_problems WHERE id = $1"
+        )))
+        .bind($id)
+        .fetch_optional(&mut *$tx)
+        .await?
+    };
+}
 
 fn sha_hex(b: &[u8]) -> String {
     format!("{:x}", Sha256::digest(b))
@@ -332,6 +439,9 @@ impl Store {
             .bind(p.received_at)
             .execute(&mut *tx)
             .await?;
+            let after = problem_in!(tx, id)
+                .ok_or_else(|| StoreError::Invalid(format!("问题 {id} 写入后未能读出")))?;
+            apply_counts!(tx, count_deltas(None, &after));
             tx.commit().await?;
             Ok(id)
         })
@@ -342,19 +452,15 @@ impl Store {
     pub async fn service_apply(&self, id: i64, from: State, c: &Change) -> Result<(), StoreError> {
         dispatch!(self, pool => {
             let mut tx = pool.begin_serial().await?;
-            let before: Option<(String, String)> = sqlx::query_as(
-                "SELECT state, handler FROM service_problems WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((state, handler)) = before else {
+            let Some(before) = problem_in!(tx, id) else {
                 return Err(StoreError::Invalid(format!("没有编号为 {id} 的问题")));
             };
+            let state = before.state().as_str().to_string();
+            let handler = before.handler.clone();
             if state != from.as_str() {
                 return Err(StoreError::Invalid(format!(
                     "问题 {id} 的状态已变为“{}”，请刷新后再操作",
-                    State::parse(&state).map(State::label).unwrap_or(&state)
+                    before.state().label()
                 )));
             }
             let to = c.to.unwrap_or(from);
@@ -407,6 +513,9 @@ impl Store {
             .bind(c.at)
             .execute(&mut *tx)
             .await?;
+            let after = problem_in!(tx, id)
+                .ok_or_else(|| StoreError::Invalid(format!("没有编号为 {id} 的问题")))?;
+            apply_counts!(tx, count_deltas(Some(&before), &after));
             tx.commit().await?;
             Ok(())
         })
@@ -454,12 +563,13 @@ impl Store {
         let filter = format!(
             "WHERE ($1 IS NULL OR handler = $1) AND ($2 IS NULL OR county = $2) AND ($3 IS NULL OR uscc = $3) \
              AND ($4 IS NULL OR category = $4) AND ($5 IS NULL OR state = $5) AND {open} \
-             AND ($6 = FALSE OR public = TRUE) AND ($7 IS NULL OR received_on >= $7) AND ($8 IS NULL OR received_on <= $8)"
+             AND ($6 = FALSE OR public = TRUE) AND ($7 IS NULL OR received_on >= $7) AND ($8 IS NULL OR received_on <= $8) \
+             AND ($9 IS NULL OR deadline <= $9)"
         );
         let limit = if f.limit <= 0 { 100 } else { f.limit };
         dispatch!(self, pool => {
             let rows = sqlx::query_as::<_, ProblemRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {PROBLEM_COLUMNS} FROM service_problems {filter} ORDER BY {order} LIMIT $9 OFFSET $10"
+                "SELECT {PROBLEM_COLUMNS} FROM service_problems {filter} ORDER BY {order} LIMIT $10 OFFSET $11"
             )))
             .bind(f.handler.as_deref())
             .bind(f.county.as_deref())
@@ -469,6 +579,7 @@ impl Store {
             .bind(f.public_only)
             .bind(f.received_from)
             .bind(f.received_to)
+            .bind(f.deadline_to)
             .bind(limit)
             .bind(f.offset.max(0))
             .fetch_all(pool)
@@ -484,19 +595,104 @@ impl Store {
             .bind(f.public_only)
             .bind(f.received_from)
             .bind(f.received_to)
+            .bind(f.deadline_to)
             .fetch_one(pool)
             .await?;
             Ok((rows, total))
         })
     }
 
-    /// The 清单's counts by a dimension, over problems received in `[from, to]` (optionally of one
-    /// county or handler); `today` decides what is overdue. Duplicates are not counted.
+    /// The 清单's counts by a dimension, over problems received in the months `[from_month,
+    /// to_month]` (`YYYY-MM`, optionally of one county or handler), in the order of the keys;
+    /// `today` decides what is overdue. Duplicates are not counted. Read from the counts table
+    /// `service_counts` (migration 0410, kept with every change), the open and overdue problems
+    /// from the `(state, deadline)` index: no scan of the problems.
     pub async fn service_counts(
         &self,
         by: GroupBy,
-        from: NaiveDate,
-        to: NaiveDate,
+        from_month: &str,
+        to_month: &str,
+        county: Option<&str>,
+        handler: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Vec<(String, Counts)>, StoreError> {
+        let key = by.column();
+        let sum = |c: &str| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)");
+        let counted = format!(
+            "SELECT {key} AS k, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM service_counts \
+             WHERE received_month >= $1 AND received_month <= $2 AND ($3 IS NULL OR county = $3) \
+             AND ($4 IS NULL OR handler = $4) GROUP BY {key}",
+            sum("received"),
+            sum("done"),
+            sum("resolved"),
+            sum("done_on_time"),
+            sum("done_workdays"),
+            sum("reopened"),
+            sum("rated"),
+            sum("rating_sum"),
+            sum("satisfied"),
+        );
+        let open = format!(
+            "SELECT {key} AS k, COUNT(*), {} FROM service_problems \
+             WHERE state IN ({OPEN_STATES}) AND received_month >= $1 AND received_month <= $2 \
+             AND ($3 IS NULL OR county = $3) AND ($4 IS NULL OR handler = $4) GROUP BY {key}",
+            sum("CASE WHEN deadline < $5 THEN 1 ELSE 0 END"),
+        );
+        let mut out: std::collections::BTreeMap<String, Counts> = Default::default();
+        dispatch!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(counted))
+                .bind(from_month)
+                .bind(to_month)
+                .bind(county)
+                .bind(handler)
+                .fetch_all(pool)
+                .await?;
+            for r in &rows {
+                let c = Counts {
+                    received: r.try_get(1)?,
+                    done: r.try_get(2)?,
+                    resolved: r.try_get(3)?,
+                    done_on_time: r.try_get(4)?,
+                    done_workdays: r.try_get(5)?,
+                    reopened: r.try_get(6)?,
+                    rated: r.try_get(7)?,
+                    rating_sum: r.try_get(8)?,
+                    satisfied: r.try_get(9)?,
+                    open: 0,
+                    overdue: 0,
+                };
+                out.entry(r.try_get::<String, _>(0)?).or_default().add(&c);
+            }
+            let rows = sqlx::query(sqlx::AssertSqlSafe(open))
+                .bind(from_month)
+                .bind(to_month)
+                .bind(county)
+                .bind(handler)
+                .bind(today)
+                .fetch_all(pool)
+                .await?;
+            for r in &rows {
+                let e = out.entry(r.try_get::<String, _>(0)?).or_default();
+                e.open += r.try_get::<i64, _>(1)?;
+                e.overdue += r.try_get::<i64, _>(2)?;
+            }
+        });
+        // A group whose problems all became duplicates keeps a row of zeros: not a group.
+        out.retain(|_, c| c.received > 0);
+        if by == GroupBy::All && out.is_empty() {
+            out.insert("all".into(), Counts::default());
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// The same figures as [`Store::service_counts`], added up by scanning the problems: the
+    /// definition the counts table must equal (tests, the benchmark's comparison).
+    #[doc(hidden)]
+    pub async fn service_counts_scan(
+        &self,
+        by: GroupBy,
+        from_month: &str,
+        to_month: &str,
         county: Option<&str>,
         handler: Option<&str>,
         today: NaiveDate,
@@ -506,12 +702,13 @@ impl Store {
         let sql = format!(
             "SELECT {key} AS k, COUNT(*) AS received, \
              {done}, {resolved}, {on_time}, {days}, {reopened}, {rated}, {rating_sum}, {satisfied}, {open}, {overdue} \
-             FROM service_problems WHERE state <> 'duplicate' AND received_on >= $1 AND received_on <= $2 \
+             FROM service_problems WHERE {counted} AND received_month >= $1 AND received_month <= $2 \
              AND ($3 IS NULL OR county = $3) AND ($4 IS NULL OR handler = $4) {group}",
+            counted = COUNTED,
             group = if by == GroupBy::All {
                 String::new()
             } else {
-                format!("GROUP BY {key} ORDER BY {key}")
+                format!("GROUP BY {key}")
             },
             done = sum("CASE WHEN done_on IS NOT NULL THEN 1 ELSE 0 END"),
             resolved = sum("CASE WHEN resolved THEN 1 ELSE 0 END"),
@@ -530,14 +727,14 @@ impl Store {
         );
         dispatch!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(from)
-                .bind(to)
+                .bind(from_month)
+                .bind(to_month)
                 .bind(county)
                 .bind(handler)
                 .bind(today)
                 .fetch_all(pool)
                 .await?;
-            rows.iter()
+            let mut out = rows.iter()
                 .map(|r| {
                     Ok((
                         r.try_get::<String, _>(0)?,
@@ -556,7 +753,30 @@ impl Store {
                         },
                     ))
                 })
-                .collect()
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(out)
+        })
+    }
+
+    /// Rebuilds the counts table from the problems (after a bulk fill; or to repair by hand).
+    pub async fn service_counts_rebuild(&self) -> Result<(), StoreError> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin_serial().await?;
+            sqlx::query("DELETE FROM service_counts").execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO service_counts (handler, county, category, received_month, {COUNT_COLUMNS}) \
+                 SELECT handler, county, category, received_month, COUNT(*), \
+                 SUM(CASE WHEN done_on IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN resolved THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN done_on_time THEN 1 ELSE 0 END), COALESCE(SUM(done_workdays), 0), \
+                 SUM(CASE WHEN reopened THEN 1 ELSE 0 END), SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END), \
+                 COALESCE(SUM(rating), 0), SUM(CASE WHEN rating >= 4 THEN 1 ELSE 0 END) \
+                 FROM service_problems WHERE {COUNTED} GROUP BY handler, county, category, received_month"
+            )))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
         })
     }
 
@@ -844,10 +1064,12 @@ impl Store {
     pub async fn service_bench_fill(&self, n: u64) -> Result<u64, StoreError> {
         let pg = matches!(self, Store::Postgres(_));
         let sql = bench_fill_sql(n, pg);
-        dispatch!(self, pool => {
+        let rows = dispatch!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?.rows_affected();
             sqlx::query(if pg { "ANALYZE service_problems" } else { "ANALYZE" }).execute(pool).await?;
-            Ok(rows)
-        })
+            rows
+        });
+        self.service_counts_rebuild().await?;
+        Ok(rows)
     }
 }

@@ -372,6 +372,240 @@ impl From<huiqi_app::arrears::Disclosure> for Disclosure {
     }
 }
 
+/// One problem of 为企服务 as its viewer may see it (`/api/v1/service/problems`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceProblem {
+    pub id: i64,
+    /// 统一社会信用代码.
+    pub uscc: String,
+    pub enterprise_name: String,
+    /// False: not in the registry (accepted, flagged 待核实).
+    pub registered: bool,
+    pub county: String,
+    pub county_name: String,
+    pub category: String,
+    pub category_name: String,
+    pub title: String,
+    pub description: String,
+    /// `enterprise_page` | `visit` | `front_desk` | `hotline` | `open311`
+    pub channel: String,
+    pub channel_label: String,
+    pub public: bool,
+    /// `YYYY-MM-DD`
+    pub received_on: String,
+    /// RFC 3339
+    pub received_at: String,
+    /// RFC 3339
+    pub updated_at: String,
+    /// `unit:<id>` | `county:<jurisdiction>`
+    pub handler: String,
+    pub handler_name: String,
+    /// `received` | `dispatched` | `in_progress` | `waiting_enterprise` | `replied` |
+    /// `working_group` | `resolved` | `unresolvable` | `duplicate` | `not_our_remit`
+    pub state: String,
+    pub state_label: String,
+    /// `YYYY-MM-DD`, from the working-day calendar (with an approved extension).
+    pub deadline: String,
+    pub limit_workdays: i64,
+    pub extension_workdays: i64,
+    /// Open problems: `green` | `yellow` (临期, within the reminder window) | `red` (逾期).
+    pub due: Option<String>,
+    /// Working days since intake (open) or to the first 办结.
+    pub age_workdays: Option<i64>,
+    pub transfers: i64,
+    pub duplicate_of: Option<i64>,
+    /// The first 办结, `YYYY-MM-DD`.
+    pub done_on: Option<String>,
+    pub done_on_time: Option<bool>,
+    /// 解决 (confirmed, or not answered within the confirmation window).
+    pub resolved: bool,
+    pub reopened: bool,
+    /// 1–5
+    pub rating: Option<i64>,
+    pub reply: String,
+}
+
+impl From<huiqi_app::service::ProblemView> for ServiceProblem {
+    fn from(p: huiqi_app::service::ProblemView) -> ServiceProblem {
+        ServiceProblem {
+            id: p.id,
+            uscc: p.uscc,
+            enterprise_name: p.enterprise_name,
+            registered: p.registered,
+            county: p.county,
+            county_name: p.county_name,
+            category: p.category,
+            category_name: p.category_name,
+            title: p.title,
+            description: p.description,
+            channel: p.channel,
+            channel_label: p.channel_label,
+            public: p.public,
+            received_on: p.received_on.to_string(),
+            received_at: p.received_at.to_rfc3339(),
+            updated_at: p.updated_at.to_rfc3339(),
+            handler: p.handler,
+            handler_name: p.handler_name,
+            state: p.state.as_str().to_string(),
+            state_label: p.state_label,
+            deadline: p.deadline.to_string(),
+            limit_workdays: p.limit_workdays,
+            extension_workdays: p.extension_workdays,
+            due: p.due.map(|d| d.as_str().to_string()),
+            age_workdays: p.age_workdays,
+            transfers: p.transfers,
+            duplicate_of: p.duplicate_of,
+            done_on: p.done_on.map(|d| d.to_string()),
+            done_on_time: p.done_on_time,
+            resolved: p.resolved,
+            reopened: p.reopened,
+            rating: p.rating,
+            reply: p.reply,
+        }
+    }
+}
+
+/// One page of the problems a viewer works or follows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceQueue {
+    pub rows: Vec<ServiceProblem>,
+    /// All the problems matching, over every page.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    /// On this page: past the deadline (逾期).
+    pub red: u64,
+    /// On this page: within the reminder window (临期).
+    pub yellow: u64,
+}
+
+impl From<huiqi_app::service::Queue> for ServiceQueue {
+    fn from(q: huiqi_app::service::Queue) -> ServiceQueue {
+        ServiceQueue {
+            rows: q.rows.into_iter().map(ServiceProblem::from).collect(),
+            total: q.total,
+            page: q.page,
+            per_page: q.per_page,
+            red: q.red as u64,
+            yellow: q.yellow as u64,
+        }
+    }
+}
+
+/// The counts of a row of the 清单 (duplicates not counted).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceCounts {
+    /// 受理
+    pub received: i64,
+    /// 办结 (replied or closed with a reason)
+    pub done: i64,
+    /// 解决
+    pub resolved: i64,
+    /// 办结 by the deadline
+    pub done_on_time: i64,
+    /// Working days from intake to the first 办结, summed
+    pub done_workdays: i64,
+    pub reopened: i64,
+    pub rated: i64,
+    pub rating_sum: i64,
+    /// Rated 4–5
+    pub satisfied: i64,
+    /// Still open
+    pub open: i64,
+    /// Open and past the deadline today
+    pub overdue: i64,
+}
+
+/// One rate: numerator ÷ denominator, and how it is computed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceRate {
+    pub name: String,
+    pub numerator: i64,
+    pub denominator: i64,
+    /// A decimal string with 4 decimals (`"0.9500"`); null over nothing (暂无数据).
+    pub value: Option<String>,
+    pub how: String,
+}
+
+/// The rates of a row of the 清单.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceRates {
+    /// 办结率
+    pub done: ServiceRate,
+    /// 解决率
+    pub resolved: ServiceRate,
+    /// 按时办结率
+    pub on_time: ServiceRate,
+    /// 重办率
+    pub reopened: ServiceRate,
+    /// 满意率
+    pub satisfied: ServiceRate,
+    /// Average working days from intake to 办结 (decimal string).
+    pub avg_workdays: Option<String>,
+    /// Average rating 1–5 (decimal string).
+    pub avg_rating: Option<String>,
+}
+
+/// One row of the 清单: a unit, county, category or month, or the total (`key` = `total`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceRateRow {
+    pub key: String,
+    pub name: String,
+    pub counts: ServiceCounts,
+    pub rates: ServiceRates,
+}
+
+/// The 清单's figures of a year (`/api/v1/service/stats`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceStats {
+    pub year: i32,
+    pub rows: Vec<ServiceRateRow>,
+}
+
+impl From<&huiqi_service::rates::Rate> for ServiceRate {
+    fn from(r: &huiqi_service::rates::Rate) -> ServiceRate {
+        ServiceRate {
+            name: r.name.to_string(),
+            numerator: r.numerator,
+            denominator: r.denominator,
+            value: r.value.map(|v| v.to_string()),
+            how: r.how.to_string(),
+        }
+    }
+}
+
+impl From<huiqi_app::service::RateRow> for ServiceRateRow {
+    fn from(r: huiqi_app::service::RateRow) -> ServiceRateRow {
+        let c = r.counts;
+        ServiceRateRow {
+            key: r.key,
+            name: r.name,
+            counts: ServiceCounts {
+                received: c.received,
+                done: c.done,
+                resolved: c.resolved,
+                done_on_time: c.done_on_time,
+                done_workdays: c.done_workdays,
+                reopened: c.reopened,
+                rated: c.rated,
+                rating_sum: c.rating_sum,
+                satisfied: c.satisfied,
+                open: c.open,
+                overdue: c.overdue,
+            },
+            rates: ServiceRates {
+                done: (&r.rates.done).into(),
+                resolved: (&r.rates.resolved).into(),
+                on_time: (&r.rates.on_time).into(),
+                reopened: (&r.rates.reopened).into(),
+                satisfied: (&r.rates.satisfied).into(),
+                avg_workdays: r.rates.avg_workdays.map(|d| d.to_string()),
+                avg_rating: r.rates.avg_rating.map(|d| d.to_string()),
+            },
+        }
+    }
+}
+
 /// The operations, from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(

@@ -97,6 +97,40 @@ struct DashboardPage {
     report_targets: Vec<(String, String)>,
     report_jurisdictions: Vec<(String, String)>,
     reported: bool,
+    /// 为企服务 this year in the viewer's scope.
+    service: Option<ServicePanel>,
+}
+
+/// The 为企服务 panel, formatted: counts with 千分位, rates as percentages or “暂无数据”.
+struct ServicePanel {
+    year: i32,
+    scope: String,
+    received: String,
+    done: String,
+    resolved: String,
+    on_time: String,
+    satisfied: String,
+    open: String,
+    overdue: String,
+    has_overdue: bool,
+}
+
+impl ServicePanel {
+    fn of(p: huiqi_app::service::Panel) -> ServicePanel {
+        let n = |x: i64| huiqi_domain::text::thousands(x.max(0).unsigned_abs());
+        ServicePanel {
+            year: p.year,
+            scope: p.scope,
+            received: n(p.counts.received),
+            done: p.rates.done.percent(),
+            resolved: p.rates.resolved.percent(),
+            on_time: p.rates.on_time.percent(),
+            satisfied: p.rates.satisfied.percent(),
+            open: n(p.counts.open),
+            overdue: n(p.counts.overdue),
+            has_overdue: p.counts.overdue > 0,
+        }
+    }
 }
 
 fn percent(d: Decimal) -> String {
@@ -204,6 +238,9 @@ async fn page(
         report_targets: reportable_targets(pack, &v.role),
         report_jurisdictions: reportable_jurisdictions(pack, &v.role),
         reported: q.reported.is_some(),
+        service: huiqi_app::service::panel(&s.app, &v.role, huiqi_app::assess::today())
+            .await?
+            .map(ServicePanel::of),
     })
 }
 

@@ -97,6 +97,22 @@ pub const AREA: Area = Area {
             "登记走访（可同时登记问题）",
             || post(add_visit),
         ),
+        Route::post(
+            "/service/visits/assign",
+            STAFF,
+            "批量安排联企干部（上传 .xlsx/.csv）",
+            || {
+                post(assign_upload).layer(DefaultBodyLimit::max(
+                    huiqi_app::imports::MAX_FILE_BYTES + 64 * 1024,
+                ))
+            },
+        ),
+        Route::get(
+            "/service/visits/assign-template.xlsx",
+            STAFF,
+            "联企干部安排模板（.xlsx）",
+            || get(assign_template),
+        ),
         Route::get(
             "/api/v1/service/problems",
             SIGNED_IN,
@@ -333,7 +349,7 @@ async fn queue(
     get,
     path = "/api/v1/service/problems",
     responses(
-        (status = 200, description = "问题清单（按角色与范围：单位为交办给它的，县区为本辖区的，企业为本企业的）；对象含 total 与 rows", body = Object),
+        (status = 200, description = "问题清单（按角色与范围：单位为交办给它的，县区为本辖区的，企业为本企业的）", body = crate::api::ServiceQueue),
         (status = 400, description = crate::api::BAD_REQUEST, body = crate::api::ErrorBody),
         (status = 401, description = crate::api::UNAUTHENTICATED, body = crate::api::ErrorBody),
         (status = 403, description = crate::api::FORBIDDEN, body = crate::api::ErrorBody),
@@ -345,7 +361,7 @@ pub(crate) async fn queue_api(
     Query(q): Query<QueueQ>,
 ) -> Result<Response, WebError> {
     let list = load_queue(&s, &v, &q, 100).await?;
-    Ok(Json(list).into_response())
+    Ok(Json(crate::api::ServiceQueue::from(list)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -419,6 +435,8 @@ async fn raise(
 #[serde(default)]
 struct DetailQ {
     done: String,
+    /// How many rows an upload kept (`done=assign`).
+    n: u64,
 }
 
 #[derive(Template)]
@@ -551,9 +569,14 @@ struct StatsPage {
     year: i32,
     rows: Vec<RateRow>,
     bulletin: Option<app::Bulletin>,
-    open: Vec<Row>,
     open_total: String,
     is_admin: bool,
+    /// 临期 and 逾期 problems (the reminder and the escalation to the unit's head and the
+    /// working group), the most urgent first.
+    alerts: Vec<Row>,
+    overdue: String,
+    due_soon: String,
+    remind_until: NaiveDate,
 }
 
 async fn load_stats(
@@ -593,12 +616,13 @@ async fn stats(
         &v.role,
         &QueueQuery {
             open_only: true,
-            per_page: 20,
+            per_page: 1,
             ..Default::default()
         },
         today(),
     )
     .await?;
+    let alerts = app::alerts(&s.app, &v.role, today(), 50).await?;
     render(StatsPage {
         nav: Nav::of(&s, &v),
         by: if q.by.trim().is_empty() {
@@ -610,8 +634,11 @@ async fn stats(
         rows,
         bulletin,
         open_total: thousands(open.total),
-        open: open.rows.into_iter().map(row).collect(),
         is_admin: v.role == Role::Admin,
+        overdue: thousands(alerts.overdue),
+        due_soon: thousands(alerts.due_soon),
+        remind_until: alerts.remind_until,
+        alerts: alerts.rows.into_iter().map(row).collect(),
     })
 }
 
@@ -620,7 +647,7 @@ async fn stats(
     get,
     path = "/api/v1/service/stats",
     responses(
-        (status = 200, description = "办理统计：对象含 year 与 rows（每行一个单位，含受理、办结、解决、按时、评价等计数与比率）", body = Object),
+        (status = 200, description = "办理统计：每行一个单位（县区、类别或月份），含受理、办结、解决、按时、评价等计数与比率，最后一行为合计", body = crate::api::ServiceStats),
         (status = 400, description = crate::api::BAD_REQUEST, body = crate::api::ErrorBody),
         (status = 401, description = crate::api::UNAUTHENTICATED, body = crate::api::ErrorBody),
         (status = 403, description = crate::api::FORBIDDEN, body = crate::api::ErrorBody),
@@ -632,7 +659,11 @@ pub(crate) async fn stats_api(
     Query(q): Query<StatsQ>,
 ) -> Result<Response, WebError> {
     let (_, year, rows) = load_stats(&s, &v, &q).await?;
-    Ok(Json(json!({"year": year, "rows": rows})).into_response())
+    Ok(Json(crate::api::ServiceStats {
+        year,
+        rows: rows.into_iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
 async fn export(
@@ -741,6 +772,8 @@ struct VisitsPage {
     can_coverage: bool,
     categories: Vec<(String, String)>,
     done: String,
+    /// After an assignment upload: how many links were kept (with 千分位).
+    assigned: String,
 }
 
 async fn visits(
@@ -799,6 +832,7 @@ async fn visits(
             .map(|c| (c.id.clone(), c.name.clone()))
             .collect(),
         done: q.done,
+        assigned: huiqi_domain::text::thousands(q.n),
     })
 }
 
@@ -865,6 +899,67 @@ async fn add_visit(
     )
     .await?;
     Ok(Redirect::to("/service/visits?done=visit").into_response())
+}
+
+/// The upload of 千名干部联万企's assignments: the working group for any county, a county for its
+/// own; every row is checked by huiqi-ingest's bounded reader and nothing is kept if one is bad.
+async fn assign_upload(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<Response, WebError> {
+    let Ok(mut mp) = mp else {
+        return Err(WebError::csrf());
+    };
+    let too_large = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::too_large(format!(
+                "文件超过 {} MB，未安排任何联企关系：请拆分后分批上传。",
+                huiqi_app::imports::MAX_FILE_BYTES / 1024 / 1024
+            ))
+        } else {
+            WebError::bad_request("bad_upload", format!("上传内容无法读取：{}", e.body_text()))
+        }
+    };
+    let (mut csrf, mut file_name, mut bytes) = (None, String::new(), Vec::new());
+    while let Some(field) = mp.next_field().await.map_err(too_large)? {
+        match field.name().unwrap_or("") {
+            "csrf" => csrf = Some(field.text().await.map_err(too_large)?),
+            "file" => {
+                file_name = field.file_name().unwrap_or("").to_string();
+                bytes = field.bytes().await.map_err(too_large)?.to_vec();
+            }
+            _ => {}
+        }
+    }
+    if !auth::csrf_ok(&v, csrf.as_deref()) {
+        return Err(WebError::csrf());
+    }
+    let file = huiqi_app::imports::open_upload(file_name, bytes).await?;
+    let by = format!("{}（{}）", v.display_name, v.role.name());
+    let n = app::assign_file(&s.app, &v.role, &by, &file, today()).await?;
+    Ok(Redirect::to(&format!("/service/visits?done=assign&n={n}")).into_response())
+}
+
+async fn assign_template(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+) -> Result<Response, WebError> {
+    let bytes = app::assign_template(&s.app, &v.role)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"service-assignments.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 // ---- Open311 GeoReport v2 -------------------------------------------------------------------
