@@ -908,33 +908,20 @@ async fn assign_upload(
     Extension(v): Extension<Viewer>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    let Ok(mut mp) = mp else {
-        return Err(WebError::csrf());
-    };
-    let too_large = |e: MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            WebError::too_large(format!(
-                "文件超过 {} MB，未安排任何联企关系：请拆分后分批上传。",
-                huiqi_app::imports::MAX_FILE_BYTES / 1024 / 1024
-            ))
-        } else {
-            WebError::bad_request("bad_upload", format!("上传内容无法读取：{}", e.body_text()))
-        }
-    };
-    let (mut csrf, mut file_name, mut bytes) = (None, String::new(), Vec::new());
-    while let Some(field) = mp.next_field().await.map_err(too_large)? {
-        match field.name().unwrap_or("") {
-            "csrf" => csrf = Some(field.text().await.map_err(too_large)?),
-            "file" => {
-                file_name = field.file_name().unwrap_or("").to_string();
-                bytes = field.bytes().await.map_err(too_large)?.to_vec();
-            }
-            _ => {}
-        }
-    }
-    if !auth::csrf_ok(&v, csrf.as_deref()) {
+    let too_large = format!(
+        "文件超过 {} MB，未安排任何联企关系：请拆分后分批上传。",
+        huiqi_app::imports::MAX_FILE_BYTES / 1024 / 1024
+    );
+    let mut up = crate::upload::read(mp, &too_large).await?;
+    if !auth::csrf_ok(&v, up.csrf()) {
         return Err(WebError::csrf());
     }
+    let Some((file_name, bytes)) = up.files.pop() else {
+        return Err(WebError::bad_request(
+            "no_file",
+            "未选择文件：请选择联企干部名单（.xlsx、.xls 或 .csv）后再上传。",
+        ));
+    };
     let file = huiqi_app::imports::open_upload(file_name, bytes).await?;
     let by = format!("{}（{}）", v.display_name, v.role.name());
     let n = app::assign_file(&s.app, &v.role, &by, &file, today()).await?;
@@ -946,20 +933,7 @@ async fn assign_template(
     Extension(v): Extension<Viewer>,
 ) -> Result<Response, WebError> {
     let bytes = app::assign_template(&s.app, &v.role)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"service-assignments.xlsx\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::upload::xlsx("联企干部名单模板.xlsx", bytes))
 }
 
 // ---- Open311 GeoReport v2 -------------------------------------------------------------------
