@@ -504,9 +504,7 @@ pub async fn seed_demo(
 
 /// A ratio as a percentage with one decimal (`—` for none).
 pub fn pct(d: Option<Decimal>) -> String {
-    d.map_or("—".into(), |d| {
-        format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(1))
-    })
+    huiqi_domain::numbers::percent_or_dash(d)
 }
 
 /// The 调度表 as an .xlsx file: one sheet per section of the policy, Chinese headers, the status

@@ -492,6 +492,11 @@ const FLOAT_ALLOWED: &[(&str, &str, &str)] = &[
         "the push list's column widths",
     ),
     (
+        "crates/huiqi-match/src/export.rs",
+        "to_f64",
+        "the push list .xlsx: an amount in 元 (to the fen) into an Excel number, once",
+    ),
+    (
         "crates/huiqi-app/src/arrears.rs",
         "to_f64",
         "the Excel conversion of the disclosure .xlsx: an amount in 元 into an Excel number, once",

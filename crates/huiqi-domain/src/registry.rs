@@ -16,17 +16,17 @@ crate::vocabulary! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Source {
         /// 市场监管局：登记信息
-        Market = ("market", "市场监管（登记信息）"),
+        Market = ("market", "市场监管局（登记信息）"),
         /// 税务局：纳税人类型、收入、税额
-        Tax = ("tax", "税务（收入与税额）"),
+        Tax = ("tax", "税务局（收入与税额）"),
         /// 人社局：从业人数、创业者身份
-        Hr = ("hr", "人社（从业人数与创业者身份）"),
+        Hr = ("hr", "人社局（从业人数与创业者身份）"),
         /// 统计局：规模以上（四上）
-        Stats = ("stats", "统计（规模以上）"),
+        Stats = ("stats", "统计局（规模以上）"),
         /// 金融监管：贷款
-        Finance = ("finance", "金融（贷款）"),
+        Finance = ("finance", "金融监管部门（贷款）"),
         /// huiqi 的事实表（FACT_COLUMNS），`huiqi gen` 的输出
-        Facts = ("facts", "事实表（FACT_COLUMNS）"),
+        Facts = ("facts", "各部门合并数据（全部事实列）"),
     }
 }
 
