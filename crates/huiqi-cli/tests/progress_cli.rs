@@ -351,7 +351,7 @@ async fn lists_import_once_and_the_table_computes_their_targets() {
             ("new_innovative_smes", "认定名单"),
             ("new_provincial_zjtx", "认定名单"),
             ("entrepreneur_trainings", "企业家培训台账中 2023-01-01 至 2023-09-30"),
-            ("entrepreneur_trainees", "参训人数之和"),
+            ("entrepreneur_trainees", "企业家和企业高管人次之和"),
         ] {
             let sum: u64 = JURISDICTIONS
                 .iter()

@@ -26,7 +26,7 @@ crate::vocabulary! {
         /// 金融监管：贷款
         Finance = ("finance", "金融监管部门（贷款）"),
         /// huiqi 的事实表（FACT_COLUMNS），`huiqi gen` 的输出
-        Facts = ("facts", "各部门合并数据（全部事实列）"),
+        Facts = ("facts", "各部门合并数据"),
     }
 }
 
@@ -34,12 +34,12 @@ impl Source {
     /// The department alone, in Chinese (`市场监管`).
     pub fn department(self) -> &'static str {
         match self {
-            Source::Market => "市场监管",
-            Source::Tax => "税务",
-            Source::Hr => "人社",
-            Source::Stats => "统计",
-            Source::Finance => "金融",
-            Source::Facts => "事实表",
+            Source::Market => "市场监管局",
+            Source::Tax => "税务局",
+            Source::Hr => "人社局",
+            Source::Stats => "统计局",
+            Source::Finance => "金融监管部门",
+            Source::Facts => "各部门",
         }
     }
 
