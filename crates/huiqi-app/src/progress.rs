@@ -587,3 +587,27 @@ pub fn xlsx(pack: &Pack, at: Month, rows: &[ProgressRow]) -> Result<Vec<u8>, App
     }
     Ok(wb.save_to_buffer()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The percentage the page and the CLI show (`pct`) is rounded once from the exact
+    /// completion: 15 of 19 is 78.9%, as the row's reason says.
+    #[test]
+    fn fifteen_of_nineteen_is_78_9_percent_on_the_page_and_in_the_cli() {
+        let pack = crate::builtin_pack().unwrap();
+        let t = pack.target("new_above_scale_industrial").unwrap();
+        let row = huiqi_progress::assess(
+            t,
+            "341502",
+            Decimal::from(19),
+            Some(Decimal::from(15)),
+            Month::parse("2023-12").unwrap(),
+            &huiqi_progress::Settings::default(),
+        );
+        assert_eq!(pct(row.completion), "78.9%");
+        assert!(row.reason.contains("完成率 78.9%"), "{}", row.reason);
+        assert_eq!(pct(None), "—");
+    }
+}
