@@ -24,9 +24,17 @@ pub struct Nav {
 impl Nav {
     /// The header of a viewer.
     pub fn of(state: &WebState, v: &Viewer) -> Nav {
+        // Not twice what the display name already says (`工作专班（工作专班）`,
+        // `市税务局（责任单位 · 市税务局）`).
+        let mut label = role_label(state, &v.role);
+        if label == v.display_name {
+            label.clear();
+        } else if label.ends_with(&format!(" · {}", v.display_name)) {
+            label = v.role.kind().map_or("", |k| k.label()).to_string();
+        }
         Nav {
             role: v.role.name(),
-            role_label: role_label(state, &v.role),
+            role_label: label,
             display_name: v.display_name.clone(),
             csrf: v.csrf.clone().unwrap_or_default(),
             pack_version: pack_version(state),
