@@ -51,6 +51,10 @@ async function newContext(opts) {
 const office = { viewport: { width: 1366, height: 768 } };
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
+// Where each role lands after signing in, and what its header says it is.
+const landing = { admin: '/dashboard', unit: '/dashboard', county: '/dashboard', enterprise: '/me' };
+const roleLabel = { admin: '工作专班', unit: '责任单位', county: '县区', enterprise: '企业' };
+
 async function login(role, ctxOpts = office) {
   const ctx = await newContext(ctxOpts);
   const page = await ctx.newPage();
@@ -60,10 +64,56 @@ async function login(role, ctxOpts = office) {
   await Promise.all([page.waitForNavigation(), page.click('form.login button[type=submit]')]);
   const who = await page.textContent('header .who');
   check(who && who.trim().length > 0, `${role} 登录后页头显示用户名称（${who && who.trim()}）`);
+  check(new URL(page.url()).pathname === landing[role], `${role} 登录后进入 ${landing[role]}（实际 ${page.url()}）`);
   return { ctx, page };
 }
 
+// Text on screen that reads as an internal id or an English code (measure ids, role ids, scopes).
+const CODES = /\b(six_taxes_relief|cit_relief|vat_relief|iit_business_relief|startup_deduction|rd_extra_deduction|economy_it|luan-etdz|draft-2023|admin|county|enterprise)\b/;
+
 try {
+  // Each role's landing page at the office size and on a phone: the right page, the role in
+  // Chinese in the header, no internal code on screen; screenshots landing-<role>-<width>.png.
+  for (const role of ['admin', 'unit', 'county', 'enterprise']) {
+    for (const [opts, width] of [[office, 1366], [phone, 390]]) {
+      const { ctx, page } = await login(role, opts);
+      const who = await page.textContent('header .who');
+      check(who.includes(roleLabel[role]), `${role} 页头写明角色“${roleLabel[role]}”（${who.trim()}）`);
+      const text = await page.textContent('body');
+      const code = text.match(CODES);
+      check(!code, `${role} 的首页（${width}）没有英文代码${code ? '：' + code[0] : ''}`);
+      check(!text.includes('（）'), `${role} 的首页（${width}）没有空括号`);
+      if (role !== 'enterprise') {
+        const rows = await page.locator('#progress tbody tr').count();
+        check(rows > 0, `${role} 的日常调度（${width}）列出 ${rows} 项指标`);
+        const links = await page.locator('#push-links a').count();
+        check(links > 0, `${role} 的日常调度（${width}）有推送名单链接 ${links} 个`);
+      }
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 1, `${role} 的首页（${width}）不横向溢出（溢出 ${overflow}px）`);
+      await page.screenshot({ path: path.join(shots, `landing-${role}-${width}.png`), fullPage: width === 1366 });
+      await ctx.close();
+    }
+  }
+  // The unit's and the county's push lists, one click from their dashboard, are not empty.
+  for (const role of ['unit', 'county']) {
+    const { ctx, page } = await login(role);
+    const options = await page.goto(base + '/push').then(() => page.locator('select[name=measure] option').allTextContents());
+    await page.goto(base + landing[role]);
+    await Promise.all([page.waitForNavigation(), page.locator('#push-links a').first().click()]);
+    const n = await page.locator('#push tbody tr').count();
+    check(n > 0, `${role} 从日常调度一键打开推送名单：${n} 户`);
+    check(await page.locator('#push-message').count() === 0, `${role} 的推送名单没有“为空”的提示`);
+    const text = await page.textContent('main');
+    check(!CODES.test(text), `${role} 的推送名单没有英文代码`);
+    check(/\d{1,3}(,\d{3})+\.\d{2}|\d+\.\d{2}/.test(await page.textContent('#push')), `${role} 的推送名单金额带两位小数和千分位`);
+    if (role === 'unit') {
+      check(options.length > 0 && options.length <= 7, `责任单位的措施菜单只列本单位推送的措施（${options.length} 项）`);
+    }
+    await page.screenshot({ path: path.join(shots, `${role}-push-1366.png`) });
+    await ctx.close();
+  }
+
   // Public: the policy list with all 19 articles, on the office screen and on a phone.
   {
     const ctx = await newContext(office);
@@ -97,7 +147,7 @@ try {
     const text = await page.textContent('table.benefits');
     check(text.includes('六安政策第') && text.includes('公告'), '理由写明六安政策条款与国家文件');
     const facts = await page.textContent('table.facts');
-    check(facts.includes('税务（') && /\d{4}-\d{2}-\d{2}/.test(facts), '在档数据注明来源部门和日期');
+    check(facts.includes('税务局（') && /\d{4}-\d{2}-\d{2}/.test(facts), '在档数据注明来源部门和日期');
     await page.screenshot({ path: path.join(shots, 'enterprise-me-1366.png'), fullPage: true });
     const denied = await page.goto(base + '/enterprises');
     check(denied.status() === 403, `企业用户打开企业库得到 403（实际 ${denied.status()}）`);
@@ -215,8 +265,8 @@ try {
     const resp = await page.goto(base + '/supervision?period=2023-12');
     check(resp.status() === 200, '责任单位打开督办页 200');
     const units = await page.locator('#board tbody tr td:nth-child(3)').allTextContents();
-    check(units.length > 0 && units.every((t) => t.trim() === '市经信局'), `责任单位只看到本单位的督办线（${units.length} 条）`);
-    const line = 'small_to_above_scale|economy_it|341502';
+    check(units.length > 0 && units.every((t) => t.trim() === '市税务局'), `责任单位只看到本单位的督办线（${units.length} 条）`);
+    const line = 'individual_to_enterprise|tax|341502';
     await page.selectOption('#report-line', line);
     await page.fill('form[action="/supervision/report"] input[name=period]', '2023-Q4');
     await page.selectOption('form[action="/supervision/report"] select[name=status]', 'in_progress');
@@ -301,7 +351,7 @@ try {
     await ent.page.screenshot({ path: path.join(shots, 'enterprise-service-raised-1366.png'), fullPage: true });
     const admin = await login('admin');
     await admin.page.goto(url);
-    await act(admin.page, 'dispatch', (f) => f.locator('select[name=target]').selectOption('economy_it'));
+    await act(admin.page, 'dispatch', (f) => f.locator('select[name=target]').selectOption('tax'));
     const unit = await login('unit');
     const q = await unit.page.goto(base + '/service');
     check(q.status() === 200, '责任单位打开为企服务待办 200');
@@ -316,7 +366,7 @@ try {
     await act(ent.page, 'reopen', (f) => f.locator('textarea[name=note]').fill('仍不清楚附表如何填写'));
     check((await ent.page.textContent('#state')).includes('专班协调'), '不满意重办后转工作专班协调');
     await admin.page.goto(url);
-    await act(admin.page, 'dispatch', (f) => f.locator('select[name=target]').selectOption('economy_it'));
+    await act(admin.page, 'dispatch', (f) => f.locator('select[name=target]').selectOption('tax'));
     await unit.page.goto(url);
     await act(unit.page, 'accept');
     await act(unit.page, 'reply', (f) => f.locator('textarea[name=note]').fill('已上门辅导填报，企业已完成申报'));

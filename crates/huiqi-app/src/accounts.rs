@@ -640,9 +640,11 @@ pub async fn demo_accounts(app: &App) -> Result<Vec<NewAccount>, AppError> {
         }
     }
     let e = chosen.unwrap_or_else(|| first[0].clone());
+    // The unit that pushes the most 免申即享 measures (市税务局), so that its push lists are not
+    // empty in the demo.
     let unit = app
         .pack
-        .unit("economy_it")
+        .unit("tax")
         .or(app.pack.units.first())
         .ok_or_else(|| AppError::not_found("no_units", "政策包没有责任单位"))?;
     let county_name = app.jurisdiction_name(&e.county);

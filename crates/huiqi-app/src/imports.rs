@@ -1,7 +1,7 @@
 //! Importing a file, the one pipeline both front ends use: read and check every row
 //! (huiqi-ingest), write in one transaction (huiqi-store), and say what happened. A department's
 //! registry file streams from a reader thread into the transaction while it is read (a 1M-row file
-//! is never held whole); a list (认定名单, 创业培训台账) is read whole, then written. Either way: any
+//! is never held whole); a list (认定名单, 企业家培训台账) is read whole, then written. Either way: any
 //! bad row, and nothing is imported; every bad row is named.
 
 use std::path::Path;

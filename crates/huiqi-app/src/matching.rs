@@ -320,6 +320,31 @@ pub fn push_measures() -> impl Iterator<Item = MeasureId> {
     MeasureId::benefits().filter(|m| m.is_money())
 }
 
+/// The measures a viewer's push menu offers: a unit only those it pushes (the measure table's
+/// `units`), everyone else all of [`push_measures`].
+pub fn push_measures_for(role: &crate::accounts::Role) -> Vec<MeasureId> {
+    push_measures()
+        .filter(|m| role.unit().is_none_or(|u| m.def().units.contains(&u)))
+        .collect()
+}
+
+/// Which units push the measures, for a unit that pushes none (`免申即享措施由市税务局、… 推送`).
+pub fn push_units_sentence(pack: &Pack) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for m in push_measures() {
+        for u in m.def().units {
+            if !ids.contains(u) {
+                ids.push(u);
+            }
+        }
+    }
+    let names: Vec<String> = ids
+        .iter()
+        .map(|u| pack.unit(u).map_or(u.to_string(), |x| x.name.clone()))
+        .collect();
+    format!("免申即享措施由{}推送", names.join("、"))
+}
+
 impl PushFilter {
     /// Checks a push list request: the measure (a benefit of the table), the county (of the
     /// city) and the unit (of the pack). Empty texts mean “all”.
@@ -474,14 +499,14 @@ pub async fn push_page(
 /// The title of a push list's sheet: measure, year, parameters' date, pack, filter (not the
 /// run's id: the same registry, pack and date give the same file).
 pub fn push_title(pack: &Pack, run: &Run, filter: &PushFilter) -> String {
+    let version = if run.pack_version == pack.manifest.version {
+        pack.manifest.status.label().to_string()
+    } else {
+        run.pack_version.clone()
+    };
     format!(
-        "推送名单：{}（{}）｜{} 年度，参数取 {} 有效值，政策包 {} {}｜{}{}",
+        "推送名单：{}｜{}{}｜数据：{} 年度企业库，按 {} 有效的政策参数计算（政策{}）",
         filter.measure.title(),
-        filter.measure.as_str(),
-        run.year,
-        run.at,
-        run.pack_id,
-        run.pack_version,
         filter
             .county
             .as_deref()
@@ -491,7 +516,10 @@ pub fn push_title(pack: &Pack, run: &Run, filter: &PushFilter) -> String {
             .unit
             .as_deref()
             .and_then(|u| pack.unit(u))
-            .map_or(String::new(), |u| format!("｜{}", u.name))
+            .map_or(String::new(), |u| format!("｜{}", u.name)),
+        run.year,
+        run.at,
+        version
     )
 }
 

@@ -504,9 +504,7 @@ pub async fn seed_demo(
 
 /// A ratio as a percentage with one decimal (`—` for none).
 pub fn pct(d: Option<Decimal>) -> String {
-    d.map_or("—".into(), |d| {
-        format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(1))
-    })
+    huiqi_domain::numbers::percent_or_dash(d)
 }
 
 /// The 调度表 as an .xlsx file: one sheet per section of the policy, Chinese headers, the status
@@ -588,4 +586,28 @@ pub fn xlsx(pack: &Pack, at: Month, rows: &[ProgressRow]) -> Result<Vec<u8>, App
         ws.set_freeze_panes(2, 0)?;
     }
     Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The percentage the page and the CLI show (`pct`) is rounded once from the exact
+    /// completion: 15 of 19 is 78.9%, as the row's reason says.
+    #[test]
+    fn fifteen_of_nineteen_is_78_9_percent_on_the_page_and_in_the_cli() {
+        let pack = crate::builtin_pack().unwrap();
+        let t = pack.target("new_above_scale_industrial").unwrap();
+        let row = huiqi_progress::assess(
+            t,
+            "341502",
+            Decimal::from(19),
+            Some(Decimal::from(15)),
+            Month::parse("2023-12").unwrap(),
+            &huiqi_progress::Settings::default(),
+        );
+        assert_eq!(pct(row.completion), "78.9%");
+        assert!(row.reason.contains("完成率 78.9%"), "{}", row.reason);
+        assert_eq!(pct(None), "—");
+    }
 }

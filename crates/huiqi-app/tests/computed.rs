@@ -97,6 +97,32 @@ fn committed(out: ImportOutcome) -> (u64, u64, u64) {
     }
 }
 
+/// Records a matching run of `year` classifying enterprises (n, county, size class).
+async fn save_run(store: &Store, year: i32, sizes: &[(u32, &str, &str)]) {
+    let run = huiqi_store::matching::Run {
+        id: 0,
+        started_at: chrono::Utc::now(),
+        at: date(&format!("{year}-12-31")),
+        year,
+        pack_id: "luan-2023".into(),
+        pack_version: "draft-2023".into(),
+        parameters: "{}".into(),
+        enterprises: sizes.len() as i64,
+        total_fen: 0,
+        import_watermark: None,
+    };
+    let rows: Vec<huiqi_store::matching::ResultRow> = sizes
+        .iter()
+        .map(|(n, county, size)| huiqi_store::matching::ResultRow {
+            uscc: uscc(*n).to_string(),
+            county: (*county).into(),
+            size_class: (*size).into(),
+            values: Vec::new(),
+        })
+        .collect();
+    store.save_run(&run, &[], &rows).await.unwrap();
+}
+
 fn value(computed: &[ComputedActual], target: &str, county: &str) -> Option<Decimal> {
     computed
         .iter()
@@ -256,8 +282,66 @@ async fn finance_targets_come_from_the_finance_columns_in_yi_yuan() {
             ],
         )
         .await;
-        let c = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
         let yi = |s: &str| s.parse::<Decimal>().unwrap();
+        // No matching run has classified anyone yet: no 小微企业 is counted.
+        let c = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
+        assert_eq!(
+            value(&c, "new_small_micro_loans", "341502"),
+            Some(Decimal::ZERO)
+        );
+        // A first run: all three small; the latest run: 1 small, 2 micro, 3 medium — the loan
+        // targets count small and micro enterprises only, by the latest run of the year.
+        save_run(
+            s,
+            2023,
+            &[
+                (1, "341502", "small"),
+                (2, "341502", "small"),
+                (3, "341524", "small"),
+            ],
+        )
+        .await;
+        save_run(
+            s,
+            2022,
+            &[
+                (1, "341502", "large"),
+                (2, "341502", "large"),
+                (3, "341524", "large"),
+            ],
+        )
+        .await;
+        save_run(
+            s,
+            2023,
+            &[
+                (1, "341502", "small"),
+                (2, "341502", "micro"),
+                (3, "341524", "medium"),
+            ],
+        )
+        .await;
+        let c = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
+        assert_eq!(
+            value(&c, "new_small_micro_loans", "341524"),
+            Some(Decimal::ZERO),
+            "a medium-sized enterprise's loans are not counted"
+        );
+        assert_eq!(
+            value(&c, "first_loan_accounts", "341524"),
+            Some(Decimal::ZERO)
+        );
+        save_run(
+            s,
+            2023,
+            &[
+                (1, "341502", "small"),
+                (2, "341502", "micro"),
+                (3, "341524", "micro"),
+            ],
+        )
+        .await;
+        let c = computed_actuals(s, 2023, date("2023-06-30")).await.unwrap();
         assert_eq!(
             value(&c, "new_small_micro_loans", "341502"),
             Some(yi("1.75"))
@@ -281,7 +365,7 @@ async fn finance_targets_come_from_the_finance_columns_in_yi_yuan() {
             .unwrap()
             .how;
         assert!(
-            how.contains("2023 年度") && how.contains("未按大中小微划型"),
+            how.contains("2023 年度") && how.contains("仅计小型、微型企业"),
             "{how}"
         );
         // Cumulative targets count from the policy's first year; yearly ones only their year.

@@ -1,5 +1,5 @@
 //! `huiqi demo`: the main job on a fresh embedded SQLite database with believable data —
-//! a generated Lu'an population imported into the registry with a year's 认定名单 and 创业培训台账,
+//! a generated Lu'an population imported into the registry with a year's 认定名单 and 企业家培训台账,
 //! a 免申即享 matching run, a push list, a what-if, a year of 日常调度 reports (the 调度表 then
 //! computes the certification and training targets from the registry), and 督办与考核: a year of
 //! task reports, one 督办单, the 2023 assessment with its awards and a spending ledger;
@@ -45,7 +45,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let pop = args.data.join("population-2024.csv");
     let market = args.data.join("市场监管登记-2024.csv");
     let certs = args.data.join("认定名单-2023.csv");
-    let trainings = args.data.join("创业培训台账-2023.csv");
+    let trainings = args.data.join("企业家培训台账-2023.csv");
     let push = args.data.join("推送名单-六税两费-金安区.xlsx");
     let schedule = args.data.join("调度表-2023-09.xlsx");
     let board = args.data.join("督办表-2023-Q4.xlsx");
@@ -64,7 +64,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let count = args.count.to_string();
     let steps: Vec<(&str, Vec<&str>)> = vec![
         (
-            "生成六安市模拟企业（2024 年度）及 2023 年认定名单、创业培训台账",
+            "生成六安市模拟企业（2024 年度）及 2023 年认定名单、企业家培训台账",
             vec![
                 "gen",
                 "--count",
@@ -113,7 +113,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             ],
         ),
         (
-            "导入创业培训台账",
+            "导入企业家培训台账",
             vec![
                 "import",
                 "--source",

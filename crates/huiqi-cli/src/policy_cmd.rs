@@ -262,9 +262,9 @@ struct TargetRow<'a> {
     /// Exact decimal as a string.
     value: String,
     unit: &'a str,
-    /// `each_year` | `by_date` | `cumulative`
+    /// `each_year` | `by_date` | `added_by` | `cumulative`
     period: &'a str,
-    /// The date for `by_date` and `cumulative` targets.
+    /// The date for `by_date`, `added_by` and `cumulative` targets.
     period_end: Option<String>,
     /// Responsible unit ids.
     units: &'a [String],
@@ -288,7 +288,7 @@ fn rows(pack: &Pack) -> Vec<TargetRow<'_>> {
             period: t.period.kind(),
             period_end: match t.period {
                 Period::EachYear => None,
-                Period::ByDate { date } => Some(date.to_string()),
+                Period::ByDate { date } | Period::AddedBy { date } => Some(date.to_string()),
                 Period::Cumulative { until } => Some(until.to_string()),
             },
             units: &t.units,

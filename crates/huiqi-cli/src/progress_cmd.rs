@@ -190,8 +190,8 @@ pub fn run(args: ProgressArgs) -> Result<ExitCode> {
                                     jurisdiction_name: jname(&pack, &r.jurisdiction),
                                     actual: r.actual,
                                     target_value: r.target_value,
-                                    completion: r.completion,
-                                    time_progress: r.time_progress,
+                                    completion: r.completion.map(huiqi_progress::r4),
+                                    time_progress: r.time_progress.map(huiqi_progress::r4),
                                     status: r.status,
                                     reason: &r.reason,
                                 })

@@ -37,7 +37,7 @@ pub enum SourceArg {
     Facts,
     /// 科技局/经信局：认定名单（科技型中小企业、创新型中小企业、省级专精特新）
     Certifications,
-    /// 创业培训台账（每场培训一行）
+    /// 企业家培训台账（每场培训一行）
     Trainings,
 }
 
@@ -91,7 +91,7 @@ pub struct GenArgs {
     /// 另写出这批企业的认定名单 CSV（--source certifications 导入）
     #[arg(long)]
     certifications: Option<PathBuf>,
-    /// 另写出创业培训台账 CSV（--source trainings 导入）
+    /// 另写出企业家培训台账 CSV（--source trainings 导入）
     #[arg(long)]
     trainings: Option<PathBuf>,
     /// 另写出这批企业的科技局/知识产权数据 CSV（--source tech 导入）
@@ -232,7 +232,7 @@ pub fn generate(args: GenArgs) -> Result<ExitCode> {
         let n = huiqi_synth::write_trainings_csv(create(path)?, lists_year, args.seed)
             .with_context(|| format!("写入 {} 失败", path.display()))?;
         println!(
-            "已生成 {lists_year} 年创业培训台账 {n} 场：{}",
+            "已生成 {lists_year} 年企业家培训台账 {n} 场：{}",
             path.display()
         );
     }

@@ -37,7 +37,7 @@ async fn the_demo_runs_every_step_on_a_fresh_database() {
     assert_eq!(runs[0].enterprises, 800);
     assert!(dir.path().join("推送名单-六税两费-金安区.xlsx").exists());
     assert!(dir.path().join("调度表-2023-09.xlsx").exists());
-    // The 认定名单 and 创业培训台账 were imported, once each.
+    // The 认定名单 and 企业家培训台账 were imported, once each.
     let sources: Vec<String> = store
         .list_imports()
         .await

@@ -28,7 +28,7 @@ fn targets_json_has_the_sixteen_targets() {
     assert_eq!(loans["value"], "245");
     assert_eq!(loans["unit"], "亿元");
     assert_eq!(loans["article"], 3);
-    assert_eq!(loans["period"], "by_date");
+    assert_eq!(loans["period"], "added_by");
     assert_eq!(
         loans["units"],
         serde_json::json!(["local_finance", "nfra_luan"])

@@ -347,11 +347,11 @@ async fn lists_import_once_and_the_table_computes_their_targets() {
         // Every computed target: all jurisdictions have a value, the city row is their sum, and
         // the reason says how.
         for (target, how) in [
-            ("new_tech_smes", "认定名单（certifications）中 2023-01-01 至 2023-09-30"),
+            ("new_tech_smes", "认定名单中 2023-01-01 至 2023-09-30"),
             ("new_innovative_smes", "认定名单"),
             ("new_provincial_zjtx", "认定名单"),
-            ("entrepreneur_trainings", "创业培训台账（trainings）中 2023-01-01 至 2023-09-30"),
-            ("entrepreneur_trainees", "参训人数之和"),
+            ("entrepreneur_trainings", "企业家培训台账中 2023-01-01 至 2023-09-30"),
+            ("entrepreneur_trainees", "企业家和企业高管人次之和"),
         ] {
             let sum: u64 = JURISDICTIONS
                 .iter()

@@ -497,6 +497,11 @@ const FLOAT_ALLOWED: &[(&str, &str, &str)] = &[
         "the one .xlsx table writer: an amount, share or count into an Excel number, once; column widths",
     ),
     (
+        "crates/huiqi-match/src/export.rs",
+        "to_f64",
+        "the push list .xlsx: an amount in 元 (to the fen) into an Excel number, once",
+    ),
+    (
         "crates/huiqi-policy/src/model.rs",
         "visit_f64",
         "the refusal of a float in a pack",

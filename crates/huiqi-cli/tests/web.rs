@@ -217,6 +217,7 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/", [200, 200, 200, 200, 200]),
     ("GET", "/healthz", [200, 200, 200, 200, 200]),
     ("GET", "/assets/site.css", [200, 200, 200, 200, 200]),
+    ("GET", "/favicon.ico", [200, 200, 200, 200, 200]),
     ("GET", "/assets/htmx.min.js", [200, 200, 200, 200, 200]),
     ("GET", "/assets/echarts.min.js", [200, 200, 200, 200, 200]),
     ("GET", "/assets/charts.js", [200, 200, 200, 200, 200]),
@@ -2376,6 +2377,112 @@ async fn service_panel_alerts_and_assignment_upload() {
             .await;
         assert_eq!(t.status, 200);
         assert!(t.headers.contains("spreadsheetml"), "{}", t.headers);
+    })
+    .await;
+}
+
+/// Each role lands where its work is; a unit's push menu offers only the measures it pushes and
+/// an empty list says which case applies; a county's push list is one click from its 调度; error
+/// pages keep the signed-in header; the favicon; a title per page; roles and scopes in Chinese.
+#[tokio::test]
+async fn each_role_lands_where_its_work_is() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let hash = huiqi_app::accounts::hash_password(PASSWORD.into())
+            .await
+            .unwrap();
+        db.store
+            .upsert_user("econ", &hash, "unit", "economy_it", "econ", ("测试", ""))
+            .await
+            .unwrap();
+        let location = |r: &Resp| {
+            r.headers
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("location: ")
+                        .or_else(|| l.strip_prefix("Location: "))
+                })
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        for (user, to) in [
+            ("admin", "/dashboard"),
+            ("tax", "/dashboard"),
+            ("jinan", "/dashboard"),
+            ("ent", "/me"),
+        ] {
+            let r = app.login(user, PASSWORD).await;
+            assert_eq!((r.status, location(&r).as_str()), (303, to), "{user}");
+        }
+        let (tax, econ, jinan, ent) = (
+            app.session("tax").await,
+            app.session("econ").await,
+            app.session("jinan").await,
+            app.session("ent").await,
+        );
+        // The tax bureau's menu: the measures it pushes, not 研发费用加计扣除's co-unit's alone.
+        let p = app.request("GET", "/push", Some(&tax), None, "").await;
+        assert_eq!(p.status, 200);
+        assert!(p.body.contains("value=\"six_taxes_relief\""), "{}", p.body);
+        assert!(p.body.contains("责任单位 · 市税务局"), "header names role and unit");
+        // 市经信局 pushes none: the menu is empty and the page says why.
+        let p = app.request("GET", "/push", Some(&econ), None, "").await;
+        assert_eq!(p.status, 200);
+        assert!(!p.body.contains("value=\"six_taxes_relief\""), "{}", p.body);
+        let d = app.request("GET", "/dashboard", Some(&econ), None, "").await;
+        assert!(d.body.contains("市经信局不负责推送免申即享措施"), "{}", d.body);
+        assert!(d.body.contains("市税务局"), "{}", d.body);
+        // The county's dashboard links its push list.
+        let d = app.request("GET", "/dashboard", Some(&jinan), None, "").await;
+        assert!(
+            d.body.contains("href=\"/push\"") && d.body.contains("金安区企业的免申即享推送名单"),
+            "{}",
+            d.body
+        );
+        // Error pages: the signed-in header, no “登录” to a signed-in user.
+        for (who, path, status) in [
+            (&jinan, "/no-such-page", 404),
+            (&ent, "/dashboard", 403),
+        ] {
+            let r = app.request("GET", path, Some(who), None, "").await;
+            assert_eq!(r.status, status, "{path}");
+            assert!(r.body.contains("退出") && !r.body.contains("href=\"/login\""), "{}", r.body);
+            assert!(r.body.contains("lang=\"zh-CN\""));
+        }
+        // Anonymous: no empty brackets in the footer; the version in Chinese.
+        let r = app.request("GET", "/no-such-page", None, None, "").await;
+        assert_eq!(r.status, 404);
+        assert!(!r.body.contains("（）"), "{}", r.body);
+        assert!(r.body.contains("征求意见稿") && !r.body.contains("draft-2023"), "{}", r.body);
+        assert!(r.body.contains("<title>404 页面不存在"), "{}", r.body);
+        let f = app.request("GET", "/favicon.ico", None, None, "").await;
+        assert_eq!(f.status, 200);
+        assert!(header(&f, "content-type") == Some("image/x-icon"), "{}", f.headers);
+        // A distinct title per page.
+        let title = |body: &str| {
+            body.split("<title>")
+                .nth(1)
+                .and_then(|t| t.split("</title>").next())
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut titles = std::collections::BTreeSet::new();
+        for path in ["/", "/policy", "/dashboard", "/push", "/enterprises"] {
+            let r = app.request("GET", path, Some(&tax), None, "").await;
+            assert_eq!(r.status, 200, "{path}");
+            assert!(titles.insert(title(&r.body)), "{path}: {}", title(&r.body));
+        }
+        // The export's Chinese file name.
+        let x = app
+            .request("GET", "/push.xlsx?measure=six_taxes_relief", Some(&tax), None, "")
+            .await;
+        assert_eq!(x.status, 200);
+        let cd = header(&x, "content-disposition").unwrap_or("");
+        assert!(
+            cd.contains("filename*=UTF-8''%E6%8E%A8%E9%80%81%E5%90%8D%E5%8D%95-%E5%85%AD%E7%A8%8E%E4%B8%A4%E8%B4%B9-%E5%85%A8%E5%B8%82-"),
+            "{cd}"
+        );
     })
     .await;
 }

@@ -11,7 +11,7 @@ pub enum Figure {
     Registrations,
     /// Certifications of a kind dated in the window, by the enterprise's county (认定名单).
     Certifications(CertKind),
-    /// Training sessions held in the window (创业培训台账).
+    /// Training sessions held in the window (企业家培训台账).
     TrainingSessions,
     /// Attendees of those sessions.
     Trainees,

@@ -11,6 +11,7 @@ pub mod header;
 pub mod industry;
 pub mod limits;
 pub mod lists;
+pub mod numbers;
 pub mod registry;
 pub mod text;
 pub mod uscc;

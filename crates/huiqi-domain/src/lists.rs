@@ -1,6 +1,8 @@
 //! Lists a department keeps outside the per-enterprise registry columns (issue 7, 日常调度):
 //! `certifications` (科技局/经信局 认定名单: one row per enterprise and kind of certification) and
-//! `trainings` (人社局/经信局 创业培训台账: one row per session, not keyed by enterprise). Their
+//! `trainings` (人社局/经信局 企业家培训台账 of article 8 — 企业家分类短训, 新徽商培训 for
+//! entrepreneurs and executives, not article 4's 创业培训: one row per session, not keyed by
+//! enterprise). Their
 //! rows feed the targets the registry can compute (新增科技型中小企业, 开展企业家培训, …).
 
 use chrono::NaiveDate;
@@ -14,8 +16,8 @@ crate::vocabulary! {
     pub enum ListSource {
         /// 科技局/经信局：认定名单
         Certifications = ("certifications", "科技局/经信局（认定名单）"),
-        /// 创业培训台账
-        Trainings = ("trainings", "创业培训台账"),
+        /// 人社局/经信局：企业家培训台账（第8条：企业家分类短训、新徽商培训，培训企业家和企业高管）
+        Trainings = ("trainings", "人社局/经信局（企业家培训台账）"),
     }
 }
 

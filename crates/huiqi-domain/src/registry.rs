@@ -16,19 +16,19 @@ crate::vocabulary! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Source {
         /// 市场监管局：登记信息
-        Market = ("market", "市场监管（登记信息）"),
+        Market = ("market", "市场监管局（登记信息）"),
         /// 税务局：纳税人类型、收入、税额
-        Tax = ("tax", "税务（收入与税额）"),
+        Tax = ("tax", "税务局（收入与税额）"),
         /// 人社局：从业人数、创业者身份
-        Hr = ("hr", "人社（从业人数与创业者身份）"),
+        Hr = ("hr", "人社局（从业人数与创业者身份）"),
         /// 统计局：规模以上（四上）
-        Stats = ("stats", "统计（规模以上）"),
+        Stats = ("stats", "统计局（规模以上）"),
         /// 金融监管：贷款
-        Finance = ("finance", "金融（贷款）"),
+        Finance = ("finance", "金融监管部门（贷款）"),
         /// 科技局/知识产权：科技人员、知识产权与财务数据（梯队培育评分用）
-        Tech = ("tech", "科技（科技人员、知识产权与财务）"),
+        Tech = ("tech", "科技局/知识产权（科技人员、知识产权与财务）"),
         /// huiqi 的事实表（FACT_COLUMNS），`huiqi gen` 的输出
-        Facts = ("facts", "事实表（FACT_COLUMNS）"),
+        Facts = ("facts", "各部门合并数据"),
     }
 }
 
@@ -36,13 +36,13 @@ impl Source {
     /// The department alone, in Chinese (`市场监管`).
     pub fn department(self) -> &'static str {
         match self {
-            Source::Market => "市场监管",
-            Source::Tax => "税务",
-            Source::Hr => "人社",
-            Source::Stats => "统计",
-            Source::Finance => "金融",
-            Source::Tech => "科技",
-            Source::Facts => "事实表",
+            Source::Market => "市场监管局",
+            Source::Tax => "税务局",
+            Source::Hr => "人社局",
+            Source::Stats => "统计局",
+            Source::Finance => "金融监管部门",
+            Source::Tech => "科技局/知识产权",
+            Source::Facts => "各部门",
         }
     }
 

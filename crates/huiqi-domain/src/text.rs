@@ -21,17 +21,9 @@ pub fn quote(value: &str) -> Cow<'_, str> {
     }
 }
 
-/// A count with 千分位 separators (1,048,576), for messages.
+/// A count with 千分位 separators (1,048,576), for messages ([`crate::numbers::count`]).
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::numbers::count_dec(rust_decimal::Decimal::from(n))
 }
 
 /// Whether `c` is a full-width form of a printable ASCII character (U+FF01–U+FF5E, Unicode block

@@ -1,6 +1,10 @@
-//! Push lists as Excel files with Chinese headers. The same rows give the same bytes
-//! (the workbook's creation time is fixed), so exports are reproducible.
+//! Push lists as Excel files with Chinese headers: a title row (measure, place, the data's year
+//! and the date of its parameters), then the header, then one row per enterprise with the measure's
+//! Chinese title and the amount as an Excel number (format `#,##0.00`, so Excel can sum it). The
+//! same rows give the same bytes (the workbook's creation time is fixed), so exports are
+//! reproducible.
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::{MatchError, PushRow};
@@ -33,6 +37,7 @@ pub fn push_xlsx(rows: &[PushRow], title: &str) -> Result<Vec<u8>, MatchError> {
     let ws = wb.add_worksheet();
     ws.set_name("推送名单").map_err(err)?;
     let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
     ws.write_string_with_format(0, 0, title, &bold)
         .map_err(err)?;
     for (c, (h, w)) in HEADERS.iter().enumerate() {
@@ -50,13 +55,16 @@ pub fn push_xlsx(rows: &[PushRow], title: &str) -> Result<Vec<u8>, MatchError> {
             &r.county,
             &r.county_name,
             &r.industry,
-            &r.measure,
         ];
         for (c, v) in cells.iter().enumerate() {
             ws.write_string(row, c as u16, v.as_str()).map_err(err)?;
         }
-        // Amounts as text with two decimals: exact, and what the auditor reads is what we computed.
-        ws.write_string(row, 8, format!("{:.2}", r.amount))
+        let title =
+            huiqi_rules::MeasureId::parse(&r.measure).map_or(r.measure.as_str(), |m| m.title());
+        ws.write_string(row, 7, title).map_err(err)?;
+        // The amount (exact to the fen, at most 15 significant digits: limits.rs) as an Excel number.
+        let amount = r.amount.round_dp(2).to_f64().unwrap_or_default();
+        ws.write_number_with_format(row, 8, amount, &money)
             .map_err(err)?;
         ws.write_string(row, 9, &r.reason).map_err(err)?;
     }

@@ -283,8 +283,11 @@ impl Comparison {
 pub enum Period {
     /// 每年: the value is due again each calendar year.
     EachYear,
-    /// 到…底: a level to reach by the date (ratios, stocks).
+    /// 到…底 for a level (ratios “不低于”, stocks): reached or not at the date, no time progress.
     ByDate { date: NaiveDate },
+    /// 到…底…新增: a flow added within the calendar year of the date, up to the date (a 序时进度
+    /// from that year's January to the date).
+    AddedBy { date: NaiveDate },
     /// 累计: a running total counted up to the date.
     Cumulative { until: NaiveDate },
 }
@@ -294,6 +297,7 @@ impl Period {
         match self {
             Period::EachYear => "each_year",
             Period::ByDate { .. } => "by_date",
+            Period::AddedBy { .. } => "added_by",
             Period::Cumulative { .. } => "cumulative",
         }
     }
@@ -302,6 +306,11 @@ impl Period {
         match self {
             Period::EachYear => "每年".to_string(),
             Period::ByDate { date } => format!("到{}", date.format("%Y-%m-%d")),
+            Period::AddedBy { date } => format!(
+                "{}年内新增，到{}",
+                date.format("%Y"),
+                date.format("%Y-%m-%d")
+            ),
             Period::Cumulative { until } => format!("累计至{}", until.format("%Y-%m-%d")),
         }
     }

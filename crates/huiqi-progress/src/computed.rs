@@ -65,8 +65,9 @@ pub const COMPUTED_TARGETS: [ComputedTarget; 9] = [
     computed("entrepreneur_trainees", Figure::Trainees, "人次", false),
 ];
 
-/// The finance figures' caveat: the registry does not classify size in SQL.
-const ALL_ENTERPRISES: &str = "含企业库全部登记主体，未按大中小微划型筛选";
+/// Whom the finance figures count: the targets are about 小微企业.
+const SMALL_MICRO: &str =
+    "仅计小型、微型企业（规模按该年度最新一次匹配批次的划型；未经匹配划型的企业不计）";
 
 /// How a figure's value was computed over `window` (`2023-01-01 至 2023-06-30`, `2023 年度`), for
 /// the reason of the 调度表 row.
@@ -76,23 +77,25 @@ pub fn how(figure: Figure, window: &str) -> String {
             format!("企业库中 {window} 新登记的经营主体数（市场监管登记信息）")
         }
         Figure::Certifications(kind) => format!(
-            "认定名单（certifications）中 {window} 认定的{}数，按企业在企业库中的所属辖区",
+            "科技局、经信局认定名单中 {window} 认定的{}数，按企业在企业库中的所属辖区",
             kind.label()
         ),
         Figure::TrainingSessions => {
-            format!("创业培训台账（trainings）中 {window} 举办的培训场次数")
+            format!("人社局、经信局企业家培训台账中 {window} 举办的培训场次数")
         }
         Figure::Trainees => {
-            format!("创业培训台账（trainings）中 {window} 各场培训参训人数之和")
+            format!(
+                "人社局、经信局企业家培训台账中 {window} 各场培训参训的企业家和企业高管人次之和"
+            )
         }
         Figure::NewLoans => format!(
-            "金融部门数据（finance）中 {window}各企业“本年新增贷款”之和，折算为亿元（按辖区四舍五入到万元）；{ALL_ENTERPRISES}"
+            "金融部门数据中 {window}各企业“本年新增贷款”之和，折算为亿元（按辖区四舍五入到万元）；{SMALL_MICRO}"
         ),
         Figure::FirstLoanAccounts => {
-            format!("金融部门数据（finance）中 {window}标为首贷户的户数；{ALL_ENTERPRISES}")
+            format!("金融部门数据中 {window}标为首贷户的户数；{SMALL_MICRO}")
         }
         Figure::FirstLoanAmount => format!(
-            "金融部门数据（finance）中 {window}首贷户“本年新增贷款”之和，折算为亿元（按辖区四舍五入到万元）；{ALL_ENTERPRISES}"
+            "金融部门数据中 {window}首贷户“本年新增贷款”之和，折算为亿元（按辖区四舍五入到万元）；{SMALL_MICRO}"
         ),
     }
 }

@@ -162,6 +162,16 @@ pub fn time_progress(period: &Period, at: Month, settings: &Settings) -> Option<
             let done = (settings.start.until(at) + 1).clamp(0, total);
             Some(Decimal::from(done) / Decimal::from(total.max(1)))
         }
+        // 到…底…新增: the flow of the date's year, from its January to the date.
+        Period::AddedBy { date } => {
+            let first = Month {
+                year: date.year(),
+                month: 1,
+            };
+            let total = first.until(Month::of(*date)) + 1;
+            let done = (first.until(at) + 1).clamp(0, total);
+            Some(Decimal::from(done) / Decimal::from(total.max(1)))
+        }
         Period::ByDate { .. } => None,
     }
 }
@@ -174,7 +184,9 @@ pub struct Assessment {
     pub jurisdiction: String,
     pub target_value: Decimal,
     pub actual: Option<Decimal>,
-    /// actual ÷ target (for “≤” targets: target ÷ actual), rounded to 4 decimals.
+    /// actual ÷ target (for “≤” targets: target ÷ actual), exact: a page, the reason and the
+    /// CLI round it once, as a percentage (`huiqi_domain::numbers::percent`); JSON answers give
+    /// it to 4 decimals.
     pub completion: Option<Decimal>,
     pub time_progress: Option<Decimal>,
     pub status: Status,
@@ -182,12 +194,13 @@ pub struct Assessment {
     pub reason: String,
 }
 
-fn r4(d: Decimal) -> Decimal {
+/// A fraction to 4 decimals, for JSON answers (never an input of a percentage shown).
+pub fn r4(d: Decimal) -> Decimal {
     d.round_dp(4).normalize()
 }
 
 fn pct(d: Decimal) -> String {
-    format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(1))
+    huiqi_domain::numbers::percent(d)
 }
 
 /// Decides the status of one target for one jurisdiction at the end of `at`.
@@ -206,7 +219,7 @@ pub fn assess(
         target_value,
         actual,
         completion: None,
-        time_progress: tp.map(r4),
+        time_progress: tp,
         status: Status::Red,
         reason: String::new(),
     };
@@ -220,7 +233,7 @@ pub fn assess(
         Comparison::AtMost if actual.is_zero() => Decimal::ONE,
         Comparison::AtMost => target_value / actual,
     };
-    a.completion = Some(r4(completion));
+    a.completion = Some(completion.normalize());
     let (status, reason) = match (&target.period, tp) {
         (Period::ByDate { date }, _) => {
             let met = completion >= Decimal::ONE;
@@ -255,7 +268,7 @@ pub fn assess(
         }
         (period, Some(tp)) => {
             let end = match period {
-                Period::Cumulative { until } => Some(*until),
+                Period::Cumulative { until: date } | Period::AddedBy { date } => Some(*date),
                 _ => None,
             };
             if end.is_some_and(|e| at.last_day() > e) && completion < Decimal::ONE {

@@ -241,3 +241,62 @@ fn computed_values_replace_reports_and_say_how() {
     assert!(!get("new_listings", &ids[0]).reason.contains("计算"));
     assert_eq!(get("new_listings", &ids[1]).actual, None);
 }
+
+/// Each period kind of the pack read as its article says, at 2023-09: “每年” and “到2023年底…新增”
+/// are flows with a 序时进度 of 9/12, “累计新增” counts from the policy's first January, a ratio
+/// “不低于” by a date has none.
+#[test]
+fn the_packs_period_kinds_at_2023_09() {
+    let pack = huiqi_policy::builtin::default_pack().unwrap();
+    let s = Settings::default();
+    let at = m("2023-09");
+    let kind = |id: &str| pack.target(id).unwrap().period.kind();
+    assert_eq!(kind("new_taxpaying_entities"), "each_year");
+    assert_eq!(kind("new_small_micro_loans"), "added_by");
+    assert_eq!(kind("first_loan_accounts"), "cumulative");
+    assert_eq!(kind("tech_sme_rd_ratio"), "by_date");
+    for (id, want) in [
+        ("new_taxpaying_entities", Some(d("0.75"))),
+        ("new_small_micro_loans", Some(d("0.75"))),
+        ("first_loan_accounts", Some(d("0.75"))),
+        ("tech_sme_rd_ratio", None),
+    ] {
+        let t = pack.target(id).unwrap();
+        assert_eq!(time_progress(&t.period, at, &s), want, "{id}");
+    }
+    // The loans row (245 亿元 added in 2023): 180 亿元 by September is 73.5%, within 10 points of
+    // the 序时进度 75% — yellow with its 序时进度, not red with “—”.
+    let loans = pack.target("new_small_micro_loans").unwrap();
+    let a = assess(loans, "city", loans.value, Some(d("180")), at, &s);
+    assert_eq!(a.time_progress, Some(d("0.75")));
+    assert_eq!(a.status, Status::Yellow, "{}", a.reason);
+    assert!(a.reason.contains("序时进度 75.0%"), "{}", a.reason);
+    // 150 亿元 (61.2%) is more than 10 points behind: red, for that reason.
+    let a = assess(loans, "city", loans.value, Some(d("150")), at, &s);
+    assert_eq!(a.status, Status::Red, "{}", a.reason);
+    assert!(a.reason.contains("落后序时进度 75.0%"), "{}", a.reason);
+    // After 2023-12-31 an unmet flow is overdue; a met one stays green.
+    assert_eq!(
+        assess(loans, "city", loans.value, Some(d("244")), m("2024-01"), &s).status,
+        Status::Red
+    );
+    assert_eq!(
+        assess(loans, "city", loans.value, Some(d("245")), m("2024-01"), &s).status,
+        Status::Green
+    );
+    // Before its year a flow has not started.
+    assert_eq!(time_progress(&loans.period, m("2022-12"), &s), Some(d("0")));
+}
+
+/// 15 of 19 is 78.9%, rounded once from the exact fraction, in the reason as on a page.
+#[test]
+fn completion_is_rounded_once() {
+    let s = Settings::default();
+    let t = target(Period::EachYear, MeasureUnit::Jia, "19");
+    let a = assess(&t, "341502", t.value, Some(d("15")), m("2023-12"), &s);
+    let c = a.completion.unwrap();
+    assert_eq!(huiqi_domain::numbers::percent(c), "78.9%");
+    assert!(a.reason.contains("完成率 78.9%"), "{}", a.reason);
+    assert!(!a.reason.contains("79.0%"), "{}", a.reason);
+    assert_eq!(r4(c), d("0.7895"));
+}

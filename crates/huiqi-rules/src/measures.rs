@@ -111,6 +111,21 @@ impl MeasureId {
         self.label()
     }
 
+    /// The short name a file name or a chart label uses (`六税两费`).
+    pub const fn short_title(self) -> &'static str {
+        match self {
+            MeasureId::SizeClass => "中小企业划型",
+            MeasureId::SmallLowProfit => "小型微利企业认定",
+            MeasureId::CitRelief => "小型微利企业所得税",
+            MeasureId::IitBusinessRelief => "个体工商户个税减半",
+            MeasureId::SixTaxesRelief => "六税两费",
+            MeasureId::VatRelief => "小规模纳税人增值税",
+            MeasureId::StartupDeduction => "创业税费扣减",
+            MeasureId::RdExtraDeduction => "研发费用加计扣除",
+            MeasureId::TotalRelief => "减免税费合计",
+        }
+    }
+
     /// Whether an enterprise can be eligible for it (a flag or an amount, not the class).
     pub fn is_benefit(self) -> bool {
         matches!(self.kind(), ValueKind::Flag | ValueKind::Amount)

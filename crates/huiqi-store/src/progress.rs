@@ -203,20 +203,30 @@ impl FigureSql {
                 "SELECT county, CAST(COALESCE(SUM(attendees), 0) AS BIGINT) FROM training_sessions \
                  WHERE held_on >= $1 AND held_on <= $2 GROUP BY county"
             }
+            // The finance figures count 小微企业 only: small and micro by the size class of the
+            // latest matching run of the facts' year (an enterprise no run classified is not counted).
             Figure::NewLoans => {
                 "SELECT e.county, CAST(COALESCE(SUM(f.new_loans), 0) AS BIGINT) FROM enterprise_facts f \
-                 JOIN enterprises e ON e.uscc = f.uscc WHERE f.year >= $1 AND f.year <= $2 \
-                 AND f.finance_import_id IS NOT NULL GROUP BY e.county"
+                 JOIN enterprises e ON e.uscc = f.uscc \
+                 JOIN match_results r ON r.uscc = f.uscc \
+                 AND r.run_id = (SELECT MAX(m.id) FROM match_runs m WHERE m.year = f.year) \
+                 WHERE f.year >= $1 AND f.year <= $2 AND f.finance_import_id IS NOT NULL \
+                 AND r.size_class IN ('small', 'micro') GROUP BY e.county"
             }
             Figure::FirstLoanAccounts => {
                 "SELECT e.county, COUNT(*) FROM enterprise_facts f JOIN enterprises e ON e.uscc = f.uscc \
+                 JOIN match_results r ON r.uscc = f.uscc \
+                 AND r.run_id = (SELECT MAX(m.id) FROM match_runs m WHERE m.year = f.year) \
                  WHERE f.year >= $1 AND f.year <= $2 AND f.finance_import_id IS NOT NULL AND f.first_loan \
-                 GROUP BY e.county"
+                 AND r.size_class IN ('small', 'micro') GROUP BY e.county"
             }
             Figure::FirstLoanAmount => {
                 "SELECT e.county, CAST(COALESCE(SUM(f.new_loans), 0) AS BIGINT) FROM enterprise_facts f \
-                 JOIN enterprises e ON e.uscc = f.uscc WHERE f.year >= $1 AND f.year <= $2 \
-                 AND f.finance_import_id IS NOT NULL AND f.first_loan GROUP BY e.county"
+                 JOIN enterprises e ON e.uscc = f.uscc \
+                 JOIN match_results r ON r.uscc = f.uscc \
+                 AND r.run_id = (SELECT MAX(m.id) FROM match_runs m WHERE m.year = f.year) \
+                 WHERE f.year >= $1 AND f.year <= $2 AND f.finance_import_id IS NOT NULL AND f.first_loan \
+                 AND r.size_class IN ('small', 'micro') GROUP BY e.county"
             }
         }
     }

@@ -1,5 +1,5 @@
 //! Synthetic lists for the demo (`huiqi gen --certifications/--trainings`): a year's 认定名单 over
-//! the generated population and a year's 创业培训台账. Deterministic like the population (SplitMix64
+//! the generated population and a year's 企业家培训台账. Deterministic like the population (SplitMix64
 //! per seed, index and stream). Assumptions, at the scale of the city's yearly targets
 //! (科技型中小企业 100, 创新型中小企业 50, 省级专精特新 30; 20 trainings, 2,000 trainees):
 //!
@@ -30,12 +30,12 @@ const KINDS: [(CertKind, u64, &[u32], &str); 3] = [
 ];
 
 const TITLES: [&str; 6] = [
-    "小微企业创业能力提升培训",
-    "企业家财税政策专题培训",
+    "企业家分类短训：财税政策专题",
+    "新徽商培训：小微企业经营管理",
     "专精特新企业高管研修班",
-    "电子商务创业培训",
-    "创业培训（SYB）企业经营者班",
-    "小微企业融资对接与风险防控培训",
+    "企业家分类短训：数字化转型",
+    "新徽商培训：企业家素质提升",
+    "企业高管融资对接与风险防控培训",
 ];
 
 fn eligible(index: u64, population_year: i32, seed: u64) -> Option<(String, NaiveDate)> {

@@ -142,8 +142,25 @@ impl IntoResponse for WebError {
 #[template(path = "error.html")]
 struct ErrorPage {
     nav: Nav,
-    status: String,
+    /// `403 无权访问`, `404 页面不存在`, …
+    title: String,
     message: String,
+}
+
+/// A status with its Chinese name, for an error page's title.
+fn status_title(status: StatusCode) -> String {
+    let name = match status.as_u16() {
+        400 => "请求有误",
+        403 => "无权访问",
+        404 => "页面不存在",
+        405 => "请求方法不支持",
+        413 => "内容过大",
+        422 => "无法处理",
+        429 => "请求过多",
+        500..=599 => "服务器错误",
+        _ => "出错了",
+    };
+    format!("{} {name}", status.as_u16())
 }
 
 /// Renders every [`WebError`] of a response: JSON on `/api/*`, an HTML page with the viewer's
@@ -183,11 +200,11 @@ pub async fn render_errors(State(state): State<Shared>, req: Request, next: Next
     } else {
         let nav = match crate::auth::viewer(&state.app.store, &headers, state.behind_tls).await {
             Ok(v) => Nav::of(&state, &v),
-            Err(_) => Nav::anonymous(),
+            Err(_) => Nav::anonymous(&state),
         };
         let page = ErrorPage {
             nav,
-            status: e.status.as_u16().to_string(),
+            title: status_title(e.status),
             message: message.clone(),
         };
         (e.status, Html(page.render().unwrap_or(message))).into_response()

@@ -12,6 +12,8 @@ use crate::state::WebState;
 /// What every page's header needs.
 pub struct Nav {
     pub role: &'static str,
+    /// The role and scope as the header shows them: `责任单位 · 市税务局`, `县区 · 金安区`.
+    pub role_label: String,
     pub display_name: String,
     pub csrf: String,
     pub pack_version: String,
@@ -22,16 +24,20 @@ pub struct Nav {
 impl Nav {
     /// The header of a viewer.
     pub fn of(state: &WebState, v: &Viewer) -> Nav {
-        let pack = &state.app.pack;
+        // Not twice what the display name already says (`工作专班（工作专班）`,
+        // `市税务局（责任单位 · 市税务局）`).
+        let mut label = role_label(state, &v.role);
+        if label == v.display_name {
+            label.clear();
+        } else if label.ends_with(&format!(" · {}", v.display_name)) {
+            label = v.role.kind().map_or("", |k| k.label()).to_string();
+        }
         Nav {
             role: v.role.name(),
+            role_label: label,
             display_name: v.display_name.clone(),
             csrf: v.csrf.clone().unwrap_or_default(),
-            pack_version: format!(
-                "{}，{}",
-                pack.manifest.version,
-                pack.manifest.status.label()
-            ),
+            pack_version: pack_version(state),
             links: crate::AREAS
                 .iter()
                 .flat_map(|a| a.links)
@@ -41,13 +47,14 @@ impl Nav {
         }
     }
 
-    /// The header of a page shown without a state (nobody signed in, no links but the public).
-    pub fn anonymous() -> Nav {
+    /// The header of a page for nobody signed in (no links but the public).
+    pub fn anonymous(state: &WebState) -> Nav {
         Nav {
             role: "anonymous",
+            role_label: String::new(),
             display_name: String::new(),
             csrf: String::new(),
-            pack_version: String::new(),
+            pack_version: pack_version(state),
             links: crate::AREAS
                 .iter()
                 .flat_map(|a| a.links)
@@ -55,6 +62,42 @@ impl Nav {
                 .map(|l| (l.label, l.href))
                 .collect(),
         }
+    }
+}
+
+/// The policy text's version as the footer names it (征求意见稿 / 正式印发).
+fn pack_version(state: &WebState) -> String {
+    state.app.pack.manifest.status.label().to_string()
+}
+
+/// A role and its scope in Chinese: the role's label, then the unit's or jurisdiction's name
+/// (an enterprise's name is its display name already).
+pub fn role_label(state: &WebState, role: &huiqi_app::accounts::Role) -> String {
+    use huiqi_app::accounts::Role;
+    let kind = role.kind().map_or("", |k| k.label());
+    match role {
+        Role::Unit(u) => format!(
+            "{kind} · {}",
+            state
+                .app
+                .pack
+                .unit(u)
+                .map_or(u.as_str(), |x| x.name.as_str())
+        ),
+        Role::County(c) => format!("{kind} · {}", state.app.jurisdiction_name(c)),
+        _ => kind.to_string(),
+    }
+}
+
+/// Where a role's work is, the page it lands on after signing in: an enterprise its benefits,
+/// a county and a unit the 日常调度 of their targets (with their push lists one click away), the
+/// working group the city's dashboard.
+pub fn landing(role: &huiqi_app::accounts::Role) -> &'static str {
+    use huiqi_app::accounts::Role;
+    match role {
+        Role::Enterprise(_) => "/me",
+        Role::Admin | Role::Unit(_) | Role::County(_) => "/dashboard",
+        Role::Anonymous => "/",
     }
 }
 

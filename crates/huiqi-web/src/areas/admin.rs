@@ -112,8 +112,18 @@ async fn users_page(
                     .to_string()
             }),
             username: a.username,
+            // The scope by name: the unit's or the jurisdiction's, 全市 for the working group.
+            scope: match huiqi_app::accounts::RoleKind::parse_any(&a.role) {
+                Some(huiqi_app::accounts::RoleKind::Admin) => "全市".to_string(),
+                Some(huiqi_app::accounts::RoleKind::Unit) => s
+                    .app
+                    .pack
+                    .unit(&a.scope)
+                    .map_or(a.scope.clone(), |u| u.name.clone()),
+                Some(huiqi_app::accounts::RoleKind::County) => s.app.jurisdiction_name(&a.scope),
+                _ => a.scope,
+            },
             role: a.role,
-            scope: a.scope,
             display_name: a.display_name,
             disabled: a.disabled,
             failed: a.failed_logins,

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use huiqi_app::matching::compare_runs;
 use huiqi_app::whatif::{parse_changes, whatif_cached};
+use huiqi_domain::numbers;
 use huiqi_match::from_fen;
 use huiqi_match::whatif::Delta;
 use rust_decimal::Decimal;
@@ -47,7 +48,7 @@ struct RunView {
     id: i64,
     started: String,
     at: String,
-    enterprises: i64,
+    enterprises: String,
     total: String,
 }
 
@@ -98,8 +99,8 @@ async fn runs(
                 id: r.id,
                 started: r.started_at.format("%Y-%m-%d %H:%M").to_string(),
                 at: r.at.to_string(),
-                enterprises: r.enterprises,
-                total: format!("{:.2}", from_fen(r.total_fen)),
+                enterprises: numbers::count(r.enterprises),
+                total: numbers::amount(from_fen(r.total_fen)),
             })
             .collect(),
         old: q.old.clone(),
@@ -128,8 +129,8 @@ async fn runs(
                     uscc: d.uscc.clone(),
                     measure: d.measure.title().to_string(),
                     change: d.change.label(),
-                    old: format!("{:.2}", d.old),
-                    new: format!("{:.2}", d.new),
+                    old: numbers::amount(d.old),
+                    new: numbers::amount(d.new),
                 })
                 .collect();
             render(page)
@@ -144,8 +145,8 @@ async fn runs(
 
 struct DeltaView {
     label: String,
-    before_n: usize,
-    after_n: usize,
+    before_n: String,
+    after_n: String,
     before: String,
     after: String,
     change: String,
@@ -154,11 +155,18 @@ struct DeltaView {
 fn delta_view(d: &Delta) -> DeltaView {
     DeltaView {
         label: d.label.clone(),
-        before_n: d.beneficiaries_before,
-        after_n: d.beneficiaries_after,
-        before: format!("{:.2}", d.cost_before),
-        after: format!("{:.2}", d.cost_after),
-        change: format!("{:+.2}", d.cost_change()),
+        before_n: numbers::count(d.beneficiaries_before as i64),
+        after_n: numbers::count(d.beneficiaries_after as i64),
+        before: numbers::amount(d.cost_before),
+        after: numbers::amount(d.cost_after),
+        change: {
+            let c = d.cost_change();
+            if c > Decimal::ZERO {
+                format!("+{}", numbers::amount(c))
+            } else {
+                numbers::amount(c)
+            }
+        },
     }
 }
 

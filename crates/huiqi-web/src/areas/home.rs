@@ -23,6 +23,17 @@ pub const AREA: Area = Area {
         Route::get("/", Rule::Public, "首页", || get(index)),
         Route::get("/healthz", Rule::Public, "健康检查", || get(healthz)),
         Route::get("/assets/site.css", Rule::Public, "样式", || get(css)),
+        Route::get("/favicon.ico", Rule::Public, "网站图标", || {
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "image/x-icon"),
+                        (header::CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    include_bytes!("../../assets/favicon.ico").as_slice(),
+                )
+            })
+        }),
         Route::get("/assets/htmx.min.js", Rule::Public, "htmx", || {
             get(|| async { js(include_bytes!("../../assets/vendor/htmx.min.js")) })
         }),
@@ -269,7 +280,12 @@ async fn login_submit(
     }
     match result {
         Ok(token) => {
-            let mut resp = Redirect::to("/").into_response();
+            // Each role lands where its work is.
+            let to = match accounts::session_of(&s.app.store, &token).await? {
+                Some(session) => crate::page::landing(&session.role),
+                None => "/",
+            };
+            let mut resp = Redirect::to(to).into_response();
             if let Ok(c) = HeaderValue::from_str(&auth::session_cookie(&token, s.behind_tls)) {
                 resp.headers_mut().insert(header::SET_COOKIE, c);
             }

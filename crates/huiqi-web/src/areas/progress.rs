@@ -97,6 +97,11 @@ struct DashboardPage {
     report_targets: Vec<(String, String)>,
     report_jurisdictions: Vec<(String, String)>,
     reported: bool,
+    /// How many jurisdictions are ranked (共 N).
+    ranked: usize,
+    /// (href, label) of the push lists the viewer works with, or why there is none.
+    push_links: Vec<(String, String)>,
+    push_note: String,
     /// 为企服务 this year in the viewer's scope.
     service: Option<ServicePanel>,
 }
@@ -117,7 +122,7 @@ struct ServicePanel {
 
 impl ServicePanel {
     fn of(p: huiqi_app::service::Panel) -> ServicePanel {
-        let n = |x: i64| huiqi_domain::text::thousands(x.max(0).unsigned_abs());
+        let n = huiqi_domain::numbers::count;
         ServicePanel {
             year: p.year,
             scope: p.scope,
@@ -133,8 +138,22 @@ impl ServicePanel {
     }
 }
 
+/// A fraction as a chart's percentage number (rounded once, like the table's).
 fn percent(d: Decimal) -> String {
-    (d * Decimal::ONE_HUNDRED).round_dp(1).to_string()
+    (d * Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .to_string()
+}
+
+/// A target's figure with 千分位 and its unit (`15,000 户`, `245 亿元`, `1.3%`).
+fn with_unit(d: Decimal, unit: &str) -> String {
+    let n = d.normalize();
+    let text = huiqi_domain::numbers::fixed(n, n.scale().min(4));
+    if unit == "%" {
+        format!("{text}%")
+    } else {
+        format!("{text} {unit}")
+    }
 }
 
 async fn page(
@@ -184,14 +203,15 @@ async fn page(
         "scores": shown.iter().map(|r| percent(r.score)).collect::<Vec<_>>(),
     })
     .to_string();
+    let unit_of = |id: &str| pack.target(id).map_or("", |t| t.unit().symbol());
     let views = mine
         .iter()
         .map(|r| RowView {
             indicator: indicator(&r.target),
-            target_value: r.target_value.normalize().to_string(),
+            target_value: with_unit(r.target_value, unit_of(&r.target)),
             actual: r
                 .actual
-                .map_or("未报送".into(), |a| a.normalize().to_string()),
+                .map_or("未报送".into(), |a| with_unit(a, unit_of(&r.target))),
             completion: pct(r.completion),
             time_progress: pct(r.time_progress),
             status: r.status.label(),
@@ -209,10 +229,11 @@ async fn page(
             (
                 r.rank,
                 s.app.jurisdiction_name(&r.jurisdiction),
-                percent(r.score),
+                pct(Some(r.score)),
             )
         })
         .collect();
+    let (push_links, push_note) = push_links(&s, &v);
     render(DashboardPage {
         nav: Nav::of(&s, &v),
         period,
@@ -241,7 +262,54 @@ async fn page(
         service: huiqi_app::service::panel(&s.app, &v.role, huiqi_app::assess::today())
             .await?
             .map(ServicePanel::of),
+        ranked: s.app.pack.jurisdictions.len(),
+        push_links,
+        push_note,
     })
+}
+
+/// The push lists one click away from the dashboard: a county's own list, a unit's lists of the
+/// measures it pushes (or why it has none), the working group's list of the city.
+fn push_links(s: &WebState, v: &Viewer) -> (Vec<(String, String)>, String) {
+    use huiqi_app::accounts::Role;
+    match &v.role {
+        Role::Unit(u) => {
+            let measures = huiqi_app::matching::push_measures_for(&v.role);
+            if measures.is_empty() {
+                let name = s.app.pack.unit(u).map_or(u.as_str(), |x| x.name.as_str());
+                return (
+                    Vec::new(),
+                    format!(
+                        "{name}不负责推送免申即享措施（{}）。",
+                        huiqi_app::matching::push_units_sentence(&s.app.pack)
+                    ),
+                );
+            }
+            (
+                measures
+                    .into_iter()
+                    .map(|m| {
+                        (
+                            format!("/push?measure={}", m.as_str()),
+                            format!("推送名单：{}", m.title()),
+                        )
+                    })
+                    .collect(),
+                String::new(),
+            )
+        }
+        Role::County(c) => (
+            vec![(
+                "/push".to_string(),
+                format!("{}企业的免申即享推送名单", s.app.jurisdiction_name(c)),
+            )],
+            String::new(),
+        ),
+        _ => (
+            vec![("/push".to_string(), "全市免申即享推送名单".to_string())],
+            String::new(),
+        ),
+    }
 }
 
 /// The 调度表's month, for the API.
@@ -287,8 +355,8 @@ pub(crate) async fn api(
             jurisdiction: r.jurisdiction.clone(),
             target_value: r.target_value.to_string(),
             actual: r.actual.map(|x| x.to_string()),
-            completion: r.completion.map(|x| x.to_string()),
-            time_progress: r.time_progress.map(|x| x.to_string()),
+            completion: r.completion.map(|x| huiqi_progress::r4(x).to_string()),
+            time_progress: r.time_progress.map(|x| huiqi_progress::r4(x).to_string()),
             status: r.status.label().to_string(),
             reason: r.reason.clone(),
         })

@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use huiqi_app::accounts::Role;
-use huiqi_app::matching::{PushFilter, PushPage, latest_run, push_measures, push_page, push_title};
+use huiqi_app::matching::{PushFilter, PushPage, latest_run, push_page, push_title};
 use huiqi_rules::MeasureId;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -75,8 +75,13 @@ async fn load(
     q: &PushQuery,
     limit: Option<usize>,
 ) -> Result<Loaded, WebError> {
+    // The default is 六税两费 where the viewer may see it, else the first measure a unit pushes.
+    let offered = huiqi_app::matching::push_measures_for(&v.role);
     let measure = match q.measure.trim() {
-        "" => MeasureId::SixTaxesRelief.as_str(),
+        "" if offered.contains(&MeasureId::SixTaxesRelief) || offered.is_empty() => {
+            MeasureId::SixTaxesRelief.as_str()
+        }
+        "" => offered[0].as_str(),
         m => m,
     };
     let county = v.role.county().unwrap_or(q.county.as_str());
@@ -102,10 +107,31 @@ async fn load(
         limit,
     )
     .await?;
-    let message = if page.count == 0 && matches!(v.role, Role::Unit(_)) {
-        "本单位不负责推送这项措施，或没有符合条件的企业。".into()
-    } else {
-        String::new()
+    let title = filter.measure.title();
+    let message = match &v.role {
+        // Which case applies: the unit pushes nothing, not this measure, or nobody qualifies.
+        Role::Unit(u) if offered.is_empty() => format!(
+            "{}不负责推送免申即享措施（{}），因此名单为空。",
+            unit_name(s, u),
+            huiqi_app::matching::push_units_sentence(&s.app.pack)
+        ),
+        Role::Unit(u) if !offered.contains(&filter.measure) => format!(
+            "{}不负责推送“{title}”，因此名单为空；本单位推送：{}。",
+            unit_name(s, u),
+            offered
+                .iter()
+                .map(|m| format!("“{}”", m.title()))
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        _ if page.count == 0 => format!(
+            "最新匹配批次中{}没有符合“{title}”条件的企业。",
+            filter
+                .county
+                .as_deref()
+                .map_or("全市".to_string(), |c| s.app.jurisdiction_name(c))
+        ),
+        _ => String::new(),
     };
     Ok(Loaded {
         filter,
@@ -113,6 +139,10 @@ async fn load(
         page,
         message,
     })
+}
+
+fn unit_name(s: &WebState, u: &str) -> String {
+    s.app.pack.unit(u).map_or(u.to_string(), |x| x.name.clone())
 }
 
 struct RowView {
@@ -131,12 +161,14 @@ struct PushPageView {
     nav: Nav,
     measures: Vec<(String, String)>,
     measure: String,
+    measure_title: &'static str,
     county: String,
     county_fixed: bool,
     counties: Vec<(String, String)>,
     run: String,
     count: usize,
-    total: String,
+    count_text: String,
+    total: huiqi_domain::numbers::Large,
     rows: Vec<RowView>,
     message: String,
     export_query: String,
@@ -152,14 +184,16 @@ async fn page(
     let measure = l.filter.measure.as_str().to_string();
     render(PushPageView {
         nav: Nav::of(&s, &v),
-        measures: push_measures()
+        measures: huiqi_app::matching::push_measures_for(&v.role)
+            .into_iter()
             .map(|m| (m.as_str().to_string(), m.title().to_string()))
             .collect(),
         county_fixed: v.role.county().is_some(),
         counties: s.app.jurisdictions(),
         run: l.run.map_or("—".into(), |r| r.to_string()),
         count: l.page.count,
-        total: format!("{:.2}", l.page.total),
+        count_text: huiqi_domain::numbers::count(l.page.count as i64),
+        total: huiqi_domain::numbers::large(l.page.total),
         rows: l
             .page
             .rows
@@ -174,12 +208,13 @@ async fn page(
                     .collect::<Vec<_>>()
                     .join(" "),
                 county: r.county_name.clone(),
-                amount: format!("{:.2}", r.amount),
+                amount: huiqi_domain::numbers::amount(r.amount),
                 reason: r.reason.clone(),
             })
             .collect(),
         message: l.message,
         export_query: format!("measure={measure}&county={county}"),
+        measure_title: l.filter.measure.short_title(),
         measure,
         county,
     })
@@ -195,21 +230,49 @@ async fn export(
         Ok(run) => push_title(&s.app.pack, &run, &l.filter),
         Err(_) => format!("推送名单：{}（尚无匹配批次）", l.filter.measure.title()),
     };
+    let year = match huiqi_app::matching::pick_run(&s.app.store, l.run).await {
+        Ok(run) => run.year.to_string(),
+        Err(_) => "无批次".to_string(),
+    };
+    let name = push_file_name(
+        &l.filter.measure,
+        &l.filter
+            .county
+            .as_deref()
+            .map_or("全市".to_string(), |c| s.app.jurisdiction_name(c)),
+        &year,
+    );
     let bytes = huiqi_app::matching::push_xlsx(l.page.rows, title).await?;
     Ok((
         [
             (
                 header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
             ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"push.xlsx\"",
-            ),
+            (header::CONTENT_DISPOSITION, attachment(&name)),
         ],
         bytes,
     )
         .into_response())
+}
+
+/// The export's Chinese file name: `推送名单-六税两费-金安区-2024.xlsx` (the measure's short
+/// name, the place, the run's tax year).
+pub fn push_file_name(m: &MeasureId, place: &str, year: &str) -> String {
+    format!("推送名单-{}-{place}-{year}.xlsx", m.short_title())
+}
+
+/// A Content-Disposition for a Chinese file name: an ASCII fallback and the UTF-8 name
+/// (RFC 6266 / RFC 5987).
+pub fn attachment(name: &str) -> String {
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}")
 }
 
 /// The push list as JSON.

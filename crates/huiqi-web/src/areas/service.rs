@@ -231,18 +231,6 @@ struct QueuePage {
     units: Vec<(String, String)>,
 }
 
-fn thousands(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 async fn load_queue(
     s: &WebState,
     v: &Viewer,
@@ -310,7 +298,7 @@ async fn queue(
         nav: Nav::of(&s, &v),
         role: v.role.name(),
         title,
-        total: thousands(list.total),
+        total: huiqi_domain::numbers::count(list.total),
         page: list.page,
         pages,
         query,
@@ -633,10 +621,10 @@ async fn stats(
         year,
         rows,
         bulletin,
-        open_total: thousands(open.total),
+        open_total: huiqi_domain::numbers::count(open.total),
         is_admin: v.role == Role::Admin,
-        overdue: thousands(alerts.overdue),
-        due_soon: thousands(alerts.due_soon),
+        overdue: huiqi_domain::numbers::count(alerts.overdue),
+        due_soon: huiqi_domain::numbers::count(alerts.due_soon),
         remind_until: alerts.remind_until,
         alerts: alerts.rows.into_iter().map(row).collect(),
     })
@@ -797,8 +785,8 @@ async fn visits(
             (
                 c.official.clone(),
                 s.app.jurisdiction_name(&c.county),
-                thousands(c.assigned),
-                thousands(c.visited),
+                huiqi_domain::numbers::count(c.assigned),
+                huiqi_domain::numbers::count(c.visited),
                 pct(c.visited, c.assigned),
             )
         })
@@ -823,7 +811,11 @@ async fn visits(
         from,
         to,
         coverage,
-        total: (thousands(a), thousands(b), pct(b, a)),
+        total: (
+            huiqi_domain::numbers::count(a),
+            huiqi_domain::numbers::count(b),
+            pct(b, a),
+        ),
         visits,
         can_coverage,
         categories: cfg
