@@ -41,7 +41,7 @@ for extra in [{"employees":500,"tech_staff":50},{"sales_revenue":"200000000","rd
     f = list(extra)[0]
     case(F, f"条件 {f} 恰在上限 合格", "tech_sme", {**q, **extra}, {"qualified":True,"score":60})
 case(F, "职工总数501人 不合格", "tech_sme", {**q, "employees":501, "tech_staff":51}, {"qualified":False,"missing":["职工总数不超过 500 人（现 501 人）"]})
-case(F, "销售收入超2亿元 不合格", "tech_sme", {**q, "sales_revenue":"200000000.01","rd_expense":"12000001"}, {"qualified":False,"missing":["年销售收入不超过 20000 万元（现 200000000.01 元）"]})
+case(F, "销售收入超2亿元 不合格", "tech_sme", {**q, "sales_revenue":"200000000.01","rd_expense":"12000001"}, {"qualified":False,"missing":["年销售收入不超过 20000 万元（现 200,000,000.01 元）"]})
 case(F, "资产总额超2亿元 不合格", "tech_sme", {**q, "total_assets":"200000000.01"}, {"qualified":False})
 case(F, "限制类行业 不合格", "tech_sme", {**q, "restricted_industry":True}, {"qualified":False,"missing":["产品和服务不属于国家规定的禁止、限制和淘汰类（现属于）"]})
 case(F, "严重违法失信 不合格", "tech_sme", {**q, "serious_violation":True}, {"qualified":False})
@@ -133,7 +133,7 @@ S60={**B,"speciality_points":15,"rd_institution":"national","ip_high_value":1,"e
 case(F, "总分恰为60分 合格", "zjtx", S60, {"score":60,"qualified":True,"nothing_missing":True,"version":"2022"})
 case(F, "总分59分 不合格", "zjtx", {**S60,"main_revenue":"5999999.99"}, {"score":59,"qualified":False,"missing":["总分须达到 60 分（现 59 分，还差 1 分）"]})
 case(F, "细分市场1年 不合格", "zjtx", {**S60,"years_in_niche":1}, {"qualified":False,"missing":["从事特定细分市场 2 年以上（现 1 年）"]})
-case(F, "研发费用差一分不到100万元 不合格", "zjtx", {**S60,"rd_expense":"999999.99"}, {"qualified":False,"missing":["上年度研发费用不低于 100 万元（现 999999.99 元）"]})
+case(F, "研发费用差一分不到100万元 不合格", "zjtx", {**S60,"rd_expense":"999999.99"}, {"qualified":False,"missing":["上年度研发费用不低于 100 万元（现 999,999.99 元）"]})
 case(F, "研发费用占比不到3% 不合格", "zjtx", {**S60,"sales_revenue":"33333334","main_revenue":"33333334"}, {"qualified":False,"missing":["研发费用占营业收入比重不低于 3%（现 2.9%）"]})
 case(F, "营业收入不足1000万元但股权融资2000万元 满足条件", "zjtx", {**S60,"sales_revenue":"9999999.99","equity_financing_2y":"20000000"}, {"qualified":True})
 case(F, "营业收入不足且股权融资不足 不合格", "zjtx", {**S60,"sales_revenue":"9999999.99","equity_financing_2y":"19999999.99"}, {"qualified":False})

@@ -5,6 +5,7 @@
 //   OTHER_USCC  an enterprise outside the county user's county
 //   BAD_FILE    a facts CSV with one bad row
 //   SHOTS       the folder for screenshots
+//   COUNTY_NAME the county user's jurisdiction (梯队培育: its own candidates only)
 // Exits non-zero with a message on the first failed check, or when any page reported a
 // Content-Security-Policy violation or a script error (collected from every page of the walk).
 import { chromium } from 'playwright-core';
@@ -17,6 +18,7 @@ const otherUscc = process.env.OTHER_USCC;
 const badFile = process.env.BAD_FILE;
 const shots = process.env.SHOTS;
 const debtorUscc = process.env.DEBTOR_USCC;
+const countyName = process.env.COUNTY_NAME;
 fs.mkdirSync(shots, { recursive: true });
 
 function check(cond, what) {
@@ -149,12 +151,22 @@ try {
     const facts = await page.textContent('table.facts');
     check(facts.includes('税务局（') && /\d{4}-\d{2}-\d{2}/.test(facts), '在档数据注明来源部门和日期');
     await page.screenshot({ path: path.join(shots, 'enterprise-me-1366.png'), fullPage: true });
+    // 梯队培育 on its own page: each standard with its score, the line, how close, what is missing.
+    const standings = page.locator('#standings tbody tr');
+    check(await standings.count() === 3, `企业看到三项认定标准的评分（${await standings.count()} 项）`);
+    const st = await page.textContent('#standings');
+    check(/科技型中小企业/.test(st) && /专精特新/.test(st) && /\d+ \/ \d+/.test(st), '每项标准有得分 / 合格线');
+    check(/已达到认定条件|接近：差 \d+ 分|尚远/.test(st), '每项标准写明是否接近');
+    check(await page.locator('#standings tbody li').count() > 0, '未达线的标准列出还缺什么');
+    await page.locator('#standings').screenshot({ path: path.join(shots, 'enterprise-standings-1366.png') });
     const denied = await page.goto(base + '/enterprises');
     check(denied.status() === 403, `企业用户打开企业库得到 403（实际 ${denied.status()}）`);
     await ctx.close();
     const m = await login('enterprise', phone);
     await m.page.goto(base + '/me');
     await m.page.screenshot({ path: path.join(shots, 'enterprise-me-phone.png'), fullPage: true });
+    const mOverflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(mOverflow <= 1, `手机宽度下“我的惠企政策”不横向溢出（溢出 ${mOverflow}px）`);
     await m.ctx.close();
   }
 
@@ -183,7 +195,40 @@ try {
     const other = await page.goto(base + '/enterprises/' + otherUscc);
     check(other.status() === 403, `县区用户按网址打开外辖区企业得到 403（实际 ${other.status()}）`);
     await page.screenshot({ path: path.join(shots, 'county-403.png') });
+    // 梯队培育: its own candidate lists with the gaps, beside its targets; no other county.
+    // 科技型中小企业 (scored on the registry and the 科技局 file): points short and what is missing.
+    const cult = await page.goto(base + '/cultivate?kind=tech_sme&year=2024');
+    check(cult.status() === 200, '县区用户打开梯队培育候选名单 200');
+    check((await page.textContent('h1')).includes(countyName), `候选名单标题写明本辖区（${countyName}）`);
+    const nc = await page.locator('#candidates tbody tr').count();
+    check(nc > 0, `县区用户看到科技型中小企业候选 ${nc} 户`);
+    const cCounties = await page.locator('#candidates tbody tr td:nth-child(3)').allTextContents();
+    check(cCounties.every((t) => t.trim() === countyName), `候选企业均在本辖区（${nc} 户）`);
+    const points = await page.locator('#candidates tbody tr td:nth-child(7)').allTextContents();
+    check(points.every((t) => /^(\d+ 分|已达线)$/.test(t.trim())), '每户写明距合格线差几分（或已达线）');
+    const why = await page.locator('#candidates tbody tr td:nth-child(8)').allTextContents();
+    check(why.some((t) => t.includes('可再得') || t.includes('须达到')), '未达线的企业写明还缺什么');
+    const tRows = await page.locator('#targets tbody tr').count();
+    check(tRows === 1 && (await page.textContent('#targets')).includes('新增科技型中小企业'), '候选与本年目标只列本辖区一行');
+    await page.screenshot({ path: path.join(shots, 'county-cultivate-1366.png'), fullPage: true });
+    // 小升规: the gap to the line in 元; the targets of the four industry lines.
+    const above = await page.goto(base + '/cultivate?kind=above_scale&year=2024');
+    check(above.status() === 200, '县区用户打开小升规候选 200');
+    const aCounties = await page.locator('#candidates tbody tr td:nth-child(3)').allTextContents();
+    check(aCounties.every((t) => t.trim() === countyName), `小升规候选均在本辖区（${aCounties.length} 户）`);
+    const gaps = await page.locator('#candidates tbody tr td:nth-child(7)').allTextContents();
+    check(gaps.every((t) => /^[\d,]+\.\d{2}$/.test(t.trim())), '小升规每户写明距门槛的差距（元，千分位）');
+    check((await page.locator('#targets thead th').count()) === 6, '小升规对照四条行业线的本年目标');
+    await page.screenshot({ path: path.join(shots, 'county-cultivate-above-scale-1366.png'), fullPage: true });
+    const elsewhere = await page.goto(base + '/cultivate?kind=above_scale&year=2024&county=000000');
+    check(elsewhere.status() === 403, `县区用户查看其他辖区候选得到 403（实际 ${elsewhere.status()}）`);
     await ctx.close();
+    const m = await login('county', phone);
+    await m.page.goto(base + '/cultivate?kind=tech_sme&year=2024');
+    const cOverflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(cOverflow <= 1, `手机宽度下候选名单不横向溢出（溢出 ${cOverflow}px）`);
+    await m.page.screenshot({ path: path.join(shots, 'county-cultivate-phone.png'), fullPage: true });
+    await m.ctx.close();
   }
 
   // Unit: the registry.

@@ -89,10 +89,13 @@ pub struct TargetShare {
     pub candidates: usize,
 }
 
+/// Whether a candidate (by its industry code) counts towards a target.
+type CountsTowards = fn(&str) -> bool;
+
 /// The pack's yearly targets a candidate list feeds, with the test of which candidates count
 /// towards each (小升规 by GB/T 4754 section: 工业 B–D, 限额以上商贸 F/H, 资质等级建筑业 E — never
 /// listed, construction has no revenue line —, 规上服务业 the rest).
-fn targets_of(kind: CandidateKind) -> Vec<(&'static str, fn(&str) -> bool)> {
+fn targets_of(kind: CandidateKind) -> Vec<(&'static str, CountsTowards)> {
     fn section(industry: &str) -> u8 {
         industry.as_bytes().first().copied().unwrap_or(b' ')
     }

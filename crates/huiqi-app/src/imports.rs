@@ -393,6 +393,6 @@ mod tests {
         for k in ImportKind::all() {
             assert_eq!(ImportKind::parse(k.as_str()), Some(k));
         }
-        assert_eq!(ImportKind::all().len(), 8);
+        assert_eq!(ImportKind::all().len(), 9);
     }
 }

@@ -3,7 +3,9 @@
 //! logs in; the enterprise sees its benefits; a county user gets 403 for another county's
 //! enterprise; an admin uploads a file with a bad row, sees the row error, and nothing is
 //! imported; the public policy page lists all 19 articles; 清欠: the enterprise registers a
-//! complaint, the working group walks it to 销号, the public opens the disclosure. Screenshots go to
+//! complaint, the working group walks it to 销号, the public opens the disclosure; 梯队培育: the
+//! enterprise sees which standards it is close to and what is missing, a county its own candidate
+//! list with the gaps and its targets. Screenshots go to
 //! target/browser-screenshots/. CI installs chromium and runs `npm ci` in tests/browser; when
 //! either is missing locally the test says so loudly and skips.
 
@@ -54,8 +56,15 @@ async fn browser_walk_of_every_role() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The same population's 科技局/知识产权 file (the certification scores read it).
+    let tech = dir.path().join("tech.csv");
+    let tech_arg = tech.to_str().unwrap();
     // A year of 日常调度 reports for the dashboard, and a matching run (size classes, push lists).
     for args in [
+        &[
+            "gen", "--count", "400", "--year", "2024", "--seed", "11", "--tech", tech_arg,
+        ][..],
+        &["import", "--source", "tech", "--year", "2024", tech_arg][..],
         &["progress", "seed-demo", "--year", "2023", "--upto", "9"][..],
         &["match", "--db", "--at", "2024-12-31"][..],
         // 督办与考核: a year of task reports, a 督办单, the published assessment and a ledger.
@@ -105,6 +114,20 @@ async fn browser_walk_of_every_role() {
         .role
         .scope()
         .to_string();
+    // The enterprise account's firm is a legal person, so its page scores it against the
+    // 科技型/创新型/专精特新 standards (an individual business has none).
+    let firm = accounts
+        .iter()
+        .find(|a| a.role.name() == "enterprise")
+        .unwrap()
+        .role
+        .scope()
+        .to_string();
+    assert!(
+        firm.starts_with("91"),
+        "the demo enterprise {firm} is a legal person"
+    );
+    let county_name = app.jurisdiction_name(&county);
     let state = Arc::new(huiqi_web::WebState::new(app));
     let all = state
         .app
@@ -139,6 +162,7 @@ async fn browser_walk_of_every_role() {
         .env("BASE_URL", format!("http://{addr}"))
         .env("ACCOUNTS", serde_json::Value::Object(passwords).to_string())
         .env("OTHER_USCC", &other.uscc)
+        .env("COUNTY_NAME", &county_name)
         .env("BAD_FILE", &bad_file)
         .env("SHOTS", &shots)
         .env(

@@ -194,7 +194,19 @@ pub fn show(unit: Unit, d: Decimal) -> String {
             if d.abs() >= Decimal::from(10_000) && wan.round_dp(2) == wan {
                 format!("{} 万元", wan.normalize())
             } else {
-                format!("{} 元", d.round_dp(2).normalize())
+                // 千分位 on the whole 元 (2,451,510 元), the fen as written.
+                let v = d.round_dp(2).normalize().to_string();
+                let (sign, v) = v.strip_prefix('-').map_or(("", v.as_str()), |r| ("-", r));
+                let (int, frac) = v.split_once('.').map_or((v, ""), |(a, b)| (a, b));
+                let grouped = int
+                    .parse::<u64>()
+                    .map_or_else(|_| int.to_string(), huiqi_domain::text::thousands);
+                let frac = if frac.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{frac}")
+                };
+                format!("{sign}{grouped}{frac} 元")
             }
         }
     }
@@ -868,8 +880,10 @@ mod tests {
         assert_eq!(show(Unit::Yuan, "950".parse().unwrap()), "950 元");
         assert_eq!(
             show(Unit::Yuan, "999999.99".parse().unwrap()),
-            "999999.99 元"
+            "999,999.99 元"
         );
+        assert_eq!(show(Unit::Yuan, "2451510".parse().unwrap()), "2,451,510 元");
+        assert_eq!(show(Unit::Yuan, "-1234.5".parse().unwrap()), "-1,234.5 元");
         assert_eq!(show(Unit::Percent, "0.0299999".parse().unwrap()), "2.9%");
         assert_eq!(pts("60".parse().unwrap()), 60);
         assert_eq!(pts("2.00".parse().unwrap()), 2);
