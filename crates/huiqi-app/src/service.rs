@@ -1294,10 +1294,12 @@ pub async fn assign_file(
         .iter()
         .map(|(_, v)| (text(&v[0]), text(&v[1]), text(&v[2]), text(&v[3])))
         .collect();
-    let numbered: Vec<(u64, &(String, String, String, String))> =
-        table.rows.iter().map(|(r, _)| *r).zip(&rows).collect();
+    let numbered: Vec<(u64, &AssignRow)> = table.rows.iter().map(|(r, _)| *r).zip(&rows).collect();
     assign_numbered(app, role, by, &numbered, today).await
 }
+
+/// One assignment as given: (official, post, county, uscc).
+pub type AssignRow = (String, String, String, String);
 
 /// Assigns officials to enterprises (千名干部联万企): rows of (official, post, county, uscc).
 pub async fn assign(
@@ -1307,7 +1309,7 @@ pub async fn assign(
     rows: &[(String, String, String, String)],
     today: NaiveDate,
 ) -> Result<usize, AppError> {
-    let numbered: Vec<(u64, &(String, String, String, String))> = (1..).zip(rows).collect();
+    let numbered: Vec<(u64, &AssignRow)> = (1..).zip(rows).collect();
     assign_numbered(app, role, by, &numbered, today).await
 }
 
@@ -1316,7 +1318,7 @@ async fn assign_numbered(
     app: &App,
     role: &Role,
     by: &str,
-    rows: &[(u64, &(String, String, String, String))],
+    rows: &[(u64, &AssignRow)],
     today: NaiveDate,
 ) -> Result<usize, AppError> {
     let own_county = match role {

@@ -23,6 +23,13 @@ CREATE TABLE service_counts (
 );
 CREATE INDEX service_counts_month ON service_counts (received_month);
 
+-- Open and overdue problems are counted from the (state, deadline) index; it now also carries the
+-- columns they are grouped and filtered by, so that counting them reads the index alone (at
+-- 1,000,000 problems with 30,000 open, looking each one up in the table took 0.1–0.2 s, the first
+-- time 12 s).
+DROP INDEX service_problems_state;
+CREATE INDEX service_problems_state ON service_problems (state, deadline, received_month, handler, county, category);
+
 -- The problems already taken in.
 INSERT INTO service_counts (handler, county, category, received_month, received, done, resolved, done_on_time,
     done_workdays, reopened, rated, rating_sum, satisfied)
