@@ -237,8 +237,11 @@ async fn above_scale(
         .above_scale_pool(
             year,
             county,
-            fen(lines.lowest_candidate_revenue()),
-            fen(lines.highest_threshold()),
+            &lines
+                .windows()
+                .into_iter()
+                .map(|w| (w.prefix, fen(w.from), fen(w.below)))
+                .collect::<Vec<_>>(),
         )
         .await?;
     Ok(pool

@@ -44,6 +44,14 @@ pub struct Lines {
     pub excluded: Vec<Excluded>,
 }
 
+/// A revenue window of one code prefix (the store's pre-filter), in 元.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub prefix: String,
+    pub from: Decimal,
+    pub below: Decimal,
+}
+
 /// Where an industry code falls.
 #[derive(Debug, Clone, Copy)]
 pub enum Reading<'a> {
@@ -131,22 +139,21 @@ impl Lines {
         best.1
     }
 
-    /// The lowest revenue any line makes a candidate (for the store's pre-filter).
-    pub fn lowest_candidate_revenue(&self) -> Decimal {
+    /// The store's pre-filter: for every code prefix of every line, the revenue window
+    /// `[threshold × share, threshold)` in 元. A superset of the candidates: an enterprise whose
+    /// longest matching prefix belongs to a line also matches that prefix here, with the same window;
+    /// [`Lines::candidate`] then decides exactly (longest prefix, exclusions).
+    pub fn windows(&self) -> Vec<Window> {
         self.lines
             .iter()
-            .map(|x| x.revenue * self.candidate_share)
-            .min()
-            .unwrap_or(Decimal::ZERO)
-    }
-
-    /// The highest threshold (for the store's pre-filter).
-    pub fn highest_threshold(&self) -> Decimal {
-        self.lines
-            .iter()
-            .map(|x| x.revenue)
-            .max()
-            .unwrap_or(Decimal::ZERO)
+            .flat_map(|x| {
+                x.codes.iter().map(|code| Window {
+                    prefix: code.clone(),
+                    from: x.revenue * self.candidate_share,
+                    below: x.revenue,
+                })
+            })
+            .collect()
     }
 
     /// Whether an enterprise (not yet 四上) with this industry and revenue is a candidate.

@@ -54,28 +54,56 @@ pub struct TechFacts {
 
 impl Store {
     /// Active legal-person enterprises not reported 四上 for `year` (the 统计 value false or not
-    /// reported) whose revenue is in `[min_fen, max_fen)`; `county` empty for all. By USCC.
+    /// reported) whose industry starts with one of the windows' prefixes and whose revenue is in
+    /// that window's `[from_fen, below_fen)`; `county` empty for all. By USCC. A window's prefix
+    /// only narrows what is read (a `LIKE` pattern: the caller decides exactly afterwards).
     pub async fn above_scale_pool(
         &self,
         year: i32,
         county: &str,
-        min_fen: i64,
-        max_fen: i64,
+        windows: &[(String, i64, i64)],
     ) -> Result<Vec<RevenueRow>, StoreError> {
-        let sql = "SELECT e.uscc, e.name, e.county, e.industry, f.revenue FROM enterprise_facts f \
-                   JOIN enterprises e ON e.uscc = f.uscc \
-                   WHERE f.year = $1 AND f.revenue >= $2 AND f.revenue < $3 \
-                   AND (f.above_scale IS NULL OR NOT f.above_scale) \
-                   AND e.kind = 'enterprise' AND e.status = 'active' AND ($4 = '' OR e.county = $4) \
-                   ORDER BY e.uscc";
+        if windows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lowest = windows.iter().map(|w| w.1).min().unwrap_or(0);
+        let highest = windows.iter().map(|w| w.2).max().unwrap_or(0);
+        let mut sql = String::from(
+            // `CROSS JOIN` keeps SQLite reading the year's facts first (one pass, then a key
+            // lookup per row in a window) instead of walking every enterprise in key order to
+            // save the final sort: 0.42 s against 0.65 s at 1M (PostgreSQL plans it as a join).
+            "SELECT e.uscc, e.name, e.county, e.industry, f.revenue FROM enterprise_facts f \
+             CROSS JOIN enterprises e \
+             WHERE e.uscc = f.uscc AND f.year = $1 AND f.revenue >= $2 AND f.revenue < $3 \
+             AND (f.above_scale IS NULL OR NOT f.above_scale) \
+             AND e.kind = 'enterprise' AND e.status = 'active' AND ($4 = '' OR e.county = $4) AND (",
+        );
+        for (i, _) in windows.iter().enumerate() {
+            let n = 5 + 3 * i;
+            if i > 0 {
+                sql.push_str(" OR ");
+            }
+            sql.push_str(&format!(
+                "(e.industry LIKE ${} AND f.revenue >= ${} AND f.revenue < ${})",
+                n,
+                n + 1,
+                n + 2
+            ));
+        }
+        sql.push_str(") ORDER BY e.uscc");
         dispatch!(self, pool => {
-            let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(sql)
+            // Only numbered placeholders are generated; every value is bound.
+            let mut q = sqlx::query_as::<_, (String, String, String, String, i64)>(
+                sqlx::AssertSqlSafe(sql.clone()),
+            )
                 .bind(year)
-                .bind(min_fen)
-                .bind(max_fen)
-                .bind(county)
-                .fetch_all(pool)
-                .await?;
+                .bind(lowest)
+                .bind(highest)
+                .bind(county);
+            for (prefix, from, below) in windows {
+                q = q.bind(format!("{prefix}%")).bind(*from).bind(*below);
+            }
+            let rows = q.fetch_all(pool).await?;
             Ok(rows
                 .into_iter()
                 .map(|(uscc, name, county, industry, revenue_fen)| RevenueRow {
