@@ -368,3 +368,66 @@ pub fn report_xlsx(r: &WhatIfReport, change: &str) -> Result<Vec<u8>, AppError> 
     }
     workbook(&title, &sheets)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> NaiveDate {
+        "2024-12-31".parse().unwrap()
+    }
+
+    #[test]
+    fn parameters_in_force_carry_units_and_rates_are_percentages() {
+        let rules = Rules::builtin();
+        let ps = params_in_force(&rules, at());
+        let get = |id: &str| ps.iter().find(|p| p.id == id).unwrap();
+        assert_eq!(get("startup.annual_limit").shown, "20,000 元");
+        assert_eq!(get("startup.window_months").shown, "36 个月");
+        assert_eq!(get("cit.small_low_profit.max_employees").shown, "300 人");
+        assert_eq!(get("six_taxes.share").shown, "50%");
+        assert_eq!(get("vat.small_scale.reduced_rate").shown, "1%");
+        assert!(
+            ps.iter().all(|p| !p.unit.is_empty()),
+            "every scalar has a unit"
+        );
+        assert!(
+            !ps.iter().any(|p| p.id == "iit.business.scale"),
+            "a scale is not offered"
+        );
+    }
+
+    #[test]
+    fn a_picked_rate_is_entered_in_percent_and_bad_input_names_the_parameter() {
+        let rules = Rules::builtin();
+        let c = pick_change(&rules, at(), "six_taxes.share", " 80 ", "2024-01-01").unwrap();
+        assert_eq!(c.value, Decimal::new(8, 1));
+        assert_eq!(c.from, Some("2024-01-01".parse().unwrap()));
+        let c = pick_change(&rules, at(), "startup.annual_limit", "24,000", "").unwrap();
+        assert_eq!((c.value, c.from), (Decimal::from(24_000), None));
+        let p = params_in_force(&rules, at())
+            .into_iter()
+            .find(|p| p.id == "startup.annual_limit")
+            .unwrap();
+        assert_eq!(
+            change_label(&p, &c),
+            "从事个体经营每户每年扣减税费限额 20,000 元 → 24,000 元（所有日期）"
+        );
+        let err = |id: &str, v: &str, from: &str| {
+            pick_change(&rules, at(), id, v, from)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            err("six_taxes.share", "1001", "")
+                .contains("“六税两费”减征比例的新数值“1001”超出上限 1,000%"),
+            "{}",
+            err("six_taxes.share", "1001", "")
+        );
+        assert!(
+            err("startup.annual_limit", "-5", "")
+                .contains("从事个体经营每户每年扣减税费限额的新数值不能为负")
+        );
+        assert!(err("startup.annual_limit", "二万", "").contains("不是数字（单位：元）"));
+    }
+}
