@@ -73,7 +73,7 @@ echo "/push 六税两费, whole city: $(timed -H "Cookie: $ADMIN" "http://$ADDR/
 CSRF="$(curl -s -H "Cookie: $ADMIN" "http://$ADDR/admin/whatif" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)"
 for attempt in first second third; do
   echo "/admin/whatif startup.annual_limit=24000, $attempt: $(timed -H "Cookie: $ADMIN" --data-urlencode "csrf=$CSRF" \
-    --data-urlencode "at=2024-12-31" --data-urlencode "changes=startup.annual_limit=24000" "http://$ADDR/admin/whatif")"
+    --data-urlencode "at=2024-12-31" --data-urlencode "param=startup.annual_limit" --data-urlencode "value=24000" "http://$ADDR/admin/whatif")"
 done
 echo
 echo "server memory after the runs: $(grep -E 'VmHWM|VmRSS' /proc/$SERVER/status | tr -s ' ' | tr '\n' ' ')"

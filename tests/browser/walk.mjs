@@ -278,10 +278,13 @@ try {
     await page.screenshot({ path: path.join(shots, 'admin-dashboard-1366.png'), fullPage: true });
     // The what-if form: results as tables and a chart.
     await page.goto(base + '/admin/whatif');
-    await page.fill('textarea[name=changes]', 'startup.annual_limit=24000');
-    await Promise.all([page.waitForNavigation(), page.click('form.whatif button[type=submit]')]);
+    await page.selectOption('select[name=param]', 'startup.annual_limit');
+    await page.fill('input[name=value]', '24000');
+    await Promise.all([page.waitForNavigation(), page.click('form.whatif button[type=submit]:not([name=export])')]);
     const measureRows = await page.locator('#whatif-measures tbody tr').count();
     check(measureRows > 0, `政策沙盘给出 ${measureRows} 项措施的前后对比`);
+    check(await page.locator('#whatif-sections tbody tr').count() > 0 && await page.locator('#whatif-sizes tbody tr').count() > 0,
+      '政策沙盘按行业门类和企业规模给出差异');
     await page.waitForSelector('#whatif-chart canvas');
     await page.screenshot({ path: path.join(shots, 'admin-whatif-1366.png'), fullPage: true });
     // The accounts page: reset the unit's password (shown once), the audit lines.

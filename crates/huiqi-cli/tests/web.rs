@@ -83,6 +83,25 @@ impl App {
         )
     }
 
+    /// A form POST whose answer is bytes (a download): the head and the body as sent.
+    async fn post_bytes(&self, path: &str, cookie: &str, form: &str) -> (String, Vec<u8>) {
+        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let req = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {cookie}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            self.addr,
+            form.len()
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).await.unwrap();
+        let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        (
+            String::from_utf8_lossy(&raw[..at]).into_owned(),
+            raw[at + 4..].to_vec(),
+        )
+    }
+
     async fn login(&self, user: &str, password: &str) -> Resp {
         self.request(
             "POST",
@@ -1496,15 +1515,25 @@ async fn values_and_texts_beyond_their_limits_are_400_never_500() {
             assert_eq!(r.status, 400, "{}", r.body);
             assert!(r.body.contains(expected), "{}", r.body);
         }
-        // What-if: the value that panicked 191 rayon workers, and a rate beyond 10.
+        // What-if: the value that panicked 191 rayon workers, and a rate beyond 10 (1100%); the
+        // message names the parameter by its Chinese title.
         for (change, expected) in [
-            (format!("startup.annual_limit%3D{MAX}"), "超出上限 1,000,000,000,000"),
-            ("cit.statutory_rate%3D11".to_string(), "超出上限 10"),
-            ("startup.annual_limit%3D-1".to_string(), "不能为负"),
+            (
+                format!("param=startup.annual_limit&value={MAX}"),
+                "从事个体经营每户每年扣减税费限额的新数值“79228162514264337593543950335”超出上限 1,000,000,000,000元",
+            ),
+            (
+                "param=cit.statutory_rate&value=1100".to_string(),
+                "企业所得税法定税率的新数值“1100”超出上限 1,000%",
+            ),
+            (
+                "param=startup.annual_limit&value=-1".to_string(),
+                "不能为负",
+            ),
         ] {
             let r = post(
                 "/admin/whatif",
-                format!("csrf={token}&at=2024-12-31&changes={change}"),
+                format!("csrf={token}&at=2024-12-31&{change}"),
             )
             .await;
             assert_eq!(r.status, 400, "{change}: {}", r.body);
@@ -1894,7 +1923,7 @@ async fn security_headers_on_every_response() {
                 "/admin/whatif",
                 Some(&admin),
                 Some(&format!(
-                    "csrf={}&at=2024-12-31&changes=startup.annual_limit%3D24000",
+                    "csrf={}&at=2024-12-31&param=startup.annual_limit&value=24000",
                     csrf_of(&page.body)
                 )),
                 "",
@@ -2483,6 +2512,178 @@ async fn each_role_lands_where_its_work_is() {
             cd.contains("filename*=UTF-8''%E6%8E%A8%E9%80%81%E5%90%8D%E5%8D%95-%E5%85%AD%E7%A8%8E%E4%B8%A4%E8%B4%B9-%E5%85%A8%E5%B8%82-"),
             "{cd}"
         );
+    })
+    .await;
+}
+
+/// The visible text of a page: tags removed (attribute values such as an option's value are not
+/// shown to the reader).
+fn visible(body: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Issue 13 item 7: the 政策沙盘 offers the parameters in force with their names, values, units
+/// and documents; a change picked from that list gives the differences by measure (Chinese titles),
+/// jurisdiction, industry section and size class, with gainers and losers and a download; a bad
+/// value is a Chinese error naming the parameter.
+#[tokio::test]
+async fn the_sandbox_picks_a_parameter_in_force_and_reports_the_differences() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let page = app
+            .request("GET", "/admin/whatif", Some(&admin), None, "")
+            .await;
+        assert_eq!(page.status, 200);
+        let text = visible(&page.body);
+        for expected in [
+            "从事个体经营每户每年扣减税费限额",
+            "20,000 元",
+            "36 个月",
+            "300 人",
+            "50%",
+            "财政部 税务总局公告2023年第12号 第二条",
+        ] {
+            assert!(text.contains(expected), "{expected}: {text}");
+        }
+        assert!(
+            page.body
+                .contains("<option value=\"startup.annual_limit\" selected>从事个体经营每户每年扣减税费限额（现行 20,000 元）</option>"),
+            "{}",
+            page.body
+        );
+        // A tax scale is not one number: not offered.
+        assert!(!page.body.contains("iit.business.scale"));
+        assert!(!text.contains("startup.annual_limit") && !text.contains("six_taxes"));
+        let token = csrf_of(&page.body);
+        let form = |rest: &str| format!("csrf={token}&at=2024-12-31&{rest}");
+        // 六税两费 from 50% to 80% for 2024: more relief, the same beneficiaries.
+        let r = app
+            .request(
+                "POST",
+                "/admin/whatif",
+                Some(&admin),
+                Some(&form("param=six_taxes.share&value=80&from=2024-01-01")),
+                "",
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let text = visible(&r.body);
+        assert!(
+            text.contains("结果：“六税两费”减征比例 50% → 80%（自 2024-01-01）"),
+            "{text}"
+        );
+        for id in [
+            "whatif-measures",
+            "whatif-counties",
+            "whatif-sections",
+            "whatif-sizes",
+            "whatif-gainers",
+            "whatif-chart",
+        ] {
+            assert!(r.body.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        let measures = r.body.split("id=\"whatif-measures\"").nth(1).unwrap();
+        let measures = measures.split("</table>").next().unwrap();
+        let row = measures
+            .split("<tr>")
+            .find(|row| row.contains("六税两费"))
+            .expect("a row for 六税两费 by its title");
+        assert!(row.contains("<td class=\"num\">+"), "relief grows: {row}");
+        assert!(!r.body.contains("six_taxes_relief"), "no measure id on the page");
+        for (id, label) in [("whatif-counties", "金安区"), ("whatif-sizes", "型")] {
+            let table = r.body.split(&format!("id=\"{id}\"")).nth(1).unwrap();
+            let table = table.split("</tbody>").next().unwrap();
+            assert!(table.contains(label), "{id}: {table}");
+        }
+        let gainers = r.body.split("id=\"whatif-gainers\"").nth(1).unwrap();
+        let gainers = gainers.split("</table>").next().unwrap();
+        let n = gainers.matches("<tr>").count() - 1;
+        assert!((1..=20).contains(&n), "{n} gainers");
+        // The same as a workbook: a Chinese file name, the change in the title row, numbers.
+        {
+            use calamine::{Data, Reader, Xlsx};
+            let (head, bytes) = app
+                .post_bytes(
+                    "/admin/whatif",
+                    &admin,
+                    &form("param=six_taxes.share&value=80&from=2024-01-01&export=xlsx"),
+                )
+                .await;
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            assert!(
+                head.contains("filename*=UTF-8''%E6%94%BF%E7%AD%96%E6%B2%99%E7%9B%98"),
+                "{head}"
+            );
+            let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let sheet = wb.worksheet_range("按措施").unwrap();
+            assert_eq!(
+                sheet.get((0, 0)).unwrap().to_string(),
+                "政策沙盘：“六税两费”减征比例 50% → 80%（自 2024-01-01）"
+            );
+            assert_eq!(sheet.get((2, 0)).unwrap().to_string(), "措施");
+            let six = (3..sheet.height() as u32)
+                .find(|&i| {
+                    sheet
+                        .get((i as usize, 0))
+                        .is_some_and(|c| c.to_string().contains("六税两费"))
+                })
+                .expect("六税两费 by its title");
+            match sheet.get((six as usize, 6)) {
+                Some(Data::Float(x)) => assert!(*x > 0.0, "{x}"),
+                other => panic!("change not a number: {other:?}"),
+            }
+            for name in ["按辖区", "按行业门类", "按企业规模", "受益增加最多", "受益减少最多"] {
+                assert!(wb.worksheet_range(name).is_ok(), "{name}");
+            }
+        }
+        // Bad input: a Chinese error naming the parameter; the form keeps what was entered.
+        for (rest, expected) in [
+            (
+                "param=six_taxes.share&value=abc",
+                "“六税两费”减征比例的新数值“abc”不是数字",
+            ),
+            ("param=six_taxes.share&value=", "请填写“六税两费”减征比例的新数值（单位：%）"),
+            (
+                "param=startup.annual_limit&value=24000&from=2024-13-01",
+                "从事个体经营每户每年扣减税费限额的起始日期“2024-13-01”无效",
+            ),
+            (
+                "param=iit.business.scale&value=1",
+                "经营所得个人所得税税率表（全年应纳税所得额，上限含本数）在 2024-12-31 没有有效的单一取值，不能在沙盘中改动",
+            ),
+            ("param=nosuch&value=1", "参数“nosuch”"),
+            ("param=&value=1", "请选择要改动的参数"),
+        ] {
+            let r = app
+                .request("POST", "/admin/whatif", Some(&admin), Some(&form(rest)), "")
+                .await;
+            assert_eq!(r.status, 400, "{rest}: {}", r.body);
+            assert!(r.body.contains(expected), "{rest}: {}", r.body);
+            assert!(!r.body.contains("id=\"whatif-measures\""), "{rest}: no results");
+        }
+        // Only the working group: the other roles are refused, the page and the download alike.
+        for user in ["tax", "jinan", "ent"] {
+            let who = app.session(user).await;
+            let (head, _) = app
+                .post_bytes(
+                    "/admin/whatif",
+                    &who,
+                    &form("param=six_taxes.share&value=80&export=xlsx"),
+                )
+                .await;
+            assert!(head.starts_with("HTTP/1.1 403"), "{user}: {head}");
+        }
     })
     .await;
 }

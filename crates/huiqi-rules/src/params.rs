@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 pub struct ParameterDef {
     pub id: String,
     pub title: String,
+    /// The unit of a scalar value as a reader takes it (元, 人, 个月); a rate has none (it is
+    /// shown as a percentage).
+    #[serde(default)]
+    pub unit: Option<String>,
     pub values: Vec<DatedValue>,
 }
 

@@ -41,13 +41,14 @@
         series: [{ name: '综合得分', type: 'bar', data: d.scores }]
       };
     });
-    // 政策沙盘: the benefits by jurisdiction before and after the change.
+    // 政策沙盘: the change of each jurisdiction's benefits (one series; before and after are in the table).
     draw('whatif-chart', function (d) {
       return {
-        tooltip: tip({ trigger: 'axis' }), legend: { data: ['改动前', '改动后'] },
+        tooltip: tip({ trigger: 'axis' }),
         grid: { left: 8, right: 8, bottom: 8, containLabel: true },
-        xAxis: { type: 'category', data: d.labels, axisLabel: { interval: 0, rotate: 30 } }, yAxis: { type: 'value' },
-        series: [{ name: '改动前', type: 'bar', data: d.before }, { name: '改动后', type: 'bar', data: d.after }]
+        xAxis: { type: 'category', data: d.labels, axisLabel: { interval: 0, rotate: 30 } },
+        yAxis: { type: 'value', name: '万元' },
+        series: [{ name: '减免金额变化（万元）', type: 'bar', data: d.change }]
       };
     });
   }

@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use huiqi_app::matching::compare_runs;
-use huiqi_app::whatif::{parse_changes, whatif_cached};
+use huiqi_app::whatif::{change_label, params_in_force, pick_change, report_xlsx, whatif_cached};
 use huiqi_domain::numbers;
 use huiqi_match::from_fen;
-use huiqi_match::whatif::Delta;
+use huiqi_match::whatif::{Delta, Mover};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -147,6 +147,7 @@ struct DeltaView {
     label: String,
     before_n: String,
     after_n: String,
+    change_n: String,
     before: String,
     after: String,
     change: String,
@@ -157,6 +158,14 @@ fn delta_view(d: &Delta) -> DeltaView {
         label: d.label.clone(),
         before_n: numbers::count(d.beneficiaries_before as i64),
         after_n: numbers::count(d.beneficiaries_after as i64),
+        change_n: {
+            let c = d.beneficiaries_after as i64 - d.beneficiaries_before as i64;
+            if c > 0 {
+                format!("+{}", numbers::count(c))
+            } else {
+                numbers::count(c)
+            }
+        },
         before: numbers::amount(d.cost_before),
         after: numbers::amount(d.cost_after),
         change: {
@@ -170,39 +179,117 @@ fn delta_view(d: &Delta) -> DeltaView {
     }
 }
 
+/// A parameter in the sandbox's list (all shown, none an internal id on screen).
+struct ParamView {
+    id: String,
+    title: String,
+    shown: String,
+    from: String,
+    reference: String,
+    unverified: bool,
+}
+
+/// One gainer or loser.
+struct MoverView {
+    uscc: String,
+    name: String,
+    before: String,
+    after: String,
+    change: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin_whatif.html")]
 struct WhatIfPage {
     nav: Nav,
     at: String,
-    changes: String,
+    params: Vec<ParamView>,
+    param: String,
+    value: String,
+    from: String,
     message: String,
     done: bool,
-    enterprises: usize,
+    change: String,
+    enterprises: String,
     total: Option<DeltaView>,
-    measures: Vec<DeltaView>,
-    by_county: Vec<DeltaView>,
+    /// By measure, jurisdiction, industry section and size class.
+    sections: Vec<SectionView>,
+    /// The 20 biggest gainers, then losers.
+    movers: Vec<MoversView>,
     chart: String,
 }
 
-fn empty_page(
-    s: &WebState,
-    v: &Viewer,
+/// One table of differences: its element id, heading and first column's header.
+struct SectionView {
+    id: &'static str,
+    title: &'static str,
+    head: &'static str,
+    rows: Vec<DeltaView>,
+}
+
+struct MoversView {
+    id: &'static str,
+    title: &'static str,
+    rows: Vec<MoverView>,
+}
+
+/// The sandbox form: the date whose parameters and facts apply, the parameter picked from those
+/// in force, its new value (a rate in %) and the date it starts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WhatIfForm {
+    csrf: Option<String>,
     at: String,
-    changes: String,
-    message: String,
-) -> WhatIfPage {
+    param: String,
+    value: String,
+    from: String,
+    /// `xlsx`: answer with the workbook instead of the page.
+    export: String,
+}
+
+fn page_of(s: &WebState, v: &Viewer, f: &WhatIfForm, message: String) -> WhatIfPage {
+    let at = f.at.trim().parse().unwrap_or(s.app.at);
+    let params = params_in_force(&s.app.rules, at)
+        .into_iter()
+        .map(|p| ParamView {
+            id: p.id,
+            title: p.title,
+            shown: p.shown,
+            from: p.from.to_string(),
+            reference: p.reference,
+            unverified: p.unverified,
+        })
+        .collect();
     WhatIfPage {
         nav: Nav::of(s, v),
-        at,
-        changes,
+        at: f.at.clone(),
+        params,
+        param: f.param.clone(),
+        value: f.value.clone(),
+        from: f.from.clone(),
         message,
         done: false,
-        enterprises: 0,
+        change: String::new(),
+        enterprises: String::new(),
         total: None,
-        measures: Vec::new(),
-        by_county: Vec::new(),
+        sections: Vec::new(),
+        movers: Vec::new(),
         chart: String::new(),
+    }
+}
+
+fn mover_view(m: &Mover) -> MoverView {
+    let c = m.after - m.before;
+    MoverView {
+        uscc: m.uscc.clone(),
+        name: m.name.clone(),
+        before: numbers::amount(m.before),
+        after: numbers::amount(m.after),
+        change: if c > Decimal::ZERO {
+            format!("+{}", numbers::amount(c))
+        } else {
+            numbers::amount(c)
+        },
     }
 }
 
@@ -210,22 +297,13 @@ async fn whatif_form(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
 ) -> Result<Response, WebError> {
-    render(empty_page(
-        &s,
-        &v,
-        s.app.at.to_string(),
-        "startup.annual_limit=24000".into(),
-        String::new(),
-    ))
-}
-
-/// The sandbox form: a date and parameter changes, one per line.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct WhatIfForm {
-    csrf: Option<String>,
-    at: String,
-    changes: String,
+    let f = WhatIfForm {
+        at: s.app.at.to_string(),
+        param: "startup.annual_limit".into(),
+        value: "24000".into(),
+        ..WhatIfForm::default()
+    };
+    render(page_of(&s, &v, &f, String::new()))
 }
 
 async fn whatif_submit(
@@ -237,34 +315,85 @@ async fn whatif_submit(
         return Err(WebError::csrf());
     }
     let bad = |msg: String| -> Result<Response, WebError> {
-        let page = render(empty_page(&s, &v, f.at.clone(), f.changes.clone(), msg))?;
+        let page = render(page_of(&s, &v, &f, msg))?;
         Ok((StatusCode::BAD_REQUEST, page).into_response())
     };
     let Ok(at) = f.at.trim().parse::<chrono::NaiveDate>() else {
-        return bad(format!("日期“{}”无效：请写成 YYYY-MM-DD。", f.at));
+        return bad(format!(
+            "适用日期“{}”无效：请写成 YYYY-MM-DD。",
+            huiqi_domain::text::quote(f.at.trim())
+        ));
     };
-    let changes = match parse_changes(&s.app.rules, f.changes.lines()) {
+    let change = match pick_change(&s.app.rules, at, &f.param, &f.value, &f.from) {
         Ok(c) => c,
         Err(e) => return bad(e.to_string()),
     };
-    let report = match whatif_cached(&s.app, at, changes).await {
+    let Some(p) = params_in_force(&s.app.rules, at)
+        .into_iter()
+        .find(|p| p.id == change.param)
+    else {
+        return bad("请从列表中选择参数。".into());
+    };
+    let label = change_label(&p, &change);
+    let report = match whatif_cached(&s.app, at, vec![change]).await {
         Ok(r) => r,
         Err(e) if e.is_input() => return bad(e.to_string()),
         Err(e) => return Err(e.into()),
     };
+    if f.export == "xlsx" {
+        let bytes = report_xlsx(&report, &label)?;
+        return Ok(crate::upload::xlsx(
+            &format!("政策沙盘-{}-{at}.xlsx", p.title),
+            bytes,
+        ));
+    }
+    // One chart: the change of each jurisdiction's total (万元); the before and after figures
+    // are nearly equal and stay in the table.
     let wan = |d: Decimal| (d / Decimal::from(10_000)).round_dp(2).to_string();
     let chart = serde_json::json!({
         "labels": report.by_county.iter().map(|d| d.label.clone()).collect::<Vec<_>>(),
-        "before": report.by_county.iter().map(|d| wan(d.cost_before)).collect::<Vec<_>>(),
-        "after": report.by_county.iter().map(|d| wan(d.cost_after)).collect::<Vec<_>>(),
+        "change": report.by_county.iter().map(|d| wan(d.cost_change())).collect::<Vec<_>>(),
     })
     .to_string();
-    let mut page = empty_page(&s, &v, f.at.clone(), f.changes.clone(), String::new());
+    let mut page = page_of(&s, &v, &f, String::new());
     page.done = true;
-    page.enterprises = report.enterprises;
+    page.change = label;
+    page.enterprises = numbers::count(report.enterprises as i64);
     page.total = Some(delta_view(&report.total));
-    page.measures = report.measures.iter().map(delta_view).collect();
-    page.by_county = report.by_county.iter().map(delta_view).collect();
+    let section = |id, title, head, rows: &[Delta]| SectionView {
+        id,
+        title,
+        head,
+        rows: rows.iter().map(delta_view).collect(),
+    };
+    page.sections = vec![
+        section("whatif-measures", "按措施", "措施", &report.measures),
+        section("whatif-counties", "按辖区", "辖区", &report.by_county),
+        section(
+            "whatif-sections",
+            "按行业门类",
+            "行业门类",
+            &report.by_section,
+        ),
+        section(
+            "whatif-sizes",
+            "按企业规模",
+            "企业规模",
+            &report.by_size_class,
+        ),
+    ];
+    page.movers = vec![
+        MoversView {
+            id: "whatif-gainers",
+            title: "受益增加最多的 20 户",
+            rows: report.top_gainers.iter().map(mover_view).collect(),
+        },
+        MoversView {
+            id: "whatif-losers",
+            title: "受益减少最多的 20 户",
+            rows: report.top_losers.iter().map(mover_view).collect(),
+        },
+    ];
     page.chart = chart;
     render(page)
 }
