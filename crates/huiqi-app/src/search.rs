@@ -83,7 +83,8 @@ pub async fn search(app: &App, role: &Role, query: &SearchQuery) -> Result<Searc
             ));
         }
     };
-    let wanted = query.page.max(1);
+    // Bounded, so the offset neither overflows nor leaves the database's range.
+    let wanted = query.page.clamp(1, u32::MAX as usize);
     let (total, rows) = fetch(app, &s, (wanted - 1) * per_page, per_page).await?;
     let pages = total.div_ceil(per_page).max(1);
     // A page past the end shows the last one.

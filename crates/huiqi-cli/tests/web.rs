@@ -779,6 +779,10 @@ async fn registry_list_total_paging_sort_export() {
                 )
                 .await;
             assert_eq!(ids(&r.body), sorted(S::Uscc, "")[200..].to_vec());
+            let huge = format!("/enterprises?per_page=200&page={}", usize::MAX);
+            let r = app.request("GET", &huge, Some(&admin), None, "").await;
+            assert_eq!(r.status, 200);
+            assert_eq!(ids(&r.body), sorted(S::Uscc, "")[200..].to_vec());
             for sort in [S::Name, S::RegisteredDesc, S::County] {
                 for page in [1, 2] {
                     let path = format!(
