@@ -177,6 +177,13 @@ try {
     const n = await page.locator('#results tbody tr').count();
     check(n > 0, `县区用户看到本辖区企业 ${n} 户`);
     await page.screenshot({ path: path.join(shots, 'county-registry-1366.png') });
+    // 企业库 as a list: the total and the export of the filter (its own county's).
+    const total = (await page.textContent('#total')).trim();
+    check(/^[0-9,]+$/.test(total), `企业库显示匹配总数 ${total} 户`);
+    const xr = await ctx.request.get(base + '/enterprises.xlsx?sort=name');
+    check(xr.status() === 200 && (await xr.body()).subarray(0, 2).toString() === 'PK'
+      && (xr.headers()['content-disposition'] || '').includes("filename*=UTF-8''"), '企业库导出 .xlsx（中文文件名）');
+    await page.goto(base + '/enterprises');
     await page.locator('#results tbody tr a').first().click();
     await page.waitForSelector('h1');
     check((await page.textContent('h1')).includes('一企一档'), '县区用户打开本辖区企业的一企一档');
@@ -236,6 +243,18 @@ try {
     const { ctx, page } = await login('unit');
     const resp = await page.goto(base + '/enterprises');
     check(resp.status() === 200, '责任单位打开企业库 200');
+    // 企业库 pages: the next page keeps the sort.
+    const cityTotal = Number((await page.textContent('#total')).replace(/,/g, ''));
+    check(cityTotal > 50, `责任单位看到全市企业 ${cityTotal} 户`);
+    await page.goto(base + '/enterprises?sort=name&per_page=50');
+    check(await page.locator('#results tbody tr').count() === 50, '企业库每页 50 户');
+    const firstOnPage1 = await page.locator('#results tbody tr td:nth-child(2)').first().textContent();
+    await Promise.all([page.waitForNavigation(), page.locator('#results a[rel=next]').first().click()]);
+    const u = new URL(page.url());
+    const rows2 = await page.locator('#results tbody tr').count();
+    const firstOnPage2 = await page.locator('#results tbody tr td:nth-child(2)').first().textContent();
+    check(u.searchParams.get('page') === '2' && u.searchParams.get('sort') === 'name' && rows2 > 0
+      && firstOnPage2 >= firstOnPage1, `企业库翻到第 2 页，仍按名称排序（${rows2} 户）`);
     // Registry filtered by size class (the matching run's 大/中/小/微).
     await page.goto(base + '/enterprises?size=micro');
     check(await page.inputValue('select[name=size]') === 'micro', '规模筛选框显示所选规模');

@@ -11,13 +11,19 @@ use std::sync::{Arc, RwLock};
 
 use huiqi_domain::{EntityKind, SizeClass};
 use huiqi_store::Store;
-pub use huiqi_store::search::{EnterpriseFilter, EnterpriseRow};
+pub use huiqi_store::search::{EnterpriseFilter, EnterpriseRow, EnterpriseSort};
 
 use crate::accounts::Role;
 use crate::{App, AppError};
 
-/// How many rows a registry search shows.
+/// How many rows a registry search shows per page unless asked otherwise.
 pub const SEARCH_LIMIT: usize = 100;
+
+/// The page sizes a viewer may choose.
+pub const PAGE_SIZES: [usize; 3] = [50, 100, 200];
+
+/// The most rows an export (.xlsx) of the registry holds.
+pub const EXPORT_LIMIT: usize = 50_000;
 
 /// A registry search as asked (texts as typed; empty means “any”).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,6 +37,12 @@ pub struct SearchQuery {
     pub kind: String,
     /// `large`, `medium`, `small` or `micro`: the size class of the latest matching run.
     pub size: String,
+    /// An [`EnterpriseSort`] id; empty: by USCC.
+    pub sort: String,
+    /// The page, from 1 (0: the first).
+    pub page: usize,
+    /// Rows per page, one of [`PAGE_SIZES`] (0: [`SEARCH_LIMIT`]).
+    pub per_page: usize,
 }
 
 /// A registry search as run: trimmed, checked, a county user's county forced.
@@ -41,15 +53,71 @@ pub struct Search {
     pub industry: String,
     pub kind: Option<EntityKind>,
     pub size: Option<SizeClass>,
+    pub sort: EnterpriseSort,
 }
 
-/// The registry search of a viewer: a county user's county is forced whatever the query says.
-/// Answered by the name index when it is current, by the database otherwise (same rows).
-pub async fn search(
+/// One page of a registry search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPage {
+    pub search: Search,
+    /// All matching enterprises.
+    pub total: usize,
+    /// The page shown (from 1, at most `pages`).
+    pub page: usize,
+    pub pages: usize,
+    pub per_page: usize,
+    pub rows: Vec<EnterpriseRow>,
+}
+
+/// The registry search of a viewer, one page of it: a county user's county is forced whatever the
+/// query says. Answered by the name index when it is current, by the database otherwise (same rows).
+pub async fn search(app: &App, role: &Role, query: &SearchQuery) -> Result<SearchPage, AppError> {
+    let s = checked(role, query)?;
+    let per_page = match query.per_page {
+        0 => SEARCH_LIMIT,
+        n if PAGE_SIZES.contains(&n) => n,
+        n => {
+            return Err(AppError::invalid(
+                "bad_per_page",
+                format!("每页条数“{n}”无效；可选：50、100、200"),
+            ));
+        }
+    };
+    // Bounded, so the offset neither overflows nor leaves the database's range.
+    let wanted = query.page.clamp(1, u32::MAX as usize);
+    let (total, rows) = fetch(app, &s, (wanted - 1) * per_page, per_page).await?;
+    let pages = total.div_ceil(per_page).max(1);
+    // A page past the end shows the last one.
+    let (page, rows) = if wanted > pages {
+        let (_, rows) = fetch(app, &s, (pages - 1) * per_page, per_page).await?;
+        (pages, rows)
+    } else {
+        (wanted, rows)
+    };
+    Ok(SearchPage {
+        search: s,
+        total,
+        page,
+        pages,
+        per_page,
+        rows,
+    })
+}
+
+/// Every row of a registry search for an export, up to [`EXPORT_LIMIT`], with the number of all
+/// matching enterprises (more than the rows when the cap cut the list).
+pub async fn search_all(
     app: &App,
     role: &Role,
     query: &SearchQuery,
-) -> Result<(Search, Vec<EnterpriseRow>), AppError> {
+) -> Result<(Search, usize, Vec<EnterpriseRow>), AppError> {
+    let s = checked(role, query)?;
+    let (total, rows) = fetch(app, &s, 0, EXPORT_LIMIT).await?;
+    Ok((s, total, rows))
+}
+
+/// The query trimmed and checked, a county user's county forced.
+fn checked(role: &Role, query: &SearchQuery) -> Result<Search, AppError> {
     huiqi_domain::limits::check_search(query.q.trim()).map_err(AppError::limit("bad_query"))?;
     for (what, text) in [("行业", &query.industry), ("辖区", &query.county)] {
         huiqi_domain::limits::check_text(what, text.trim(), huiqi_domain::limits::SEARCH_MAX_CHARS)
@@ -73,7 +141,17 @@ pub async fn search(
             )
         })?),
     };
-    let s = Search {
+    let sort = match query.sort.trim() {
+        "" => EnterpriseSort::default(),
+        x => EnterpriseSort::parse(x).ok_or_else(|| {
+            let ids: Vec<&str> = EnterpriseSort::ALL.iter().map(|s| s.as_str()).collect();
+            AppError::invalid(
+                "bad_sort",
+                format!("排序“{x}”无效；可选：{}，或留空", ids.join("、")),
+            )
+        })?,
+    };
+    Ok(Search {
         q: query.q.trim().to_string(),
         county: match role.county() {
             Some(c) => c.to_string(),
@@ -83,7 +161,17 @@ pub async fn search(
         industry: query.industry.trim().to_ascii_uppercase(),
         kind,
         size,
-    };
+        sort,
+    })
+}
+
+/// The number of matching rows and the rows `offset..offset + limit` in the search's order.
+async fn fetch(
+    app: &App,
+    s: &Search,
+    offset: usize,
+    limit: usize,
+) -> Result<(usize, Vec<EnterpriseRow>), AppError> {
     let filter = EnterpriseFilter {
         query: &s.q,
         county: &s.county,
@@ -91,15 +179,79 @@ pub async fn search(
         kind: s.kind.map_or("", EntityKind::as_str),
         size_class: s.size,
     };
-    let rows = match app.names.search(&app.store, &filter, SEARCH_LIMIT).await {
-        Some(rows) => rows,
+    match app
+        .names
+        .search(&app.store, &filter, s.sort, offset, limit)
+        .await
+    {
+        Some(found) => Ok(found),
         None => {
-            app.store
-                .search_enterprises(&filter, SEARCH_LIMIT as i64)
-                .await?
+            let (total, rows) = app
+                .store
+                .search_enterprises_page(&filter, s.sort, offset as i64, limit as i64)
+                .await?;
+            Ok((usize::try_from(total).unwrap_or(0), rows))
         }
-    };
-    Ok((s, rows))
+    }
+}
+
+/// The registry rows of an export as an .xlsx workbook (through [`crate::sheet`]): a title row
+/// naming the filter, the date of the data, one row per enterprise (成立日期 as a date) and a
+/// total row with the count; when the cap cut the list, the title says so.
+pub fn registry_xlsx(
+    app: &App,
+    rows: &[EnterpriseRow],
+    total: usize,
+    what: &str,
+    as_of: chrono::NaiveDate,
+) -> Result<Vec<u8>, AppError> {
+    use crate::sheet::{Cell, Sheet, workbook};
+    let mut title = format!("企业库（{what}）");
+    if total > rows.len() {
+        title.push_str(&format!(
+            "：共 {} 户，仅导出前 {} 户",
+            huiqi_domain::numbers::count(total as i64),
+            huiqi_domain::numbers::count(rows.len() as i64)
+        ));
+    }
+    let mut s = Sheet::new(
+        "企业库",
+        &title,
+        &format!("数据截至 {as_of}；规模为最近一次政策匹配的划型结果"),
+        &[
+            ("统一社会信用代码", 22.0),
+            ("名称", 32.0),
+            ("辖区", 14.0),
+            ("行业代码", 10.0),
+            ("行业", 28.0),
+            ("类型", 10.0),
+            ("规模", 8.0),
+            ("成立日期", 12.0),
+        ],
+    );
+    s.rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::text(&r.uscc),
+                Cell::text(&r.name),
+                Cell::text(app.jurisdiction_name(&r.county)),
+                Cell::text(&r.industry),
+                Cell::text(huiqi_domain::industry::display_name(&r.industry)),
+                Cell::text(EntityKind::parse(&r.kind).map_or("—", EntityKind::label)),
+                Cell::text(r.size_class.map_or("—", SizeClass::label)),
+                r.registered_on
+                    .as_deref()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map_or(Cell::Empty, Cell::Date),
+            ]
+        })
+        .collect();
+    s.total = Some(vec![
+        Cell::text("合计（户）"),
+        Cell::Count(rows.len() as i64),
+    ]);
+    workbook(&title, &[s])
 }
 
 struct Built {
@@ -180,8 +332,10 @@ impl NameIndex {
         self: &Arc<Self>,
         store: &Store,
         f: &EnterpriseFilter<'_>,
+        sort: EnterpriseSort,
+        offset: usize,
         limit: usize,
-    ) -> Option<Vec<EnterpriseRow>> {
+    ) -> Option<(usize, Vec<EnterpriseRow>)> {
         let q = f.query.trim();
         if !q.is_empty() && q.chars().all(|c| c.is_ascii_alphanumeric()) {
             return None;
@@ -207,15 +361,24 @@ impl NameIndex {
         } else {
             Box::new(built.rows.iter())
         };
-        let out = candidates
+        let mut hits: Vec<&EnterpriseRow> = candidates
             .filter(|r| r.name.contains(q))
             .filter(|r| f.county.is_empty() || r.county == f.county)
             .filter(|r| f.industry.is_empty() || r.industry.starts_with(f.industry))
             .filter(|r| f.kind.is_empty() || r.kind == f.kind)
             .filter(|r| f.size_class.is_none() || r.size_class == f.size_class)
-            .take(limit)
-            .cloned()
             .collect();
-        Some(out)
+        let total = hits.len();
+        // The rows are in USCC order already; another order sorts only as far as the page needs.
+        let end = offset.saturating_add(limit).min(total);
+        if sort != EnterpriseSort::Uscc && offset < total {
+            if end < total {
+                hits.select_nth_unstable_by(end, |a, b| sort.compare(a, b));
+                hits.truncate(end);
+            }
+            hits.sort_unstable_by(|a, b| sort.compare(a, b));
+        }
+        let out = hits.into_iter().skip(offset).take(limit).cloned().collect();
+        Some((total, out))
     }
 }

@@ -380,6 +380,7 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("POST", "/logout", [303, 403, 403, 403, 403]),
     ("GET", "/me", [303, 403, 403, 403, 200]),
     ("GET", "/enterprises", [303, 200, 200, 200, 403]),
+    ("GET", "/enterprises.xlsx", [303, 200, 200, 200, 403]),
     ("GET", "/enterprises/{uscc}", [303, 200, 200, 200, 200]),
     ("GET", "/cultivate", [303, 200, 200, 200, 403]),
     ("GET", "/cultivate/export", [303, 200, 200, 200, 403]),
@@ -729,6 +730,223 @@ async fn names_are_escaped_and_forms_need_csrf() {
                 .await
                 .status,
             303
+        );
+    })
+    .await;
+}
+
+/// 企业库 as a list: the total of all matching enterprises, pages of 50/100/200 whose links keep
+/// the filter, a whitelisted sort (the same from the database and the name index), the .xlsx
+/// export of the filter within the viewer's scope, industry names and whole 从业人数.
+#[tokio::test]
+async fn registry_list_total_paging_sort_export() {
+    each_db(|db| async move {
+        let (app, own, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let jinan = app.session("jinan").await;
+        let ids = |body: &str| -> Vec<String> {
+            body.split("<a href=\"/enterprises/")
+                .skip(1)
+                .filter_map(|x| x.split('"').next().map(str::to_string))
+                .collect()
+        };
+        let total_of = |body: &str| -> String {
+            body.split("<strong id=\"total\">")
+                .nth(1)
+                .and_then(|x| x.split('<').next())
+                .unwrap()
+                .to_string()
+        };
+        let all = db.store.all_enterprise_rows().await.unwrap();
+        assert_eq!(all.len(), 300);
+        let sorted = |sort: huiqi_app::search::EnterpriseSort, county: &str| -> Vec<String> {
+            let mut v: Vec<&huiqi_store::search::EnterpriseRow> = all
+                .iter()
+                .filter(|r| county.is_empty() || r.county == county)
+                .collect();
+            v.sort_by(|a, b| sort.compare(a, b));
+            v.into_iter().map(|r| r.uscc.clone()).collect()
+        };
+        use huiqi_app::search::EnterpriseSort as S;
+        // Twice: first from the database, then (once built) from the name index.
+        for round in 0..2 {
+            let r = app
+                .request("GET", "/enterprises", Some(&admin), None, "")
+                .await;
+            assert_eq!(r.status, 200);
+            assert_eq!(total_of(&r.body), "300", "round {round}");
+            assert_eq!(ids(&r.body), sorted(S::Uscc, "")[..100].to_vec());
+            // Page 2 of 50, and a page past the end shows the last.
+            let r = app
+                .request(
+                    "GET",
+                    "/enterprises?per_page=50&page=2",
+                    Some(&admin),
+                    None,
+                    "",
+                )
+                .await;
+            assert_eq!(ids(&r.body), sorted(S::Uscc, "")[50..100].to_vec());
+            assert!(r.body.contains("第 2/6 页"), "round {round}");
+            let r = app
+                .request(
+                    "GET",
+                    "/enterprises?per_page=200&page=9",
+                    Some(&admin),
+                    None,
+                    "",
+                )
+                .await;
+            assert_eq!(ids(&r.body), sorted(S::Uscc, "")[200..].to_vec());
+            let huge = format!("/enterprises?per_page=200&page={}", usize::MAX);
+            let r = app.request("GET", &huge, Some(&admin), None, "").await;
+            assert_eq!(r.status, 200);
+            assert_eq!(ids(&r.body), sorted(S::Uscc, "")[200..].to_vec());
+            for sort in [S::Name, S::RegisteredDesc, S::County] {
+                for page in [1, 2] {
+                    let path = format!(
+                        "/enterprises?sort={}&per_page=50&page={page}",
+                        sort.as_str()
+                    );
+                    let r = app.request("GET", &path, Some(&admin), None, "").await;
+                    assert_eq!(r.status, 200);
+                    assert_eq!(
+                        ids(&r.body),
+                        sorted(sort, "")[(page - 1) * 50..page * 50].to_vec(),
+                        "{path} round {round}"
+                    );
+                }
+            }
+            let version = db.store.search_version().await.unwrap();
+            for _ in 0..100 {
+                if app.names.built_at() == Some(version) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            assert_eq!(app.names.built_at(), Some(version));
+        }
+        // Paging links keep the filter and the sort.
+        let jinan_all = sorted(S::Name, "341502");
+        assert!(
+            jinan_all.len() > 50,
+            "the sample has more than a page in 金安区"
+        );
+        let r = app
+            .request(
+                "GET",
+                "/enterprises?county=341502&sort=name&per_page=50",
+                Some(&admin),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(total_of(&r.body), jinan_all.len().to_string());
+        assert!(
+            r.body
+                .replace("&#38;", "&")
+                .replace("&amp;", "&")
+                .contains("county=341502&industry=&kind=&size=&sort=name&per_page=50&page=2"),
+            "the next page keeps the filter: {}",
+            r.body
+                .split("rel=\"next\"")
+                .nth(1)
+                .unwrap_or("no next link")
+        );
+        // Unknown sort or page size: refused with a message.
+        let bad = app
+            .request(
+                "GET",
+                "/enterprises?sort=revenue;drop",
+                Some(&admin),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(bad.status, 400);
+        assert!(bad.body.contains("排序“revenue;drop”无效"), "{}", bad.body);
+        let bad = app
+            .request("GET", "/enterprises?per_page=1000", Some(&admin), None, "")
+            .await;
+        assert_eq!(bad.status, 400);
+        assert!(bad.body.contains("每页条数“1000”无效"), "{}", bad.body);
+        // A county user sees its own county whatever the query says, in the list and the export.
+        let r = app
+            .request("GET", "/enterprises?county=341503", Some(&jinan), None, "")
+            .await;
+        assert_eq!(total_of(&r.body), jinan_all.len().to_string());
+        // Industry by name next to the code.
+        let first_id = ids(&r.body)[0].clone();
+        let first = all.iter().find(|e| e.uscc == first_id).unwrap();
+        let name = huiqi_domain::industry::display_name(&first.industry);
+        assert!(
+            r.body.contains(&format!("{name}（{}）", first.industry)),
+            "{name}"
+        );
+        {
+            use calamine::{Data, Reader, Xlsx};
+            let (head, bytes) = app
+                .get_bytes("/enterprises.xlsx?county=341503&sort=name", &jinan)
+                .await;
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            let today = huiqi_app::assess::today();
+            let name = format!("企业库-金安区-{today}.xlsx");
+            let encoded: String = name
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            assert!(head.contains(&encoded), "{head}");
+            let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let sheet = wb.worksheet_range("企业库").unwrap();
+            assert!(sheet.get((0, 0)).unwrap().to_string().contains("金安区"));
+            assert!(
+                sheet
+                    .get((1, 0))
+                    .unwrap()
+                    .to_string()
+                    .starts_with(&format!("数据截至 {today}"))
+            );
+            assert_eq!(sheet.get((2, 0)).unwrap().to_string(), "统一社会信用代码");
+            let got: Vec<String> = (0..jinan_all.len())
+                .map(|i| sheet.get((3 + i, 0)).unwrap().to_string())
+                .collect();
+            assert_eq!(got, jinan_all, "the filter, the sort, and only 金安区");
+            let last = 3 + jinan_all.len();
+            assert_eq!(sheet.get((last, 0)).unwrap().to_string(), "合计（户）");
+            assert_eq!(
+                sheet.get((last, 1)),
+                Some(&Data::Float(jinan_all.len() as f64)),
+                "the count a number"
+            );
+            // 成立日期 a date where the registry has one.
+            let dated = (3..last).any(|i| matches!(sheet.get((i, 7)), Some(Data::DateTime(_))));
+            assert!(dated);
+        }
+        // 一企一档: 从业人数 a whole number.
+        let page = app
+            .request(
+                "GET",
+                &format!("/enterprises/{own}"),
+                Some(&admin),
+                None,
+                "",
+            )
+            .await;
+        let employees = page
+            .body
+            .split("从业人数（人）</th><td class=\"num\">")
+            .nth(1)
+            .and_then(|x| x.split('<').next())
+            .unwrap_or_else(|| panic!("{}", page.body))
+            .to_string();
+        assert!(
+            !employees.is_empty() && employees.chars().all(|c| c.is_ascii_digit() || c == ','),
+            "{employees}"
         );
     })
     .await;

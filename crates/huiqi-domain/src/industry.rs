@@ -72,6 +72,30 @@ pub fn section_name(code: &str) -> Option<&'static str> {
     SECTIONS.iter().find(|s| s.0 == c).map(|s| s.3)
 }
 
+/// The division (大类, two digits) names of GB/T 4754-2017, as data: one `NN<TAB>name` line per
+/// division, from the standard (see the file's header).
+const DIVISIONS: &str = include_str!("../data/gbt4754-2017-divisions.tsv");
+
+/// The division's name (大类名称) of a code like `C33` or `C3311`, if the table has it.
+pub fn division_name(code: &str) -> Option<&'static str> {
+    let digits = code.get(1..3)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    DIVISIONS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| l.split_once('\t').filter(|(d, _)| *d == digits))
+        .map(|(_, name)| name.trim())
+}
+
+/// The industry of a code in words: its division's name, else its section's, else “—”.
+pub fn display_name(code: &str) -> &'static str {
+    division_name(code)
+        .or_else(|| section_name(code))
+        .unwrap_or("—")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +118,31 @@ mod tests {
             section_name("I6510"),
             Some("信息传输、软件和信息技术服务业")
         );
+    }
+
+    #[test]
+    fn division_names() {
+        // Every division 01–97 once, in order, each inside its section's range.
+        let rows: Vec<(u8, &str)> = DIVISIONS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                let (d, n) = l.split_once('\t').unwrap();
+                (d.parse().unwrap(), n)
+            })
+            .collect();
+        assert_eq!(rows.len(), 97);
+        for (i, (d, n)) in rows.iter().enumerate() {
+            assert_eq!(usize::from(*d), i + 1, "{n}");
+            assert!(!n.trim().is_empty());
+            let s = SECTIONS.iter().find(|s| (s.1..=s.2).contains(d)).unwrap();
+            assert!(parse_industry(&format!("{}{d:02}", s.0)).is_ok());
+        }
+        assert_eq!(display_name("M7520"), "科技推广和应用服务业");
+        assert_eq!(display_name("C3311"), "金属制品业");
+        assert_eq!(display_name("F52"), "零售业");
+        // A section letter alone shows the section's name.
+        assert_eq!(display_name("C"), "制造业");
+        assert_eq!(display_name(""), "—");
     }
 }

@@ -7,7 +7,8 @@ use huiqi_domain::SizeClass;
 use crate::{Store, StoreError, dispatch};
 
 /// The search row of an enterprise with its size class in the latest matching run.
-const ROW_SELECT: &str = "SELECT e.uscc, e.name, e.county, e.industry, e.kind, m.size_class FROM enterprises e \
+const ROW_SELECT: &str = "SELECT e.uscc, e.name, e.county, e.industry, e.kind, m.size_class, \
+     CAST(e.registered_on AS TEXT) FROM enterprises e \
      LEFT JOIN match_results m ON m.run_id = (SELECT MAX(id) FROM match_runs) AND m.uscc = e.uscc";
 
 fn enterprise_row<R: sqlx::Row>(r: &R) -> Result<EnterpriseRow, sqlx::Error>
@@ -25,6 +26,7 @@ where
         size_class: r
             .try_get::<Option<String>, _>(5)?
             .and_then(|c| SizeClass::parse(&c)),
+        registered_on: r.try_get(6)?,
     })
 }
 
@@ -53,6 +55,86 @@ pub struct EnterpriseRow {
     pub kind: String,
     /// The size class in the latest matching run (`None`: no run has classified it).
     pub size_class: Option<SizeClass>,
+    /// The registration date (`YYYY-MM-DD`), when the market regulator gave one.
+    pub registered_on: Option<String>,
+}
+
+/// The orders a registry search may be sorted by (a whitelist: the SQL is chosen here, never
+/// taken from the request). Ties go by USCC, so a page is the same every time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EnterpriseSort {
+    /// By USCC.
+    #[default]
+    Uscc,
+    /// By name (code point order on both databases, as in memory).
+    Name,
+    /// Newest registration first; no date last.
+    RegisteredDesc,
+    /// By jurisdiction id.
+    County,
+}
+
+impl EnterpriseSort {
+    pub const ALL: [EnterpriseSort; 4] = [
+        EnterpriseSort::Uscc,
+        EnterpriseSort::Name,
+        EnterpriseSort::RegisteredDesc,
+        EnterpriseSort::County,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnterpriseSort::Uscc => "uscc",
+            EnterpriseSort::Name => "name",
+            EnterpriseSort::RegisteredDesc => "registered",
+            EnterpriseSort::County => "county",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EnterpriseSort> {
+        EnterpriseSort::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EnterpriseSort::Uscc => "统一社会信用代码",
+            EnterpriseSort::Name => "名称",
+            EnterpriseSort::RegisteredDesc => "成立日期（新的在前）",
+            EnterpriseSort::County => "辖区",
+        }
+    }
+
+    /// Compares two rows the way the SQL orders them.
+    pub fn compare(self, a: &EnterpriseRow, b: &EnterpriseRow) -> std::cmp::Ordering {
+        let first = match self {
+            EnterpriseSort::Uscc => std::cmp::Ordering::Equal,
+            EnterpriseSort::Name => a.name.cmp(&b.name),
+            // None last, newest first.
+            EnterpriseSort::RegisteredDesc => match (&a.registered_on, &b.registered_on) {
+                (Some(x), Some(y)) => y.cmp(x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            },
+            EnterpriseSort::County => a.county.cmp(&b.county),
+        };
+        first.then_with(|| a.uscc.cmp(&b.uscc))
+    }
+
+    fn order_by(self, backend: crate::Backend) -> &'static str {
+        // Byte (code point) order on both, so the database and the in-memory index agree.
+        let pg = backend == crate::Backend::Postgres;
+        match (self, pg) {
+            (EnterpriseSort::Uscc, _) => "e.uscc",
+            (EnterpriseSort::Name, false) => "e.name, e.uscc",
+            (EnterpriseSort::Name, true) => "e.name COLLATE \"C\", e.uscc",
+            (EnterpriseSort::RegisteredDesc, _) => {
+                "e.registered_on IS NULL, e.registered_on DESC, e.uscc"
+            }
+            (EnterpriseSort::County, false) => "e.county, e.uscc",
+            (EnterpriseSort::County, true) => "e.county COLLATE \"C\", e.uscc",
+        }
+    }
 }
 
 impl Store {
@@ -65,6 +147,21 @@ impl Store {
         f: &EnterpriseFilter<'_>,
         limit: i64,
     ) -> Result<Vec<EnterpriseRow>, StoreError> {
+        Ok(self
+            .search_enterprises_page(f, EnterpriseSort::Uscc, 0, limit)
+            .await?
+            .1)
+    }
+
+    /// One page of the registry search (see [`Store::search_enterprises`]) in the given order,
+    /// with the number of all matching enterprises.
+    pub async fn search_enterprises_page(
+        &self,
+        f: &EnterpriseFilter<'_>,
+        sort: EnterpriseSort,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<EnterpriseRow>), StoreError> {
         let q = f.query.trim();
         let exact = q.len() == 18 && q.chars().all(|c| c.is_ascii_alphanumeric());
         let pattern = format!("%{}%", q.replace(['%', '_', '\\'], ""));
@@ -73,30 +170,48 @@ impl Store {
         } else {
             "($1 = '%%' OR e.name LIKE $1 OR e.uscc LIKE $1)"
         };
-        let sql = format!(
-            "{ROW_SELECT} WHERE {matching} AND ($2 = '' OR e.county = $2) \
+        let filter = format!(
+            "WHERE {matching} AND ($2 = '' OR e.county = $2) \
              AND ($3 = '' OR e.industry LIKE $3 || '%') AND ($4 = '' OR e.kind = $4) \
-             AND ($5 = '' OR m.size_class = $5) ORDER BY e.uscc LIMIT $6"
+             AND ($5 = '' OR m.size_class = $5)"
+        );
+        let sql = format!(
+            "{ROW_SELECT} {filter} ORDER BY {} LIMIT $6 OFFSET $7",
+            sort.order_by(self.backend())
+        );
+        let count = format!(
+            "SELECT COUNT(*) FROM enterprises e LEFT JOIN match_results m \
+             ON m.run_id = (SELECT MAX(id) FROM match_runs) AND m.uscc = e.uscc {filter}"
         );
         let first = if exact {
             q.to_ascii_uppercase()
         } else {
             pattern
         };
+        let size = f.size_class.map_or("", SizeClass::as_str);
         dispatch!(self, pool => {
+            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.as_str()))
+                .bind(&first)
+                .bind(f.county)
+                .bind(f.industry)
+                .bind(f.kind)
+                .bind(size)
+                .fetch_one(pool)
+                .await?;
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(&first)
                 .bind(f.county)
                 .bind(f.industry)
                 .bind(f.kind)
-                .bind(f.size_class.map_or("", SizeClass::as_str))
+                .bind(size)
                 .bind(limit)
+                .bind(offset)
                 .fetch_all(pool)
                 .await?;
-            rows.iter()
+            let rows = rows.iter()
                 .map(enterprise_row)
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(StoreError::from)
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            Ok((total, rows))
         })
     }
 

@@ -9,7 +9,10 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use huiqi_app::accounts::{Role, can_see};
 use huiqi_app::matching::{Benefits, benefits_of};
-use huiqi_app::search::{SearchQuery, search};
+use huiqi_app::search::{
+    EXPORT_LIMIT, EnterpriseRow, EnterpriseSort, PAGE_SIZES, Search, SearchPage, SearchQuery,
+    registry_xlsx, search, search_all,
+};
 use huiqi_domain::registry::Source;
 use huiqi_domain::{EntityKind, SizeClass, Uscc};
 use serde::Deserialize;
@@ -27,13 +30,19 @@ pub const AREA: Area = Area {
     routes: &[
         Route::get("/me", ENTERPRISE, "我的惠企政策", || get(me)),
         Route::get("/enterprises", STAFF, "企业库", || get(enterprises)),
+        Route::get(
+            "/enterprises.xlsx",
+            STAFF,
+            "企业库导出（.xlsx，按当前筛选，范围同列表）",
+            || get(enterprises_xlsx),
+        ),
         Route::get("/enterprises/{uscc}", SIGNED_IN, "一企一档", || {
             get(enterprise)
         }),
         Route::get(
             "/api/v1/enterprises",
             STAFF,
-            "企业库查询（前 100 条）",
+            "企业库查询（分页）",
             || get(api_enterprises),
         ),
         Route::get(
@@ -194,7 +203,11 @@ async fn enterprise_page(
             contact.phone.unwrap_or_else(|| "—".into()),
             "market",
         ),
-        fact("从业人数", facts.employees.to_string(), "hr"),
+        fact(
+            "从业人数（人）",
+            huiqi_domain::numbers::count_dec(facts.employees),
+            "hr",
+        ),
         fact("营业收入（元）", facts.revenue.to_string(), "tax"),
         fact("资产总额（元）", facts.total_assets.to_string(), "tax"),
         fact(
@@ -220,7 +233,11 @@ async fn enterprise_page(
         uscc: facts.uscc.clone(),
         name: facts.name.clone(),
         county: s.app.jurisdiction_name(&facts.county),
-        industry: facts.industry.clone(),
+        industry: format!(
+            "{}（{}）",
+            huiqi_domain::industry::display_name(&facts.industry),
+            facts.industry
+        ),
         kind: facts.kind.label().into(),
         year,
         basis: b.basis.clone(),
@@ -283,6 +300,15 @@ pub struct EnterprisesQuery {
     /// `large` | `medium` | `small` | `micro` (the latest matching run's class).
     #[param(value_type = Option<String>)]
     pub size: String,
+    /// `uscc` (default) | `name` | `registered` (newest first) | `county`.
+    #[param(value_type = Option<String>)]
+    pub sort: String,
+    /// The page, from 1.
+    #[param(value_type = Option<u32>, minimum = 1)]
+    pub page: usize,
+    /// Rows per page: 50, 100 (default) or 200.
+    #[param(value_type = Option<u32>)]
+    pub per_page: usize,
 }
 
 impl From<EnterprisesQuery> for SearchQuery {
@@ -293,6 +319,9 @@ impl From<EnterprisesQuery> for SearchQuery {
             industry: q.industry,
             kind: q.kind,
             size: q.size,
+            sort: q.sort,
+            page: q.page,
+            per_page: q.per_page,
         }
     }
 }
@@ -302,8 +331,11 @@ struct EnterpriseView {
     name: String,
     county: String,
     industry: String,
+    /// The division's (or section's) name, GB/T 4754-2017.
+    industry_name: &'static str,
     kind: &'static str,
     size_class: &'static str,
+    registered_on: String,
 }
 
 /// The search form as run (a county user's county forced).
@@ -313,6 +345,22 @@ struct SearchForm {
     industry: String,
     kind: String,
     size_class: String,
+    sort: String,
+    per_page: usize,
+}
+
+impl SearchForm {
+    /// The filter as a query string (no page, no sort), for links that keep it.
+    fn filter_query(&self) -> String {
+        serde_urlencoded::to_string([
+            ("q", self.q.as_str()),
+            ("county", self.county.as_str()),
+            ("industry", self.industry.as_str()),
+            ("kind", self.kind.as_str()),
+            ("size", self.size_class.as_str()),
+        ])
+        .unwrap_or_default()
+    }
 }
 
 #[derive(Template)]
@@ -322,37 +370,63 @@ struct EnterprisesPage {
     f: SearchForm,
     sizes: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
+    sorts: Vec<(&'static str, &'static str)>,
+    page_sizes: Vec<usize>,
     /// Set for a county user: the county is fixed.
     fixed_county: String,
     counties: Vec<(String, String)>,
     rows: Vec<EnterpriseView>,
+    /// All matching enterprises, with 千分位.
+    total: String,
+    page: usize,
+    pages: usize,
+    /// The first and last row number shown (with 千分位).
+    from: String,
+    to: String,
+    /// The filter and sort as a query string, for the paging links and the export.
+    filter_query: String,
+    sort_query: String,
+    export_limit: String,
+    /// The export would be cut at the cap.
+    export_cut: bool,
+    total_count: usize,
 }
 
 async fn run_search(
     s: &WebState,
     v: &Viewer,
     q: EnterprisesQuery,
-) -> Result<(SearchForm, Vec<EnterpriseView>), WebError> {
-    let (f, rows) = search(&s.app, &v.role, &q.into()).await?;
-    let rows = rows
-        .into_iter()
+) -> Result<(SearchForm, SearchPage, Vec<EnterpriseView>), WebError> {
+    let mut p = search(&s.app, &v.role, &q.into()).await?;
+    let rows = views(s, std::mem::take(&mut p.rows));
+    Ok((form(&p.search, p.per_page), p, rows))
+}
+
+fn views(s: &WebState, rows: Vec<EnterpriseRow>) -> Vec<EnterpriseView> {
+    rows.into_iter()
         .map(|r| EnterpriseView {
             county: s.app.jurisdiction_name(&r.county),
             kind: EntityKind::parse(&r.kind).map_or("—", EntityKind::label),
             size_class: r.size_class.map_or("—", SizeClass::label),
+            industry_name: huiqi_domain::industry::display_name(&r.industry),
+            registered_on: r.registered_on.unwrap_or_else(|| "—".into()),
             uscc: r.uscc,
             name: r.name,
             industry: r.industry,
         })
-        .collect();
-    let form = SearchForm {
-        q: f.q,
-        county: f.county,
-        industry: f.industry,
+        .collect()
+}
+
+fn form(f: &Search, per_page: usize) -> SearchForm {
+    SearchForm {
+        q: f.q.clone(),
+        county: f.county.clone(),
+        industry: f.industry.clone(),
         kind: f.kind.map_or("", EntityKind::as_str).into(),
         size_class: f.size.map_or("", SizeClass::as_str).into(),
-    };
-    Ok((form, rows))
+        sort: f.sort.as_str().into(),
+        per_page,
+    }
 }
 
 async fn enterprises(
@@ -360,10 +434,13 @@ async fn enterprises(
     Extension(v): Extension<Viewer>,
     Query(q): Query<EnterprisesQuery>,
 ) -> Result<Response, WebError> {
-    let (f, rows) = run_search(&s, &v, q).await?;
+    let (f, p, rows) = run_search(&s, &v, q).await?;
+    let count = huiqi_domain::numbers::count;
+    let first = (p.page - 1) * p.per_page;
+    let filter_query = f.filter_query();
+    let sort_query = format!("{filter_query}&sort={}", f.sort);
     render(EnterprisesPage {
         nav: Nav::of(&s, &v),
-        f,
         sizes: SizeClass::ALL
             .iter()
             .rev()
@@ -373,22 +450,77 @@ async fn enterprises(
             .iter()
             .map(|k| (k.as_str(), k.label()))
             .collect(),
+        sorts: EnterpriseSort::ALL
+            .iter()
+            .map(|x| (x.as_str(), x.label()))
+            .collect(),
+        page_sizes: PAGE_SIZES.to_vec(),
         fixed_county: v
             .role
             .county()
             .map_or_else(String::new, |c| s.app.jurisdiction_name(c)),
         counties: s.app.jurisdictions(),
+        total: count(p.total as i64),
+        total_count: p.total,
+        page: p.page,
+        pages: p.pages,
+        from: count((first + usize::from(!rows.is_empty())) as i64),
+        to: count((first + rows.len()) as i64),
+        filter_query,
+        sort_query,
+        export_limit: count(EXPORT_LIMIT as i64),
+        export_cut: p.total > EXPORT_LIMIT,
         rows,
+        f,
     })
 }
 
-/// The registry search as JSON: the first 100 enterprises the viewer may see.
+/// The registry as filtered, as an .xlsx download (up to [`EXPORT_LIMIT`] rows; same scope as
+/// the list: a county user's own county only).
+async fn enterprises_xlsx(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<EnterprisesQuery>,
+) -> Result<Response, WebError> {
+    let (f, total, rows) = search_all(&s.app, &v.role, &q.into()).await?;
+    let place = if f.county.is_empty() {
+        "全市".to_string()
+    } else {
+        s.app.jurisdiction_name(&f.county)
+    };
+    let mut what = vec![place.clone()];
+    if !f.q.is_empty() {
+        what.push(format!("名称或代码含“{}”", f.q));
+    }
+    if !f.industry.is_empty() {
+        what.push(format!(
+            "行业 {}（{}）",
+            f.industry,
+            huiqi_domain::industry::display_name(&f.industry)
+        ));
+    }
+    if let Some(k) = f.kind {
+        what.push(k.label().to_string());
+    }
+    if let Some(c) = f.size {
+        what.push(format!("{}型", c.label()));
+    }
+    let today = huiqi_app::assess::today();
+    let bytes = registry_xlsx(&s.app, &rows, total, &what.join("，"), today)?;
+    Ok(crate::upload::xlsx(
+        &format!("企业库-{place}-{today}.xlsx"),
+        bytes,
+    ))
+}
+
+/// The registry search as JSON: one page (100 rows unless `per_page` says otherwise) of the
+/// enterprises the viewer may see.
 #[utoipa::path(
     get,
     path = "/api/v1/enterprises",
     params(EnterprisesQuery),
     responses(
-        (status = 200, description = "前 100 户（按统一社会信用代码）", body = Vec<api::EnterpriseItem>),
+        (status = 200, description = "一页企业（默认按统一社会信用代码，每页 100 户）", body = Vec<api::EnterpriseItem>),
         (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
         (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
         (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
@@ -399,7 +531,7 @@ pub(crate) async fn api_enterprises(
     Extension(v): Extension<Viewer>,
     Query(q): Query<EnterprisesQuery>,
 ) -> Result<Response, WebError> {
-    let (_, rows) = run_search(&s, &v, q).await?;
+    let (_, _, rows) = run_search(&s, &v, q).await?;
     let rows: Vec<api::EnterpriseItem> = rows
         .into_iter()
         .map(|r| api::EnterpriseItem {
