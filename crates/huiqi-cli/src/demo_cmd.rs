@@ -53,16 +53,24 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let use_report = args.data.join("金安区2023年度奖补资金使用报告.xlsx");
     let service_list = args.data.join("为企服务问题清单.xlsx");
     let parks = args.data.join("小微企业园台账-2024.csv");
-    let tech = [2024, 2023, 2022].map(|y| {
+    // 梯队培育's 科技局/知识产权 files: (year, file, the gen step's title, the import step's title).
+    let tech = [
+        (2024, "（科技人员、知识产权、主营业务收入等）", ""),
+        (2023, "", "（主营业务收入增长率用）"),
+        (2022, "", ""),
+    ]
+    .map(|(y, gen_note, import_note)| {
         (
             y.to_string(),
             args.data.join(format!("科技局知识产权数据-{y}.csv")),
+            format!("梯队培育：生成 {y} 年度科技局/知识产权数据{gen_note}"),
+            format!("梯队培育：导入 {y} 年度科技局/知识产权数据{import_note}"),
         )
     });
     let candidates = args.data.join("小升规候选名单-2024.xlsx");
     let disclosure = args.data.join("清欠披露-2024.xlsx");
     let count = args.count.to_string();
-    let steps: Vec<(&str, Vec<&str>)> = vec![
+    let mut steps: Vec<(&str, Vec<&str>)> = vec![
         (
             "生成六安市模拟企业（2024 年度）及 2023 年认定名单、企业家培训台账",
             vec![
@@ -248,79 +256,32 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 service_list.to_str().unwrap_or_default(),
             ],
         ),
-        (
-            "梯队培育：生成 2024 年度科技局/知识产权数据（科技人员、知识产权、主营业务收入等）",
-            vec![
-                "gen",
-                "--count",
-                &count,
-                "--year",
-                "2024",
-                "--tech",
-                tech[0].1.to_str().unwrap_or_default(),
-            ],
-        ),
-        (
-            "梯队培育：生成 2023 年度科技局/知识产权数据",
-            vec![
-                "gen",
-                "--count",
-                &count,
-                "--year",
-                "2024",
-                "--tech-year",
-                "2023",
-                "--tech",
-                tech[1].1.to_str().unwrap_or_default(),
-            ],
-        ),
-        (
-            "梯队培育：生成 2022 年度科技局/知识产权数据",
-            vec![
-                "gen",
-                "--count",
-                &count,
-                "--year",
-                "2024",
-                "--tech-year",
-                "2022",
-                "--tech",
-                tech[2].1.to_str().unwrap_or_default(),
-            ],
-        ),
-        (
-            "梯队培育：导入 2024 年度科技局/知识产权数据",
-            vec![
-                "import",
-                "--source",
-                "tech",
-                "--year",
-                "2024",
-                tech[0].1.to_str().unwrap_or_default(),
-            ],
-        ),
-        (
-            "梯队培育：导入 2023 年度科技局/知识产权数据（主营业务收入增长率用）",
-            vec![
-                "import",
-                "--source",
-                "tech",
-                "--year",
-                "2023",
-                tech[1].1.to_str().unwrap_or_default(),
-            ],
-        ),
-        (
-            "梯队培育：导入 2022 年度科技局/知识产权数据",
-            vec![
-                "import",
-                "--source",
-                "tech",
-                "--year",
-                "2022",
-                tech[2].1.to_str().unwrap_or_default(),
-            ],
-        ),
+    ];
+    // 梯队培育: the 科技局/知识产权 files of the three years (the two earlier ones give 主营业务收入's
+    // growth), generated and then imported.
+    for (year, file, gen_title, _) in &tech {
+        let file = file.to_str().unwrap_or_default();
+        let argv = [
+            "gen",
+            "--count",
+            &count,
+            "--year",
+            "2024",
+            "--tech-year",
+            year,
+            "--tech",
+            file,
+        ];
+        steps.push((gen_title, argv.to_vec()));
+    }
+    for (year, file, _, import_title) in &tech {
+        let file = file.to_str().unwrap_or_default();
+        steps.push((
+            import_title,
+            vec!["import", "--source", "tech", "--year", year, file],
+        ));
+    }
+    steps.extend(vec![
         (
             "梯队培育：小升规候选名单（金安区）",
             vec![
@@ -408,7 +369,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             "清欠：付款方排行（按主管部门，截至 2025-06-30）",
             vec!["arrears", "league", "--by", "unit", "--at", "2025-06-30"],
         ),
-    ];
+    ]);
     println!("演示数据库：{url}\n");
     for (title, argv) in steps {
         println!("━━ {title}：huiqi {}", argv.join(" "));
