@@ -161,8 +161,11 @@ struct FileMatch {
     rules: Option<PathBuf>,
 }
 
-/// Bytes read per step. Each block is cut at its last newline and split among threads.
-const BLOCK: usize = 32 << 20;
+/// Bytes read per block (cut at its last newline); blocks are evaluated in parallel.
+const BLOCK: usize = 1 << 20;
+
+/// Blocks evaluated at once (a batch); its output is written while the next batch runs.
+const BATCH_BLOCKS: usize = 8;
 
 /// `huiqi match --input … --output …` (`--db` is `matching_cmd::match_db`).
 pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
@@ -225,18 +228,28 @@ pub fn run_match(args: MatchArgs) -> Result<ExitCode> {
 /// Rows read, the first errors and how many errors there were in all.
 type Matched = (usize, Vec<FactError>, usize);
 
+/// What the reader thread hands on: a block of whole lines and the file line of its first line.
+enum Read_ {
+    Block(Vec<u8>, usize),
+    /// The file has a `"` from here on: it must go through [`match_quoted`].
+    Quoted,
+    Failed(std::io::Error),
+}
+
 /// Reads the facts CSV, writes the results; returns the number of rows and the errors, or
 /// `None` when the file has quoted fields and must go through [`match_quoted`].
+///
+/// Three stages run at once, so neither the disk nor the writer holds up the cores: a reader
+/// thread cuts the file into blocks of whole lines ([`BLOCK`]), the rayon pool evaluates
+/// [`BATCH_BLOCKS`] blocks at a time, and a writer thread writes each batch's output in order.
+/// The channels between them are bounded, so memory stays at a few batches whatever the file's
+/// size (about 40 MiB in all).
 fn match_file(engine: &Engine, input: &Path, out: &File) -> Result<Option<Matched>> {
     let mut file = File::open(input).with_context(|| format!("无法打开 {}", input.display()))?;
-    let mut w = BufWriter::with_capacity(1 << 20, out);
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 20));
-    let mut errors = Vec::new();
-    let mut error_count = 0usize;
-    let mut rows = 0usize;
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 16));
 
-    // Header: the first line.
-    fill(&mut file, &mut buf, BLOCK)?;
+    // Header: the first line (a header longer than a block is refused by its width anyway).
+    let mut eof = fill(&mut file, &mut buf, BLOCK)?;
     let Some(nl) = memchr::memchr(b'\n', &buf) else {
         bail!("{} 没有表头行，或整个文件只有一行", input.display());
     };
@@ -249,56 +262,115 @@ fn match_file(engine: &Engine, input: &Path, out: &File) -> Result<Option<Matche
     }
     let header = FactsHeader::from_fields(header_line.split(|&b| b == b','))
         .map_err(|e| anyhow::anyhow!("{}：{e}", input.display()))?;
-    w.write_all(&batch::output_header())?;
     buf.drain(..=nl);
-    let mut line = 2usize;
-    let threads = rayon::current_num_threads().max(1) * 4;
 
-    loop {
-        let eof = fill(&mut file, &mut buf, BLOCK)?;
-        if buf.is_empty() {
-            break;
-        }
-        let cut = if eof {
-            buf.len()
-        } else {
-            memchr::memrchr(b'\n', &buf).map_or(buf.len(), |p| p + 1)
-        };
-        if memchr::memchr(b'"', &buf[..cut]).is_some() {
-            // Quoted fields may hold commas or newlines: only a real CSV parser is right.
-            return Ok(None);
-        }
-        let block = &buf[..cut];
-        let pieces = split_lines(block, threads);
-        let mut starts = Vec::with_capacity(pieces.len());
-        let mut l = line;
-        for p in &pieces {
-            starts.push(l);
-            l += memchr::memchr_iter(b'\n', p).count();
-        }
-        let results: Vec<BlockResult> = pieces
-            .par_iter()
-            .zip(starts.par_iter())
-            .map(|(p, &start)| batch::process_plain_block(engine, &header, p, start))
-            .collect();
-        for r in results {
-            rows += r.rows;
-            error_count += r.error_count;
-            if errors.len() < batch::MAX_ERRORS {
-                errors.extend(r.errors);
+    let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<Read_>(2 * BATCH_BLOCKS);
+    let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<BlockResult>>(1);
+    std::thread::scope(|scope| {
+        // Reader: whole lines only; a block ends at its last newline, the rest starts the next.
+        scope.spawn(move || {
+            let mut line = 2usize;
+            loop {
+                // Read on until the block holds a newline (a line longer than a block grows it).
+                while !eof && (buf.len() < BLOCK || memchr::memchr(b'\n', &buf).is_none()) {
+                    match fill(&mut file, &mut buf, BLOCK) {
+                        Ok(e) => eof = e,
+                        Err(e) => {
+                            let _ = block_tx.send(Read_::Failed(e));
+                            return;
+                        }
+                    }
+                }
+                if buf.is_empty() {
+                    return;
+                }
+                let cut = if eof {
+                    buf.len()
+                } else {
+                    memchr::memrchr(b'\n', &buf).map_or(buf.len(), |p| p + 1)
+                };
+                if memchr::memchr(b'"', &buf[..cut]).is_some() {
+                    // Quoted fields may hold commas or newlines: only a real CSV parser is right.
+                    let _ = block_tx.send(Read_::Quoted);
+                    return;
+                }
+                let mut next = Vec::with_capacity(BLOCK + (1 << 16));
+                next.extend_from_slice(&buf[cut..]);
+                buf.truncate(cut);
+                let lines = memchr::memchr_iter(b'\n', &buf).count();
+                let block = std::mem::replace(&mut buf, next);
+                if block_tx.send(Read_::Block(block, line)).is_err() {
+                    return;
+                }
+                line += lines;
             }
-            if errors.is_empty() {
-                w.write_all(&r.output)?;
+        });
+        // Writer: the batches in order; after the first error nothing more is written (the
+        // file is refused), but every row is still checked so all errors are counted.
+        let writer = scope.spawn(move || -> Result<Matched> {
+            let mut w = BufWriter::with_capacity(1 << 20, out);
+            w.write_all(&batch::output_header())?;
+            let (mut rows, mut errors, mut error_count) = (0usize, Vec::new(), 0usize);
+            for results in out_rx {
+                for r in results {
+                    rows += r.rows;
+                    error_count += r.error_count;
+                    if errors.len() < batch::MAX_ERRORS {
+                        errors.extend(r.errors);
+                    }
+                    if errors.is_empty() {
+                        w.write_all(&r.output)?;
+                    }
+                }
+            }
+            w.flush()?;
+            Ok((rows, errors, error_count))
+        });
+        // Evaluation: a batch of blocks at a time on the rayon pool.
+        let mut quoted = false;
+        let mut failed = None;
+        let mut done = false;
+        while !done {
+            let mut blocks = Vec::with_capacity(BATCH_BLOCKS);
+            while blocks.len() < BATCH_BLOCKS {
+                match block_rx.recv() {
+                    Ok(Read_::Block(b, line)) => blocks.push((b, line)),
+                    Ok(Read_::Quoted) => {
+                        quoted = true;
+                        done = true;
+                        break;
+                    }
+                    Ok(Read_::Failed(e)) => {
+                        failed = Some(e);
+                        done = true;
+                        break;
+                    }
+                    Err(_) => {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            if quoted || failed.is_some() {
+                break;
+            }
+            let results: Vec<BlockResult> = blocks
+                .par_iter()
+                .map(|(b, line)| batch::process_plain_block(engine, &header, b, *line))
+                .collect();
+            drop(blocks);
+            if out_tx.send(results).is_err() {
+                break; // the writer failed: its error is reported below
             }
         }
-        line = l;
-        buf.drain(..cut);
-        if eof && buf.is_empty() {
-            break;
+        drop(out_tx);
+        drop(block_rx);
+        let matched = writer.join().expect("the writer thread does not panic")?;
+        if let Some(e) = failed {
+            return Err(anyhow::Error::new(e).context(format!("无法读取 {}", input.display())));
         }
-    }
-    w.flush()?;
-    Ok(Some((rows, errors, error_count)))
+        Ok((!quoted).then_some(matched))
+    })
 }
 
 /// The slow but general path: a real CSV parser, one record at a time.
@@ -318,6 +390,7 @@ fn match_quoted(engine: &Engine, input: &Path, out: &File) -> Result<Matched> {
     let mut out = Vec::with_capacity(256);
     let (mut rows, mut errors, mut error_count) = (0, Vec::new(), 0);
     let mut record = csv::ByteRecord::new();
+    let mut facts = huiqi_domain::Facts::default();
     while rdr
         .read_byte_record(&mut record)
         .map_err(|e| anyhow::anyhow!("{}：CSV 格式错误：{e}", input.display()))?
@@ -326,7 +399,7 @@ fn match_quoted(engine: &Engine, input: &Path, out: &File) -> Result<Matched> {
         let line = record.position().map_or(rows + 1, |p| p.line() as usize);
         let fields: Vec<&[u8]> = record.iter().collect();
         out.clear();
-        match batch::evaluate_fields(engine, &header, &fields, line, &mut out) {
+        match batch::evaluate_fields(engine, &header, &fields, line, &mut facts, &mut out) {
             Ok(()) if errors.is_empty() => w.write_all(&out)?,
             Ok(()) => {}
             Err(e) => {
@@ -342,7 +415,7 @@ fn match_quoted(engine: &Engine, input: &Path, out: &File) -> Result<Matched> {
 }
 
 /// Appends up to `want` bytes; true at end of file.
-fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> Result<bool> {
+fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
     let start = buf.len();
     buf.resize(start + want, 0);
     let mut n = start;
@@ -356,22 +429,4 @@ fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> Result<bool> {
     }
     buf.truncate(n);
     Ok(false)
-}
-
-/// Splits a block of whole lines into about `parts` pieces, each ending at a newline.
-fn split_lines(block: &[u8], parts: usize) -> Vec<&[u8]> {
-    let mut pieces = Vec::with_capacity(parts);
-    let size = block.len().div_ceil(parts).max(1);
-    let mut start = 0;
-    while start < block.len() {
-        let target = (start + size).min(block.len());
-        let end = if target == block.len() {
-            target
-        } else {
-            memchr::memchr(b'\n', &block[target..]).map_or(block.len(), |p| target + p + 1)
-        };
-        pieces.push(&block[start..end]);
-        start = end;
-    }
-    pieces
 }

@@ -78,6 +78,63 @@ fn match_writes_one_row_per_enterprise_and_the_quoted_path_agrees() {
     assert_eq!(std::fs::read_to_string(&qout).unwrap(), plain);
 }
 
+/// A file of many blocks and batches (blocks are 1 MiB, eight to a batch): the pipelined path
+/// gives the CSV parser's bytes, in order, and an error deep in the file names its exact row.
+#[test]
+fn a_file_of_many_blocks_comes_out_whole_in_order_and_errors_name_their_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generate(dir.path(), 60_000);
+    let text = std::fs::read_to_string(&input).unwrap();
+    assert!(text.len() > 9 << 20, "more than one batch: {}", text.len());
+    let run = |file: &std::path::Path| {
+        let output = dir.path().join("many-out.csv");
+        let out = huiqi(&[
+            "match",
+            "--at",
+            "2024-12-31",
+            "--input",
+            file.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ]);
+        let result = std::fs::read_to_string(&output).ok();
+        let _ = std::fs::remove_file(&output);
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned(), result)
+    };
+    let (ok, err, plain) = run(&input);
+    assert!(ok, "{err}");
+    let plain = plain.unwrap();
+    assert_eq!(plain.lines().count(), 60_001);
+    let usccs: Vec<&str> = text.lines().skip(1).map(|l| &l[..18]).collect();
+    let out_usccs: Vec<&str> = plain.lines().skip(1).map(|l| &l[..18]).collect();
+    assert_eq!(usccs, out_usccs, "one row per enterprise, in input order");
+
+    // The last name quoted: the whole file goes through the CSV parser, with the same result.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let last = lines.len() - 1;
+    let mut f: Vec<String> = lines[last].split(',').map(str::to_string).collect();
+    f[1] = format!("\"{}\"", f[1]);
+    lines[last] = f.join(",");
+    let quoted = dir.path().join("many-quoted.csv");
+    std::fs::write(&quoted, lines.join("\n") + "\n").unwrap();
+    let (ok, err, q) = run(&quoted);
+    assert!(ok, "{err}");
+    assert_eq!(q.unwrap(), plain);
+
+    // A bad amount on file row 54,321 (well past the first batch): named exactly, no output.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut f: Vec<String> = lines[54_320].split(',').map(str::to_string).collect();
+    f[7] = "12a".into();
+    lines[54_320] = f.join(",");
+    let bad = dir.path().join("many-bad.csv");
+    std::fs::write(&bad, lines.join("\r\n") + "\r\n").unwrap();
+    let (ok, err, out) = run(&bad);
+    assert!(!ok);
+    assert!(out.is_none(), "no result file");
+    assert!(err.contains("第54321行 列 revenue："), "{err}");
+    assert!(err.contains("有 1 处错误"), "{err}");
+}
+
 #[test]
 fn a_bad_row_names_row_and_column_and_leaves_no_output() {
     let dir = tempfile::tempdir().unwrap();

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::header;
-use crate::industry::parse_industry;
+use crate::industry::parse_industry_into;
 use crate::registry::{Column, Source, USCC_COLUMN};
 use crate::text::{quote, thousands, to_halfwidth};
 use crate::{EntityKind, FACT_COLUMNS, Facts, FounderGroup, Uscc};
@@ -239,6 +239,20 @@ impl FactsHeader {
 
     /// Parses one data row. `fields` are the row's cells in file order.
     pub fn parse(&self, fields: &[&[u8]], row: usize) -> Result<Facts, FactError> {
+        let mut facts = Facts::default();
+        self.parse_into(fields, row, &mut facts)?;
+        Ok(facts)
+    }
+
+    /// [`FactsHeader::parse`] into facts the caller reuses from row to row (the 1M-row path: the
+    /// texts' buffers are kept, so a good row allocates nothing). After an error `facts` holds
+    /// part of the row and must not be used.
+    pub fn parse_into<C: Cell>(
+        &self,
+        fields: &[C],
+        row: usize,
+        f: &mut Facts,
+    ) -> Result<(), FactError> {
         if fields.len() != self.width {
             return Err(FactError {
                 row: Some(row),
@@ -251,14 +265,14 @@ impl FactsHeader {
             });
         }
         for &i in &self.blank {
-            if !trim(fields[i]).is_empty() {
+            if !trim(fields[i].bytes()).is_empty() {
                 return Err(FactError {
                     row: Some(row),
                     column: None,
                     message: format!(
                         "第 {} 个字段“{}”有内容，但这一列没有表头：请补上列名或删除该列",
                         i + 1,
-                        quote(&String::from_utf8_lossy(fields[i]))
+                        quote(&String::from_utf8_lossy(fields[i].bytes()))
                     ),
                 });
             }
@@ -269,12 +283,12 @@ impl FactsHeader {
             message,
         };
         let raw = |k: usize| -> Result<&str, FactError> {
-            let bytes = match self.index[k] {
-                Some(i) => trim(fields[i]),
-                None => b"",
-            };
-            std::str::from_utf8(bytes)
-                .map_err(|_| err(k, "不是有效的 UTF-8 文本，请另存为 UTF-8 编码的 CSV".into()))
+            match self.index[k] {
+                Some(i) => fields[i].text().map(trim_str).ok_or_else(|| {
+                    err(k, "不是有效的 UTF-8 文本，请另存为 UTF-8 编码的 CSV".into())
+                }),
+                None => Ok(""),
+            }
         };
         // A code, number, date or flag: spaces (also U+3000) around it and full-width
         // characters do not matter.
@@ -302,6 +316,16 @@ impl FactsHeader {
             if !signed && v.is_sign_negative() && !v.is_zero() {
                 return Err(err(k, format!("{} 为负数，该列不能为负", quote(&s))));
             }
+            // The common case decided on the integer mantissa; the general check (and its
+            // message) only for what it does not settle.
+            let max = if k == EMPLOYEES {
+                crate::limits::COUNT_MAX
+            } else {
+                crate::limits::MONEY_MAX_YUAN
+            };
+            if within(v, max, signed) {
+                return Ok(v);
+            }
             let in_range = if k == EMPLOYEES {
                 crate::limits::check_count("人数", v)
             } else {
@@ -322,9 +346,8 @@ impl FactsHeader {
             }
         };
 
-        let uscc_text = text(USCC)?;
-        let uscc = Uscc::parse(&uscc_text).map_err(|e| err(USCC, e.to_string()))?;
-        let kind = match text(KIND)?.as_ref() {
+        Uscc::parse_into(&text(USCC)?, &mut f.uscc).map_err(|e| err(USCC, e.to_string()))?;
+        f.kind = match text(KIND)?.as_ref() {
             "" => {
                 return Err(err(KIND, format!("不能为空：应为 {}", EntityKind::ids())));
             }
@@ -341,7 +364,7 @@ impl FactsHeader {
                 )
             })?,
         };
-        let founder_group = match text(FOUNDER_GROUP)?.as_ref() {
+        f.founder_group = match text(FOUNDER_GROUP)?.as_ref() {
             "" => FounderGroup::None,
             "自主就业退役士兵" => FounderGroup::RetiredSoldier,
             other => FounderGroup::parse_any(other).ok_or_else(|| {
@@ -355,11 +378,11 @@ impl FactsHeader {
                 )
             })?,
         };
-        let industry = match text(INDUSTRY)?.as_ref() {
-            "" => String::new(),
-            s => parse_industry(s).map_err(|m| err(INDUSTRY, m.0))?,
-        };
-        let registered_on = match text(REGISTERED_ON)?.as_ref() {
+        match text(INDUSTRY)?.as_ref() {
+            "" => f.industry.clear(),
+            s => parse_industry_into(s, &mut f.industry).map_err(|m| err(INDUSTRY, m.0))?,
+        }
+        f.registered_on = match text(REGISTERED_ON)?.as_ref() {
             "" => None,
             s => Some(parse_date_any(s).ok_or_else(|| {
                 err(
@@ -374,39 +397,79 @@ impl FactsHeader {
         if !name.is_empty() {
             crate::text::check_name(name).map_err(|m| err(NAME, m))?;
         }
-        Ok(Facts {
-            uscc: uscc.as_str().to_string(),
-            name: name.to_string(),
-            kind,
-            county: text(COUNTY)?.into_owned(),
-            industry,
-            registered_on,
-            employees: money(EMPLOYEES, false)?,
-            revenue: money(7, false)?,
-            total_assets: money(8, false)?,
-            taxable_income: money(9, true)?,
-            restricted_industry: flag(RESTRICTED)?,
-            business_income: money(11, true)?,
-            other_iit_relief: money(12, false)?,
-            vat_small_scale: flag(VAT_SMALL_SCALE)?,
-            vat_sales_q1: money(14, false)?,
-            vat_sales_q2: money(15, false)?,
-            vat_sales_q3: money(16, false)?,
-            vat_sales_q4: money(17, false)?,
-            resource_tax: money(18, false)?,
-            urban_maintenance_tax: money(19, false)?,
-            property_tax: money(20, false)?,
-            land_use_tax: money(21, false)?,
-            stamp_duty: money(22, false)?,
-            farmland_occupation_tax: money(23, false)?,
-            education_surcharge: money(24, false)?,
-            local_education_surcharge: money(25, false)?,
-            vat_due: money(26, false)?,
-            iit_due: money(27, false)?,
-            founder_group,
-            rd_expense: money(29, false)?,
-        })
+        f.name.clear();
+        f.name.push_str(name);
+        let county = text(COUNTY)?;
+        f.county.clear();
+        f.county.push_str(&county);
+        f.employees = money(EMPLOYEES, false)?;
+        f.revenue = money(7, false)?;
+        f.total_assets = money(8, false)?;
+        f.taxable_income = money(9, true)?;
+        f.restricted_industry = flag(RESTRICTED)?;
+        f.business_income = money(11, true)?;
+        f.other_iit_relief = money(12, false)?;
+        f.vat_small_scale = flag(VAT_SMALL_SCALE)?;
+        f.vat_sales_q1 = money(14, false)?;
+        f.vat_sales_q2 = money(15, false)?;
+        f.vat_sales_q3 = money(16, false)?;
+        f.vat_sales_q4 = money(17, false)?;
+        f.resource_tax = money(18, false)?;
+        f.urban_maintenance_tax = money(19, false)?;
+        f.property_tax = money(20, false)?;
+        f.land_use_tax = money(21, false)?;
+        f.stamp_duty = money(22, false)?;
+        f.farmland_occupation_tax = money(23, false)?;
+        f.education_surcharge = money(24, false)?;
+        f.local_education_surcharge = money(25, false)?;
+        f.vat_due = money(26, false)?;
+        f.iit_due = money(27, false)?;
+        f.rd_expense = money(29, false)?;
+        Ok(())
     }
+}
+
+/// A cell as a reader hands it over: bytes (checked as UTF-8 when read) or text a reader has
+/// already checked (a whole block at once: the 1M-row path).
+pub trait Cell {
+    fn bytes(&self) -> &[u8];
+    /// The cell as text; `None` when it is not UTF-8.
+    fn text(&self) -> Option<&str>;
+}
+
+impl Cell for &[u8] {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+    fn text(&self) -> Option<&str> {
+        std::str::from_utf8(self).ok()
+    }
+}
+
+impl Cell for &str {
+    fn bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+/// Whether `v` lies within 0..=`max` (±`max` when `signed`), decided on the mantissa; `false`
+/// also when that cannot be decided so (a scale above 18), for the general check to decide.
+fn within(v: Decimal, max: i64, signed: bool) -> bool {
+    let scale = v.scale();
+    if scale > 18 {
+        return false;
+    }
+    let limit = i128::from(max) * 10i128.pow(scale);
+    let m = v.mantissa();
+    m <= limit && (m >= 0 || (signed && m >= -limit))
+}
+
+/// [`trim`] on text: ASCII whitespace off both ends.
+fn trim_str(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
 fn trim(b: &[u8]) -> &[u8] {
@@ -424,6 +487,9 @@ fn trim(b: &[u8]) -> &[u8] {
 /// An amount as offices write it: `12345.67`, also with thousands separators (`12,345.67`) or a
 /// leading `¥`. The plain form is tried first (the 1M-row path).
 pub fn parse_amount(s: &str) -> Option<Decimal> {
+    if let Some(v) = plain_decimal(s.as_bytes()) {
+        return Some(v);
+    }
     if let Ok(v) = Decimal::from_str(s) {
         return Some(v);
     }
@@ -446,6 +512,39 @@ pub fn parse_amount(s: &str) -> Option<Decimal> {
         format!("{sign}{}.{frac}", groups.concat())
     };
     Decimal::from_str(&plain).ok()
+}
+
+/// The common spelling `-?digits(.digits)?` with at most 18 digits, read straight from the
+/// bytes into the same `Decimal` (mantissa and scale) that `Decimal::from_str` gives; `None` for
+/// anything else (including `-0`, whose sign `from_str` keeps), which then goes the general way.
+fn plain_decimal(b: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    let (int, frac) = match digits.iter().position(|&c| c == b'.') {
+        Some(p) => (&digits[..p], &digits[p + 1..]),
+        None => (digits, &[][..]),
+    };
+    let has_point = int.len() != digits.len();
+    if int.is_empty() || (has_point && frac.is_empty()) || int.len() + frac.len() > 18 {
+        return None;
+    }
+    let mut m: i64 = 0;
+    for &c in int.iter().chain(frac) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        m = m * 10 + i64::from(d);
+    }
+    if negative {
+        if m == 0 {
+            return None;
+        }
+        m = -m;
+    }
+    Some(Decimal::new(m, frac.len() as u32))
 }
 
 /// `YYYY-MM-DD` (also `YYYY/MM/DD`), checked as a real calendar date.
@@ -697,6 +796,48 @@ mod tests {
         assert!(header(&cols).unwrap_err().to_string().contains("万元"));
         cols[7] = "营业收入（元）";
         assert!(header(&cols).is_ok());
+    }
+
+    #[test]
+    fn plain_amounts_read_as_from_str_reads_them() {
+        for s in [
+            "0", "7", "007", "12.5", "12.50", "-3.10", "-0.00", "-0", "1.", ".5", "+5", "1e3",
+            "123456789012345678", "1234567890123456789", "0.000000000000000001", "99999999.99",
+            "-1234567.891", "",
+        ] {
+            let fast = plain_decimal(s.as_bytes());
+            let slow = Decimal::from_str(s).ok();
+            if let Some(v) = fast {
+                let w = slow.unwrap_or_else(|| panic!("{s}: from_str refuses it"));
+                assert_eq!(
+                    (v.mantissa(), v.scale(), v.is_sign_negative()),
+                    (w.mantissa(), w.scale(), w.is_sign_negative()),
+                    "{s}"
+                );
+            }
+        }
+        for s in ["7", "-3.10", "12.50", "123456789012345678"] {
+            assert!(plain_decimal(s.as_bytes()).is_some(), "{s} takes the fast path");
+        }
+    }
+
+    #[test]
+    fn the_mantissa_range_check_agrees_with_the_general_one() {
+        use crate::limits::{MONEY_MAX_YUAN, check_money};
+        for s in [
+            "0", "1000000000000", "1000000000000.00", "1000000000000.01", "-1000000000000",
+            "-1000000000000.01", "999999999999.999999999999", "12.5", "-3", "0.000000000000000000001",
+        ] {
+            let v = Decimal::from_str(s).unwrap();
+            for signed in [false, true] {
+                let general = check_money("金额", v, signed).is_ok()
+                    && (signed || !v.is_sign_negative() || v.is_zero());
+                assert!(!within(v, MONEY_MAX_YUAN, signed) || general, "{s} {signed}");
+                if v.scale() <= 18 {
+                    assert_eq!(within(v, MONEY_MAX_YUAN, signed), general, "{s} {signed}");
+                }
+            }
+        }
     }
 
     #[test]

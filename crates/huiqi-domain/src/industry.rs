@@ -33,12 +33,23 @@ pub struct IndustryError(pub String);
 
 /// Checks and normalises (upper case) an industry code; the error says what is wrong.
 pub fn parse_industry(text: &str) -> Result<String, IndustryError> {
-    industry_code(text).map_err(IndustryError)
+    let code = text.trim().to_ascii_uppercase();
+    check_code(&code).map_err(IndustryError)?;
+    Ok(code)
 }
 
-fn industry_code(text: &str) -> Result<String, String> {
-    let code = text.trim().to_ascii_uppercase();
-    let code = crate::text::quote(&code);
+/// [`parse_industry`] into a buffer the caller reuses (the 1M-row path: no allocation when the
+/// code is good).
+pub fn parse_industry_into(text: &str, out: &mut String) -> Result<(), IndustryError> {
+    out.clear();
+    out.push_str(text.trim());
+    out.make_ascii_uppercase();
+    check_code(out).map_err(IndustryError)
+}
+
+/// Checks a trimmed, upper-case code.
+fn check_code(code: &str) -> Result<(), String> {
+    let code = crate::text::quote(code);
     let mut chars = code.chars();
     let Some(section) = chars.next() else {
         return Err("行业代码为空：请填写 GB/T 4754-2017 行业代码（如 C3311、F5211）".into());
@@ -50,7 +61,7 @@ fn industry_code(text: &str) -> Result<String, String> {
     };
     let digits = chars.as_str();
     if digits.is_empty() {
-        return Ok(code.into_owned());
+        return Ok(());
     }
     if !(2..=4).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
@@ -63,7 +74,7 @@ fn industry_code(text: &str) -> Result<String, String> {
             "行业代码“{code}”的大类 {division:02} 不属于门类 {section}（{name}，大类 {lo:02}–{hi:02}）"
         ));
     }
-    Ok(code.into_owned())
+    Ok(())
 }
 
 /// The section's name (门类名称) of a valid code.

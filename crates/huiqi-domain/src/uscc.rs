@@ -226,16 +226,31 @@ impl Uscc {
     /// case is accepted; everything else must be exact.
     pub fn parse(text: &str) -> Result<Uscc, UsccError> {
         let code = text.trim().to_ascii_uppercase();
+        Self::check(&code)?;
+        Ok(Uscc(code))
+    }
+
+    /// [`Uscc::parse`] into a buffer the caller reuses (the 1M-row path: no allocation when the
+    /// code is good): `out` holds the code as [`Uscc::as_str`] would give it.
+    pub fn parse_into(text: &str, out: &mut String) -> Result<(), UsccError> {
+        out.clear();
+        out.push_str(text.trim());
+        out.make_ascii_uppercase();
+        Self::check(out)
+    }
+
+    /// Checks a trimmed, upper-case code.
+    fn check(code: &str) -> Result<(), UsccError> {
         if code.is_empty() {
             return Err(UsccError::Empty);
         }
         let len = code.chars().count();
         if len == 15 && code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(UsccError::OldRegistrationNumber(code));
+            return Err(UsccError::OldRegistrationNumber(code.to_string()));
         }
         if len != 18 {
             return Err(UsccError::WrongLength {
-                code: crate::text::quote(&code).into_owned(),
+                code: crate::text::quote(code).into_owned(),
                 len,
             });
         }
@@ -246,7 +261,7 @@ impl Uscc {
             .find(|(_, ch)| !ch.is_ascii() || value_of(*ch as u8).is_none())
         {
             return Err(UsccError::BadCharacter {
-                code,
+                code: code.to_string(),
                 position: i + 1,
                 ch,
             });
@@ -255,7 +270,7 @@ impl Uscc {
         let Some(authority) = authority(bytes[0]) else {
             return Err(UsccError::UnassignedAuthority {
                 authority: bytes[0] as char,
-                code,
+                code: code.to_string(),
                 known: AUTHORITIES
                     .iter()
                     .map(|a| format!("{} {}", a.code as char, a.name))
@@ -266,7 +281,7 @@ impl Uscc {
         if !authority.categories.iter().any(|(c, _)| *c == bytes[1]) {
             return Err(UsccError::UnassignedCategory {
                 category: bytes[1] as char,
-                code,
+                code: code.to_string(),
                 authority: authority.name,
                 known: authority
                     .categories
@@ -277,13 +292,18 @@ impl Uscc {
             });
         }
         if !bytes[2..8].iter().all(u8::is_ascii_digit) {
-            return Err(UsccError::BadRegion { code });
+            return Err(UsccError::BadRegion {
+                code: code.to_string(),
+            });
         }
         let expected = check_character(&bytes[..17]).expect("17 characters of the alphabet");
         if bytes[17] as char != expected {
-            return Err(UsccError::CheckCharacter { code, expected });
+            return Err(UsccError::CheckCharacter {
+                code: code.to_string(),
+                expected,
+            });
         }
-        Ok(Uscc(code))
+        Ok(())
     }
 
     /// Builds a code from its parts and computes both check characters: `prefix` = 登记管理部门 +

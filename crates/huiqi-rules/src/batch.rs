@@ -5,7 +5,8 @@
 //! fields are split on commas. A block with quotes goes through a real CSV parser
 //! in the caller; both paths share [`evaluate_fields`].
 
-use huiqi_domain::facts_csv::{FactError, FactsHeader};
+use huiqi_domain::Facts;
+use huiqi_domain::facts_csv::{Cell, FactError, FactsHeader};
 use rust_decimal::Decimal;
 
 use crate::{Engine, MeasureId, Outputs, ValueKind};
@@ -21,37 +22,46 @@ pub fn output_header() -> Vec<u8> {
     v
 }
 
-/// Writes an amount already rounded to the fen (scale 2) without going through `Display`.
+/// Writes an amount already rounded to the fen (scale 2) without going through `Display` and
+/// without allocating: the digits go straight into `out`.
 fn push_amount(out: &mut Vec<u8>, d: Decimal) {
-    let cents = d.mantissa() * 10i128.pow(2u32.saturating_sub(d.scale()));
     let cents = if d.scale() > 2 {
         d.round_dp(2).mantissa()
     } else {
-        cents
+        d.mantissa() * 10i128.pow(2 - d.scale())
     };
-    let (sign, cents) = if cents < 0 {
-        ("-", -cents)
-    } else {
-        ("", cents)
-    };
-    out.extend_from_slice(sign.as_bytes());
-    let mut buf = itoa_buf(cents / 100);
-    out.append(&mut buf);
+    if cents < 0 {
+        out.push(b'-');
+    }
+    let cents = cents.unsigned_abs();
+    push_digits(out, cents / 100);
     let c = (cents % 100) as u8;
     out.extend_from_slice(&[b'.', b'0' + c / 10, b'0' + c % 10]);
 }
 
-fn itoa_buf(mut n: i128) -> Vec<u8> {
-    if n == 0 {
-        return vec![b'0'];
+/// The decimal digits of `n` (at most 39), appended; `u64` arithmetic when it fits (every
+/// amount within `huiqi_domain::limits`).
+fn push_digits(out: &mut Vec<u8>, n: u128) {
+    let mut buf = [0u8; 40];
+    let mut i = buf.len();
+    if let Ok(mut n) = u64::try_from(n) {
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+    } else {
+        let mut n = n;
+        while n > 0 {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
     }
-    let mut digits = Vec::with_capacity(20);
-    while n > 0 {
-        digits.push(b'0' + (n % 10) as u8);
-        n /= 10;
-    }
-    digits.reverse();
-    digits
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// Appends one output row: the measures of the table in order.
@@ -70,16 +80,18 @@ pub fn write_row(out: &mut Vec<u8>, uscc: &str, o: &Outputs) {
     out.push(b'\n');
 }
 
-/// Parses and evaluates one record given as fields.
-pub fn evaluate_fields(
+/// Parses and evaluates one record given as fields. `facts` is scratch space reused from row to
+/// row (its texts keep their buffers).
+pub fn evaluate_fields<C: Cell>(
     engine: &Engine,
     header: &FactsHeader,
-    fields: &[&[u8]],
+    fields: &[C],
     row: usize,
+    facts: &mut Facts,
     out: &mut Vec<u8>,
 ) -> Result<(), FactError> {
-    let facts = header.parse(fields, row)?;
-    let o = engine.evaluate(&facts);
+    header.parse_into(fields, row, facts)?;
+    let o = engine.evaluate(facts);
     write_row(out, &facts.uscc, &o);
     Ok(())
 }
@@ -95,8 +107,23 @@ pub struct BlockResult {
     pub rows: usize,
 }
 
+impl BlockResult {
+    fn count(&mut self, outcome: Result<(), FactError>) {
+        self.rows += 1;
+        if let Err(e) = outcome {
+            self.error_count += 1;
+            if self.errors.len() < MAX_ERRORS {
+                self.errors.push(e);
+            }
+        }
+    }
+}
+
 /// Evaluates a block of complete lines that contains no `"`. `first_line` is the file line
 /// number of the block's first line (the header is line 1). Blank lines are skipped.
+///
+/// The block is checked as UTF-8 once and its cells handed on as text; a block that is not
+/// UTF-8 goes cell by cell, so the error names the row and column.
 pub fn process_plain_block(
     engine: &Engine,
     header: &FactsHeader,
@@ -107,19 +134,46 @@ pub fn process_plain_block(
         output: Vec::with_capacity(block.len() / 3),
         ..Default::default()
     };
-    let mut fields: Vec<&[u8]> = Vec::with_capacity(40);
-    for (i, line) in block.split(|&b| b == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            continue;
+    let mut facts = Facts::default();
+    match std::str::from_utf8(block) {
+        Ok(text) => {
+            let mut fields: Vec<&str> = Vec::with_capacity(40);
+            for (i, line) in text.split('\n').enumerate() {
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if line.is_empty() {
+                    continue;
+                }
+                fields.clear();
+                fields.extend(line.split(','));
+                let outcome = evaluate_fields(
+                    engine,
+                    header,
+                    &fields,
+                    first_line + i,
+                    &mut facts,
+                    &mut r.output,
+                );
+                r.count(outcome);
+            }
         }
-        fields.clear();
-        fields.extend(line.split(|&b| b == b','));
-        r.rows += 1;
-        if let Err(e) = evaluate_fields(engine, header, &fields, first_line + i, &mut r.output) {
-            r.error_count += 1;
-            if r.errors.len() < MAX_ERRORS {
-                r.errors.push(e);
+        Err(_) => {
+            let mut fields: Vec<&[u8]> = Vec::with_capacity(40);
+            for (i, line) in block.split(|&b| b == b'\n').enumerate() {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.is_empty() {
+                    continue;
+                }
+                fields.clear();
+                fields.extend(line.split(|&b| b == b','));
+                let outcome = evaluate_fields(
+                    engine,
+                    header,
+                    &fields,
+                    first_line + i,
+                    &mut facts,
+                    &mut r.output,
+                );
+                r.count(outcome);
             }
         }
     }

@@ -77,6 +77,7 @@ pub(crate) struct Resolved {
 pub struct Engine {
     at: NaiveDate,
     sizes: SizeTable,
+    size_index: rules::SizeIndex,
     measures: Vec<MeasureBasis>,
     valid: [bool; MeasureId::COUNT],
     p: Resolved,
@@ -109,6 +110,7 @@ impl Engine {
         Engine {
             at,
             sizes: rules.sizes.clone(),
+            size_index: rules::SizeIndex::new(&rules.sizes),
             measures: rules.measures.clone(),
             valid,
             p,

@@ -136,6 +136,76 @@ impl SizeTable {
     }
 }
 
+/// The size table prepared once for many lookups (an [`crate::Engine`] holds one): the codes by
+/// their first byte, longest first, and each row's lower bounds in 元 rather than 万元. Gives
+/// the same row as [`SizeTable::group`] (tested against it).
+#[derive(Debug, Clone)]
+pub(crate) struct SizeIndex {
+    /// For each first byte: (code, row), longest code first; equal lengths in table order.
+    by_first: Vec<Vec<(String, usize)>>,
+    /// The row of the first empty code (it matches every industry), if any.
+    empty: Option<usize>,
+    other: usize,
+    /// Per row: the bounds of large, medium and small, money in 元.
+    bounds: Vec<[Bounds; 3]>,
+}
+
+const WAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
+
+impl SizeIndex {
+    pub(crate) fn new(t: &SizeTable) -> SizeIndex {
+        let mut by_first: Vec<Vec<(String, usize)>> = vec![Vec::new(); 256];
+        let mut empty = None;
+        for (i, g) in t.groups.iter().enumerate() {
+            for c in &g.codes {
+                match c.as_bytes().first() {
+                    Some(&b) => by_first[usize::from(b)].push((c.clone(), i)),
+                    None => {
+                        empty.get_or_insert(i);
+                    }
+                }
+            }
+        }
+        for v in &mut by_first {
+            v.sort_by_key(|(c, _)| std::cmp::Reverse(c.len())); // stable: table order kept
+        }
+        let yuan = |b: &Bounds| Bounds {
+            employees: b.employees,
+            revenue: b.revenue.map(|y| y * WAN),
+            total_assets: b.total_assets.map(|z| z * WAN),
+        };
+        SizeIndex {
+            by_first,
+            empty,
+            other: t
+                .groups
+                .iter()
+                .position(|g| g.id == "other")
+                .expect("checked on load"),
+            bounds: t
+                .groups
+                .iter()
+                .map(|g| [yuan(&g.large), yuan(&g.medium), yuan(&g.small)])
+                .collect(),
+        }
+    }
+
+    /// The row of an industry code, as [`SizeTable::group`] finds it.
+    pub(crate) fn row(&self, industry: &str) -> usize {
+        let hit = industry.as_bytes().first().and_then(|&b| {
+            self.by_first[usize::from(b)]
+                .iter()
+                .find(|(c, _)| industry.starts_with(c.as_str()))
+        });
+        hit.map(|&(_, i)| i).or(self.empty).unwrap_or(self.other)
+    }
+
+    /// Large, medium and small bounds of a row, money in 元.
+    pub(crate) fn bounds(&self, row: usize) -> &[Bounds; 3] {
+        &self.bounds[row]
+    }
+}
+
 /// Everything the engine needs: parameters, size table, the measures' bases (in the order of
 /// [`crate::MEASURES`]).
 #[derive(Debug, Clone)]
@@ -215,5 +285,33 @@ impl Rules {
     /// The basis of a measure (checked on load: `measures.yaml` follows the table).
     pub fn measure(&self, m: MeasureId) -> &MeasureBasis {
         &self.measures[m.index()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_size_index_finds_the_row_the_table_finds() {
+        let rules = Rules::builtin();
+        let index = SizeIndex::new(&rules.sizes);
+        let mut codes = vec![String::new(), "Z".into(), "c".into(), "G53".into()];
+        for g in &rules.sizes.groups {
+            for c in &g.codes {
+                codes.push(c.clone());
+                codes.extend(["0", "1", "19", "234"].iter().map(|d| format!("{c}{d}")));
+            }
+        }
+        for s in ('A'..='T').map(String::from) {
+            codes.extend(["01", "51", "5211", "6011", "7010", "7020"].iter().map(|d| format!("{s}{d}")));
+        }
+        for code in &codes {
+            let row = index.row(code);
+            assert_eq!(rules.sizes.groups[row].id, rules.sizes.group(code).id, "{code}");
+            let g = &rules.sizes.groups[row];
+            let wan = Decimal::from(10_000);
+            assert_eq!(index.bounds(row)[2].revenue, g.small.revenue.map(|y| y * wan));
+        }
     }
 }

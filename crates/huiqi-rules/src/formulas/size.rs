@@ -11,10 +11,12 @@ use crate::{Engine, SizeClass, Tracer};
 
 const WAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
 
-fn meets(b: &Bounds, f: &Facts) -> bool {
-    b.employees.is_none_or(|x| f.employees >= x)
-        && b.revenue.is_none_or(|y| f.revenue >= y * WAN)
-        && b.total_assets.is_none_or(|z| f.total_assets >= z * WAN)
+/// Whether the facts reach every lower bound (`yuan`: the bounds with money in 元, as
+/// `SizeIndex` keeps them; the table's are in 万元).
+fn meets(yuan: &Bounds, f: &Facts) -> bool {
+    yuan.employees.is_none_or(|x| f.employees >= x)
+        && yuan.revenue.is_none_or(|y| f.revenue >= y)
+        && yuan.total_assets.is_none_or(|z| f.total_assets >= z)
 }
 
 fn describe(b: &Bounds) -> String {
@@ -33,7 +35,8 @@ fn describe(b: &Bounds) -> String {
 
 pub(super) fn size_class<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> SizeClass {
     open(e, MeasureId::SizeClass, t); // 划型 applies at every date
-    let g = e.sizes.group(&f.industry);
+    let row = e.size_index.row(&f.industry);
+    let g = &e.sizes.groups[row];
     t.fact(
         "industry",
         format_args!(
@@ -55,12 +58,13 @@ pub(super) fn size_class<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> SizeCla
         format_args!("{} 元（{} 万元）", f.total_assets, f.total_assets / WAN),
     );
     t.note(format_args!("行业归入“{}”（{}）", g.name, e.sizes.document));
-    for (class, bounds) in [
-        (SizeClass::Large, &g.large),
-        (SizeClass::Medium, &g.medium),
-        (SizeClass::Small, &g.small),
+    let yuan = e.size_index.bounds(row);
+    for (class, bounds, yuan) in [
+        (SizeClass::Large, &g.large, &yuan[0]),
+        (SizeClass::Medium, &g.medium, &yuan[1]),
+        (SizeClass::Small, &g.small, &yuan[2]),
     ] {
-        let ok = meets(bounds, f);
+        let ok = meets(yuan, f);
         if T::ON {
             t.cond(format_args!("{}：{}", class.label(), describe(bounds)), ok);
         }
