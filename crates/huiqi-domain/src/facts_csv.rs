@@ -455,6 +455,16 @@ impl Cell for &str {
     }
 }
 
+const POW10: [u64; 19] = {
+    let mut p = [1u64; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
 /// Whether `v` lies within 0..=`max` (±`max` when `signed`), decided on the mantissa; `false`
 /// also when that cannot be decided so (a scale above 18), for the general check to decide.
 fn within(v: Decimal, max: i64, signed: bool) -> bool {
@@ -462,7 +472,7 @@ fn within(v: Decimal, max: i64, signed: bool) -> bool {
     if scale > 18 {
         return false;
     }
-    let limit = i128::from(max) * 10i128.pow(scale);
+    let limit = i128::from(max) * i128::from(POW10[scale as usize]);
     let m = v.mantissa();
     m <= limit && (m >= 0 || (signed && m >= -limit))
 }
