@@ -99,7 +99,11 @@ fn a_file_of_many_blocks_comes_out_whole_in_order_and_errors_name_their_row() {
         ]);
         let result = std::fs::read_to_string(&output).ok();
         let _ = std::fs::remove_file(&output);
-        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned(), result)
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            result,
+        )
     };
     let (ok, err, plain) = run(&input);
     assert!(ok, "{err}");

@@ -811,9 +811,24 @@ mod tests {
     #[test]
     fn plain_amounts_read_as_from_str_reads_them() {
         for s in [
-            "0", "7", "007", "12.5", "12.50", "-3.10", "-0.00", "-0", "1.", ".5", "+5", "1e3",
-            "123456789012345678", "1234567890123456789", "0.000000000000000001", "99999999.99",
-            "-1234567.891", "",
+            "0",
+            "7",
+            "007",
+            "12.5",
+            "12.50",
+            "-3.10",
+            "-0.00",
+            "-0",
+            "1.",
+            ".5",
+            "+5",
+            "1e3",
+            "123456789012345678",
+            "1234567890123456789",
+            "0.000000000000000001",
+            "99999999.99",
+            "-1234567.891",
+            "",
         ] {
             let fast = plain_decimal(s.as_bytes());
             let slow = Decimal::from_str(s).ok();
@@ -827,7 +842,10 @@ mod tests {
             }
         }
         for s in ["7", "-3.10", "12.50", "123456789012345678"] {
-            assert!(plain_decimal(s.as_bytes()).is_some(), "{s} takes the fast path");
+            assert!(
+                plain_decimal(s.as_bytes()).is_some(),
+                "{s} takes the fast path"
+            );
         }
     }
 
@@ -835,14 +853,25 @@ mod tests {
     fn the_mantissa_range_check_agrees_with_the_general_one() {
         use crate::limits::{MONEY_MAX_YUAN, check_money};
         for s in [
-            "0", "1000000000000", "1000000000000.00", "1000000000000.01", "-1000000000000",
-            "-1000000000000.01", "999999999999.999999999999", "12.5", "-3", "0.000000000000000000001",
+            "0",
+            "1000000000000",
+            "1000000000000.00",
+            "1000000000000.01",
+            "-1000000000000",
+            "-1000000000000.01",
+            "999999999999.999999999999",
+            "12.5",
+            "-3",
+            "0.000000000000000000001",
         ] {
             let v = Decimal::from_str(s).unwrap();
             for signed in [false, true] {
                 let general = check_money("金额", v, signed).is_ok()
                     && (signed || !v.is_sign_negative() || v.is_zero());
-                assert!(!within(v, MONEY_MAX_YUAN, signed) || general, "{s} {signed}");
+                assert!(
+                    !within(v, MONEY_MAX_YUAN, signed) || general,
+                    "{s} {signed}"
+                );
                 if v.scale() <= 18 {
                     assert_eq!(within(v, MONEY_MAX_YUAN, signed), general, "{s} {signed}");
                 }

@@ -304,14 +304,25 @@ mod tests {
             }
         }
         for s in ('A'..='T').map(String::from) {
-            codes.extend(["01", "51", "5211", "6011", "7010", "7020"].iter().map(|d| format!("{s}{d}")));
+            codes.extend(
+                ["01", "51", "5211", "6011", "7010", "7020"]
+                    .iter()
+                    .map(|d| format!("{s}{d}")),
+            );
         }
         for code in &codes {
             let row = index.row(code);
-            assert_eq!(rules.sizes.groups[row].id, rules.sizes.group(code).id, "{code}");
+            assert_eq!(
+                rules.sizes.groups[row].id,
+                rules.sizes.group(code).id,
+                "{code}"
+            );
             let g = &rules.sizes.groups[row];
             let wan = Decimal::from(10_000);
-            assert_eq!(index.bounds(row)[2].revenue, g.small.revenue.map(|y| y * wan));
+            assert_eq!(
+                index.bounds(row)[2].revenue,
+                g.small.revenue.map(|y| y * wan)
+            );
         }
     }
 }
