@@ -165,6 +165,21 @@ impl FactColumns for JsonRow<'_> {
     }
 }
 
+impl FactColumns for crate::sqlite_raw::RawRow<'_> {
+    fn text(&self, i: usize) -> Result<Option<String>, sqlx::Error> {
+        crate::sqlite_raw::RawRow::text(self, i)
+    }
+    fn int(&self, i: usize) -> Result<Option<i64>, sqlx::Error> {
+        crate::sqlite_raw::RawRow::int(self, i)
+    }
+    fn flag(&self, i: usize) -> Result<Option<bool>, sqlx::Error> {
+        Ok(self.int(i)?.map(|v| v != 0))
+    }
+    fn date(&self, i: usize) -> Result<Option<NaiveDate>, sqlx::Error> {
+        crate::sqlite_raw::RawRow::date(self, i)
+    }
+}
+
 fn facts_from_row<R>(r: &R) -> Result<Facts, sqlx::Error>
 where
     for<'r> DriverRow<'r, R>: FactColumns,
@@ -340,37 +355,37 @@ impl Store {
         let mut count = 0;
         match self {
             Store::Sqlite(pool) => {
-                let sql = format!(
-                    "SELECT json_group_array(json_array({})), MAX(uscc) FROM \
-                     ({FACTS_SQL} AND e.uscc > $2 ORDER BY e.uscc LIMIT $3)",
-                    (0..huiqi_domain::FACT_COLUMNS.len())
-                        .map(fact_column)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                let mut after = String::new();
-                loop {
-                    let (json, last): (String, Option<String>) =
-                        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                            .bind(year)
-                            .bind(&after)
-                            .bind(batch as i64)
-                            .fetch_one(pool)
-                            .await?;
-                    let Some(last) = last else { break };
-                    let rows: Vec<Vec<serde_json::Value>> = serde_json::from_str(&json)
-                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-                    let mut facts = rows
-                        .iter()
-                        .map(|r| facts_from(&JsonRow(r)))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    // The aggregate follows the subquery's order; sorting an ordered batch is
-                    // linear and makes the order a guarantee rather than a plan detail.
-                    facts.sort_by(|a, b| a.uscc.cmp(&b.uscc));
-                    count += facts.len();
-                    each(facts);
-                    after = last;
-                }
+                // One statement stepped through SQLite's C API (crate::sqlite_raw): the rows are
+                // read straight from SQLite's buffers, not sent one by one from sqlx's worker.
+                // The loop blocks; on a multi-thread runtime the other tasks move off this thread.
+                let sql = format!("{FACTS_SQL} ORDER BY e.uscc");
+                let mut conn = pool.acquire().await?;
+                let mut handle = conn.lock_handle().await?;
+                let mut read = || -> Result<usize, sqlx::Error> {
+                    let mut stmt = crate::sqlite_raw::Statement::prepare(&mut handle, &sql)?;
+                    stmt.bind_int(1, i64::from(year))?;
+                    let mut count = 0;
+                    let mut buf = Vec::with_capacity(batch);
+                    while let Some(row) = stmt.next()? {
+                        buf.push(facts_from(&row)?);
+                        if buf.len() == batch {
+                            count += buf.len();
+                            each(std::mem::replace(&mut buf, Vec::with_capacity(batch)));
+                        }
+                    }
+                    count += buf.len();
+                    if !buf.is_empty() {
+                        each(buf);
+                    }
+                    Ok(count)
+                };
+                count = if tokio::runtime::Handle::try_current().is_ok_and(|h| {
+                    h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+                }) {
+                    tokio::task::block_in_place(read)?
+                } else {
+                    read()?
+                };
             }
             Store::Postgres(pool) => {
                 let sql = format!("{FACTS_SQL} ORDER BY e.uscc");
