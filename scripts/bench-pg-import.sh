@@ -8,7 +8,7 @@
 #   scripts/bench-pg-import.sh [N=1000000] [RUNS=1]
 #
 # PG (default postgres://postgres@127.0.0.1:5432) is the server; the script creates and drops the
-# databases huiqi_bench_import and huiqi_bench_copy on it. PROFILE=dev uses the debug build.
+# databases huiqi_bench_import and huiqi_bench_copy on it. PROFILE=dev uses the debug build; BIN=PATH a given binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"
@@ -16,7 +16,9 @@ RUNS="${2:-1}"
 PG="${PG:-postgres://postgres@127.0.0.1:5432}"
 PROFILE="${PROFILE:-release}"
 
-if [ "$PROFILE" = release ]; then
+if [ -n "${BIN:-}" ]; then
+  : # a binary given (BIN=path): no build
+elif [ "$PROFILE" = release ]; then
   cargo build --release -q -p huiqi-cli
   BIN="$PWD/target/release/huiqi"
 else

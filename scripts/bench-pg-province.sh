@@ -12,7 +12,7 @@
 #   scripts/bench-pg-province.sh [N=8000000] [SECONDS=10] [CONNECTIONS=64]
 #
 # PG (default postgres://postgres@127.0.0.1:5432) is the server; the database huiqi_bench_province
-# is created and dropped (KEEP=1 keeps it), the CSV is deleted. PROFILE=dev uses the debug build.
+# is created and dropped (KEEP=1 keeps it), the CSV is deleted. PROFILE=dev uses the debug build; BIN=PATH a given binary.
 # Needs wrk and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,9 @@ DB=huiqi_bench_province
 ADDR=127.0.0.1:18391
 PROFILE="${PROFILE:-release}"
 
-if [ "$PROFILE" = release ]; then
+if [ -n "${BIN:-}" ]; then
+  : # a binary given (BIN=path): no build
+elif [ "$PROFILE" = release ]; then
   cargo build --release -q -p huiqi-cli
   BIN="$PWD/target/release/huiqi"
 else
