@@ -110,4 +110,4 @@ run "registry search by USCC (goal p99 ≤ 50 ms)" "$ADMIN" "/enterprises?q=$USC
 run "registry search by name fragment ($NAME_Q) (goal p99 ≤ 50 ms)" "$ADMIN" "/enterprises?q=$NAME_Q"
 echo
 echo "server memory after the runs: $(grep -E 'VmHWM|VmRSS' /proc/$SERVER/status | tr -s ' ' | tr '\n' ' ')"
-echo "measured $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $N enterprises, $PROFILE build, load $(load)"
+echo "measured $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $N enterprises, binary $BIN, load $(load)"
