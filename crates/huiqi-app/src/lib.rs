@@ -62,7 +62,7 @@ pub struct App {
     /// The name index of the registry search ([`search::NameIndex`]); starts empty.
     pub names: Arc<search::NameIndex>,
     /// The registry's facts of one year, kept for the what-if ([`whatif::PopulationCache`]).
-    pub population: whatif::PopulationCache,
+    pub population: Arc<whatif::PopulationCache>,
 }
 
 /// Errors of the use cases. Messages are Chinese; [`AppError::code`] is a stable English code
@@ -177,6 +177,20 @@ impl App {
             at,
             names: Default::default(),
             population: Default::default(),
+        }
+    }
+
+    /// The same app reading from `store`, a replica of this app's database
+    /// ([`Store::connect_replica`]): same pack, rules and date, and the same in-memory name index
+    /// and what-if facts (they describe one registry, whichever copy fills them).
+    pub fn reading_from(&self, store: Store) -> App {
+        App {
+            store,
+            pack: self.pack.clone(),
+            rules: self.rules.clone(),
+            at: self.at,
+            names: Arc::clone(&self.names),
+            population: Arc::clone(&self.population),
         }
     }
 

@@ -29,7 +29,21 @@ pub struct ServeArgs {
 pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let app = App::open(&huiqi_store::database_url_from_env(), args.at).await?;
-        let mut state = WebState::new(app);
+        // Page and API reads from the replicas of HUIQI_DATABASE_REPLICA_URL, if any.
+        let mut replicas = Vec::new();
+        for url in huiqi_store::replica_urls_from_env() {
+            replicas.push(
+                huiqi_store::Store::connect_replica(&url)
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!("无法连接只读副本 {}：{e}", huiqi_store::redact_url(&url))
+                    })?,
+            );
+        }
+        if !replicas.is_empty() {
+            println!("页面与接口的读取分配到 {} 个只读副本", replicas.len());
+        }
+        let mut state = WebState::with_replicas(app, replicas);
         state.behind_tls = args.behind_tls;
         let addr = args.addr.clone();
         println!("惠企平台：http://{addr}/  （按 Ctrl+C 结束）");

@@ -214,9 +214,18 @@ async fn setup_with(
         huiqi_rules::Rules::builtin(),
         "2024-12-31".parse().unwrap(),
     );
-    let mut state = WebState::new(app);
+    // Page and API reads go to a replica (see huiqi_web::state): a streaming replica of the
+    // PostgreSQL database with HUIQI_TEST_POSTGRES_REPLICA_URL (scripts/pg-replica.sh), else a
+    // read-only pool on the same database, so that a write made on a GET fails here.
+    let replica = huiqi_store::testing::replica_of(db).await;
+    let mut state = WebState::with_replicas(app, vec![replica]);
     state.limiter = limiter;
     state.behind_tls = behind_tls;
+    (start(state).await, own, hostile, other)
+}
+
+/// Serves `state` on a free port of loopback.
+async fn start(state: WebState) -> App {
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -226,7 +235,7 @@ async fn setup_with(
             huiqi_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).await.unwrap()
     });
-    (App { addr, names }, own, hostile, other)
+    App { addr, names }
 }
 
 /// Expected status per route (by its table path) and role, in the order
@@ -2902,6 +2911,144 @@ async fn the_sandbox_picks_a_parameter_in_force_and_reports_the_differences() {
                 .await;
             assert!(head.starts_with("HTTP/1.1 403"), "{user}: {head}");
         }
+    })
+    .await;
+}
+
+/// Reads from replicas (issue 18): with a "replica" that is a different database, a GET page shows
+/// what that database holds, a POST writes to the primary (and its page reads the primary), and
+/// for a moment after the POST (the `huiqi_wrote` cookie) the client's GETs read the primary.
+#[tokio::test]
+async fn gets_read_the_replica_and_posts_write_the_primary() {
+    each_db(|db| async move {
+        // The primary: the usual registry (seed 5) and accounts.
+        let (_, own, ..) = setup(&db).await;
+        // Another database, with another registry (seed 6) and no accounts at all.
+        let other = huiqi_store::testing::sqlite().await;
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("other.csv");
+        huiqi_synth::write_csv(std::fs::File::create(&csv).unwrap(), 20, 2024, 6).unwrap();
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let theirs = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_string();
+        assert_ne!(theirs, own);
+        let out = common::command()
+            .args([
+                "import",
+                "--source",
+                "facts",
+                "--year",
+                "2024",
+                csv.to_str().unwrap(),
+            ])
+            .env("HUIQI_DATABASE_URL", &other.url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        let app = huiqi_app::App::new(
+            db.store.clone(),
+            huiqi_policy::builtin::default_pack().unwrap(),
+            huiqi_rules::Rules::builtin(),
+            "2024-12-31".parse().unwrap(),
+        );
+        let replica = huiqi_store::Store::connect_replica(&other.url)
+            .await
+            .unwrap();
+        let web = start(WebState::with_replicas(app, vec![replica])).await;
+        // Signing in reads the session from the primary (the other database has no accounts).
+        let admin = web.session("admin").await;
+        let found =
+            |body: &str, uscc: &str| body.contains(&format!("href=\"/enterprises/{uscc}\""));
+
+        // A GET reads the replica: its enterprise is found, the primary's is not.
+        let page = web
+            .request(
+                "GET",
+                &format!("/enterprises?q={theirs}"),
+                Some(&admin),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(found(&page.body, &theirs), "{}", page.body);
+        let page = web
+            .request(
+                "GET",
+                &format!("/enterprises?q={own}"),
+                Some(&admin),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(!found(&page.body, &own), "{}", page.body);
+
+        // A POST writes the primary: the account is disabled there; the other database has
+        // no accounts table rows to change, and is read-only besides.
+        let form = web
+            .request("GET", "/admin/users", Some(&admin), None, "")
+            .await;
+        assert_eq!(form.status, 200);
+        let r = web
+            .request(
+                "POST",
+                "/admin/users",
+                Some(&admin),
+                Some(&format!(
+                    "csrf={}&username=tax&action=disable",
+                    csrf_of(&form.body)
+                )),
+                "",
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            db.store
+                .user_by_name("tax")
+                .await
+                .unwrap()
+                .unwrap()
+                .disabled
+        );
+        assert!(other.store.user_by_name("tax").await.unwrap().is_none());
+        // … and tells the client to read the primary for a moment.
+        let wrote = r
+            .headers
+            .lines()
+            .find(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with("set-cookie: huiqi_wrote=1")
+            })
+            .unwrap_or_else(|| panic!("no huiqi_wrote cookie: {}", r.headers));
+        assert!(
+            wrote.contains("Max-Age=5") && wrote.contains("HttpOnly"),
+            "{wrote}"
+        );
+
+        // Right after a write the client reads the primary: the primary's enterprise is found.
+        let page = web
+            .request(
+                "GET",
+                &format!("/enterprises?q={own}"),
+                Some(&format!("{admin}; huiqi_wrote=1")),
+                None,
+                "",
+            )
+            .await;
+        assert!(found(&page.body, &own), "{}", page.body);
+        assert!(!found(&page.body, &theirs));
     })
     .await;
 }

@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod arrears;
 pub mod assess;
+mod copy;
 pub mod cultivate;
 pub mod files;
 pub mod funds;
@@ -43,6 +44,9 @@ use sqlx::sqlite::{
 pub const DATABASE_URL_VAR: &str = "HUIQI_DATABASE_URL";
 /// The database used when `HUIQI_DATABASE_URL` is not set: a SQLite file under the working folder.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/huiqi.sqlite";
+/// The environment variable that names the read replicas (streaming replicas of the PostgreSQL
+/// primary), comma-separated; the web's page and API reads go to them (see [`Store::connect_replica`]).
+pub const DATABASE_REPLICA_URL_VAR: &str = "HUIQI_DATABASE_REPLICA_URL";
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either database. The body is compiled
 /// once per driver, so one text of runtime-checked SQL serves both (write it in the common subset:
@@ -123,6 +127,20 @@ pub fn database_url_from_env() -> String {
         .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
 }
 
+/// The replica URLs of `HUIQI_DATABASE_REPLICA_URL` (comma-separated; empty entries ignored).
+pub fn replica_urls_from_env() -> Vec<String> {
+    replica_urls(&std::env::var(DATABASE_REPLICA_URL_VAR).unwrap_or_default())
+}
+
+/// The URLs of a comma-separated list, trimmed, empty entries left out.
+pub fn replica_urls(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The URL with its password replaced by `***`, for messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -180,6 +198,37 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts =
                 PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact_url(url)))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreError::BadUrl(redact_url(url)))
+        }
+    }
+
+    /// Opens a read-only pool on a replica of the database (a PostgreSQL streaming replica in
+    /// production): every transaction is read-only (PostgreSQL `default_transaction_read_only`,
+    /// SQLite opened read-only), so a write sent there by mistake fails at once instead of
+    /// landing in a database the primary does not know. No migration: a replica has the
+    /// primary's schema.
+    pub async fn connect_replica(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|_| StoreError::BadUrl(redact_url(url)))?
+                .read_only(true)
+                .busy_timeout(busy_timeout())
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|_| StoreError::BadUrl(redact_url(url)))?
+                .options([("default_transaction_read_only", "on")]);
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)

@@ -623,6 +623,54 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let run_literal = id.to_string();
+            // PostgreSQL: the results and the benefits as two COPYs (the bulk path of issue 18).
+            if !sqlite {
+                use crate::copy::{CopyText, push_text};
+                let run_bytes = run_literal.as_bytes();
+                let copied = CopyText::copy_rows(
+                    &mut *tx,
+                    "COPY match_results (run_id, uscc, county, size_class) FROM STDIN",
+                    results,
+                    |data: &mut Vec<u8>, r: &ResultRow| {
+                        data.extend_from_slice(run_bytes);
+                        for v in [&r.uscc, &r.county, &r.size_class] {
+                            data.push(b'\t');
+                            push_text(data, v);
+                        }
+                        data.push(b'\n');
+                    },
+                )
+                .await?;
+                if copied {
+                    // Per measure in key order (county, uscc), as below.
+                    let mut benefits: Vec<(&str, &ResultRow, i64)> = Vec::new();
+                    for (i, m) in measures.iter().enumerate() {
+                        let start = benefits.len();
+                        benefits.extend(results.iter().filter(|r| r.values[i] > 0).map(|r| (*m, r, r.values[i])));
+                        benefits[start..].sort_by(|a, b| (&a.1.county, &a.1.uscc).cmp(&(&b.1.county, &b.1.uscc)));
+                    }
+                    CopyText::copy_rows(
+                        &mut *tx,
+                        "COPY match_benefits (run_id, measure, county, uscc, amount_fen) FROM STDIN",
+                        &benefits,
+                        |data: &mut Vec<u8>, (m, r, v): &(&str, &ResultRow, i64)| {
+                            data.extend_from_slice(run_bytes);
+                            for t in [*m, r.county.as_str(), r.uscc.as_str()] {
+                                data.push(b'\t');
+                                push_text(data, t);
+                            }
+                            data.extend_from_slice(format!("\t{v}\n").as_bytes());
+                        },
+                    )
+                    .await?;
+                    // Statistics that include this run, for the push lists' plans.
+                    sqlx::query("ANALYZE match_results, match_benefits")
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Ok(id);
+                }
+            }
             let columns = "match_results (run_id, uscc, county, size_class)";
             let full = insert_sql(columns, &run_literal, 3, ROWS_PER_INSERT, sqlite);
             for chunk in results.chunks(ROWS_PER_INSERT) {

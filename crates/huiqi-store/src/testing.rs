@@ -23,6 +23,10 @@ use crate::{Backend, Store};
 /// The variable naming a PostgreSQL server (any database on it) that tests may create databases on.
 pub const TEST_POSTGRES_URL_VAR: &str = "HUIQI_TEST_POSTGRES_URL";
 
+/// The variable naming a streaming replica of that server (`scripts/pg-replica.sh` sets it): the
+/// web tests then read from it what a deployment with `HUIQI_DATABASE_REPLICA_URL` would.
+pub const TEST_POSTGRES_REPLICA_URL_VAR: &str = "HUIQI_TEST_POSTGRES_REPLICA_URL";
+
 /// A fresh, migrated database for one test.
 pub struct TestDb {
     pub store: Store,
@@ -41,6 +45,39 @@ impl Drop for TestDb {
 impl TestDb {
     pub fn backend(&self) -> Backend {
         self.store.backend()
+    }
+}
+
+/// A read-only pool on a replica of `db`: on PostgreSQL with `HUIQI_TEST_POSTGRES_REPLICA_URL`
+/// set, the same database on that streaming replica (waiting until it has arrived there);
+/// otherwise a read-only pool on `db` itself, so that a write sent to the reader still fails.
+pub async fn replica_of(db: &TestDb) -> Store {
+    let replica_server = std::env::var(TEST_POSTGRES_REPLICA_URL_VAR)
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    let url = match (db.backend(), replica_server) {
+        (Backend::Postgres, Some(server)) => {
+            let name = db
+                .url
+                .split('?')
+                .next()
+                .and_then(|u| u.rsplit('/').next())
+                .unwrap_or_default();
+            pg_url(&server, name)
+        }
+        _ => db.url.clone(),
+    };
+    let mut tries = 0;
+    loop {
+        match Store::connect_replica(&url).await {
+            Ok(store) => return store,
+            // A database just created on the primary reaches an asynchronous replica a moment later.
+            Err(_) if tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("connect to the replica of {}: {e}", db.url),
+        }
     }
 }
 

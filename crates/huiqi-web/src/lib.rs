@@ -55,7 +55,9 @@ pub fn app(state: Shared) -> Router {
 /// Serves until the process is stopped.
 pub async fn serve(addr: &str, state: Shared) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    state.app.names.refresh(state.app.store.clone());
+    // The name index reads every enterprise: from a replica when there is one.
+    let reader = state.replicas.first().unwrap_or(&state.app);
+    state.app.names.refresh(reader.store.clone());
     tracing::info!(address = %listener.local_addr()?, "惠企平台已启动");
     axum::serve(
         listener,

@@ -291,5 +291,43 @@ async fn guard(
         }
     }
     req.extensions_mut().insert(viewer);
-    next.run(req).await
+    // Where this request reads (see `state`): a GET reads a replica unless the client has just
+    // written; a POST reads and writes the primary, and marks the client as having written.
+    let read_from = if route.method == Verb::Get && !wrote_recently(req.headers()) {
+        state.next_replica()
+    } else {
+        None
+    };
+    let mut resp = crate::state::READ_FROM
+        .scope(read_from, next.run(req))
+        .await;
+    if route.method == Verb::Post
+        && !state.replicas.is_empty()
+        && (resp.status().is_success() || resp.status().is_redirection())
+    {
+        let cookie = format!(
+            "{}=1; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+            crate::state::WROTE_COOKIE,
+            crate::state::READ_YOUR_WRITES_SECS,
+            if state.behind_tls { "; Secure" } else { "" }
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// Whether the request carries the cookie of a client that wrote a moment ago.
+fn wrote_recently(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|c| c.split(';'))
+        .any(|kv| {
+            kv.trim()
+                .strip_prefix(crate::state::WROTE_COOKIE)
+                .is_some_and(|v| v.starts_with('='))
+        })
 }

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::plan::{Plan, chunks_of, history_sql};
 use super::{ImportCounts, ImportMeta, ImportOutcome, Incoming, MAX_BINDS, get_value};
+use crate::copy::CopyText;
 use crate::{Store, StoreError};
 
 /// Appends one value to an arguments buffer as the column's storage type (a NULL needs the right
@@ -182,8 +183,19 @@ impl Store {
                             (&enterprise_groups, &writes.enterprise_rows, ent_per_stmt),
                             (&fact_groups, &writes.fact_rows, facts_per_stmt),
                         ] {
-                            if groups.is_empty() {
+                            if groups.is_empty() || rows.is_empty() {
                                 continue;
+                            }
+                            // PostgreSQL into an empty registry: every row is new, so the chunk
+                            // goes in as one COPY (no conflict to resolve, no parameters to bind).
+                            if registry_empty && !plan.anonymous {
+                                let sql = plan.copy_sql(groups);
+                                let line = |data: &mut Vec<u8>, rec: &&huiqi_domain::registry::Record| {
+                                    plan.push_copy_row(data, groups, import_id, rec)
+                                };
+                                if CopyText::copy_rows(&mut *tx, &sql, rows, line).await? {
+                                    continue;
+                                }
                             }
                             for batch in chunks_of(rows, per) {
                                 let sql = plan.upsert_sql(groups, import_id, batch.len(), !registry_empty);
@@ -235,6 +247,13 @@ impl Store {
                 if counts.new == 0 && counts.updated == 0 {
                     tx.rollback().await?;
                     return Ok(ImportOutcome::Unchanged { counts });
+                }
+                if registry_empty && !plan.anonymous {
+                    // PostgreSQL after the bulk load: statistics for the planner now, not when
+                    // autovacuum gets round to the tables (ANALYZE counts this transaction's rows).
+                    sqlx::query("ANALYZE enterprises, enterprise_facts")
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 sqlx::query(
                     "UPDATE imports SET rows_total = $1, rows_new = $2, rows_updated = $3, \

@@ -213,6 +213,63 @@ impl Plan {
         sql
     }
 
+    /// PostgreSQL's bulk path into an empty registry: `COPY table (columns) FROM STDIN`, the
+    /// columns in the order of [`Plan::upsert_sql`] (nothing to conflict with, so no upsert).
+    pub(super) fn copy_sql(&self, groups: &[Group]) -> String {
+        let enterprise = groups[0].is_enterprise();
+        let table = if enterprise {
+            "enterprises"
+        } else {
+            "enterprise_facts"
+        };
+        let mut cols: Vec<&str> = vec!["uscc"];
+        if !enterprise {
+            cols.push("year");
+        }
+        for g in groups {
+            cols.extend(g.columns().iter().map(|c| c.db));
+            cols.push(g.import_column());
+        }
+        format!("COPY {table} ({}) FROM STDIN", cols.join(", "))
+    }
+
+    /// One record as a line of COPY's text format for [`Plan::copy_sql`]: tab-separated, `\N`
+    /// for NULL, text escaped (backslash, tab, newline, carriage return).
+    pub(super) fn push_copy_row(
+        &self,
+        out: &mut Vec<u8>,
+        groups: &[Group],
+        import_id: i64,
+        rec: &huiqi_domain::registry::Record,
+    ) {
+        use std::io::Write;
+        crate::copy::push_text(out, rec.uscc.as_str());
+        if !groups[0].is_enterprise() {
+            let _ = write!(out, "\t{}", self.year.unwrap_or_default());
+        }
+        for (g, offset) in &self.groups {
+            if !groups.contains(g) {
+                continue;
+            }
+            for v in &rec.values[*offset..*offset + g.columns().len()] {
+                out.push(b'\t');
+                match v {
+                    Value::Int(i) => {
+                        let _ = write!(out, "{i}");
+                    }
+                    Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+                    Value::Text(t) => crate::copy::push_text(out, t),
+                    Value::Date(d) => {
+                        let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+                    }
+                    Value::Null => out.extend_from_slice(b"\\N"),
+                }
+            }
+            let _ = write!(out, "\t{import_id}");
+        }
+        out.push(b'\n');
+    }
+
     pub(super) fn rows_per_upsert(groups: &[Group]) -> usize {
         let per_row = 1 + groups.iter().map(|g| g.columns().len()).sum::<usize>();
         (MAX_BINDS / per_row).clamp(1, 1000)
@@ -283,6 +340,36 @@ mod tests {
             plan.lookup_sql(1)
                 .contains("f.year = $1 WHERE e.uscc IN ($2)")
         );
+    }
+
+    #[test]
+    fn copy_rows_escape_text_and_write_null() {
+        use huiqi_domain::registry::Record;
+        let plan = Plan::new(Source::Hr, Some(2024), Backend::Postgres);
+        assert_eq!(
+            plan.copy_sql(&[Group::Hr]),
+            "COPY enterprise_facts (uscc, year, employees_x100, founder_group, hr_import_id) FROM STDIN"
+        );
+        let uscc = huiqi_domain::uscc::Uscc::from_parts("91", "341502", "MA2N0001").unwrap();
+        let code = uscc.as_str().to_string();
+        let rec = Record {
+            row: 2,
+            uscc,
+            values: vec![Value::Int(1200), Value::Text("a\tb\\c\nd".into())],
+        };
+        let mut out = Vec::new();
+        plan.push_copy_row(&mut out, &[Group::Hr], 7, &rec);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{code}\t2024\t1200\ta\\tb\\\\c\\nd\t7\n")
+        );
+        let rec = Record {
+            values: vec![Value::Null, Value::Null],
+            ..rec
+        };
+        let mut out = Vec::new();
+        plan.push_copy_row(&mut out, &[Group::Hr], 7, &rec);
+        assert!(String::from_utf8(out).unwrap().ends_with("\t\\N\t\\N\t7\n"));
     }
 
     #[test]

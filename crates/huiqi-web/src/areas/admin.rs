@@ -101,7 +101,7 @@ async fn users_page(
     (message, ok, password): (String, bool, Option<String>),
     page: i64,
 ) -> Result<Response, WebError> {
-    let users: Vec<AccountView> = list_accounts(&s.app.store)
+    let users: Vec<AccountView> = list_accounts(&s.read().store)
         .await?
         .into_iter()
         .map(|a| AccountView {
@@ -120,7 +120,7 @@ async fn users_page(
                     .pack
                     .unit(&a.scope)
                     .map_or(a.scope.clone(), |u| u.name.clone()),
-                Some(huiqi_app::accounts::RoleKind::County) => s.app.jurisdiction_name(&a.scope),
+                Some(huiqi_app::accounts::RoleKind::County) => s.read().jurisdiction_name(&a.scope),
                 _ => a.scope,
             },
             role: a.role,
@@ -130,11 +130,11 @@ async fn users_page(
             sessions: a.sessions,
         })
         .collect();
-    let (_, total) = accounts::account_audit(&s.app.store, 1, 0).await?;
+    let (_, total) = accounts::account_audit(&s.read().store, 1, 0).await?;
     let pages = ((total + AUDIT_PAGE - 1) / AUDIT_PAGE).max(1);
     let page = page.clamp(1, pages);
     let (audit, audit_total) =
-        accounts::account_audit(&s.app.store, AUDIT_PAGE, (page - 1) * AUDIT_PAGE).await?;
+        accounts::account_audit(&s.read().store, AUDIT_PAGE, (page - 1) * AUDIT_PAGE).await?;
     let page = render(UsersPage {
         nav: Nav::of(s, v),
         message,
@@ -201,7 +201,7 @@ async fn users_change(
         }
     };
     // The actor of the audit line: the signed-in admin's account.
-    match accounts::change_account(&s.app.store, &v.username, &f.username, action).await {
+    match accounts::change_account(&s.read().store, &v.username, &f.username, action).await {
         Ok(done) => {
             let m = format!(
                 "账号 {}：{}，已记入变更记录。",
@@ -261,7 +261,7 @@ async fn import_page(
     message: String,
     errors: Vec<RowError>,
 ) -> Result<Response, WebError> {
-    let history = imports::history(&s.app.store, 20)
+    let history = imports::history(&s.read().store, 20)
         .await?
         .into_iter()
         .map(|r| {
@@ -372,7 +372,8 @@ async fn import_submit(
         Err(e) => return Err(e.into()),
     };
     let report =
-        match imports::import_file(&s.app.store, &s.app.pack, kind, year, file, |_| {}).await {
+        match imports::import_file(&s.read().store, &s.read().pack, kind, year, file, |_| {}).await
+        {
             Ok(r) => r,
             Err(e) if e.is_input() || matches!(e, huiqi_app::AppError::Ingest(_)) => {
                 return bad(format!("文件无法读取：{e}")).await;

@@ -89,7 +89,7 @@ async fn runs(
     Extension(v): Extension<Viewer>,
     Query(q): Query<RunsQuery>,
 ) -> Result<Response, WebError> {
-    let all = huiqi_app::matching::runs(&s.app.store).await?;
+    let all = huiqi_app::matching::runs(&s.read().store).await?;
     let mut page = RunsPage {
         nav: Nav::of(&s, &v),
         runs: all
@@ -117,7 +117,7 @@ async fn runs(
         page.message = "请填写两个批次编号（整数）。".into();
         return Ok((StatusCode::BAD_REQUEST, render(page)?).into_response());
     };
-    match compare_runs(&s.app.store, o, n).await {
+    match compare_runs(&s.read().store, o, n).await {
         Ok(c) => {
             page.parameter_changes = c.parameter_changes;
             page.diff_count = c.diffs.len();
@@ -248,8 +248,8 @@ struct WhatIfForm {
 }
 
 fn page_of(s: &WebState, v: &Viewer, f: &WhatIfForm, message: String) -> WhatIfPage {
-    let at = f.at.trim().parse().unwrap_or(s.app.at);
-    let params = params_in_force(&s.app.rules, at)
+    let at = f.at.trim().parse().unwrap_or(s.read().at);
+    let params = params_in_force(&s.read().rules, at)
         .into_iter()
         .map(|p| ParamView {
             id: p.id,
@@ -298,7 +298,7 @@ async fn whatif_form(
     Extension(v): Extension<Viewer>,
 ) -> Result<Response, WebError> {
     let f = WhatIfForm {
-        at: s.app.at.to_string(),
+        at: s.read().at.to_string(),
         param: "startup.annual_limit".into(),
         value: "24000".into(),
         ..WhatIfForm::default()
@@ -324,18 +324,18 @@ async fn whatif_submit(
             huiqi_domain::text::quote(f.at.trim())
         ));
     };
-    let change = match pick_change(&s.app.rules, at, &f.param, &f.value, &f.from) {
+    let change = match pick_change(&s.read().rules, at, &f.param, &f.value, &f.from) {
         Ok(c) => c,
         Err(e) => return bad(e.to_string()),
     };
-    let Some(p) = params_in_force(&s.app.rules, at)
+    let Some(p) = params_in_force(&s.read().rules, at)
         .into_iter()
         .find(|p| p.id == change.param)
     else {
         return bad("请从列表中选择参数。".into());
     };
     let label = change_label(&p, &change);
-    let report = match whatif_cached(&s.app, at, vec![change]).await {
+    let report = match whatif_cached(&s.read(), at, vec![change]).await {
         Ok(r) => r,
         Err(e) if e.is_input() => return bad(e.to_string()),
         Err(e) => return Err(e.into()),

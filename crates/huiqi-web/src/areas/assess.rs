@@ -177,7 +177,7 @@ fn month_of(q: &BoardQuery) -> String {
 
 async fn load(s: &WebState, v: &Viewer, q: &BoardQuery) -> Result<Vec<TaskRow>, WebError> {
     let j = Some(q.jurisdiction.trim()).filter(|j| !j.is_empty());
-    let mut rows = app::tasks(&s.app, &v.role, &month_of(q), app::today(), j).await?;
+    let mut rows = app::tasks(&s.read(), &v.role, &month_of(q), app::today(), j).await?;
     if let Some(c) = Colour::parse(q.colour.trim()) {
         rows.retain(|r| r.colour == c);
     }
@@ -237,7 +237,7 @@ struct BoardPage {
 }
 
 fn line_label(s: &WebState, task: &str, unit: &Option<String>, j: &str) -> String {
-    let pack = &s.app.pack;
+    let pack = &s.read().pack;
     let title = pack
         .tasks
         .iter()
@@ -253,7 +253,7 @@ fn line_label(s: &WebState, task: &str, unit: &Option<String>, j: &str) -> Strin
     format!(
         "{title} · {} · {}",
         app::unit_name(pack, &line),
-        s.app.jurisdiction_name(j)
+        s.read().jurisdiction_name(j)
     )
 }
 
@@ -273,9 +273,9 @@ async fn board(
     let rows: Vec<TaskRow> = all.into_iter().skip((page - 1) * PAGE).take(PAGE).collect();
     let is_admin = v.role == Role::Admin;
     // What the viewer may report on: its lines (all of them, whatever the filter).
-    let cfg = app::config(&s.app.pack)?;
+    let cfg = app::config(&s.read().pack)?;
     let lines = cfg
-        .lines(&s.app.pack)
+        .lines(&s.read().pack)
         .into_iter()
         .filter(|l| app::may_report(&v.role, l))
         .map(|l| {
@@ -290,7 +290,7 @@ async fn board(
             )
         })
         .collect();
-    let orders = app::orders(&s.app, &v.role)
+    let orders = app::orders(&s.read(), &v.role)
         .await?
         .into_iter()
         .take(50)
@@ -322,7 +322,7 @@ async fn board(
                 .collect(),
         })
         .collect();
-    let reports = app::reports(&s.app, &v.role, ReportFilter::default())
+    let reports = app::reports(&s.read(), &v.role, ReportFilter::default())
         .await?
         .into_iter()
         .take(30)
@@ -360,7 +360,7 @@ async fn board(
         colour: q.colour.trim().to_string(),
         jurisdictions: match &v.role {
             Role::County(_) => Vec::new(),
-            _ => s.app.jurisdictions(),
+            _ => s.read().jurisdictions(),
         },
         counts,
         total,
@@ -545,7 +545,7 @@ async fn report(
     input.jurisdiction = parts.next().unwrap_or("").to_string();
     let reporter = format!("{}（{}）", v.display_name, v.role.name());
     let back = board_of(&input.period);
-    app::report(&s.app, &v.role, &reporter, input, app::today()).await?;
+    app::report(&s.read(), &v.role, &reporter, input, app::today()).await?;
     Ok(Redirect::to(&format!("/supervision?{back}done=report#reported")).into_response())
 }
 
@@ -555,7 +555,7 @@ async fn file(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     Ok(crate::upload::download(
-        app::evidence(&s.app, &v.role, id).await?,
+        app::evidence(&s.read(), &v.role, id).await?,
     ))
 }
 
@@ -599,7 +599,7 @@ async fn order(
         due: date(&f.due, "答复期限")?,
     };
     let back = board_of(&input.period);
-    app::issue_order(&s.app, &v.role, &v.display_name, input, app::today()).await?;
+    app::issue_order(&s.read(), &v.role, &v.display_name, input, app::today()).await?;
     Ok(Redirect::to(&format!("/supervision?{back}done=order#orders")).into_response())
 }
 
@@ -623,7 +623,7 @@ async fn order_action(
     }
     let due = date(&f.due, "新的答复期限")?;
     app::act_on_order(
-        &s.app,
+        &s.read(),
         &v.role,
         &v.display_name,
         id,
@@ -654,7 +654,7 @@ async fn publish_report(
     if !auth::csrf_ok(&v, f.csrf.as_deref()) {
         return Err(WebError::csrf());
     }
-    app::publish_report(&s.app, &v.role, &v.display_name, id, f.publish == "1").await?;
+    app::publish_report(&s.read(), &v.role, &v.display_name, id, f.publish == "1").await?;
     Ok(Redirect::to("/supervision?done=publish#reports").into_response())
 }
 
@@ -717,7 +717,7 @@ fn assess_rows(s: &WebState, a: &huiqi_assess::compute::Assessment) -> Vec<Asses
         .iter()
         .map(|r| AssessRow {
             rank: r.rank,
-            name: s.app.jurisdiction_name(&r.jurisdiction),
+            name: s.read().jurisdiction_name(&r.jurisdiction),
             score: grouped(r.score, 2),
             band: r.band.clone(),
             award: yuan(r.award),
@@ -743,8 +743,8 @@ async fn assessment(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let a = app::assessment(&s.app, &v.role, year, None, app::today()).await?;
-    let published = match app::published_assessment(&s.app, year).await? {
+    let a = app::assessment(&s.read(), &v.role, year, None, app::today()).await?;
+    let published = match app::published_assessment(&s.read(), year).await? {
         Some((row, _)) => format!(
             "已于 {} 发布（方案 {} 版本 {}）",
             (row.computed_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M"),
@@ -785,10 +785,10 @@ async fn assessment_xlsx(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let a = app::assessment(&s.app, &v.role, year, None, app::today()).await?;
+    let a = app::assessment(&s.read(), &v.role, year, None, app::today()).await?;
     xlsx(
         "assessment.xlsx",
-        app::assessment_xlsx(&s.app.pack, &a, None)?,
+        app::assessment_xlsx(&s.read().pack, &a, None)?,
     )
 }
 
@@ -821,7 +821,7 @@ pub(crate) async fn assessment_api(
     Query(q): Query<AssessmentQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let a = app::assessment(&s.app, &v.role, year, None, app::today()).await?;
+    let a = app::assessment(&s.read(), &v.role, year, None, app::today()).await?;
     Ok(Json(api::Assessment::from(a)).into_response())
 }
 
@@ -834,7 +834,7 @@ async fn publish_assessment(
         return Err(WebError::csrf());
     }
     let year = year_of(&f.year)?;
-    app::publish_assessment(&s.app, &v.role, &v.display_name, year, app::today()).await?;
+    app::publish_assessment(&s.read(), &v.role, &v.display_name, year, app::today()).await?;
     Ok(Redirect::to(&format!("/assessment?year={year}&done=published")).into_response())
 }
 
@@ -883,12 +883,12 @@ async fn ledger(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let balances = funds::balance(&s.app, &v.role, year).await?;
+    let balances = funds::balance(&s.read(), &v.role, year).await?;
     if balances.is_empty() {
         return Err(WebError::forbidden("奖补资金台账只对工作专班和县区开放"));
     }
     let j = Some(q.jurisdiction.trim()).filter(|j| !j.is_empty());
-    let entries = funds::ledger(&s.app, &v.role, Some(year), j).await?;
+    let entries = funds::ledger(&s.read(), &v.role, Some(year), j).await?;
     let reversed: Vec<i64> = entries.iter().filter_map(|e| e.reverses).collect();
     let sum = |f: &dyn Fn(&funds::BalanceRow) -> Decimal| yuan(balances.iter().map(f).sum());
     render(FundsPage {
@@ -921,7 +921,7 @@ async fn ledger(
             .iter()
             .map(|e| EntryView {
                 id: e.id,
-                name: s.app.jurisdiction_name(&e.jurisdiction),
+                name: s.read().jurisdiction_name(&e.jurisdiction),
                 seq: e.seq,
                 date: e.date.to_string(),
                 kind: e.kind.label(),
@@ -1001,7 +1001,7 @@ async fn entry(
     match f.kind.as_str() {
         "award" => {
             funds::award(
-                &s.app,
+                &s.read(),
                 &v.role,
                 &by,
                 &f.jurisdiction,
@@ -1014,7 +1014,7 @@ async fn entry(
         }
         "spend" => {
             funds::spend(
-                &s.app,
+                &s.read(),
                 &v.role,
                 &by,
                 &f.jurisdiction,
@@ -1029,7 +1029,7 @@ async fn entry(
         "own" => {
             let purpose = Some(f.purpose.as_str()).filter(|p| !p.is_empty());
             funds::own_support(
-                &s.app,
+                &s.read(),
                 &v.role,
                 &by,
                 &f.jurisdiction,
@@ -1045,7 +1045,7 @@ async fn entry(
             let id = f.entry.trim().parse::<i64>().map_err(|_| {
                 WebError::bad_request("bad_entry", format!("分录编号“{}”无效", f.entry.trim()))
             })?;
-            funds::reverse(&s.app, &v.role, &by, id, day, &f.reason).await?;
+            funds::reverse(&s.read(), &v.role, &by, id, day, &f.reason).await?;
         }
         other => {
             return Err(WebError::bad_request(
@@ -1069,7 +1069,7 @@ async fn use_report(
         (Role::County(c), "") => c.clone(),
         (_, j) => j.to_string(),
     };
-    let (_, bytes) = funds::use_report(&s.app, &v.role, year, &j).await?;
+    let (_, bytes) = funds::use_report(&s.read(), &v.role, year, &j).await?;
     xlsx("funds.xlsx", bytes)
 }
 
@@ -1097,13 +1097,13 @@ async fn open(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let cases = app::published_cases(&s.app)
+    let cases = app::published_cases(&s.read())
         .await?
         .into_iter()
         .map(|r| CaseView {
             kind: r.kind.label(),
             title: r.title.clone(),
-            place: s.app.jurisdiction_name(&r.jurisdiction),
+            place: s.read().jurisdiction_name(&r.jurisdiction),
             text: r.progress.clone(),
             date: r.reported_on.to_string(),
             files: r
@@ -1113,7 +1113,7 @@ async fn open(
                 .collect(),
         })
         .collect();
-    let assessment = app::published_assessment(&s.app, year)
+    let assessment = app::published_assessment(&s.read(), year)
         .await?
         .map(|(row, a)| {
             let mut rows = assess_rows(&s, &a);

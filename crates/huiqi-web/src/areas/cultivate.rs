@@ -78,8 +78,10 @@ async fn load(s: &WebState, v: &Viewer, q: &ListQuery) -> Result<app::CandidateL
     let kind = q.kind()?;
     let asked = Some(q.county.as_str()).filter(|c| !c.is_empty());
     let county = app::scope_county(&v.role, asked)?;
-    let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&s.app.at));
-    Ok(app::candidates(&s.app, kind, year, county.as_deref()).await?)
+    let year = q
+        .year
+        .unwrap_or_else(|| chrono::Datelike::year(&s.read().at));
+    Ok(app::candidates(&s.read(), kind, year, county.as_deref()).await?)
 }
 
 struct RowView {
@@ -205,8 +207,8 @@ async fn page(
         fixed_county: v
             .role
             .county()
-            .map_or_else(String::new, |c| s.app.jurisdiction_name(c)),
-        counties: s.app.jurisdictions(),
+            .map_or_else(String::new, |c| s.read().jurisdiction_name(c)),
+        counties: s.read().jurisdictions(),
         notes: list.notes.clone(),
         by_county: list
             .by_county
@@ -349,8 +351,10 @@ async fn parks(
     Query(q): Query<ParksQuery>,
 ) -> Result<Response, WebError> {
     let county = app::scope_county(&v.role, None)?;
-    let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&s.app.at));
-    let (scheme, rows) = app::grade_parks(&s.app, year, county.as_deref()).await?;
+    let year = q
+        .year
+        .unwrap_or_else(|| chrono::Datelike::year(&s.read().at));
+    let (scheme, rows) = app::grade_parks(&s.read(), year, county.as_deref()).await?;
     let mut grades: Vec<(String, usize)> = scheme
         .grades
         .iter()
@@ -372,13 +376,13 @@ async fn parks(
         fixed_county: v
             .role
             .county()
-            .map_or_else(String::new, |c| s.app.jurisdiction_name(c)),
+            .map_or_else(String::new, |c| s.read().jurisdiction_name(c)),
         rows: rows
             .iter()
             .map(|r| ParkView {
                 rank: r.rank.map_or("—".into(), |k| k.to_string()),
                 park: r.park.clone(),
-                county: s.app.jurisdiction_name(&r.county),
+                county: s.read().jurisdiction_name(&r.county),
                 score: r.score.to_string(),
                 grade: r.grade.clone(),
                 how: r.computation.join("；"),

@@ -73,7 +73,7 @@ fn uscc(text: &str) -> Result<Uscc, WebError> {
 
 /// The enterprise's page, or 403 when it is outside the viewer's scope.
 async fn visible(s: &WebState, v: &Viewer, uscc: &Uscc) -> Result<(), WebError> {
-    if can_see(&s.app.store, &v.role, uscc).await? {
+    if can_see(&s.read().store, &v.role, uscc).await? {
         Ok(())
     } else {
         Err(WebError::forbidden("该企业不在您的管辖范围内。"))
@@ -81,7 +81,7 @@ async fn visible(s: &WebState, v: &Viewer, uscc: &Uscc) -> Result<(), WebError> 
 }
 
 async fn load(s: &WebState, uscc: &Uscc) -> Result<Benefits, WebError> {
-    benefits_of(&s.app, uscc)
+    benefits_of(&s.read(), uscc)
         .await?
         .ok_or_else(|| WebError::not_found("no_facts", "企业库中没有该企业本年度的数据。"))
 }
@@ -168,7 +168,7 @@ async fn enterprise_page(
         }
     };
     let standings = if facts.kind == EntityKind::Enterprise {
-        huiqi_app::cultivate::enterprise_standing(&s.app, uscc.as_str(), year)
+        huiqi_app::cultivate::enterprise_standing(&s.read(), uscc.as_str(), year)
             .await?
             .unwrap_or_default()
     } else {
@@ -232,7 +232,7 @@ async fn enterprise_page(
         size_class: b.size_class.label().to_string(),
         uscc: facts.uscc.clone(),
         name: facts.name.clone(),
-        county: s.app.jurisdiction_name(&facts.county),
+        county: s.read().jurisdiction_name(&facts.county),
         industry: format!(
             "{}（{}）",
             huiqi_domain::industry::display_name(&facts.industry),
@@ -397,7 +397,7 @@ async fn run_search(
     v: &Viewer,
     q: EnterprisesQuery,
 ) -> Result<(SearchForm, SearchPage, Vec<EnterpriseView>), WebError> {
-    let mut p = search(&s.app, &v.role, &q.into()).await?;
+    let mut p = search(&s.read(), &v.role, &q.into()).await?;
     let rows = views(s, std::mem::take(&mut p.rows));
     Ok((form(&p.search, p.per_page), p, rows))
 }
@@ -405,7 +405,7 @@ async fn run_search(
 fn views(s: &WebState, rows: Vec<EnterpriseRow>) -> Vec<EnterpriseView> {
     rows.into_iter()
         .map(|r| EnterpriseView {
-            county: s.app.jurisdiction_name(&r.county),
+            county: s.read().jurisdiction_name(&r.county),
             kind: EntityKind::parse(&r.kind).map_or("—", EntityKind::label),
             size_class: r.size_class.map_or("—", SizeClass::label),
             industry_name: huiqi_domain::industry::display_name(&r.industry),
@@ -458,8 +458,8 @@ async fn enterprises(
         fixed_county: v
             .role
             .county()
-            .map_or_else(String::new, |c| s.app.jurisdiction_name(c)),
-        counties: s.app.jurisdictions(),
+            .map_or_else(String::new, |c| s.read().jurisdiction_name(c)),
+        counties: s.read().jurisdictions(),
         total: count(p.total as i64),
         total_count: p.total,
         page: p.page,
@@ -482,11 +482,11 @@ async fn enterprises_xlsx(
     Extension(v): Extension<Viewer>,
     Query(q): Query<EnterprisesQuery>,
 ) -> Result<Response, WebError> {
-    let (f, total, rows) = search_all(&s.app, &v.role, &q.into()).await?;
+    let (f, total, rows) = search_all(&s.read(), &v.role, &q.into()).await?;
     let place = if f.county.is_empty() {
         "全市".to_string()
     } else {
-        s.app.jurisdiction_name(&f.county)
+        s.read().jurisdiction_name(&f.county)
     };
     let mut what = vec![place.clone()];
     if !f.q.is_empty() {
@@ -506,7 +506,7 @@ async fn enterprises_xlsx(
         what.push(format!("{}型", c.label()));
     }
     let today = huiqi_app::assess::today();
-    let bytes = registry_xlsx(&s.app, &rows, total, &what.join("，"), today)?;
+    let bytes = registry_xlsx(&s.read(), &rows, total, &what.join("，"), today)?;
     Ok(crate::upload::xlsx(
         &format!("企业库-{place}-{today}.xlsx"),
         bytes,

@@ -83,7 +83,7 @@ async fn index(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
 ) -> Result<Response, WebError> {
-    let pack = &s.app.pack;
+    let pack = &s.read().pack;
     render(IndexPage {
         nav: Nav::of(&s, &v),
         articles: pack.articles.len(),
@@ -96,7 +96,7 @@ async fn index(
 /// 200 once the server answers; the second line says whether the name index of the registry
 /// search is built (until then name searches go to the database).
 async fn healthz(State(s): State<Shared>) -> String {
-    match s.app.names.built_at() {
+    match s.read().names.built_at() {
         Some(_) => "ok\nnames: ready\n".into(),
         None => "ok\nnames: building\n".into(),
     }
@@ -170,7 +170,7 @@ async fn policy(
     let q = params.q.trim().to_string();
     huiqi_domain::limits::check_search(&q).map_err(|e| WebError::bad_request("bad_query", e.0))?;
     let hit = |text: &str| q.is_empty() || text.contains(q.as_str());
-    let pack = &s.app.pack;
+    let pack = &s.read().pack;
     let targets = pack
         .targets
         .iter()
@@ -274,14 +274,14 @@ async fn login_submit(
             ),
         );
     }
-    let result = accounts::login(&s.app.store, f.username.trim(), &f.password).await;
+    let result = accounts::login(&s.read().store, f.username.trim(), &f.password).await;
     if let (Err(LoginError::Refused), Some(ip)) = (&result, ip) {
         s.limiter.failed(ip);
     }
     match result {
         Ok(token) => {
             // Each role lands where its work is.
-            let to = match accounts::session_of(&s.app.store, &token).await? {
+            let to = match accounts::session_of(&s.read().store, &token).await? {
                 Some(session) => crate::page::landing(&session.role),
                 None => "/",
             };
@@ -312,7 +312,7 @@ async fn logout(
         return Err(WebError::csrf());
     }
     if let Some(hash) = &v.token_sha256 {
-        accounts::logout(&s.app.store, hash).await?;
+        accounts::logout(&s.read().store, hash).await?;
     }
     let mut resp = Redirect::to("/").into_response();
     if let Ok(c) = HeaderValue::from_str(&auth::clear_cookie(s.behind_tls)) {

@@ -57,7 +57,7 @@ const NO_REPORTS: &str = "还没有任何报送数据（可用 huiqi progress re
 
 async fn load(s: &WebState, q: &DashboardQuery) -> Result<Option<Dashboard>, WebError> {
     let period = Some(q.period.as_str()).filter(|p| !p.trim().is_empty());
-    Ok(app::dashboard(&s.app.store, &s.app.pack, s.app.at, period).await?)
+    Ok(app::dashboard(&s.read().store, &s.read().pack, s.read().at, period).await?)
 }
 
 struct RowView {
@@ -161,7 +161,7 @@ async fn page(
     Extension(v): Extension<Viewer>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
-    let pack = &s.app.pack;
+    let pack = &s.read().pack;
     let (period, message, rows, ranking, trend) = match load(&s, &q).await? {
         Some(d) => (
             d.period.to_string(),
@@ -199,7 +199,7 @@ async fn page(
     .to_string();
     let shown = visible_ranking(&v.role, &ranking);
     let rank_chart = serde_json::json!({
-        "labels": shown.iter().map(|r| s.app.jurisdiction_name(&r.jurisdiction)).collect::<Vec<_>>(),
+        "labels": shown.iter().map(|r| s.read().jurisdiction_name(&r.jurisdiction)).collect::<Vec<_>>(),
         "scores": shown.iter().map(|r| percent(r.score)).collect::<Vec<_>>(),
     })
     .to_string();
@@ -228,7 +228,7 @@ async fn page(
         .map(|r| {
             (
                 r.rank,
-                s.app.jurisdiction_name(&r.jurisdiction),
+                s.read().jurisdiction_name(&r.jurisdiction),
                 pct(Some(r.score)),
             )
         })
@@ -237,7 +237,7 @@ async fn page(
     render(DashboardPage {
         nav: Nav::of(&s, &v),
         period,
-        scope_name: s.app.jurisdiction_name(&scope_of(&v.role)),
+        scope_name: s.read().jurisdiction_name(&scope_of(&v.role)),
         message,
         rows: views,
         ranking,
@@ -259,10 +259,10 @@ async fn page(
         report_targets: reportable_targets(pack, &v.role),
         report_jurisdictions: reportable_jurisdictions(pack, &v.role),
         reported: q.reported.is_some(),
-        service: huiqi_app::service::panel(&s.app, &v.role, huiqi_app::assess::today())
+        service: huiqi_app::service::panel(&s.read(), &v.role, huiqi_app::assess::today())
             .await?
             .map(ServicePanel::of),
-        ranked: s.app.pack.jurisdictions.len(),
+        ranked: s.read().pack.jurisdictions.len(),
         push_links,
         push_note,
     })
@@ -276,12 +276,16 @@ fn push_links(s: &WebState, v: &Viewer) -> (Vec<(String, String)>, String) {
         Role::Unit(u) => {
             let measures = huiqi_app::matching::push_measures_for(&v.role);
             if measures.is_empty() {
-                let name = s.app.pack.unit(u).map_or(u.as_str(), |x| x.name.as_str());
+                let name = s
+                    .read()
+                    .pack
+                    .unit(u)
+                    .map_or(u.as_str(), |x| x.name.as_str());
                 return (
                     Vec::new(),
                     format!(
                         "{name}不负责推送免申即享措施（{}）。",
-                        huiqi_app::matching::push_units_sentence(&s.app.pack)
+                        huiqi_app::matching::push_units_sentence(&s.read().pack)
                     ),
                 );
             }
@@ -301,7 +305,7 @@ fn push_links(s: &WebState, v: &Viewer) -> (Vec<(String, String)>, String) {
         Role::County(c) => (
             vec![(
                 "/push".to_string(),
-                format!("{}企业的免申即享推送名单", s.app.jurisdiction_name(c)),
+                format!("{}企业的免申即享推送名单", s.read().jurisdiction_name(c)),
             )],
             String::new(),
         ),
@@ -340,7 +344,7 @@ pub(crate) async fn api(
     Extension(v): Extension<Viewer>,
     Query(q): Query<DashboardApiQuery>,
 ) -> Result<Response, WebError> {
-    let pack = &s.app.pack;
+    let pack = &s.read().pack;
     let q = DashboardQuery {
         period: q.period,
         reported: None,
@@ -427,8 +431,8 @@ async fn submit(
         attachment: f.attachment,
     };
     let reporter = format!("{}（{}）", v.display_name, v.role.name());
-    let report = check_report(&s.app.pack, &v.role, &reporter, &input)?;
+    let report = check_report(&s.read().pack, &v.role, &reporter, &input)?;
     let period = report.period.clone();
-    app::save_report(&s.app.store, report).await?;
+    app::save_report(&s.read().store, report).await?;
     Ok(Redirect::to(&format!("/dashboard?period={period}&reported=1")).into_response())
 }

@@ -85,8 +85,8 @@ async fn load(
         m => m,
     };
     let county = v.role.county().unwrap_or(q.county.as_str());
-    let filter = PushFilter::parse(&s.app.pack, measure, Some(county), v.role.unit())?;
-    let Some(run) = latest_run(&s.app.store).await? else {
+    let filter = PushFilter::parse(&s.read().pack, measure, Some(county), v.role.unit())?;
+    let Some(run) = latest_run(&s.read().store).await? else {
         return Ok(Loaded {
             filter,
             run: None,
@@ -99,9 +99,9 @@ async fn load(
         });
     };
     let page = push_page(
-        &s.app.store,
-        &s.app.rules,
-        &s.app.pack,
+        &s.read().store,
+        &s.read().rules,
+        &s.read().pack,
         &run,
         &filter,
         limit,
@@ -113,7 +113,7 @@ async fn load(
         Role::Unit(u) if offered.is_empty() => format!(
             "{}不负责推送免申即享措施（{}），因此名单为空。",
             unit_name(s, u),
-            huiqi_app::matching::push_units_sentence(&s.app.pack)
+            huiqi_app::matching::push_units_sentence(&s.read().pack)
         ),
         Role::Unit(u) if !offered.contains(&filter.measure) => format!(
             "{}不负责推送“{title}”，因此名单为空；本单位推送：{}。",
@@ -129,7 +129,7 @@ async fn load(
             filter
                 .county
                 .as_deref()
-                .map_or("全市".to_string(), |c| s.app.jurisdiction_name(c))
+                .map_or("全市".to_string(), |c| s.read().jurisdiction_name(c))
         ),
         _ => String::new(),
     };
@@ -142,7 +142,10 @@ async fn load(
 }
 
 fn unit_name(s: &WebState, u: &str) -> String {
-    s.app.pack.unit(u).map_or(u.to_string(), |x| x.name.clone())
+    s.read()
+        .pack
+        .unit(u)
+        .map_or(u.to_string(), |x| x.name.clone())
 }
 
 struct RowView {
@@ -189,7 +192,7 @@ async fn page(
             .map(|m| (m.as_str().to_string(), m.title().to_string()))
             .collect(),
         county_fixed: v.role.county().is_some(),
-        counties: s.app.jurisdictions(),
+        counties: s.read().jurisdictions(),
         run: l.run.map_or("—".into(), |r| r.to_string()),
         count: l.page.count,
         count_text: huiqi_domain::numbers::count(l.page.count as i64),
@@ -226,11 +229,11 @@ async fn export(
     Query(q): Query<PushQuery>,
 ) -> Result<Response, WebError> {
     let l = load(&s, &v, &q, None).await?;
-    let title = match huiqi_app::matching::pick_run(&s.app.store, l.run).await {
-        Ok(run) => push_title(&s.app.pack, &run, &l.filter),
+    let title = match huiqi_app::matching::pick_run(&s.read().store, l.run).await {
+        Ok(run) => push_title(&s.read().pack, &run, &l.filter),
         Err(_) => format!("推送名单：{}（尚无匹配批次）", l.filter.measure.title()),
     };
-    let year = match huiqi_app::matching::pick_run(&s.app.store, l.run).await {
+    let year = match huiqi_app::matching::pick_run(&s.read().store, l.run).await {
         Ok(run) => run.year.to_string(),
         Err(_) => "无批次".to_string(),
     };
@@ -239,7 +242,7 @@ async fn export(
         &l.filter
             .county
             .as_deref()
-            .map_or("全市".to_string(), |c| s.app.jurisdiction_name(c)),
+            .map_or("全市".to_string(), |c| s.read().jurisdiction_name(c)),
         &year,
     );
     let bytes = huiqi_app::matching::push_xlsx(l.page.rows, title).await?;
