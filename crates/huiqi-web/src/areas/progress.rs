@@ -68,14 +68,14 @@ pub const MAX_REPORT_UPLOAD: usize = crate::upload::body_limit(app::MAX_REPORT_F
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DashboardQuery {
-    /// `YYYY-MM` (default: the latest month with reports).
+    /// `YYYY-MM` (default: the latest month with reports, else with registry figures).
     pub period: String,
     /// Set after a report was saved (the page says so).
     pub reported: Option<String>,
 }
 
-/// No period asked and nothing reported in two years.
-const NO_REPORTS: &str = "还没有任何报送数据（可用 huiqi progress report 或 seed-demo 载入）。";
+/// No period asked, nothing reported in two years and no registry figure.
+const NO_REPORTS: &str = "还没有任何调度数据：没有报送，企业库也没有新登记、认定或培训记录（可用 huiqi progress report 或 seed-demo 载入）。";
 
 async fn load(s: &WebState, q: &DashboardQuery) -> Result<Option<Dashboard>, WebError> {
     let period = Some(q.period.as_str()).filter(|p| !p.trim().is_empty());
@@ -450,7 +450,7 @@ fn push_links(s: &WebState, v: &Viewer) -> (Vec<(String, String)>, String) {
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct DashboardApiQuery {
-    /// `YYYY-MM` (default: the latest month with reports).
+    /// `YYYY-MM` (default: the latest month with reports, else with registry figures).
     #[param(value_type = Option<String>, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: String,
 }
@@ -465,7 +465,7 @@ pub struct DashboardApiQuery {
         (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
         (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
         (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
-        (status = 404, description = "还没有任何报送数据（JSON：error、code）", body = api::ErrorBody),
+        (status = 404, description = "还没有任何调度数据：没有报送，也没有企业库数据（JSON：error、code）", body = api::ErrorBody),
     )
 )]
 pub(crate) async fn api(
