@@ -112,7 +112,67 @@ try {
     if (role === 'unit') {
       check(options.length > 0 && options.length <= 7, `责任单位的措施菜单只列本单位推送的措施（${options.length} 项）`);
     }
-    await page.screenshot({ path: path.join(shots, `${role}-push-1366.png`) });
+    // The total (户数 and 金额合计), the paging controls, the default order (amount descending).
+    const count = (await page.textContent('#push-count')).trim();
+    const sum = (await page.textContent('#push-sum')).trim();
+    check(/^[0-9,]+$/.test(count) && /元/.test(sum), `${role} 的推送名单显示合计：${count} 户，${sum}`);
+    const sizes = await page.locator('select[name=per_page] option').allTextContents();
+    check(sizes.join('|') === '50 户|100 户|200 户', `${role} 的推送名单可选每页 50/100/200 户（${sizes.join('、')}）`);
+    const sortNow = await page.locator('select[name=sort]').inputValue();
+    check(sortNow === 'amount_desc', `${role} 的推送名单默认按金额从大到小（${sortNow}）`);
+    const amounts = (await page.locator('#push tbody tr td:nth-child(5)').allTextContents())
+      .map((t) => Number(t.replace(/[^0-9.]/g, '')));
+    check(amounts.length < 2 || amounts[0] >= amounts[1], `${role} 的推送名单第一户金额不小于第二户（${amounts[0]} ≥ ${amounts[1]}）`);
+    const nCount = Number(count.replace(/,/g, ''));
+    if (nCount > 50) {
+      await page.selectOption('select[name=per_page]', '50');
+      await Promise.all([page.waitForNavigation(), page.click('form.search button[type=submit]')]);
+      check(await page.locator('#push tbody tr').count() === 50, `${role} 的推送名单每页 50 户`);
+      check(await page.locator('nav.pager a[rel=next]').count() === 1, `${role} 的推送名单有翻页`);
+      const first = (await page.locator('#push tbody tr td:nth-child(5)').allTextContents())
+        .map((t) => Number(t.replace(/[^0-9.]/g, '')));
+      await Promise.all([page.waitForNavigation(), page.click('nav.pager a[rel=next]')]);
+      check(new URL(page.url()).searchParams.get('page') === '2', `${role} 的推送名单翻到第 2 页`);
+      const next = (await page.locator('#push tbody tr td:nth-child(5)').allTextContents())
+        .map((t) => Number(t.replace(/[^0-9.]/g, '')));
+      check(next.length > 0 && next[0] <= first[first.length - 1], `${role} 第 2 页的金额接在第 1 页之后（${next[0]} ≤ ${first[first.length - 1]}）`);
+    }
+    const exportHref = await page.locator('a[href^="/push.xlsx"]').getAttribute('href');
+    const px = await ctx.request.get(base + exportHref);
+    check(px.status() === 200 && (await px.body()).subarray(0, 2).toString() === 'PK'
+      && (px.headers()['content-disposition'] || '').includes("filename*=UTF-8''"), `${role} 的推送名单导出 .xlsx（中文文件名）`);
+    await page.screenshot({ path: path.join(shots, `push-${role}-1366.png`) });
+    await ctx.close();
+  }
+
+  // 日常调度 of the working group: the target × jurisdiction matrix (8 jurisdictions and 全市),
+  // the month picker, the 调度表 download, the full ranking; charts with readable names.
+  for (const [opts, width] of [[office, 1366], [phone, 390]]) {
+    const { ctx, page } = await login('admin', opts);
+    const heads = await page.locator('#matrix thead th').allTextContents();
+    check(heads.length === 10 && heads[heads.length - 1] === '全市', `专班的调度矩阵有 8 个辖区列和全市（${width}，${heads.length - 1} 列）`);
+    const cells = await page.locator('#matrix tbody td[class^=cell-]').count();
+    check(cells >= 16 * 9, `调度矩阵每格按红黄绿着色（${cells} 格）`);
+    check(await page.locator('#matrix-legend .tag').count() === 3, '调度矩阵有红黄绿图例');
+    const months = await page.locator('select#period option').evaluateAll((os) => os.map((o) => o.value));
+    check(months.length > 0 && months.every((m) => /^\d{4}-\d{2}$/.test(m)), `月份是下拉选择（${months.length} 个月）`);
+    const pick = months[Math.min(1, months.length - 1)];
+    await page.selectOption('select#period', pick);
+    await Promise.all([page.waitForNavigation(), page.click('#period-form button[type=submit]')]);
+    check(new URL(page.url()).searchParams.get('period') === pick, `选择月份后显示 ${pick}`);
+    check(await page.locator('select#period').inputValue() === pick, '月份下拉框保持所选月份');
+    const xr = await ctx.request.get(base + '/dashboard.xlsx?period=' + pick);
+    check(xr.status() === 200 && (xr.headers()['content-type'] || '').includes('spreadsheetml')
+      && (await xr.body()).subarray(0, 2).toString() === 'PK', `下载调度表 ${pick}（.xlsx）`);
+    check((xr.headers()['content-disposition'] || '').includes("filename*=UTF-8''%E8%B0%83%E5%BA%A6%E8%A1%A8-" + pick + '.xlsx'), '调度表文件名为“调度表-年-月.xlsx”');
+    const ranking = await page.textContent('#ranking');
+    const places = await page.locator('#ranking tbody tr').count();
+    check(places === 8 && ranking.includes('共 8 名') && ranking.includes('综合完成率'), `县区综合排名列全 8 个辖区（“第 N 名 / 共 8 名”，综合完成率）`);
+    await page.waitForSelector('#rank-chart canvas');
+    await page.waitForSelector('#progress-chart canvas');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `专班的日常调度（${width}）不横向溢出（溢出 ${overflow}px）`);
+    await page.screenshot({ path: path.join(shots, `dashboard-admin-${width}.png`), fullPage: true });
     await ctx.close();
   }
 
@@ -192,6 +252,8 @@ try {
     await page.goto(base + '/dashboard?period=2023-09');
     const offered = await page.locator('form.report select[name=jurisdiction] option').count();
     check(offered === 1, `县区用户报送时只能选本辖区（${offered} 个选项）`);
+    check(await page.locator('form.report input[type=file][name=file]').count() === 1, '报送表单的附件是文件上传');
+    check((await page.textContent('#computed-note')).includes('企业库'), '报送表单说明哪些指标由企业库计算');
     await page.fill('form.report input[name=value]', '3');
     await page.fill('form.report input[name=note]', '浏览器报送测试');
     await Promise.all([page.waitForNavigation(), page.click('form.report button[type=submit]')]);

@@ -35,6 +35,7 @@ pub mod files;
 pub mod funds;
 pub mod imports;
 pub mod matching;
+pub mod paging;
 pub mod progress;
 pub mod registry;
 pub mod search;

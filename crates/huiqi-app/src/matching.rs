@@ -10,6 +10,7 @@ use huiqi_match::{BATCH, PushRow, from_fen, reason, stored_amount, stored_value}
 use huiqi_policy::Pack;
 use huiqi_rules::{Engine, MeasureId, Rules};
 use huiqi_store::Store;
+pub use huiqi_store::matching::PushSort;
 use huiqi_store::matching::{Contact, Grant, ResultRow, Run};
 use huiqi_store::registry::FactSource;
 use rayon::prelude::*;
@@ -409,6 +410,35 @@ pub struct PushPage {
 /// department delivered a column group for the first time after the run, or the rules changed).
 pub const NO_REASON: &str = "本批次计算所用的数据已被之后的导入更改，无法还原该次计算的理由；金额为本批次的计算结果。如需理由，请重新运行匹配。";
 
+/// Which rows of a push list: its order, and the rows `offset..offset + limit` in it (all
+/// from `offset` when `limit` is `None`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PushSlice {
+    pub sort: PushSort,
+    pub offset: usize,
+    pub limit: Option<usize>,
+}
+
+impl PushSlice {
+    /// The whole list in `sort`'s order.
+    pub fn all(sort: PushSort) -> PushSlice {
+        PushSlice {
+            sort,
+            offset: 0,
+            limit: None,
+        }
+    }
+
+    /// The first `n` rows in `sort`'s order.
+    pub fn first(n: usize, sort: PushSort) -> PushSlice {
+        PushSlice {
+            sort,
+            offset: 0,
+            limit: Some(n),
+        }
+    }
+}
+
 /// The whole push list of a run (ordered by uscc).
 pub async fn push_list(
     store: &Store,
@@ -417,11 +447,20 @@ pub async fn push_list(
     run: &Run,
     filter: &PushFilter,
 ) -> Result<Vec<PushRow>, AppError> {
-    Ok(push_page(store, rules, pack, run, filter, None).await?.rows)
+    Ok(push_page(
+        store,
+        rules,
+        pack,
+        run,
+        filter,
+        PushSlice::all(PushSort::Uscc),
+    )
+    .await?
+    .rows)
 }
 
-/// The first `limit` rows of a push list (all when `None`) with the count and total of the whole
-/// list. The database picks the enterprises of the run; only the rows returned are read and
+/// The rows `slice` asks for of a push list, in its order, with the count and total of the whole
+/// list. The database picks and orders the enterprises of the run; only the rows returned are read and
 /// traced. Each row's amount is the run's; its reason comes from evaluating the facts as they
 /// were at the run (the run's import watermark), so amount and reason always agree — where they
 /// cannot ([`NO_REASON`]) the row says so instead of giving a reason for another amount.
@@ -431,7 +470,7 @@ pub async fn push_page(
     pack: &Pack,
     run: &Run,
     filter: &PushFilter,
-    limit: Option<usize>,
+    slice: PushSlice,
 ) -> Result<PushPage, AppError> {
     let m = filter.measure;
     if let Some(u) = &filter.unit
@@ -448,9 +487,13 @@ pub async fn push_page(
             run.id,
             m.as_str(),
             filter.county.as_deref().unwrap_or(""),
-            limit.map(|l| l as i64),
+            slice.sort,
+            i64::try_from(slice.offset).unwrap_or(i64::MAX),
+            slice.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX)),
         )
         .await?;
+    // The database's order, kept through the batches below.
+    let order: Vec<String> = picked.iter().map(|(u, _)| u.clone()).collect();
     let values: HashMap<String, i64> = picked.into_iter().collect();
     let mut usccs: Vec<String> = values.keys().cloned().collect();
     usccs.sort();
@@ -489,6 +532,9 @@ pub async fn push_page(
                 .collect::<Vec<_>>(),
         );
     }
+    let mut by_uscc: HashMap<String, PushRow> =
+        rows.into_iter().map(|r| (r.uscc.clone(), r)).collect();
+    let rows = order.iter().filter_map(|u| by_uscc.remove(u)).collect();
     Ok(PushPage {
         count: count as usize,
         total: stored_amount(m, total),

@@ -1,20 +1,21 @@
 //! 日常调度 (articles 16 and 19) on the store: the 调度表 of a month (the jurisdictions' shares, the
 //! latest reports, and the targets the registry computes where it has the data), the dashboard
-//! of a viewer, reports and who may make them, allocations, late reports, the demo year, and the
-//! 调度表 as an Excel file.
+//! of a viewer (the target × jurisdiction matrix, the months with data, the ranking as text),
+//! reports and who may make them (with their 附件 files, scoped like the reports), allocations,
+//! late reports, the demo year, and the 调度表 as an Excel file.
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use huiqi_domain::limits;
 use huiqi_domain::text::quote;
-use huiqi_policy::{Pack, Section};
+use huiqi_policy::Pack;
 use huiqi_progress::computed::{COMPUTED_TARGETS, how, in_target_unit};
 use huiqi_progress::{Computed, Month, ProgressRow, Rank, Settings, Status};
 use huiqi_store::Store;
+use huiqi_store::files::{FileMeta, NewFile};
 use huiqi_store::progress::{AllocationRow, ReportRow, Window};
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Format as XFormat, Workbook};
 
 use crate::accounts::Role;
 use crate::{AppError, jurisdiction_name};
@@ -138,33 +139,76 @@ pub async fn latest_period(store: &Store, from: NaiveDate) -> Result<Option<Mont
     Ok(None)
 }
 
+/// The months that have data up to `today`'s month, newest first: every month with reports, and
+/// every month from the policy's first year on in which the registry has a dated figure (a
+/// registration, a certification, a training session) that a computed target counts.
+pub async fn periods(
+    store: &Store,
+    start: Month,
+    today: NaiveDate,
+) -> Result<Vec<Month>, AppError> {
+    let last = Month::of(today);
+    let mut out: Vec<Month> = store
+        .report_periods()
+        .await?
+        .iter()
+        .filter_map(|p| Month::parse(p).ok())
+        .filter(|m| *m <= last)
+        .collect();
+    let first = NaiveDate::from_ymd_opt(start.year, start.month, 1).unwrap_or(today);
+    if first <= today {
+        out.extend(
+            store
+                .registry_dates(first, last.last_day())
+                .await?
+                .into_iter()
+                .map(Month::of),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out.reverse();
+    Ok(out)
+}
+
 /// A month's 调度表 with the overall ranking and the table of every month of its year so far.
 #[derive(Debug, Clone)]
 pub struct Dashboard {
     pub period: Month,
+    /// The months with data ([`periods`]), newest first: the month picker's choices.
+    pub periods: Vec<Month>,
     pub rows: Vec<ProgressRow>,
     pub ranking: Vec<Rank>,
     /// The table of every month of the period's year up to the period.
     pub trend: Vec<(Month, Vec<ProgressRow>)>,
 }
 
-/// The dashboard of `period` (`YYYY-MM`), or of the latest month with reports; `None` when
-/// no period is asked for and there are no reports to pick one from.
+/// The dashboard of `period` (`YYYY-MM`), or of the latest month with reports (else the latest
+/// with registry figures); `None` when no period is asked for and no month has data.
 pub async fn dashboard(
     store: &Store,
     pack: &Pack,
     today: NaiveDate,
     period: Option<&str>,
 ) -> Result<Option<Dashboard>, AppError> {
+    let settings = Settings::default();
+    let mut periods = periods(store, settings.start, today).await?;
     let period = match period.map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => Month::parse(p)?,
         None => match latest_period(store, today).await? {
             Some(m) => m,
-            None => return Ok(None),
+            None => match periods.first() {
+                Some(m) => *m,
+                None => return Ok(None),
+            },
         },
     };
+    // A month asked for without data is still offered (it is the one shown).
+    if !periods.contains(&period) {
+        periods.push(period);
+        periods.sort_by(|a, b| b.cmp(a));
+    }
     let shares = store.allocations().await?;
-    let settings = Settings::default();
     let rows = table(store, pack, period, &shares, &settings).await?;
     let ranking = huiqi_progress::rank_overall(&rows, &settings);
     let mut trend = Vec::new();
@@ -179,6 +223,7 @@ pub async fn dashboard(
     trend.push((period, rows.clone()));
     Ok(Some(Dashboard {
         period,
+        periods,
         rows,
         ranking,
         trend,
@@ -212,6 +257,107 @@ pub fn visible_ranking<'a>(role: &Role, ranking: &'a [Rank]) -> Vec<&'a Rank> {
         Some(c) => ranking.iter().filter(|r| r.jurisdiction == c).collect(),
         None => ranking.iter().collect(),
     }
+}
+
+/// The name of the ranking's figure, the same on the page, in the .xlsx and in `huiqi progress`:
+/// the weighted mean of the targets' completion, each counted at most 120%.
+pub const RANKING_FIGURE: &str = "综合完成率";
+
+/// How the ranking's figure is made, in one sentence (page, .xlsx, CLI).
+pub const RANKING_HOW: &str = "各指标完成率加权平均，单项最高计 120%";
+
+/// A place in the ranking as text: `第 3 名 / 共 8 名`.
+pub fn rank_text(rank: usize, of: usize) -> String {
+    format!("第 {rank} 名 / 共 {of} 名")
+}
+
+/// The jurisdictions (id, name) whose columns a viewer's matrix has: a county its own, everyone
+/// else every jurisdiction of the pack and the city (全市) last.
+pub fn matrix_columns(pack: &Pack, role: &Role) -> Vec<(String, String)> {
+    match role.county() {
+        Some(c) => vec![(c.to_string(), jurisdiction_name(pack, c))],
+        None => pack
+            .jurisdictions
+            .iter()
+            .map(|j| (j.id.clone(), j.name.clone()))
+            .chain(std::iter::once(("city".to_string(), "全市".to_string())))
+            .collect(),
+    }
+}
+
+/// The legend of the 红/黄/绿 colours, from the status rule's settings (huiqi-progress's
+/// `assess`): (status, what it means).
+pub fn status_legend(settings: &Settings) -> Vec<(Status, String)> {
+    let m = pct(Some(settings.red_margin));
+    vec![
+        (
+            Status::Green,
+            "完成率不低于序时进度（有期限的比例目标：已达到目标）".to_string(),
+        ),
+        (Status::Yellow, format!("落后序时进度（或目标）不超过 {m}")),
+        (Status::Red, format!("落后超过 {m}、逾期仍未完成，或未报送")),
+    ]
+}
+
+/// Whether a viewer sees a target at all: a unit only those it is responsible for.
+pub fn sees_target(pack: &Pack, role: &Role, target: &str) -> bool {
+    role.unit().is_none_or(|u| {
+        pack.target(target)
+            .is_some_and(|t| t.units.iter().any(|x| x == u))
+    })
+}
+
+/// One target's row of the matrix: a cell per column (`None`: no row in the table).
+#[derive(Debug, Clone)]
+pub struct MatrixRow<'a> {
+    pub target: String,
+    pub indicator: String,
+    /// The target's unit (`户`, `亿元`, `%`).
+    pub unit: String,
+    pub cells: Vec<Option<&'a ProgressRow>>,
+}
+
+/// The target × jurisdiction matrix a viewer sees: the columns of [`matrix_columns`], a row per
+/// target it sees ([`sees_target`]) in pack order.
+pub fn matrix<'a>(
+    pack: &Pack,
+    role: &Role,
+    rows: &'a [ProgressRow],
+) -> (Vec<(String, String)>, Vec<MatrixRow<'a>>) {
+    let columns = matrix_columns(pack, role);
+    let by_key: BTreeMap<(&str, &str), &ProgressRow> = rows
+        .iter()
+        .map(|r| ((r.target.as_str(), r.jurisdiction.as_str()), r))
+        .collect();
+    let out = pack
+        .targets
+        .iter()
+        .filter(|t| sees_target(pack, role, &t.id))
+        .map(|t| MatrixRow {
+            target: t.id.clone(),
+            indicator: t.indicator.clone(),
+            unit: t.unit().symbol().to_string(),
+            cells: columns
+                .iter()
+                .map(|(j, _)| by_key.get(&(t.id.as_str(), j.as_str())).copied())
+                .collect(),
+        })
+        .collect();
+    (columns, out)
+}
+
+/// The rows of the 调度表 a viewer may download: every cell of its matrix (a county its own
+/// jurisdiction, a unit its targets in every jurisdiction and the city, the working group all),
+/// in pack order of targets, columns in matrix order.
+pub fn downloadable_rows<'a>(
+    pack: &Pack,
+    role: &Role,
+    rows: &'a [ProgressRow],
+) -> Vec<&'a ProgressRow> {
+    let (_, m) = matrix(pack, role, rows);
+    m.into_iter()
+        .flat_map(|r| r.cells.into_iter().flatten())
+        .collect()
 }
 
 /// Per month of the year so far, how many of the viewer's rows are green, yellow and red.
@@ -273,11 +419,43 @@ pub fn unit_tasks(pack: &Pack, role: &Role) -> Vec<TaskRow> {
         .collect()
 }
 
+/// Whether the registry computes a target (huiqi-progress's `COMPUTED_TARGETS`): it is not
+/// reported.
+pub fn is_computed(target: &str) -> bool {
+    COMPUTED_TARGETS.iter().any(|c| c.target == target)
+}
+
+/// The targets the registry computes that a viewer would otherwise report (indicator names), and
+/// why they are not on the report form — for the form's note.
+pub fn computed_note(pack: &Pack, role: &Role) -> Option<String> {
+    let names: Vec<String> = pack
+        .targets
+        .iter()
+        .filter(|t| is_computed(&t.id) && may_report_target(role, t))
+        .map(|t| format!("“{}”", t.indicator))
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "{}由企业库自动计算（市场监管登记信息、科技局和经信局认定名单、企业家培训台账、金融机构贷款数据，见调度表“说明”列），不在此报送。",
+            names.join("、")
+        )
+    })
+}
+
+fn may_report_target(role: &Role, t: &huiqi_policy::Target) -> bool {
+    match role {
+        Role::Admin | Role::County(_) => true,
+        Role::Unit(u) => t.units.iter().any(|x| x == u),
+        _ => false,
+    }
+}
+
 /// The targets (id, indicator) a viewer may report, in pack order: the working group and a
-/// county any, a unit those it is responsible for.
+/// county any, a unit those it is responsible for — but never one the registry computes.
 pub fn reportable_targets(pack: &Pack, role: &Role) -> Vec<(String, String)> {
     pack.targets
         .iter()
+        .filter(|t| !is_computed(&t.id))
         .filter(|t| match role {
             Role::Admin | Role::County(_) => true,
             Role::Unit(u) => t.units.iter().any(|x| x == u),
@@ -323,6 +501,13 @@ pub fn check_report(
     let bad = |code, m: String| AppError::invalid(code, m);
     let (target, jurisdiction) = (f.target.trim(), f.jurisdiction.trim());
     check_ids(pack, target, jurisdiction)?;
+    if is_computed(target) {
+        let name = pack.target(target).map_or(target, |t| t.indicator.as_str());
+        return Err(bad(
+            "computed_target",
+            format!("指标“{name}”由企业库自动计算（见调度表“说明”列），不需报送。"),
+        ));
+    }
     if !reportable_targets(pack, role)
         .iter()
         .any(|(id, _)| id == target)
@@ -404,6 +589,76 @@ pub fn check_ids(pack: &Pack, target: &str, jurisdiction: &str) -> Result<(), Ap
 /// Records a checked report (append-only: the latest counts).
 pub async fn save_report(store: &Store, report: ReportRow) -> Result<(), AppError> {
     Ok(store.add_reports(&[report]).await?)
+}
+
+/// The most 附件 files of one report.
+pub const MAX_REPORT_FILES: usize = 3;
+
+/// Checks a report's 附件 files (type against content, size, count: `crate::files::check`).
+pub fn check_report_files(files: &[(String, Vec<u8>)]) -> Result<Vec<NewFile>, AppError> {
+    crate::files::check("附件", files, MAX_REPORT_FILES)
+}
+
+/// Records a checked report with its checked 附件 files (one transaction; the files kept once
+/// in the shared file store); a report without a typed attachment name gets the files' names.
+pub async fn save_report_with_files(
+    store: &Store,
+    mut report: ReportRow,
+    files: &[NewFile],
+) -> Result<i64, AppError> {
+    if report.attachment.is_none() && !files.is_empty() {
+        report.attachment = Some(
+            files
+                .iter()
+                .map(|f| f.file_name.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+        );
+    }
+    Ok(store.add_report_with_files(&report, files).await?)
+}
+
+/// Whether a viewer may see a report of a target and jurisdiction (and its files): the working
+/// group all, a county its own jurisdiction's, a unit those of the targets it is responsible for.
+pub fn may_see_report(pack: &Pack, role: &Role, target: &str, jurisdiction: &str) -> bool {
+    match role {
+        Role::Admin => true,
+        Role::County(c) => c == jurisdiction,
+        Role::Unit(_) => sees_target(pack, role, target),
+        _ => false,
+    }
+}
+
+/// The 附件 of the latest reports of a month that a viewer may see: (target, jurisdiction) →
+/// files.
+pub async fn report_files(
+    store: &Store,
+    pack: &Pack,
+    role: &Role,
+    period: Month,
+) -> Result<BTreeMap<(String, String), Vec<FileMeta>>, AppError> {
+    let mut all = store.report_files_for(&period.to_string()).await?;
+    all.retain(|(t, j), _| may_see_report(pack, role, t, j));
+    Ok(all)
+}
+
+/// A report's 附件, if the viewer may see the report (else 403; no such file: 404).
+pub async fn report_file(
+    store: &Store,
+    pack: &Pack,
+    role: &Role,
+    id: i64,
+) -> Result<crate::files::Download, AppError> {
+    let Some((meta, bytes, (target, jurisdiction))) = store.progress_report_file(id).await? else {
+        return Err(AppError::not_found(
+            "no_file",
+            format!("没有编号为 {id} 的报送附件"),
+        ));
+    };
+    if !may_see_report(pack, role, &target, &jurisdiction) {
+        return Err(AppError::Forbidden("无权查看这份报送附件".into()));
+    }
+    Ok(crate::files::Download::of((meta, bytes)))
 }
 
 /// Records a jurisdiction's share of a city target (earlier shares stay as history).
@@ -507,85 +762,108 @@ pub fn pct(d: Option<Decimal>) -> String {
     huiqi_domain::numbers::percent_or_dash(d)
 }
 
-/// The 调度表 as an .xlsx file: one sheet per section of the policy, Chinese headers, the status
-/// coloured.
-pub fn xlsx(pack: &Pack, at: Month, rows: &[ProgressRow]) -> Result<Vec<u8>, AppError> {
-    let mut wb = Workbook::new();
-    let bold = XFormat::new().set_bold();
-    let colour = |s: Status| {
-        XFormat::new().set_background_color(match s {
-            Status::Green => 0xC6EFCE,
-            Status::Yellow => 0xFFEB9C,
-            Status::Red => 0xFFC7CE,
-        })
-    };
-    let sections = [
-        (Section::MainGoals, "主要目标"),
-        (Section::KeyTasks, "重点任务"),
-        (Section::Safeguards, "工作保障"),
-    ];
-    for (section, name) in sections {
-        let targets: Vec<_> = pack
-            .targets
+/// The 调度表 as an .xlsx file (through [`crate::sheet`]): `rows` (what the viewer sees: a
+/// county its own jurisdiction, a unit its targets) with target and completion as numbers in
+/// the target's unit, the shares as percentages and the status coloured; and `ranking` with
+/// [`RANKING_FIGURE`] as a percentage. `scope` names whose table it is (全市, a county, a unit).
+pub fn xlsx(
+    pack: &Pack,
+    at: Month,
+    scope: &str,
+    rows: &[&ProgressRow],
+    ranking: &[&Rank],
+) -> Result<Vec<u8>, AppError> {
+    use crate::sheet::{Cell, Sheet, workbook};
+    let title = format!("《{}》调度表：{scope}（{at}）", pack.manifest.title);
+    let as_of = format!(
+        "数据截至 {}（{at} 月末）；完成值为报送值，企业库计算的指标见“说明”",
+        at.last_day()
+    );
+    let mut table = Sheet::new(
+        "调度表",
+        &title,
+        &as_of,
+        &[
+            ("条", 5.0),
+            ("指标", 36.0),
+            ("单位", 8.0),
+            ("责任单位", 30.0),
+            ("辖区", 16.0),
+            ("目标值", 12.0),
+            ("完成值", 12.0),
+            ("完成率", 10.0),
+            ("序时进度", 10.0),
+            ("状态", 6.0),
+            ("说明", 60.0),
+        ],
+    );
+    for r in rows {
+        let Some(t) = pack.target(&r.target) else {
+            continue;
+        };
+        table.rows.push(vec![
+            Cell::Count(i64::from(t.article())),
+            Cell::text(&t.indicator),
+            Cell::text(t.unit().symbol()),
+            Cell::text(pack.unit_names(&t.units)),
+            Cell::text(jurisdiction_name(pack, &r.jurisdiction)),
+            Cell::Value(r.target_value),
+            r.actual.map_or(Cell::text("未报送"), Cell::Value),
+            r.completion
+                .map_or(Cell::Empty, |c| Cell::Share(huiqi_progress::r4(c))),
+            r.time_progress
+                .map_or(Cell::Empty, |c| Cell::Share(huiqi_progress::r4(c))),
+            Cell::Flag(
+                r.status.label().to_string(),
+                match r.status {
+                    Status::Green => 0xC6EFCE,
+                    Status::Yellow => 0xFFEB9C,
+                    Status::Red => 0xFFC7CE,
+                },
+            ),
+            Cell::text(&r.reason),
+        ]);
+    }
+    table.total = Some(vec![
+        Cell::text("合计"),
+        Cell::text(format!(
+            "{} 项",
+            huiqi_domain::numbers::count(rows.len() as i64)
+        )),
+    ]);
+    let mut sheets = vec![table];
+    if !ranking.is_empty() {
+        let of = pack.jurisdictions.len();
+        let mut rank = Sheet::new(
+            "县区综合排名",
+            &format!("县区综合排名（{at}）：{RANKING_FIGURE}，{RANKING_HOW}"),
+            &as_of,
+            &[
+                ("名次", 6.0),
+                ("名次说明", 16.0),
+                ("辖区", 16.0),
+                (RANKING_FIGURE, 12.0),
+            ],
+        );
+        rank.rows = ranking
             .iter()
-            .filter(|t| {
-                pack.article(t.article())
-                    .is_some_and(|a| a.section == section)
+            .map(|r| {
+                vec![
+                    Cell::Count(r.rank as i64),
+                    Cell::text(rank_text(r.rank, of)),
+                    Cell::text(jurisdiction_name(pack, &r.jurisdiction)),
+                    Cell::Share(huiqi_progress::r4(r.score)),
+                ]
             })
             .collect();
-        if targets.is_empty() {
-            continue;
-        }
-        let ws = wb.add_worksheet();
-        ws.set_name(name)?;
-        ws.write_string_with_format(
-            0,
-            0,
-            format!("《{}》调度表（{} 月末）", pack.manifest.title, at),
-            &bold,
-        )?;
-        let headers = [
-            "条",
-            "指标",
-            "责任单位",
-            "辖区",
-            "目标值",
-            "完成值",
-            "完成率",
-            "序时进度",
-            "状态",
-            "说明",
-        ];
-        let widths = [5.0, 36.0, 30.0, 16.0, 12.0, 12.0, 10.0, 10.0, 6.0, 60.0];
-        for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
-            ws.write_string_with_format(1, c as u16, *h, &bold)?;
-            ws.set_column_width(c as u16, w)?;
-        }
-        let mut row = 2u32;
-        for t in targets {
-            for r in rows.iter().filter(|r| r.target == t.id) {
-                let cells = [
-                    t.article().to_string(),
-                    t.indicator.clone(),
-                    pack.unit_names(&t.units),
-                    jurisdiction_name(pack, &r.jurisdiction),
-                    format!("{}{}", r.target_value, t.unit().symbol()),
-                    r.actual
-                        .map_or("未报送".into(), |a| format!("{a}{}", t.unit().symbol())),
-                    pct(r.completion),
-                    pct(r.time_progress),
-                ];
-                for (c, v) in cells.iter().enumerate() {
-                    ws.write_string(row, c as u16, v)?;
-                }
-                ws.write_string_with_format(row, 8, r.status.label(), &colour(r.status))?;
-                ws.write_string(row, 9, &r.reason)?;
-                row += 1;
-            }
-        }
-        ws.set_freeze_panes(2, 0)?;
+        sheets.push(rank);
     }
-    Ok(wb.save_to_buffer()?)
+    workbook(&title, &sheets)
+}
+
+/// The file name of a 调度表 download: `调度表-2024-09.xlsx`.
+pub fn xlsx_file_name(at: Month) -> String {
+    format!("调度表-{at}.xlsx")
 }
 
 #[cfg(test)]
@@ -609,5 +887,112 @@ mod tests {
         assert_eq!(pct(row.completion), "78.9%");
         assert!(row.reason.contains("完成率 78.9%"), "{}", row.reason);
         assert_eq!(pct(None), "—");
+    }
+
+    fn table_2023_09(pack: &Pack) -> Vec<ProgressRow> {
+        let reported: BTreeMap<(String, String), Decimal> =
+            huiqi_progress::demo::reports(pack, 2023, 9)
+                .into_iter()
+                .filter(|r| r.month == Month::parse("2023-09").unwrap())
+                .map(|r| ((r.target, r.jurisdiction), r.value))
+                .collect();
+        huiqi_progress::table(
+            pack,
+            Month::parse("2023-09").unwrap(),
+            &BTreeMap::new(),
+            &reported,
+            &Settings::default(),
+        )
+    }
+
+    /// The ranking reads the same everywhere: `第 N 名 / 共 M 名` and one figure name.
+    #[test]
+    fn the_ranking_text_and_its_figure() {
+        assert_eq!(rank_text(3, 8), "第 3 名 / 共 8 名");
+        assert_eq!(RANKING_FIGURE, "综合完成率");
+        assert!(RANKING_HOW.contains("120%"));
+    }
+
+    /// The working group's matrix: 16 targets × 8 jurisdictions and 全市; a county its own
+    /// column; a unit its own targets. The download is exactly the matrix's cells.
+    #[test]
+    fn the_matrix_and_the_download_follow_the_viewer_scope() {
+        let pack = crate::builtin_pack().unwrap();
+        let rows = table_2023_09(&pack);
+        let (cols, m) = matrix(&pack, &Role::Admin, &rows);
+        assert_eq!(cols.len(), pack.jurisdictions.len() + 1);
+        assert_eq!(cols.last().unwrap().1, "全市");
+        assert_eq!(m.len(), pack.targets.len());
+        assert!(m.iter().all(|r| r.cells.iter().all(Option::is_some)));
+        assert_eq!(
+            downloadable_rows(&pack, &Role::Admin, &rows).len(),
+            pack.targets.len() * cols.len()
+        );
+        let county = Role::County("341502".into());
+        let (cols, _) = matrix(&pack, &county, &rows);
+        assert_eq!(cols, [("341502".to_string(), "金安区".to_string())]);
+        let mine = downloadable_rows(&pack, &county, &rows);
+        assert_eq!(mine.len(), pack.targets.len());
+        assert!(mine.iter().all(|r| r.jurisdiction == "341502"));
+        let unit = pack.targets[0].units[0].clone();
+        let role = Role::Unit(unit.clone());
+        let theirs = downloadable_rows(&pack, &role, &rows);
+        assert!(!theirs.is_empty());
+        assert!(theirs.iter().all(|r| {
+            pack.target(&r.target)
+                .unwrap()
+                .units
+                .iter()
+                .any(|u| *u == unit)
+        }));
+        let bytes = xlsx(
+            &pack,
+            Month::parse("2023-09").unwrap(),
+            "金安区",
+            &mine,
+            &[],
+        )
+        .unwrap();
+        assert!(bytes.starts_with(b"PK"));
+        assert_eq!(
+            xlsx_file_name(Month::parse("2024-09").unwrap()),
+            "调度表-2024-09.xlsx"
+        );
+    }
+
+    /// Targets the registry computes are not offered on the report form (the note names them)
+    /// and a report of one is refused with the reason.
+    #[test]
+    fn computed_targets_are_not_reported() {
+        let pack = crate::builtin_pack().unwrap();
+        let offered = reportable_targets(&pack, &Role::Admin);
+        assert_eq!(
+            offered.len(),
+            pack.targets.len() - COMPUTED_TARGETS.len(),
+            "{offered:?}"
+        );
+        assert!(offered.iter().all(|(id, _)| !is_computed(id)));
+        let note = computed_note(&pack, &Role::Admin).unwrap();
+        let t = pack.target("new_taxpaying_entities").unwrap();
+        assert!(
+            note.contains(&t.indicator) && note.contains("企业库"),
+            "{note}"
+        );
+        let input = ReportInput {
+            target: "new_taxpaying_entities".into(),
+            jurisdiction: "341502".into(),
+            period: "2023-09".into(),
+            value: "1".into(),
+            ..ReportInput::default()
+        };
+        let e = check_report(&pack, &Role::Admin, "专班", &input)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("由企业库自动计算"), "{e}");
+        let ok = ReportInput {
+            target: "new_listings".into(),
+            ..input
+        };
+        assert!(check_report(&pack, &Role::Admin, "专班", &ok).is_ok());
     }
 }

@@ -17,10 +17,10 @@ use crate::accounts::Role;
 use crate::{App, AppError};
 
 /// How many rows a registry search shows per page unless asked otherwise.
-pub const SEARCH_LIMIT: usize = 100;
+pub const SEARCH_LIMIT: usize = crate::paging::DEFAULT_PER_PAGE;
 
-/// The page sizes a viewer may choose.
-pub const PAGE_SIZES: [usize; 3] = [50, 100, 200];
+/// The page sizes a viewer may choose (shared with every paged list).
+pub use crate::paging::PAGE_SIZES;
 
 /// The most rows an export (.xlsx) of the registry holds.
 pub const EXPORT_LIMIT: usize = 50_000;
@@ -73,24 +73,16 @@ pub struct SearchPage {
 /// query says. Answered by the name index when it is current, by the database otherwise (same rows).
 pub async fn search(app: &App, role: &Role, query: &SearchQuery) -> Result<SearchPage, AppError> {
     let s = checked(role, query)?;
-    let per_page = match query.per_page {
-        0 => SEARCH_LIMIT,
-        n if PAGE_SIZES.contains(&n) => n,
-        n => {
-            return Err(AppError::invalid(
-                "bad_per_page",
-                format!("每页条数“{n}”无效；可选：50、100、200"),
-            ));
-        }
-    };
+    let per_page = crate::paging::per_page(query.per_page)?;
     // Bounded, so the offset neither overflows nor leaves the database's range.
     let wanted = query.page.clamp(1, u32::MAX as usize);
     let (total, rows) = fetch(app, &s, (wanted - 1) * per_page, per_page).await?;
-    let pages = total.div_ceil(per_page).max(1);
+    let paging = crate::paging::Paging::new(total, wanted, per_page);
+    let pages = paging.pages;
     // A page past the end shows the last one.
     let (page, rows) = if wanted > pages {
-        let (_, rows) = fetch(app, &s, (pages - 1) * per_page, per_page).await?;
-        (pages, rows)
+        let (_, rows) = fetch(app, &s, paging.offset(), per_page).await?;
+        (paging.page, rows)
     } else {
         (wanted, rows)
     };

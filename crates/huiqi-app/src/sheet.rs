@@ -1,6 +1,7 @@
 //! The one way huiqi writes tables to .xlsx: [`workbook`] of [`Sheet`]s, each with a title row, a
 //! line giving the date of the data, bold Chinese headers, the rows and a bold total row. Numbers
-//! are numbers with number formats — counts `#,##0`, amounts `#,##0.00` (元), shares `0.0%`,
+//! are numbers with number formats — counts `#,##0`, amounts `#,##0.00` (元), shares `0.0%`, a
+//! target's figure in its own unit `#,##0` when whole, else `#,##0.00##`,
 //! dates as dates (`yyyy-mm-dd`) — so a spreadsheet adds them up. The creation time is fixed, so
 //! the same data gives the same bytes.
 //!
@@ -30,6 +31,9 @@ pub enum Cell {
     Share(Decimal),
     /// A plain decimal number (days on average, …), shown with one decimal (`#,##0.0`).
     Number(Decimal),
+    /// A figure in a unit of its own (户, 亿元, %): `#,##0` when whole, else up to four decimals
+    /// (`#,##0.00##`), so 0.25 亿元 is not shown as 0.3.
+    Value(Decimal),
     Date(NaiveDate),
     /// Text on a coloured background (RGB), for a traffic-light column.
     Flag(String, u32),
@@ -73,6 +77,7 @@ struct Formats {
     money: Format,
     share: Format,
     number: Format,
+    value: Format,
     date: Format,
 }
 
@@ -91,6 +96,7 @@ impl Formats {
             money: base().set_num_format("#,##0.00"),
             share: base().set_num_format("0.0%"),
             number: base().set_num_format("#,##0.0"),
+            value: base().set_num_format("#,##0.00##"),
             date: base().set_num_format("yyyy-mm-dd"),
         }
     }
@@ -127,6 +133,12 @@ fn write_cell(
         }
         Cell::Number(d) => {
             ws.write_number_with_format(row, col, num(*d), &f.number)?;
+        }
+        Cell::Value(d) if d.fract().is_zero() => {
+            ws.write_number_with_format(row, col, num(*d), &f.count)?;
+        }
+        Cell::Value(d) => {
+            ws.write_number_with_format(row, col, num(*d), &f.value)?;
         }
         Cell::Date(d) => {
             let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;

@@ -384,3 +384,143 @@ async fn finance_targets_come_from_the_finance_columns_in_yi_yuan() {
     })
     .await;
 }
+
+/// The month picker's choices: every month with reports and every month (from the policy's
+/// first year up to today) with a registration, certification or training session — newest
+/// first, each once; nothing after today, nothing before the first year.
+#[tokio::test]
+async fn the_months_with_data_are_the_reported_and_the_registry_months() {
+    each_db(|db| async move {
+        let s = &db.store;
+        let start = huiqi_progress::Month::parse("2023-01").unwrap();
+        let today = date("2023-11-15");
+        assert!(
+            huiqi_app::progress::periods(s, start, today)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        register(
+            s,
+            &[
+                (1, "341502", "2022-12-31"),
+                (2, "341502", "2023-02-10"),
+                (3, "341503", "2023-02-20"),
+                (4, "341503", "2023-12-01"),
+            ],
+        )
+        .await;
+        let rows = ListRows::Trainings(vec![session(2, "PX1", "2023-05-03", "341502", 10)]);
+        s.import_list(&meta("trainings.csv"), &rows).await.unwrap();
+        let report = |period: &str| huiqi_store::progress::ReportRow {
+            target: "new_listings".into(),
+            jurisdiction: "341502".into(),
+            period: period.into(),
+            value: Decimal::ONE,
+            note: String::new(),
+            attachment: None,
+            reporter: "测试".into(),
+            reported_at: chrono::Utc::now(),
+        };
+        s.add_reports(&[report("2023-05"), report("2023-09"), report("2024-01")])
+            .await
+            .unwrap();
+        let months: Vec<String> = huiqi_app::progress::periods(s, start, today)
+            .await
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(months, ["2023-09", "2023-05", "2023-02"]);
+    })
+    .await;
+}
+
+/// A report's 附件 is kept in the shared file store and handed out only to those who may see
+/// the report: the working group, the county of the report, a unit responsible for the target.
+#[tokio::test]
+async fn report_files_are_kept_once_and_scoped_like_the_report() {
+    use huiqi_app::accounts::Role;
+    use huiqi_app::progress::{
+        check_report_files, report_file, report_files, save_report_with_files,
+    };
+    each_db(|db| async move {
+        let s = &db.store;
+        let pack = huiqi_app::builtin_pack().unwrap();
+        let files =
+            check_report_files(&[("台账.pdf".to_string(), b"%PDF-1.7 a".to_vec())]).unwrap();
+        let row = huiqi_store::progress::ReportRow {
+            target: "new_listings".into(),
+            jurisdiction: "341502".into(),
+            period: "2023-09".into(),
+            value: Decimal::from(2),
+            note: String::new(),
+            attachment: None,
+            reporter: "金安区".into(),
+            reported_at: chrono::Utc::now(),
+        };
+        save_report_with_files(s, row.clone(), &files)
+            .await
+            .unwrap();
+        let latest = s.reports_for("2023-09").await.unwrap();
+        let key = ("new_listings".to_string(), "341502".to_string());
+        assert_eq!(latest[&key].attachment.as_deref(), Some("台账.pdf"));
+        let month = huiqi_progress::Month::parse("2023-09").unwrap();
+        let mine = report_files(s, &pack, &Role::County("341502".into()), month)
+            .await
+            .unwrap();
+        let id = mine[&key][0].id;
+        assert!(
+            report_files(s, &pack, &Role::County("341503".into()), month)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let unit = pack.target("new_listings").unwrap().units[0].clone();
+        for (role, ok) in [
+            (Role::Admin, true),
+            (Role::County("341502".into()), true),
+            (Role::Unit(unit), true),
+            (Role::County("341503".into()), false),
+            (Role::Unit("tax".into()), false),
+        ] {
+            let r = report_file(s, &pack, &role, id).await;
+            assert_eq!(r.is_ok(), ok, "{role:?}");
+            if let Ok(d) = r {
+                assert_eq!(
+                    (d.file_name.as_str(), d.bytes.as_slice()),
+                    ("台账.pdf", &b"%PDF-1.7 a"[..])
+                );
+            }
+        }
+        assert!(report_file(s, &pack, &Role::Admin, id + 100).await.is_err());
+        // A later report without a file: the latest report has no files.
+        save_report_with_files(s, row, &[]).await.unwrap();
+        assert!(
+            report_files(s, &pack, &Role::Admin, month)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Too large or of the wrong type: refused before anything is kept.
+        let big = vec![b'%'; huiqi_app::files::MAX_BYTES + 1];
+        let e = check_report_files(&[("大.pdf".to_string(), big)])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("超过 10 MB"), "{e}");
+        let e = check_report_files(&[("a.exe".to_string(), b"MZ".to_vec())])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("只接受"), "{e}");
+        let four: Vec<(String, Vec<u8>)> = (0..4)
+            .map(|i| (format!("{i}.pdf"), b"%PDF".to_vec()))
+            .collect();
+        assert!(
+            check_report_files(&four)
+                .unwrap_err()
+                .to_string()
+                .contains("最多 3 个")
+        );
+    })
+    .await;
+}

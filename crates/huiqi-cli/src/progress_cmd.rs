@@ -204,7 +204,11 @@ pub fn run(args: ProgressArgs) -> Result<ExitCode> {
                         let Some(path) = &args.output else {
                             bail!("--format xlsx 需要 --output 文件名")
                         };
-                        let bytes = app::xlsx(&pack, at, &rows)?;
+                        let all: Vec<&huiqi_progress::ProgressRow> =
+                            app::downloadable_rows(&pack, &Role::Admin, &rows);
+                        let ranking = rank_overall(&rows, &settings);
+                        let ranks: Vec<&huiqi_progress::Rank> = ranking.iter().collect();
+                        let bytes = app::xlsx(&pack, at, "全市", &all, &ranks)?;
                         std::fs::write(path, bytes)
                             .with_context(|| format!("无法写入 {}", path.display()))?;
                         println!("调度表已写入 {}", path.display());
@@ -241,18 +245,26 @@ pub fn run(args: ProgressArgs) -> Result<ExitCode> {
                                 &cells
                             )
                         );
+                        let of = pack.jurisdictions.len();
                         let ranks: Vec<Vec<String>> = rank_overall(&rows, &settings)
                             .into_iter()
                             .map(|r| {
                                 vec![
-                                    r.rank.to_string(),
+                                    app::rank_text(r.rank, of),
                                     jname(&pack, &r.jurisdiction),
                                     pct(Some(r.score)),
                                 ]
                             })
                             .collect();
-                        println!("\n综合排名（各指标完成率加权平均，单项最高计 120%）");
-                        print!("{}", table::render(&["名次", "辖区", "综合完成率"], &ranks));
+                        println!(
+                            "\n县区综合排名：{}（{}）",
+                            app::RANKING_FIGURE,
+                            app::RANKING_HOW
+                        );
+                        print!(
+                            "{}",
+                            table::render(&["名次", "辖区", app::RANKING_FIGURE], &ranks)
+                        );
                     }
                 }
             }

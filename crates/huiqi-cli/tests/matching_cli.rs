@@ -407,10 +407,36 @@ async fn push_lists_carry_the_contacts_of_the_market_file() {
             let all = matching::push_list(&db.store, &rules, &pack, &run, &filter)
                 .await
                 .unwrap();
-            let page = matching::push_page(&db.store, &rules, &pack, &run, &filter, Some(7))
-                .await
-                .unwrap();
+            let page = matching::push_page(
+                &db.store,
+                &rules,
+                &pack,
+                &run,
+                &filter,
+                matching::PushSlice::first(7, matching::PushSort::Uscc),
+            )
+            .await
+            .unwrap();
             assert_eq!(page.rows, all[..7]);
+            // The default order, amount descending (ties by uscc), one page further on.
+            let mut by_amount = all.clone();
+            by_amount.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.uscc.cmp(&b.uscc)));
+            let second = matching::push_page(
+                &db.store,
+                &rules,
+                &pack,
+                &run,
+                &filter,
+                matching::PushSlice {
+                    sort: matching::PushSort::default(),
+                    offset: 3,
+                    limit: Some(4),
+                },
+            )
+            .await
+            .unwrap();
+            assert_eq!(second.rows, by_amount[3..7.min(by_amount.len())]);
+            assert_eq!(second.count, all.len());
             assert_eq!(page.count, all.len());
             assert_eq!(page.total, all.iter().map(|r| r.amount).sum());
             let in_county: Vec<&String> = all.iter().map(|r| &r.uscc).collect();

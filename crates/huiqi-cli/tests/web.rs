@@ -253,8 +253,12 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/dashboard", [303, 200, 200, 200, 403]),
     // Without the form's CSRF token every staff role is refused; enterprises may not report.
     ("POST", "/dashboard/report", [303, 403, 403, 403, 403]),
-    // No reports in the test database: 404 with a message.
-    ("GET", "/api/v1/dashboard", [401, 404, 404, 404, 403]),
+    // No such file: 404 for staff (an existing one is scope-checked, see below).
+    ("GET", "/dashboard/files/{id}", [303, 404, 404, 404, 403]),
+    // No reports in the test database, but registrations: the month with registry figures.
+    ("GET", "/dashboard.xlsx", [303, 200, 200, 200, 403]),
+    // No reports in the test database, but registrations: the latest month with registry figures.
+    ("GET", "/api/v1/dashboard", [401, 200, 200, 200, 403]),
     ("GET", "/push", [303, 200, 200, 200, 403]),
     ("GET", "/push.xlsx", [303, 200, 200, 200, 403]),
     ("GET", "/api/v1/push", [401, 200, 200, 200, 403]),
@@ -1211,12 +1215,12 @@ async fn the_dashboard_shows_each_role_its_own_targets_tasks_and_trend() {
                     .request("GET", "/dashboard?period=2023-09", Some(&c), None, "")
                     .await;
                 let token = csrf_of(&page.body);
-                app.request(
-                    "POST",
+                post_form_multipart(
+                    app,
                     "/dashboard/report",
-                    Some(&c),
-                    Some(&format!("csrf={token}&period=2023-09&{form}")),
-                    "",
+                    &c,
+                    &format!("csrf={token}&period=2023-09&{form}"),
+                    None,
                 )
                 .await
             }
@@ -1255,12 +1259,102 @@ async fn the_dashboard_shows_each_role_its_own_targets_tasks_and_trend() {
         );
         let text = report("admin", "target=new_listings&jurisdiction=341502&value=abc").await;
         assert!(text.body.contains("“abc”不是数字"), "{}", text.body);
+        // A target the registry computes is not on the form, says why, and is refused.
+        let jinan_page = app
+            .request("GET", "/dashboard?period=2023-09", Some(&app.session("jinan").await), None, "")
+            .await;
+        let form = jinan_page.body.split("action=\"/dashboard/report\"").nth(1).unwrap();
+        let form = form.split("</form>").next().unwrap();
+        assert!(!form.contains("value=\"new_taxpaying_entities\""), "{form}");
+        assert!(form.contains("type=\"file\""), "{form}");
+        assert!(jinan_page.body.contains("由企业库自动计算"));
+        let computed =
+            report("jinan", "target=new_taxpaying_entities&jurisdiction=341502&value=1").await;
+        assert_eq!(computed.status, 400, "{}", computed.body);
+        assert!(computed.body.contains("由企业库自动计算"), "{}", computed.body);
+        // 附件: a real file, type and size checked, nothing written when refused.
+        let with_file = |user: &'static str, name: &'static str, bytes: Vec<u8>| {
+            let app = &app;
+            async move {
+                let c = app.session(user).await;
+                let page = app
+                    .request("GET", "/dashboard?period=2023-09", Some(&c), None, "")
+                    .await;
+                let token = csrf_of(&page.body);
+                post_form_multipart(
+                    app,
+                    "/dashboard/report",
+                    &c,
+                    &format!("csrf={token}&period=2023-09&target=new_listings&jurisdiction=341502&value=8"),
+                    Some((name, &bytes)),
+                )
+                .await
+            }
+        };
+        let html = with_file("jinan", "说明.pdf", b"<html>".to_vec()).await;
+        assert_eq!(html.status, 400, "{}", html.body);
+        assert!(html.body.contains("不符"), "{}", html.body);
+        let exe = with_file("jinan", "说明.exe", b"MZ".to_vec()).await;
+        assert_eq!(exe.status, 400, "{}", exe.body);
+        assert!(exe.body.contains("只接受"), "{}", exe.body);
+        let mut big = b"%PDF".to_vec();
+        big.resize(huiqi_app::files::MAX_BYTES + 1, b'x');
+        let big = with_file("jinan", "大.pdf", big).await;
+        assert!(matches!(big.status, 400 | 413), "{}", big.status);
+        assert!(big.body.contains("MB"), "{}", big.body);
         let latest = db.store.reports_for("2023-09").await.unwrap();
         assert_eq!(
             latest[&key].value,
             rust_decimal::Decimal::from(7),
             "nothing refused was written"
         );
+        let ok = with_file("jinan", "九月台账.pdf", b"%PDF-1.4 x".to_vec()).await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let c = app.session("jinan").await;
+        let page = app
+            .request("GET", "/dashboard?period=2023-09", Some(&c), None, "")
+            .await;
+        assert!(page.body.contains("九月台账.pdf"), "the file is listed");
+        let href = page.body.split("href=\"/dashboard/files/").nth(1).unwrap();
+        let path = format!("/dashboard/files/{}", href.split('"').next().unwrap());
+        for (user, status) in [("jinan", 200), ("admin", 200), ("tax", 403)] {
+            let c = app.session(user).await;
+            let r = app.request("GET", &path, Some(&c), None, "").await;
+            assert_eq!(r.status, status, "{user}: {}", r.body);
+            if status == 200 {
+                assert!(r.body.starts_with("%PDF"), "{user}");
+                assert!(r.headers.contains("filename*=UTF-8''"), "{}", r.headers);
+            }
+        }
+        // The month picker, the matrix and the 调度表 download.
+        let admin = app.session("admin").await;
+        let page = app
+            .request("GET", "/dashboard?period=2023-09", Some(&admin), None, "")
+            .await;
+        assert!(page.body.contains("<select name=\"period\""), "a month picker");
+        assert!(page.body.contains("<option value=\"2023-09\" selected>"));
+        let matrix = page.body.split("id=\"matrix\"").nth(1).unwrap();
+        let head = matrix.split("</thead>").next().unwrap();
+        assert_eq!(head.matches("<th>").count(), 1 + 8 + 1, "{head}");
+        assert!(head.contains("全市"));
+        assert!(page.body.contains("第 1 名 / 共 8 名") && page.body.contains("共 8 名"));
+        for user in ["admin", "jinan", "tax"] {
+            let c = app.session(user).await;
+            let x = app
+                .request("GET", "/dashboard.xlsx?period=2023-09", Some(&c), None, "")
+                .await;
+            assert_eq!(x.status, 200, "{user}: {}", x.body);
+            assert!(x.headers.contains("spreadsheetml"), "{}", x.headers);
+            assert!(
+                x.headers.contains(
+                    "filename*=UTF-8''%E8%B0%83%E5%BA%A6%E8%A1%A8-2023-09.xlsx"
+                ),
+                "{}",
+                x.headers
+            );
+        }
+        // A county's page has no matrix (its rows are the table).
+        assert!(!page_of(&app, "jinan").await.contains("id=\"matrix\""));
     })
     .await;
 }
@@ -1386,6 +1480,13 @@ async fn errors_are_json_on_the_api_and_pages_elsewhere_with_the_right_status() 
         let r = get("/api/v1/push?limit=0").await;
         assert_eq!(r.status, 400);
         assert_eq!(json(&r)["code"], "bad_limit");
+        let r = get("/api/v1/push?sort=richest").await;
+        assert_eq!(r.status, 400);
+        assert_eq!(json(&r)["code"], "bad_sort");
+        assert!(json(&r)["error"].as_str().unwrap().contains("amount_desc"));
+        let r = get("/push?per_page=7").await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("每页条数“7”无效"), "{}", r.body);
         let r = get("/api/v1/enterprises/not-a-code/benefits").await;
         assert_eq!(r.status, 400);
         assert_eq!(json(&r)["code"], "bad_uscc");
@@ -1496,6 +1597,62 @@ async fn a_fault_is_a_500_that_names_its_request() {
         );
     })
     .await;
+}
+
+/// The dashboard of 2023-09 as a user sees it.
+async fn page_of(app: &App, user: &'static str) -> String {
+    let c = app.session(user).await;
+    app.request("GET", "/dashboard?period=2023-09", Some(&c), None, "")
+        .await
+        .body
+}
+
+/// Percent-decodes a urlencoded form's field (`+` is a space).
+fn form_decode(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// A urlencoded form sent as multipart (the report form has a file input), with one file.
+async fn post_form_multipart(
+    app: &App,
+    path: &str,
+    cookie: &str,
+    form: &str,
+    file: Option<(&str, &[u8])>,
+) -> Resp {
+    let pairs: Vec<(String, String)> = form
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect();
+    let fields: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    post_multipart(app, path, cookie, &fields, file).await
 }
 
 /// A multipart POST with text fields and one file, as a browser sends the task report form.
@@ -1708,7 +1865,13 @@ async fn values_and_texts_beyond_their_limits_are_400_never_500() {
         let token = csrf_of(&page.body);
         let post = |path: &'static str, form: String| {
             let (app, admin) = (&app, admin.clone());
-            async move { app.request("POST", path, Some(&admin), Some(&form), "").await }
+            async move {
+                if path == "/dashboard/report" {
+                    post_form_multipart(app, path, &admin, &form, None).await
+                } else {
+                    app.request("POST", path, Some(&admin), Some(&form), "").await
+                }
+            }
         };
         const MAX: &str = "79228162514264337593543950335";
         // 日常调度 report: the maximum Decimal, just over the range, beyond Decimal.

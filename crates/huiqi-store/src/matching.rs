@@ -26,6 +26,69 @@ const FACTS_SQL: &str = "SELECT e.uscc, e.name, e.kind, e.county, e.industry, e.
     FROM enterprises e JOIN enterprise_facts f ON f.uscc = e.uscc AND f.year = $1 \
     WHERE e.status = 'active'";
 
+/// The orders a push list may be sorted by (a whitelist: the SQL is chosen here, never taken
+/// from the request). Ties go by USCC, so a page is the same every time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PushSort {
+    /// The largest amount first (the default: whom to reach first).
+    #[default]
+    AmountDesc,
+    /// The smallest amount first.
+    AmountAsc,
+    /// By USCC.
+    Uscc,
+    /// By name (code point order on both databases).
+    Name,
+    /// By jurisdiction id (as the run saw the enterprise).
+    County,
+}
+
+impl PushSort {
+    pub const ALL: [PushSort; 5] = [
+        PushSort::AmountDesc,
+        PushSort::AmountAsc,
+        PushSort::Uscc,
+        PushSort::Name,
+        PushSort::County,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushSort::AmountDesc => "amount_desc",
+            PushSort::AmountAsc => "amount_asc",
+            PushSort::Uscc => "uscc",
+            PushSort::Name => "name",
+            PushSort::County => "county",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PushSort> {
+        PushSort::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PushSort::AmountDesc => "金额（大的在前）",
+            PushSort::AmountAsc => "金额（小的在前）",
+            PushSort::Uscc => "统一社会信用代码",
+            PushSort::Name => "企业名称",
+            PushSort::County => "辖区",
+        }
+    }
+
+    fn order_by(self, backend: crate::Backend) -> &'static str {
+        let pg = backend == crate::Backend::Postgres;
+        match (self, pg) {
+            (PushSort::AmountDesc, _) => "b.amount_fen DESC, b.uscc",
+            (PushSort::AmountAsc, _) => "b.amount_fen, b.uscc",
+            (PushSort::Uscc, _) => "b.uscc",
+            (PushSort::Name, false) => "e.name, b.uscc",
+            (PushSort::Name, true) => "e.name COLLATE \"C\", b.uscc",
+            (PushSort::County, _) => "b.county, b.uscc",
+        }
+    }
+}
+
 /// One stored result: an enterprise's outcome in a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultRow {
@@ -434,25 +497,33 @@ impl Store {
     }
 
     /// The enterprises of a run that benefit from one measure, optionally of one county (as the
-    /// run saw it): how many, their total (fen; for a flag, the count), and the first `limit`
-    /// (all when `None`) by uscc with their values. Answered by the primary key of
-    /// `match_benefits`, so a page of a large run does not read the run.
+    /// run saw it): how many, their total (fen; for a flag, the count), and the rows
+    /// `offset..offset + limit` (all when `limit` is `None`) in the order of `sort` with their
+    /// values. Filtered by the primary key of `match_benefits`, so a page of a large run does not
+    /// read the run.
     pub async fn push_candidates(
         &self,
         run_id: i64,
         measure: &str,
         county: &str,
+        sort: PushSort,
+        offset: i64,
         limit: Option<i64>,
     ) -> Result<(Vec<(String, i64)>, i64, i64), StoreError> {
         let filter = if county.is_empty() {
-            "FROM match_benefits WHERE run_id = $1 AND measure = $2 AND $3 = ''"
+            "WHERE b.run_id = $1 AND b.measure = $2 AND $3 = ''"
         } else {
-            "FROM match_benefits WHERE run_id = $1 AND measure = $2 AND county = $3"
+            "WHERE b.run_id = $1 AND b.measure = $2 AND b.county = $3"
         };
         // PostgreSQL's SUM of BIGINT is NUMERIC: cast back.
-        let totals =
-            format!("SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) {filter}");
-        let rows = format!("SELECT uscc, amount_fen {filter} ORDER BY uscc LIMIT $4");
+        let totals = format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(b.amount_fen), 0) AS BIGINT) FROM match_benefits b {filter}"
+        );
+        let rows = format!(
+            "SELECT b.uscc, b.amount_fen FROM match_benefits b LEFT JOIN enterprises e ON e.uscc = b.uscc \
+             {filter} ORDER BY {} LIMIT $4 OFFSET $5",
+            sort.order_by(self.backend())
+        );
         let limit = limit.unwrap_or(i64::MAX);
         dispatch!(self, pool => {
             let (count, total): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(totals.as_str()))
@@ -466,6 +537,7 @@ impl Store {
                 .bind(measure)
                 .bind(county)
                 .bind(limit)
+                .bind(offset.max(0))
                 .fetch_all(pool)
                 .await?;
             Ok((rows, count, total))

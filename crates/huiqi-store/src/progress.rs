@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sqlx::Row;
 
+use crate::files::{FileMeta, NewFile};
 use crate::{Store, StoreError, dispatch};
 
 /// A report as entered (or seeded).
@@ -83,6 +84,146 @@ impl Store {
             }
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    /// Records one report with its 附件 files (kept once in the shared file store) in one
+    /// transaction; returns the report's id.
+    pub async fn add_report_with_files(
+        &self,
+        r: &ReportRow,
+        files: &[NewFile],
+    ) -> Result<i64, StoreError> {
+        let v = to_e4(r.value)?;
+        for f in files {
+            crate::files::check_new("附件", f)?;
+        }
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO progress_reports (target, jurisdiction, period, value_e4, note, attachment, \
+                 reporter, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(&r.target)
+            .bind(&r.jurisdiction)
+            .bind(&r.period)
+            .bind(v)
+            .bind(&r.note)
+            .bind(&r.attachment)
+            .bind(&r.reporter)
+            .bind(r.reported_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            for f in files {
+                let sha = crate::files::put_file!(tx, f);
+                sqlx::query(
+                    "INSERT INTO progress_report_files (report_id, file_name, content_type, size_bytes, sha256) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(&f.file_name)
+                .bind(&f.content_type)
+                .bind(f.bytes.len() as i64)
+                .bind(sha)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// The files of the latest report per (target, jurisdiction) of a period (keys without
+    /// files are absent).
+    pub async fn report_files_for(
+        &self,
+        period: &str,
+    ) -> Result<BTreeMap<(String, String), Vec<FileMeta>>, StoreError> {
+        dispatch!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT f.id, f.report_id, f.file_name, f.content_type, f.size_bytes, f.sha256, r.target, r.jurisdiction \
+                 FROM progress_report_files f JOIN progress_reports r ON r.id = f.report_id \
+                 WHERE r.period = $1 AND r.id = (SELECT MAX(l.id) FROM progress_reports l \
+                 WHERE l.period = r.period AND l.target = r.target AND l.jurisdiction = r.jurisdiction) \
+                 ORDER BY f.id",
+            )
+            .bind(period)
+            .fetch_all(pool)
+            .await?;
+            let mut out: BTreeMap<(String, String), Vec<FileMeta>> = BTreeMap::new();
+            for r in &rows {
+                let m = FileMeta {
+                    id: r.try_get(0)?,
+                    owner_id: r.try_get(1)?,
+                    file_name: r.try_get(2)?,
+                    content_type: r.try_get(3)?,
+                    size_bytes: r.try_get(4)?,
+                    sha256: r.try_get(5)?,
+                };
+                out.entry((r.try_get(6)?, r.try_get(7)?)).or_default().push(m);
+            }
+            Ok(out)
+        })
+    }
+
+    /// A report's file with its bytes and the report's (target, jurisdiction), for the scope
+    /// check before a download.
+    pub async fn progress_report_file(
+        &self,
+        id: i64,
+    ) -> Result<Option<(FileMeta, Vec<u8>, (String, String))>, StoreError> {
+        let owner: Option<(String, String)> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT r.target, r.jurisdiction FROM progress_report_files f \
+                 JOIN progress_reports r ON r.id = f.report_id WHERE f.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        let Some(owner) = owner else {
+            return Ok(None);
+        };
+        let found = crate::files::meta_and_bytes(
+            self,
+            "SELECT id, report_id, file_name, content_type, size_bytes, sha256 \
+             FROM progress_report_files WHERE id = $1",
+            id,
+        )
+        .await?;
+        Ok(found.map(|(m, b)| (m, b, owner)))
+    }
+
+    /// The periods (`YYYY-MM`) that have reports, in order.
+    pub async fn report_periods(&self) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT DISTINCT period FROM progress_reports ORDER BY period")
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The dates from `from` to `to` on which the registry has a dated figure: a registration, a
+    /// certification or a training session (the months the computed targets change in).
+    pub async fn registry_dates(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT registered_on FROM enterprises WHERE registered_on >= $1 AND registered_on <= $2 \
+                 UNION SELECT certified_on FROM certifications WHERE certified_on >= $3 AND certified_on <= $4 \
+                 UNION SELECT held_on FROM training_sessions WHERE held_on >= $5 AND held_on <= $6",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(from)
+            .bind(to)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?)
         })
     }
 

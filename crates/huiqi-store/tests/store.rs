@@ -117,7 +117,14 @@ async fn runs_stored_before_0310_survive_it() {
         let runs = s.runs().await.unwrap();
         assert_eq!((runs[0].total_fen, runs[0].import_watermark), (1500, None));
         let (page, count, total) = s
-            .push_candidates(1, "six_taxes_relief", "341502", None)
+            .push_candidates(
+                1,
+                "six_taxes_relief",
+                "341502",
+                huiqi_store::matching::PushSort::default(),
+                0,
+                None,
+            )
             .await
             .unwrap();
         assert_eq!((page, count, total), (vec![("91341502MA2N00011X".to_string(), 500)], 1, 500));

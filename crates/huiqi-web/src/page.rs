@@ -107,3 +107,30 @@ pub fn render<T: Template>(t: T) -> Result<Response, WebError> {
         .map(|html| Html(html).into_response())
         .map_err(WebError::internal)
 }
+
+/// The paging links of a list page (企业库, 推送名单), for `templates/pager.html`: first, previous,
+/// next and last page, each keeping the list's filter, sort and page size.
+pub struct Pager {
+    pub page: usize,
+    pub pages: usize,
+    pub first: String,
+    pub prev: String,
+    pub next: String,
+    pub last: String,
+}
+
+impl Pager {
+    /// The links for page `page` of `pages` under `base` (a path with its query string, without
+    /// the page: `/push?measure=…&sort=…&per_page=100`).
+    pub fn new(base: &str, page: usize, pages: usize) -> Pager {
+        let at = |p: usize| format!("{base}&page={p}");
+        Pager {
+            page,
+            pages,
+            first: at(1),
+            prev: at(page.saturating_sub(1).max(1)),
+            next: at((page + 1).min(pages.max(1))),
+            last: at(pages.max(1)),
+        }
+    }
+}

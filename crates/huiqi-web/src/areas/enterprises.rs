@@ -390,6 +390,7 @@ struct EnterprisesPage {
     /// The export would be cut at the cap.
     export_cut: bool,
     total_count: usize,
+    pager: crate::page::Pager,
 }
 
 async fn run_search(
@@ -439,7 +440,13 @@ async fn enterprises(
     let first = (p.page - 1) * p.per_page;
     let filter_query = f.filter_query();
     let sort_query = format!("{filter_query}&sort={}", f.sort);
+    let pager = crate::page::Pager::new(
+        &format!("/enterprises?{sort_query}&per_page={}", f.per_page),
+        p.page,
+        p.pages,
+    );
     render(EnterprisesPage {
+        pager,
         nav: Nav::of(&s, &v),
         sizes: SizeClass::ALL
             .iter()

@@ -1,16 +1,20 @@
-//! 日常调度 (articles 16 and 19): completion against time progress per target with ECharts charts,
-//! the county ranking, the status trend month by month, a unit's tasks, and reporting a month's
-//! value from the browser. A county user sees only its own jurisdiction's rows and place; who may
-//! report which target and jurisdiction is decided by huiqi-app on the server.
+//! 日常调度 (articles 16 and 19): the target × jurisdiction matrix (红/黄/绿), completion against
+//! time progress per target with ECharts charts, the county ranking in full, the status trend
+//! month by month, a unit's tasks, the month picker (months with data), the 调度表 as .xlsx, and
+//! reporting a month's value from the browser with 附件 files. A county user sees only its own
+//! jurisdiction's rows and place, a unit only its targets; who may report or download what is
+//! decided by huiqi-app on the server.
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use huiqi_app::progress::{
-    self as app, Dashboard, ReportInput, check_report, pct, reportable_jurisdictions,
-    reportable_targets, scope_of, trend_counts, unit_tasks, visible_ranking, visible_rows,
+    self as app, Dashboard, RANKING_FIGURE, RANKING_HOW, ReportInput, check_report, pct, rank_text,
+    reportable_jurisdictions, reportable_targets, scope_of, trend_counts, unit_tasks,
+    visible_ranking, visible_rows,
 };
 use huiqi_progress::Status;
 use rust_decimal::Decimal;
@@ -19,7 +23,7 @@ use utoipa::IntoParams;
 
 use crate::api;
 use crate::auth::{self, Viewer};
-use crate::error::{Form, Query, WebError};
+use crate::error::{Query, WebError};
 use crate::page::{Nav, render};
 use crate::routes::{Area, Link, Route, STAFF};
 use crate::state::{Shared, WebState};
@@ -28,9 +32,24 @@ pub const AREA: Area = Area {
     name: "日常调度",
     routes: &[
         Route::get("/dashboard", STAFF, "日常调度", || get(page)),
-        Route::post("/dashboard/report", STAFF, "报送完成值", || {
-            post(submit)
-        }),
+        Route::get(
+            "/dashboard.xlsx",
+            STAFF,
+            "调度表导出（.xlsx，该月，范围同页面）",
+            || get(export),
+        ),
+        Route::post(
+            "/dashboard/report",
+            STAFF,
+            "报送完成值（可附附件）",
+            || post(submit).layer(DefaultBodyLimit::max(MAX_REPORT_UPLOAD)),
+        ),
+        Route::get(
+            "/dashboard/files/{id}",
+            STAFF,
+            "报送附件（本辖区或本单位指标的）",
+            || get(file),
+        ),
         Route::get("/api/v1/dashboard", STAFF, "调度表（JSON）", || {
             get(api)
         }),
@@ -42,18 +61,21 @@ pub const AREA: Area = Area {
     }],
 };
 
+/// The largest body of a report form: its files and the form.
+pub const MAX_REPORT_UPLOAD: usize = crate::upload::body_limit(app::MAX_REPORT_FILES);
+
 /// The month asked for.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DashboardQuery {
-    /// `YYYY-MM` (default: the latest month with reports).
+    /// `YYYY-MM` (default: the latest month with reports, else with registry figures).
     pub period: String,
     /// Set after a report was saved (the page says so).
     pub reported: Option<String>,
 }
 
-/// No period asked and nothing reported in two years.
-const NO_REPORTS: &str = "还没有任何报送数据（可用 huiqi progress report 或 seed-demo 载入）。";
+/// No period asked, nothing reported in two years and no registry figure.
+const NO_REPORTS: &str = "还没有任何调度数据：没有报送，企业库也没有新登记、认定或培训记录（可用 huiqi progress report 或 seed-demo 载入）。";
 
 async fn load(s: &WebState, q: &DashboardQuery) -> Result<Option<Dashboard>, WebError> {
     let period = Some(q.period.as_str()).filter(|p| !p.trim().is_empty());
@@ -71,6 +93,36 @@ struct RowView {
     reason: String,
 }
 
+/// One cell of the matrix: the completion, the value with its unit, the colour, the reason.
+struct CellView {
+    completion: String,
+    actual: String,
+    status: &'static str,
+    status_class: &'static str,
+    reason: String,
+}
+
+struct MatrixRowView {
+    indicator: String,
+    unit: String,
+    cells: Vec<Option<CellView>>,
+}
+
+/// A report's 附件 as the page lists it.
+struct ReportFileView {
+    indicator: String,
+    jurisdiction: String,
+    file: crate::upload::FileLink,
+}
+
+fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Green => "green",
+        Status::Yellow => "yellow",
+        Status::Red => "red",
+    }
+}
+
 struct TaskRow {
     article: u8,
     title: String,
@@ -86,7 +138,23 @@ struct DashboardPage {
     scope_name: String,
     message: String,
     rows: Vec<RowView>,
-    ranking: Vec<(usize, String, String)>,
+    /// The months with data, newest first: (value, selected).
+    periods: Vec<(String, bool)>,
+    /// The matrix (empty for a county user: its own rows are the table below).
+    matrix_columns: Vec<String>,
+    matrix: Vec<MatrixRowView>,
+    /// (rank as `第 N 名 / 共 M 名`, jurisdiction, figure).
+    ranking: Vec<(String, String, String)>,
+    ranking_figure: &'static str,
+    /// (class, label, meaning) of each colour.
+    legend: Vec<(&'static str, &'static str, String)>,
+    ranking_how: &'static str,
+    /// Why some targets are not on the report form (computed by the registry).
+    computed_note: String,
+    report_files: Vec<ReportFileView>,
+    max_files: usize,
+    max_mb: usize,
+    file_types: String,
     chart: String,
     rank_chart: String,
     trend_chart: String,
@@ -97,8 +165,6 @@ struct DashboardPage {
     report_targets: Vec<(String, String)>,
     report_jurisdictions: Vec<(String, String)>,
     reported: bool,
-    /// How many jurisdictions are ranked (共 N).
-    ranked: usize,
     /// (href, label) of the push lists the viewer works with, or why there is none.
     push_links: Vec<(String, String)>,
     push_note: String,
@@ -162,9 +228,12 @@ async fn page(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
     let pack = &s.read().pack;
-    let (period, message, rows, ranking, trend) = match load(&s, &q).await? {
+    let dashboard = load(&s, &q).await?;
+    let month = dashboard.as_ref().map(|d| d.period);
+    let (period, periods, message, rows, ranking, trend) = match dashboard {
         Some(d) => (
             d.period.to_string(),
+            d.periods,
             String::new(),
             d.rows,
             d.ranking,
@@ -172,6 +241,7 @@ async fn page(
         ),
         None => (
             String::new(),
+            Vec::new(),
             NO_REPORTS.to_string(),
             Vec::new(),
             Vec::new(),
@@ -201,6 +271,7 @@ async fn page(
     let rank_chart = serde_json::json!({
         "labels": shown.iter().map(|r| s.read().jurisdiction_name(&r.jurisdiction)).collect::<Vec<_>>(),
         "scores": shown.iter().map(|r| percent(r.score)).collect::<Vec<_>>(),
+        "name": format!("{RANKING_FIGURE} %"),
     })
     .to_string();
     let unit_of = |id: &str| pack.target(id).map_or("", |t| t.unit().symbol());
@@ -215,27 +286,90 @@ async fn page(
             completion: pct(r.completion),
             time_progress: pct(r.time_progress),
             status: r.status.label(),
-            status_class: match r.status {
-                Status::Green => "green",
-                Status::Yellow => "yellow",
-                Status::Red => "red",
-            },
+            status_class: status_class(r.status),
             reason: r.reason.clone(),
         })
         .collect();
+    let of = pack.jurisdictions.len();
     let ranking = shown
         .iter()
         .map(|r| {
             (
-                r.rank,
+                rank_text(r.rank, of),
                 s.read().jurisdiction_name(&r.jurisdiction),
                 pct(Some(r.score)),
             )
         })
         .collect();
+    let (columns, matrix) = if v.role.county().is_some() {
+        (Vec::new(), Vec::new())
+    } else {
+        let (columns, m) = app::matrix(pack, &v.role, &rows);
+        (
+            columns.into_iter().map(|(_, name)| name).collect(),
+            m.into_iter()
+                .map(|r| MatrixRowView {
+                    cells: r
+                        .cells
+                        .iter()
+                        .map(|c| {
+                            c.map(|c| CellView {
+                                completion: pct(c.completion),
+                                actual: c
+                                    .actual
+                                    .map_or("未报送".into(), |a| with_unit(a, &r.unit)),
+                                status: c.status.label(),
+                                status_class: status_class(c.status),
+                                reason: c.reason.clone(),
+                            })
+                        })
+                        .collect(),
+                    indicator: r.indicator,
+                    unit: r.unit,
+                })
+                .collect(),
+        )
+    };
+    let report_files = match month {
+        Some(m) => app::report_files(&s.read().store, pack, &v.role, m)
+            .await?
+            .into_iter()
+            .flat_map(|((t, j), files)| {
+                let indicator = indicator(&t);
+                let jurisdiction = s.read().jurisdiction_name(&j);
+                files.into_iter().map(move |f| ReportFileView {
+                    indicator: indicator.clone(),
+                    jurisdiction: jurisdiction.clone(),
+                    file: crate::upload::FileLink::of("/dashboard/files", &f),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let (push_links, push_note) = push_links(&s, &v);
     render(DashboardPage {
         nav: Nav::of(&s, &v),
+        periods: periods
+            .iter()
+            .map(|m| (m.to_string(), m.to_string() == period))
+            .collect(),
+        matrix_columns: columns,
+        matrix,
+        ranking_figure: RANKING_FIGURE,
+        legend: app::status_legend(&huiqi_progress::Settings::default())
+            .into_iter()
+            .map(|(st, text)| (status_class(st), st.label(), text))
+            .collect(),
+        ranking_how: RANKING_HOW,
+        computed_note: app::computed_note(pack, &v.role).unwrap_or_default(),
+        report_files,
+        max_files: app::MAX_REPORT_FILES,
+        max_mb: huiqi_app::files::MAX_BYTES / 1_048_576,
+        file_types: huiqi_app::files::TYPES
+            .iter()
+            .map(|(e, _)| *e)
+            .collect::<Vec<_>>()
+            .join("、"),
         period,
         scope_name: s.read().jurisdiction_name(&scope_of(&v.role)),
         message,
@@ -262,7 +396,6 @@ async fn page(
         service: huiqi_app::service::panel(&s.read(), &v.role, huiqi_app::assess::today())
             .await?
             .map(ServicePanel::of),
-        ranked: s.read().pack.jurisdictions.len(),
         push_links,
         push_note,
     })
@@ -321,7 +454,7 @@ fn push_links(s: &WebState, v: &Viewer) -> (Vec<(String, String)>, String) {
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct DashboardApiQuery {
-    /// `YYYY-MM` (default: the latest month with reports).
+    /// `YYYY-MM` (default: the latest month with reports, else with registry figures).
     #[param(value_type = Option<String>, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: String,
 }
@@ -336,7 +469,7 @@ pub struct DashboardApiQuery {
         (status = 400, description = api::BAD_REQUEST, body = api::ErrorBody),
         (status = 401, description = api::UNAUTHENTICATED, body = api::ErrorBody),
         (status = 403, description = api::FORBIDDEN, body = api::ErrorBody),
-        (status = 404, description = "还没有任何报送数据（JSON：error、code）", body = api::ErrorBody),
+        (status = 404, description = "还没有任何调度数据：没有报送，也没有企业库数据（JSON：error、code）", body = api::ErrorBody),
     )
 )]
 pub(crate) async fn api(
@@ -401,38 +534,82 @@ pub(crate) async fn api(
     .into_response())
 }
 
-/// The report form.
+/// The report form's text fields (its files are the parts named `file`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ReportForm {
-    csrf: Option<String>,
     target: String,
     jurisdiction: String,
     period: String,
     value: String,
     note: String,
-    attachment: String,
 }
 
 async fn submit(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
-    Form(f): Form<ReportForm>,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    if !auth::csrf_ok(&v, f.csrf.as_deref()) {
+    let up = crate::upload::read(
+        mp,
+        &format!(
+            "附件超过上限，未报送：每个不超过 {} MB，最多 {} 个。",
+            huiqi_app::files::MAX_BYTES / 1_048_576,
+            app::MAX_REPORT_FILES
+        ),
+    )
+    .await?;
+    if !auth::csrf_ok(&v, up.csrf()) {
         return Err(WebError::csrf());
     }
+    let f: ReportForm = up.form()?;
     let input = ReportInput {
         target: f.target,
         jurisdiction: f.jurisdiction,
         period: f.period,
         value: f.value,
         note: f.note,
-        attachment: f.attachment,
+        attachment: String::new(),
     };
     let reporter = format!("{}（{}）", v.display_name, v.role.name());
     let report = check_report(&s.read().pack, &v.role, &reporter, &input)?;
+    let files = app::check_report_files(&up.files)?;
     let period = report.period.clone();
-    app::save_report(&s.read().store, report).await?;
+    app::save_report_with_files(&s.read().store, report, &files).await?;
     Ok(Redirect::to(&format!("/dashboard?period={period}&reported=1")).into_response())
+}
+
+/// The 调度表 of the month shown, as the viewer sees it, as an .xlsx download.
+async fn export(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Query(q): Query<DashboardApiQuery>,
+) -> Result<Response, WebError> {
+    let q = DashboardQuery {
+        period: q.period,
+        reported: None,
+    };
+    let Some(d) = load(&s, &q).await? else {
+        return Err(WebError::not_found("no_reports", NO_REPORTS));
+    };
+    let pack = &s.read().pack;
+    let rows = app::downloadable_rows(pack, &v.role, &d.rows);
+    let ranking = visible_ranking(&v.role, &d.ranking);
+    let scope = match v.role.unit() {
+        Some(u) => pack.unit(u).map_or(u.to_string(), |x| x.name.clone()),
+        None => s.read().jurisdiction_name(&scope_of(&v.role)),
+    };
+    let bytes = app::xlsx(pack, d.period, &scope, &rows, &ranking)?;
+    Ok(crate::upload::xlsx(&app::xlsx_file_name(d.period), bytes))
+}
+
+/// A report's 附件, if the viewer may see the report.
+async fn file(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    Ok(crate::upload::download(
+        app::report_file(&s.read().store, &s.read().pack, &v.role, id).await?,
+    ))
 }

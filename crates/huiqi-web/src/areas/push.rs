@@ -1,6 +1,8 @@
 //! 免申即享 push lists (article 5): for one measure of the latest matching run, the enterprises
 //! that benefit with amount and reason; a county user gets its own county only, a unit only
-//! measures it pushes. Export as .xlsx.
+//! measures it pushes. The page shows the total (户数, 金额合计), one page of the list (50, 100
+//! or 200 rows: huiqi-app's `paging`, shared with the 企业库) in the order asked for (amount
+//! descending unless another is chosen); the .xlsx export is the whole list as filtered and sorted.
 
 use askama::Template;
 use axum::Extension;
@@ -9,7 +11,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use huiqi_app::accounts::Role;
-use huiqi_app::matching::{PushFilter, PushPage, latest_run, push_page, push_title};
+use huiqi_app::matching::{
+    PushFilter, PushPage, PushSlice, PushSort, latest_run, push_page, push_title,
+};
+use huiqi_app::paging::{PAGE_SIZES, Paging};
 use huiqi_rules::MeasureId;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -38,8 +43,6 @@ pub const AREA: Area = Area {
     }],
 };
 
-/// Rows shown on the page (the export has them all).
-const PAGE_ROWS: usize = 200;
 /// Rows the API returns unless `limit` asks for another number (at most `API_MAX_ROWS`).
 const API_ROWS: usize = 200;
 const API_MAX_ROWS: usize = 10_000;
@@ -58,23 +61,49 @@ pub struct PushQuery {
     /// API only: rows to return, 1 to 10,000 (default 200).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 10000)]
     pub limit: String,
+    /// `amount_desc` (default) | `amount_asc` | `uscc` | `name` | `county`.
+    #[param(value_type = Option<String>)]
+    pub sort: String,
+    /// The page (web page only), from 1.
+    #[param(value_type = Option<u32>, minimum = 1)]
+    pub page: usize,
+    /// Rows per page (web page only): 50, 100 (default) or 200.
+    #[param(value_type = Option<u32>)]
+    pub per_page: usize,
+}
+
+/// The sort asked for, or a Chinese error listing the choices.
+fn sort_of(q: &PushQuery) -> Result<PushSort, WebError> {
+    match q.sort.trim() {
+        "" => Ok(PushSort::default()),
+        x => PushSort::parse(x).ok_or_else(|| {
+            let ids: Vec<&str> = PushSort::ALL.iter().map(|s| s.as_str()).collect();
+            WebError::bad_request(
+                "bad_sort",
+                format!("排序“{x}”无效；可选：{}，或留空", ids.join("、")),
+            )
+        }),
+    }
 }
 
 struct Loaded {
     filter: PushFilter,
+    sort: PushSort,
     run: Option<i64>,
     page: PushPage,
     message: String,
 }
 
-/// The push list the viewer may see: the first `limit` rows (all when `None`), with the count
-/// and total of the whole list.
+/// The push list the viewer may see: the rows `offset..offset + limit` in the order asked for
+/// (all when `limit` is `None`), with the count and total of the whole list.
 async fn load(
     s: &WebState,
     v: &Viewer,
     q: &PushQuery,
+    offset: usize,
     limit: Option<usize>,
 ) -> Result<Loaded, WebError> {
+    let sort = sort_of(q)?;
     // The default is 六税两费 where the viewer may see it, else the first measure a unit pushes.
     let offered = huiqi_app::matching::push_measures_for(&v.role);
     let measure = match q.measure.trim() {
@@ -89,6 +118,7 @@ async fn load(
     let Some(run) = latest_run(&s.read().store).await? else {
         return Ok(Loaded {
             filter,
+            sort,
             run: None,
             page: PushPage {
                 count: 0,
@@ -104,7 +134,11 @@ async fn load(
         &s.read().pack,
         &run,
         &filter,
-        limit,
+        PushSlice {
+            sort,
+            offset,
+            limit,
+        },
     )
     .await?;
     let title = filter.measure.title();
@@ -135,6 +169,7 @@ async fn load(
     };
     Ok(Loaded {
         filter,
+        sort,
         run: Some(run.id),
         page,
         message,
@@ -169,12 +204,21 @@ struct PushPageView {
     county_fixed: bool,
     counties: Vec<(String, String)>,
     run: String,
-    count: usize,
     count_text: String,
     total: huiqi_domain::numbers::Large,
     rows: Vec<RowView>,
     message: String,
     export_query: String,
+    /// The filter without sort, page or size (for the sort links), with its sort (for the size
+    /// choice), the choices of sort and size, and the paging links.
+    filter_query: String,
+    sort: String,
+    sorts: Vec<(&'static str, &'static str)>,
+    per_page: usize,
+    page_sizes: Vec<usize>,
+    /// `第 1–100 户`, when the list has more than one page.
+    shown: String,
+    pager: crate::page::Pager,
 }
 
 async fn page(
@@ -182,10 +226,46 @@ async fn page(
     Extension(v): Extension<Viewer>,
     Query(q): Query<PushQuery>,
 ) -> Result<Response, WebError> {
-    let l = load(&s, &v, &q, Some(PAGE_ROWS)).await?;
+    let per_page = huiqi_app::paging::per_page(q.per_page)?;
+    // The count first (a page past the end shows the last one).
+    let count = load(&s, &v, &q, 0, Some(0)).await?.page.count;
+    let paging = Paging::new(count, q.page.clamp(1, u32::MAX as usize), per_page);
+    let l = load(&s, &v, &q, paging.offset(), Some(per_page)).await?;
     let county = l.filter.county.clone().unwrap_or_default();
     let measure = l.filter.measure.as_str().to_string();
+    let filter_query =
+        serde_urlencoded::to_string([("measure", measure.as_str()), ("county", county.as_str())])
+            .unwrap_or_default();
+    let sort = l.sort.as_str();
+    let pager = crate::page::Pager::new(
+        &format!("/push?{filter_query}&sort={sort}&per_page={per_page}"),
+        paging.page,
+        paging.pages,
+    );
+    let n = |x: usize| huiqi_domain::numbers::count(x as i64);
+    let shown = if paging.pages > 1 {
+        format!(
+            "第 {}–{} 户（第 {}/{} 页）",
+            n(paging.offset() + 1),
+            n(paging.offset() + l.page.rows.len()),
+            paging.page,
+            paging.pages
+        )
+    } else {
+        String::new()
+    };
     render(PushPageView {
+        export_query: format!("{filter_query}&sort={sort}"),
+        filter_query,
+        sort: sort.to_string(),
+        sorts: PushSort::ALL
+            .iter()
+            .map(|x| (x.as_str(), x.label()))
+            .collect(),
+        per_page,
+        page_sizes: PAGE_SIZES.to_vec(),
+        shown,
+        pager,
         nav: Nav::of(&s, &v),
         measures: huiqi_app::matching::push_measures_for(&v.role)
             .into_iter()
@@ -194,7 +274,6 @@ async fn page(
         county_fixed: v.role.county().is_some(),
         counties: s.read().jurisdictions(),
         run: l.run.map_or("—".into(), |r| r.to_string()),
-        count: l.page.count,
         count_text: huiqi_domain::numbers::count(l.page.count as i64),
         total: huiqi_domain::numbers::large(l.page.total),
         rows: l
@@ -216,7 +295,6 @@ async fn page(
             })
             .collect(),
         message: l.message,
-        export_query: format!("measure={measure}&county={county}"),
         measure_title: l.filter.measure.short_title(),
         measure,
         county,
@@ -228,7 +306,7 @@ async fn export(
     Extension(v): Extension<Viewer>,
     Query(q): Query<PushQuery>,
 ) -> Result<Response, WebError> {
-    let l = load(&s, &v, &q, None).await?;
+    let l = load(&s, &v, &q, 0, None).await?;
     let title = match huiqi_app::matching::pick_run(&s.read().store, l.run).await {
         Ok(run) => push_title(&s.read().pack, &run, &l.filter),
         Err(_) => format!("推送名单：{}（尚无匹配批次）", l.filter.measure.title()),
@@ -309,7 +387,7 @@ pub(crate) async fn api(
             }
         },
     };
-    let l = load(&s, &v, &q, Some(limit)).await?;
+    let l = load(&s, &v, &q, 0, Some(limit)).await?;
     Ok(Json(api::PushList {
         measure: l.filter.measure.as_str().to_string(),
         run: l.run,

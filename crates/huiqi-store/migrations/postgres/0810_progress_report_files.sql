@@ -1,0 +1,14 @@
+-- 日常调度 (issue 13): a report's 附件 as a real file in the shared file store (0510_files). The row
+-- keeps the name it was uploaded under, its type, size and key; append-only like the reports.
+-- progress_reports.attachment stays for reports made before (a name typed in, no file).
+CREATE TABLE progress_report_files (
+    id           BIGSERIAL PRIMARY KEY,
+    report_id    BIGINT  NOT NULL REFERENCES progress_reports (id),
+    file_name    TEXT    NOT NULL,
+    content_type TEXT    NOT NULL,
+    size_bytes   BIGINT  NOT NULL,
+    sha256       TEXT    NOT NULL REFERENCES files (sha256)
+);
+CREATE INDEX progress_report_files_report ON progress_report_files (report_id);
+CREATE TRIGGER progress_report_files_append_only BEFORE UPDATE OR DELETE ON progress_report_files
+    FOR EACH ROW EXECUTE FUNCTION huiqi_append_only();
