@@ -89,7 +89,7 @@ export async function accessibilityPass({ base, shots, check, login, newContext,
         const resp = await page.goto(base + url);
         pages += 1;
         if (resp.status() !== want) { fail(`${where} 状态 ${resp.status()}，应为 ${want}`); continue; }
-        const facts = await page.evaluate((userText) => {
+        const facts = await page.evaluate(([userText, width]) => {
           // Usernames are what people typed (the demo's are admin, county…), not codes: left out.
           const own = [...document.querySelectorAll(userText)];
           own.forEach((e) => { e.style.visibility = 'hidden'; });
@@ -99,18 +99,19 @@ export async function accessibilityPass({ base, shots, check, login, newContext,
             lang: document.documentElement.getAttribute('lang'),
             title: document.title.trim(),
             text,
-            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            // Against the width of the screen: on a phone innerWidth grows to the overflowing content.
+            overflow: document.documentElement.scrollWidth - width,
           };
-        }, USER_TEXT);
+        }, [USER_TEXT, width]);
         if (facts.lang !== 'zh-CN') fail(`${where} <html lang> 为 ${facts.lang}`);
         if (!facts.title || facts.title.startsWith('·')) fail(`${where} 标题为空（${facts.title}）`);
         const code = facts.text.match(CODES);
         if (code) fail(`${where} 可见文字有英文代码“${code[0]}”：…${facts.text.slice(Math.max(0, code.index - 30), code.index + 30).replace(/\s+/g, ' ')}…`);
         if (facts.text.includes('（）')) fail(`${where} 有空括号“（）”`);
         if (width === 390 && facts.overflow > 1) {
-          const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
-            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
-            .slice(0, 3).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).replace(/ /g, '.') : '')));
+          const wide = await page.evaluate((width) => [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > width + 1 && !e.closest('.scroll'))
+            .slice(0, 3).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).replace(/ /g, '.') : '')), width);
           fail(`${where} 页面横向溢出 ${facts.overflow}px（${wide.join('，')}）`);
         }
         if (width === 1366) await keyboard(page, where, fail);
@@ -132,7 +133,9 @@ export async function accessibilityPass({ base, shots, check, login, newContext,
         }
         console.log(`a11y ${where} ${Date.now() - started} ms`);
         if (SHOT.has(tpl) && !expect) {
-          await page.screenshot({ path: path.join(shots, `${slug(tpl)}-${role}-${width}.png`), fullPage: true });
+          // Whole page unless it is very long (the push list's thousands of rows): then the screen.
+          const tall = await page.evaluate(() => document.documentElement.scrollHeight > 6000);
+          await page.screenshot({ path: path.join(shots, `${slug(tpl)}-${role}-${width}.png`), fullPage: !tall });
         }
       }
       await ctx.close();
@@ -155,7 +158,7 @@ async function keyboard(page, where, fail) {
   await page.keyboard.press('Tab');
   const r = await page.evaluate(() => {
     const main = document.querySelector('main#main');
-    const sel = 'a[href], input:not([type=hidden]), select, textarea, button, [tabindex]:not([tabindex="-1"])';
+    const sel = 'a[href], input:not([type=hidden]), select, textarea, button, summary, [tabindex]:not([tabindex="-1"])';
     const first = main && [...main.querySelectorAll(sel)].find((e) => !e.disabled && e.getClientRects().length > 0);
     const a = document.activeElement;
     const style = a ? getComputedStyle(a) : null;

@@ -177,9 +177,9 @@ async fn browser_walk_of_every_role() {
         .env("CHROMIUM", &chromium)
         .output();
     // The accessibility pass (axe-core on every page, every role, two widths) takes most of it.
-    let out = tokio::time::timeout(std::time::Duration::from_secs(600), out)
+    let out = tokio::time::timeout(std::time::Duration::from_secs(900), out)
         .await
-        .expect("the browser walk finishes within 10 minutes")
+        .expect("the browser walk finishes within 15 minutes")
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!("{stdout}");
