@@ -11,6 +11,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { accessibilityPass } from './a11y.mjs';
 
 const base = process.env.BASE_URL;
 const accounts = JSON.parse(process.env.ACCOUNTS);
@@ -607,6 +608,9 @@ try {
     await pub.screenshot({ path: path.join(shots, 'public-arrears-disclosure-phone.png'), fullPage: false });
     await pctx.close();
   }
+  // Every page for every role at both widths: axe-core, layout, keyboard (tests/browser/a11y.mjs).
+  await accessibilityPass({ base, shots, check, login, newContext, CODES, office, phone,
+    env: { ownUscc: process.env.ENTERPRISE_USCC, otherUscc } });
   check(problems.length === 0, `各页面无 CSP 违规和脚本错误（${problems.length} 条）${problems.length ? '：\n' + problems.join('\n') : ''}`);
   console.log('全部检查通过；截图在 ' + shots);
 } finally {

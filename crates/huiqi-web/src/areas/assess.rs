@@ -746,9 +746,8 @@ async fn assessment(
     let a = app::assessment(&s.read(), &v.role, year, None, app::today()).await?;
     let published = match app::published_assessment(&s.read(), year).await? {
         Some((row, _)) => format!(
-            "已于 {} 发布（方案 {} 版本 {}）",
+            "已于 {} 发布（考核方案 {} 版）",
             (row.computed_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M"),
-            row.scheme_id,
             row.scheme_version
         ),
         None => "尚未发布".into(),
