@@ -612,6 +612,45 @@ pub async fn account_audit(
     ))
 }
 
+/// An audit line's detail as the working group reads it: a scope written as an id ("县区：luan-etdz",
+/// as lines are stored) named by the pack ("县区：六安经开区"); anything else unchanged.
+pub fn detail_named(pack: &Pack, detail: &str) -> String {
+    let Some((head, scope)) = detail.rsplit_once('：') else {
+        return detail.to_string();
+    };
+    let name = pack
+        .unit(scope)
+        .map(|u| u.name.clone())
+        .or_else(|| pack.jurisdiction(scope).map(|j| j.name.clone()));
+    match name {
+        Some(name) => format!("{head}：{name}"),
+        None => detail.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod detail_tests {
+    #[test]
+    fn scope_ids_in_audit_details_are_named() {
+        let pack = huiqi_policy::builtin::default_pack().unwrap();
+        let j = &pack.jurisdictions[0];
+        let u = &pack.units[0];
+        assert_eq!(
+            super::detail_named(&pack, &format!("县区：{}", j.id)),
+            format!("县区：{}", j.name)
+        );
+        assert_eq!(
+            super::detail_named(&pack, &format!("责任单位：{}", u.id)),
+            format!("责任单位：{}", u.name)
+        );
+        assert_eq!(super::detail_named(&pack, "工作专班"), "工作专班");
+        assert_eq!(
+            super::detail_named(&pack, "企业：91341500MA2N0000X1"),
+            "企业：91341500MA2N0000X1"
+        );
+    }
+}
+
 /// One account per role for the demo: the working group, 市经信局 (or the first unit), the
 /// county of the first enterprise with a benefit, and that enterprise.
 pub async fn demo_accounts(app: &App) -> Result<Vec<NewAccount>, AppError> {

@@ -135,6 +135,14 @@ async fn users_page(
     let page = page.clamp(1, pages);
     let (audit, audit_total) =
         accounts::account_audit(&s.read().store, AUDIT_PAGE, (page - 1) * AUDIT_PAGE).await?;
+    // Scopes by name, also in lines stored with the id.
+    let audit: Vec<_> = audit
+        .into_iter()
+        .map(|mut l| {
+            l.detail = accounts::detail_named(&s.read().pack, &l.detail);
+            l
+        })
+        .collect();
     let page = render(UsersPage {
         nav: Nav::of(s, v),
         message,
