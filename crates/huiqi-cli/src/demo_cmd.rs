@@ -15,8 +15,8 @@ use clap::Args;
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// 模拟企业户数
-    #[arg(long, default_value_t = 50_000)]
+    /// 模拟企业户数（默认 50 万：六安市经营主体的量级，见 README）
+    #[arg(long, default_value_t = 500_000)]
     pub count: u64,
     /// 演示数据目录（其中的演示数据库每次重建）
     #[arg(long, default_value = "data/demo")]
