@@ -17,6 +17,7 @@ pub mod assess;
 pub mod cultivate;
 pub mod files;
 pub mod funds;
+pub mod import_log;
 pub mod lists;
 pub mod matching;
 pub mod progress;
