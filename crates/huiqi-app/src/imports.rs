@@ -12,8 +12,8 @@ use huiqi_domain::registry::{RowError, Source};
 use huiqi_ingest::{Counties, InputFile, Limits, ReadNotes, read_list, read_records};
 use huiqi_policy::Pack;
 use huiqi_store::Store;
-pub use huiqi_store::import_log::{LogLine, LogOutcome};
 use huiqi_store::import_log::NewLogLine;
+pub use huiqi_store::import_log::{LogLine, LogOutcome};
 use huiqi_store::lists::ListMeta;
 use huiqi_store::registry::{ImportCounts, ImportMeta, ImportOutcome, Incoming};
 
@@ -400,10 +400,7 @@ impl From<LogLine> for LogRow {
                 Some(LogOutcome::Unchanged) => "成功（无变动）",
                 Some(LogOutcome::Refused) | None => "被拒",
             },
-            refused: !matches!(
-                outcome,
-                Some(LogOutcome::Committed | LogOutcome::Unchanged)
-            ),
+            refused: !matches!(outcome, Some(LogOutcome::Committed | LogOutcome::Unchanged)),
         }
     }
 }

@@ -56,9 +56,15 @@ async fn every_import_attempt_is_logged_with_its_actor_counts_and_outcome() {
         assert!(log[1].rows_refused >= 1, "{:?}", log[1]);
         assert_eq!(log[1].rows_read, 30);
         assert_eq!((log[1].rows_new, log[1].import_id), (0, None));
-        assert_eq!((log[2].actor.as_str(), outcome(2)), ("命令行", LogOutcome::Unchanged));
+        assert_eq!(
+            (log[2].actor.as_str(), outcome(2)),
+            ("命令行", LogOutcome::Unchanged)
+        );
         assert_eq!(log[2].rows_unchanged, 30);
-        assert_eq!((log[3].actor.as_str(), outcome(3)), ("admin", LogOutcome::Committed));
+        assert_eq!(
+            (log[3].actor.as_str(), outcome(3)),
+            ("admin", LogOutcome::Committed)
+        );
         assert_eq!((log[3].rows_read, log[3].rows_new), (30, 30));
         assert_eq!(log[3].year, Some(2024));
         assert!(log[3].import_id.is_some());

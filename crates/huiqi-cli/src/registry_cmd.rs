@@ -175,7 +175,8 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
             file,
             huiqi_app::accounts::CLI_ACTOR,
             progress,
-        ).await;
+        )
+        .await;
         store.close().await;
         anyhow::Ok(report?)
     })?;

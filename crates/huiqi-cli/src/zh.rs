@@ -130,10 +130,9 @@ pub fn error_line(e: &clap::Error) -> String {
                 format!("参数 {arg} 的值“{value}”无效{valid}")
             }
         }
-        ErrorKind::UnknownArgument => format!(
-            "不认识的参数“{arg}”{}",
-            suggest(ContextKind::SuggestedArg)
-        ),
+        ErrorKind::UnknownArgument => {
+            format!("不认识的参数“{arg}”{}", suggest(ContextKind::SuggestedArg))
+        }
         ErrorKind::InvalidSubcommand => format!(
             "没有“{}”这个命令{}",
             c(ContextKind::InvalidSubcommand),
@@ -150,15 +149,13 @@ pub fn error_line(e: &clap::Error) -> String {
         ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
             format!("参数 {arg} 的值个数不对")
         }
-        ErrorKind::ArgumentConflict => format!(
-            "参数 {arg} 不能与 {} 同时使用",
-            c(ContextKind::PriorArg)
-        ),
+        ErrorKind::ArgumentConflict => {
+            format!("参数 {arg} 不能与 {} 同时使用", c(ContextKind::PriorArg))
+        }
         ErrorKind::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
-        ErrorKind::MissingSubcommand => format!(
-            "缺少命令：请指定 {} 之一",
-            c(ContextKind::ValidSubcommand)
-        ),
+        ErrorKind::MissingSubcommand => {
+            format!("缺少命令：请指定 {} 之一", c(ContextKind::ValidSubcommand))
+        }
         ErrorKind::InvalidUtf8 => "参数不是有效的 UTF-8 文本".to_string(),
         _ => "命令行参数有误".to_string(),
     };
@@ -193,11 +190,7 @@ pub fn exit_with(e: clap::Error) -> std::process::ExitCode {
 /// Chinese sentence; `path` is the field it is about (`employees`, `a.b[2]`), when known.
 pub fn serde_message(message: &str, path: &str) -> String {
     // serde_json ends its messages with " at line L column C"; the caller names the place.
-    let m = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .trim();
+    let m = message.split(" at line ").next().unwrap_or(message).trim();
     let quoted = |s: &str| -> Option<String> {
         let start = s.find('`')? + 1;
         let end = start + s[start..].find('`')?;
@@ -222,7 +215,10 @@ pub fn serde_message(message: &str, path: &str) -> String {
         return format!("未知字段“{name}”（字段名须与说明一致，区分大小写）");
     }
     if let Some(rest) = m.strip_prefix("duplicate field ") {
-        return format!("字段“{}”出现了两次", quoted(rest).unwrap_or_else(|| rest.into()));
+        return format!(
+            "字段“{}”出现了两次",
+            quoted(rest).unwrap_or_else(|| rest.into())
+        );
     }
     if let Some(rest) = m.strip_prefix("unknown variant ") {
         let value = quoted(rest).unwrap_or_else(|| rest.into());
@@ -323,15 +319,26 @@ mod tests {
             serde_message("missing field `uscc` at line 1 column 2", ""),
             "缺少字段“uscc”"
         );
-        assert!(serde_message("unknown field `foo`, expected one of `a`, `b`", "").contains("未知字段“foo”"));
+        assert!(
+            serde_message("unknown field `foo`, expected one of `a`, `b`", "")
+                .contains("未知字段“foo”")
+        );
         let m = serde_message(
             "invalid type: floating point `1.5`, expected a Decimal at line 3 column 9",
             "revenue",
         );
-        assert!(m.contains("字段“revenue”") && m.contains("小数") && m.contains("金额字符串"), "{m}");
-        let m = serde_message("unknown variant `corp`, expected `enterprise` or `individual_business`", "kind");
+        assert!(
+            m.contains("字段“revenue”") && m.contains("小数") && m.contains("金额字符串"),
+            "{m}"
+        );
+        let m = serde_message(
+            "unknown variant `corp`, expected `enterprise` or `individual_business`",
+            "kind",
+        );
         assert!(m.contains("“corp”") && m.contains("enterprise"), "{m}");
-        assert!(serde_message("EOF while parsing an object at line 1 column 1", "").contains("不完整"));
+        assert!(
+            serde_message("EOF while parsing an object at line 1 column 1", "").contains("不完整")
+        );
         assert!(serde_message("expected value at line 1 column 1", "").contains("应为一个值"));
         for m in [
             serde_message("missing field `x`", ""),

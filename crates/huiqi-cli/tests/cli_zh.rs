@@ -49,7 +49,14 @@ fn every_help_is_in_chinese() {
     let out = huiqi(&["--help"]);
     assert!(out.status.success());
     let top = text(&out.stdout);
-    for w in ["用法：", "选项", "命令", "显示帮助", "显示版本", "-V, --version"] {
+    for w in [
+        "用法：",
+        "选项",
+        "命令",
+        "显示帮助",
+        "显示版本",
+        "-V, --version",
+    ] {
         assert!(top.contains(w), "{w}: {top}");
     }
     let version = huiqi(&["-V"]);
@@ -65,8 +72,15 @@ fn every_help_is_in_chinese() {
         let out = huiqi(&args);
         let help = text(&out.stdout);
         assert!(out.status.success(), "{path:?}: {}", text(&out.stderr));
-        assert!(english_in(&help).is_empty(), "{path:?}: {:?}\n{help}", english_in(&help));
-        assert!(help.contains("用法：") && help.contains("显示帮助"), "{path:?}: {help}");
+        assert!(
+            english_in(&help).is_empty(),
+            "{path:?}: {:?}\n{help}",
+            english_in(&help)
+        );
+        assert!(
+            help.contains("用法：") && help.contains("显示帮助"),
+            "{path:?}: {help}"
+        );
         defaults += help.matches("[默认: ").count();
         for sub in subcommands(&help) {
             let mut p = path.clone();
@@ -109,11 +123,17 @@ fn rules_eval_names_the_field_in_chinese() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("facts.json");
     for (json, wanted) in [
-        (r#"{"kind":"individual_business","revenue":1.5}"#, "字段“revenue”"),
+        (
+            r#"{"kind":"individual_business","revenue":1.5}"#,
+            "字段“revenue”",
+        ),
         (r#"{"kind":"corp"}"#, "“corp”"),
         (r#"{"kind":"individual_business""#, "不完整"),
         (r#"{"kind":"individual_business"} x"#, "多余"),
-        (r#"{"kind":"individual_business","employees":true}"#, "字段“employees”"),
+        (
+            r#"{"kind":"individual_business","employees":true}"#,
+            "字段“employees”",
+        ),
     ] {
         std::fs::write(&f, json).unwrap();
         let out = huiqi(&["rules", "eval", "--at", "2023-12-31", f.to_str().unwrap()]);
@@ -121,7 +141,13 @@ fn rules_eval_names_the_field_in_chinese() {
         assert!(!out.status.success(), "{json}");
         assert!(err.contains(wanted), "{json}: {err}");
         assert!(err.contains("第1行"), "{json}: {err}");
-        for english in ["missing field", "invalid type", "expected", "unknown variant", "at line"] {
+        for english in [
+            "missing field",
+            "invalid type",
+            "expected",
+            "unknown variant",
+            "at line",
+        ] {
             assert!(!err.contains(english), "{json}: {err}");
         }
     }

@@ -111,12 +111,7 @@ pub fn template_bytes(
             source_note(source),
             source.as_str(),
         ),
-        Err(list) => (
-            list_columns(list),
-            false,
-            list_note(list),
-            list.as_str(),
-        ),
+        Err(list) => (list_columns(list), false, list_note(list), list.as_str()),
     };
     let mut book = sheets(&columns, english, &note, counties, name)?;
     book.save_to_buffer().map_err(|e| IngestError::Template {

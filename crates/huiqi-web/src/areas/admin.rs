@@ -30,7 +30,9 @@ pub const AREA: Area = Area {
             "账号操作（停用、启用、解除限速、重设密码）",
             || post(users_change),
         ),
-        Route::post("/admin/users/new", ADMIN, "新建账号", || post(users_create)),
+        Route::post("/admin/users/new", ADMIN, "新建账号", || {
+            post(users_create)
+        }),
         Route::get("/admin/import", ADMIN, "数据导入", || get(import_form)),
         Route::get(
             "/admin/import/template",
@@ -114,7 +116,15 @@ async fn users_page(
     (message, ok, password): (String, bool, Option<String>),
     page: i64,
 ) -> Result<Response, WebError> {
-    users_page_with(s, v, status, (message, ok, password), page, CreateForm::default()).await
+    users_page_with(
+        s,
+        v,
+        status,
+        (message, ok, password),
+        page,
+        CreateForm::default(),
+    )
+    .await
 }
 
 async fn users_page_with(
@@ -387,9 +397,15 @@ async fn create_checked(
             cut(username)
         )));
     }
-    let created =
-        accounts::create_account(&s.app.store, username, role, &f.display_name, None, &v.username)
-            .await;
+    let created = accounts::create_account(
+        &s.app.store,
+        username,
+        role,
+        &f.display_name,
+        None,
+        &v.username,
+    )
+    .await;
     match created {
         Ok(a) => {
             let kind = a.role.kind().map_or("", accounts::RoleKind::label);
@@ -578,16 +594,23 @@ async fn import_submit(
         Err(e) if e.is_input() => return bad(e.to_string()).await,
         Err(e) => return Err(e.into()),
     };
-    let report =
-        match imports::import_file(&s.app.store, &s.app.pack, kind, year, file, &v.username, |_| {})
-            .await
-        {
-            Ok(r) => r,
-            Err(e) if e.is_input() || matches!(e, huiqi_app::AppError::Ingest(_)) => {
-                return bad(format!("文件无法读取：{e}")).await;
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let report = match imports::import_file(
+        &s.app.store,
+        &s.app.pack,
+        kind,
+        year,
+        file,
+        &v.username,
+        |_| {},
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) if e.is_input() || matches!(e, huiqi_app::AppError::Ingest(_)) => {
+            return bad(format!("文件无法读取：{e}")).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     let status = match &report.outcome {
         Outcome::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
