@@ -110,13 +110,14 @@ enum GrantsCmd {
 
 fn main() -> ExitCode {
     // clap's own words in Chinese (see `zh`): headings, the help and version flags, errors.
-    let matches = match zh::localize(Cli::command(), true).try_get_matches() {
+    let mut cmd = zh::localize(Cli::command(), true);
+    let matches = match cmd.try_get_matches_from_mut(std::env::args_os()) {
         Ok(m) => m,
-        Err(e) => return zh::exit_with(e),
+        Err(e) => return zh::exit_with(e, &mut cmd),
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
-        Err(e) => return zh::exit_with(e),
+        Err(e) => return zh::exit_with(e, &mut cmd),
     };
     // Libraries log through `tracing`; the command line shows warnings (and the server's
     // requests) on stderr. RUST_LOG overrides, e.g. RUST_LOG=debug.

@@ -104,7 +104,11 @@ pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
             for f in &report.failures {
                 eprintln!("✗ {f}");
             }
-            println!("{} passed, {} failed", report.passed, report.failures.len());
+            println!(
+                "通过 {} 条，失败 {} 条",
+                report.passed,
+                report.failures.len()
+            );
             Ok(if report.failures.is_empty() {
                 ExitCode::SUCCESS
             } else {

@@ -84,10 +84,13 @@ fn localize_arg(arg: Arg) -> Arg {
         .chain(extra)
         .collect::<Vec<_>>()
         .join(" ");
-    let arg = arg
-        .hide_default_value(true)
-        .hide_possible_values(true)
-        .help_heading(heading);
+    // clap asserts these two only on arguments that take a value.
+    let arg = if takes_value {
+        arg.hide_default_value(true).hide_possible_values(true)
+    } else {
+        arg
+    }
+    .help_heading(heading);
     if help.is_empty() { arg } else { arg.help(help) }
 }
 
@@ -164,7 +167,8 @@ pub fn error_line(e: &clap::Error) -> String {
 
 /// Prints clap's outcome: help and version as they are (exit 0), a missing subcommand's help,
 /// or the Chinese error line with the usage (exit 2).
-pub fn exit_with(e: clap::Error) -> std::process::ExitCode {
+/// `cmd` gives the usage when clap's error carries none (an invalid value, for one).
+pub fn exit_with(e: clap::Error, cmd: &mut Command) -> std::process::ExitCode {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
@@ -176,10 +180,10 @@ pub fn exit_with(e: clap::Error) -> std::process::ExitCode {
         }
         _ => {
             eprintln!("{}", error_line(&e));
-            if let Some(usage) = context(&e, ContextKind::Usage) {
-                let usage = usage.trim().trim_start_matches("Usage:").trim();
-                eprintln!("\n用法：{usage}");
-            }
+            let usage =
+                context(&e, ContextKind::Usage).unwrap_or_else(|| cmd.render_usage().to_string());
+            let usage = usage.trim().trim_start_matches("Usage:").trim();
+            eprintln!("\n用法：{usage}");
             eprintln!("\n用 --help 查看帮助。");
             std::process::ExitCode::from(2)
         }

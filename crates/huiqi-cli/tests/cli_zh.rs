@@ -124,7 +124,7 @@ fn rules_eval_names_the_field_in_chinese() {
     let f = dir.path().join("facts.json");
     for (json, wanted) in [
         (
-            r#"{"kind":"individual_business","revenue":1.5}"#,
+            r#"{"kind":"individual_business","revenue":"一百万"}"#,
             "字段“revenue”",
         ),
         (r#"{"kind":"corp"}"#, "“corp”"),
