@@ -335,7 +335,28 @@ try {
   {
     const { ctx, page } = await login('admin');
     await page.goto(base + '/admin/import');
-    const before = await page.locator('#history tbody tr').count();
+    // One template per source, the certification and training lists included; each downloads
+    // as .xlsx.
+    const templates = await page.locator('#templates a').allTextContents();
+    check(templates.length === 9 && templates.some((t) => t.includes('认定名单')) && templates.some((t) => t.includes('培训台账')),
+      `数据导入页提供 ${templates.length} 个导入模板（含认定名单、培训台账）`);
+    for (const source of ['tax', 'certifications']) {
+      const href = await page.getAttribute(`#templates a[href$="source=${source}"]`, 'href');
+      const resp = await page.request.get(base + href);
+      check(resp.status() === 200 && (resp.headers()['content-type'] || '').includes('spreadsheetml'),
+        `下载模板 ${source}：200，Excel 类型（${resp.headers()['content-type']}）`);
+      const body = await resp.body();
+      check(body.length > 1000 && body[0] === 0x50 && body[1] === 0x4b, `模板 ${source} 是 .xlsx 文件（${body.length} 字节）`);
+    }
+    // The history: the command line's imports of the setup, with who and the counts.
+    const firstRows = await page.locator('#history tbody tr').allTextContents();
+    check(firstRows.length > 0 && firstRows.some((r) => r.includes('命令行') && r.includes('成功')),
+      `导入记录列出命令行的导入（${firstRows.length} 行）`);
+    const total = async () => Number((await page.textContent('.pager')).match(/共 (\d+) 条/)[1]);
+    const before = await total();
+    const counts = await page.locator('#history tbody tr:first-child td.num').allTextContents();
+    check(counts.length === 5 && counts.every((c) => /^[\d,]+$/.test(c.trim())), `导入记录有读取、新增、更新、未变、错误行数（${counts.join(' / ')}）`);
+    await page.screenshot({ path: path.join(shots, 'admin-import-1366.png'), fullPage: true });
     await page.selectOption('select[name=source]', 'facts');
     await page.fill('input[name=year]', '2024');
     await page.setInputFiles('input[name=file]', badFile);
@@ -344,8 +365,12 @@ try {
     check(errors >= 1, `上传含错误行的文件后显示行错误表（${errors} 行）`);
     const msg = await page.textContent('#import-message');
     check(msg.includes('未导入任何数据'), '提示未导入任何数据');
-    const after = await page.locator('#history tbody tr').count();
-    check(after === before, `导入记录未增加（${before} → ${after}）`);
+    // The refusal is in the history (by admin, 被拒, with its error count); nothing was imported
+    // (browser.rs checks the registry's imports).
+    const after = await total();
+    check(after === before + 1, `被拒的导入也记入导入记录（${before} → ${after}）`);
+    const newest = await page.textContent('#history tbody tr:first-child');
+    check(newest.includes('被拒') && newest.includes('admin'), `最新一条导入记录：admin，被拒（${newest.trim().replace(/\s+/g, ' ')}）`);
     await page.screenshot({ path: path.join(shots, 'admin-import-error-1366.png'), fullPage: true });
     // The 日常调度 dashboard with its ECharts charts.
     const dash = await page.goto(base + '/dashboard?period=2023-09');
@@ -372,19 +397,51 @@ try {
     // The accounts page: reset the unit's password (shown once), the audit lines.
     await page.goto(base + '/admin/users');
     check(await page.locator('#accounts tbody tr').count() === 4, '账号管理列出 4 个演示账号');
+    check(!/\b(admin|unit|county|enterprise)\b/.test(await page.textContent('#accounts tbody tr:first-child td:nth-child(2)')), '账号列表的角色用中文');
     await Promise.all([page.waitForNavigation(), page.click('#accounts tbody tr:has(td:text-is("unit")) button[value=reset_password]')]);
     const pw = (await page.textContent('#new-password code')).trim();
     check(pw.length === 16, '重设密码后显示一次新密码');
     accounts.unit = pw;
     const audit = await page.textContent('#account-audit');
     check(audit.includes('重设密码') && audit.includes('admin'), '账号变更记录写明重设密码和操作人');
+    // Create an account on the web: a bad 统一社会信用代码 is refused in Chinese; a county account
+    // is created, its password shown once, and it signs in.
+    await page.fill('#new-account input[name=username]', 'walk-bad');
+    await page.fill('#new-account input[name=display_name]', '某企业');
+    await page.selectOption('#new-account select[name=role]', 'enterprise');
+    await page.fill('#new-account input[name=uscc]', '12345');
+    await Promise.all([page.waitForNavigation(), page.click('#new-account button[type=submit]')]);
+    const refused = await page.textContent('#account-message');
+    check(refused.includes('统一社会信用代码') && !/[A-Za-z]{4,}/.test(refused), `统一社会信用代码无效时以中文拒绝（${refused.trim()}）`);
+    await page.fill('#new-account input[name=username]', 'walk-county');
+    await page.fill('#new-account input[name=display_name]', '霍山县发改委');
+    await page.selectOption('#new-account select[name=role]', 'county');
+    await page.selectOption('#new-account select[name=county]', { label: '霍山县' });
+    await Promise.all([page.waitForNavigation(), page.click('#new-account button[type=submit]')]);
+    const created = await page.textContent('#account-message');
+    check(created.includes('已新建'), `新建账号（${created.trim()}）`);
+    const newPw = (await page.textContent('#new-password code')).trim();
+    check(newPw.length === 16, '新建账号后显示一次初始密码');
+    check((await page.textContent('#accounts')).includes('walk-county'), '新账号出现在账号列表中');
+    check((await page.textContent('#account-audit')).includes('新建账号'), '账号变更记录写明新建账号');
     await page.screenshot({ path: path.join(shots, 'admin-users-1366.png'), fullPage: true });
     await ctx.close();
+    {
+      const c = await newContext(office);
+      const p = await c.newPage();
+      await p.goto(base + '/login');
+      await p.fill('input[name=username]', 'walk-county');
+      await p.fill('input[name=password]', newPw);
+      await Promise.all([p.waitForNavigation(), p.click('form.login button[type=submit]')]);
+      check(new URL(p.url()).pathname === '/dashboard', `新建的县区账号登录后进入 /dashboard（实际 ${p.url()}）`);
+      check((await p.textContent('header .who')).includes('县区'), '新建的账号以县区身份登录');
+      await c.close();
+    }
     const m = await login('admin', phone);
     await m.page.goto(base + '/admin/users');
     const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow <= 1, `手机宽度下账号管理页不横向溢出（溢出 ${overflow}px）`);
-    await m.page.screenshot({ path: path.join(shots, 'admin-users-phone.png'), fullPage: true });
+    await m.page.screenshot({ path: path.join(shots, 'admin-users-390.png'), fullPage: true });
     await m.ctx.close();
   }
   // 督办: a unit reports on one of its tasks with a file; the working group sends a 督办单.

@@ -12,6 +12,8 @@ use huiqi_domain::registry::{RowError, Source};
 use huiqi_ingest::{Counties, InputFile, Limits, ReadNotes, read_list, read_records};
 use huiqi_policy::Pack;
 use huiqi_store::Store;
+use huiqi_store::import_log::NewLogLine;
+pub use huiqi_store::import_log::{LogLine, LogOutcome};
 use huiqi_store::lists::ListMeta;
 use huiqi_store::registry::{ImportCounts, ImportMeta, ImportOutcome, Incoming};
 
@@ -122,6 +124,8 @@ pub struct ImportReport {
     /// What reading the file skipped, converted or warns about (sheet, title and totals rows,
     /// full-width cells, warnings about codes).
     pub notes: ReadNotes,
+    /// Data rows read from the file.
+    pub rows_read: u64,
 }
 
 impl ImportReport {
@@ -178,13 +182,17 @@ impl ImportReport {
 }
 
 /// Imports a file of `kind` (`year` checked with [`ImportKind::check_year`]). `progress` hears
-/// how many rows were read and checked so far (every chunk of a registry file).
+/// how many rows were read and checked so far (every chunk of a registry file). `actor` (the
+/// account's username, or [`crate::accounts::CLI_ACTOR`]) is who imports it: every attempt is
+/// logged with it ([`log_page`]), a refused one too (after the rollback, in its own transaction),
+/// as is a file that cannot be read at all.
 pub async fn import_file<P>(
     store: &Store,
     pack: &Pack,
     kind: ImportKind,
     year: Option<i32>,
     file: InputFile,
+    actor: &str,
     progress: P,
 ) -> Result<ImportReport, AppError>
 where
@@ -193,19 +201,74 @@ where
     let year = kind.check_year(year)?;
     let counties = Counties::from_pack(pack);
     let file_name = file.file_name.clone();
-    let (outcome, notes) = match kind {
+    let done = match kind {
         ImportKind::Registry(source) => {
-            import_registry(store, counties, source, year, file, progress).await?
+            import_registry(store, counties, source, year, file, progress).await
         }
-        ImportKind::List(list) => import_list(store, counties, list, file).await?,
+        ImportKind::List(list) => import_list(store, counties, list, file).await,
     };
-    Ok(ImportReport {
+    let (outcome, notes, rows_read) = match done {
+        Ok(x) => x,
+        Err(e) if e.is_input() || matches!(e, AppError::Ingest(_)) => {
+            // The file could not be read at all: logged as refused, with its one error.
+            let line = NewLogLine {
+                actor,
+                source: kind.as_str(),
+                year,
+                file_name: &file_name,
+                outcome: LogOutcome::Refused,
+                import_id: None,
+                rows_read: 0,
+                rows_new: 0,
+                rows_updated: 0,
+                rows_unchanged: 0,
+                rows_refused: 1,
+            };
+            store.log_import(&line).await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let report = ImportReport {
         file_name,
         kind,
         year,
         outcome,
         notes,
-    })
+        rows_read,
+    };
+    store.log_import(&report.log_line(actor)).await?;
+    Ok(report)
+}
+
+impl ImportReport {
+    /// The import log's line for this report.
+    fn log_line<'a>(&'a self, actor: &'a str) -> NewLogLine<'a> {
+        let n = |x: u64| i64::try_from(x).unwrap_or(i64::MAX);
+        let (outcome, import_id, counts, refused) = match &self.outcome {
+            Outcome::Committed { id, counts } => (LogOutcome::Committed, Some(*id), *counts, 0),
+            Outcome::Unchanged { counts } => (LogOutcome::Unchanged, None, *counts, 0),
+            Outcome::Refused(e) => (
+                LogOutcome::Refused,
+                None,
+                ImportCounts::default(),
+                e.total(),
+            ),
+        };
+        NewLogLine {
+            actor,
+            source: self.kind.as_str(),
+            year: self.year,
+            file_name: &self.file_name,
+            outcome,
+            import_id,
+            rows_read: n(self.rows_read.max(counts.total)),
+            rows_new: n(counts.new),
+            rows_updated: n(counts.updated),
+            rows_unchanged: n(counts.unchanged),
+            rows_refused: n(refused),
+        }
+    }
 }
 
 /// The reader on its own thread hands chunks to the transaction as it goes.
@@ -216,7 +279,7 @@ async fn import_registry<P>(
     year: Option<i32>,
     file: InputFile,
     mut progress: P,
-) -> Result<(Outcome, ReadNotes), AppError>
+) -> Result<(Outcome, ReadNotes, u64), AppError>
 where
     P: FnMut(usize) + Send + 'static,
 {
@@ -244,9 +307,9 @@ where
         .await?
         .map_err(|_| AppError::Task("读取文件的线程意外终止，未导入任何数据".into()))??;
     if !report.errors.is_empty() {
-        return Ok((Outcome::Refused(report.errors), report.notes));
+        return Ok((Outcome::Refused(report.errors), report.notes, report.rows));
     }
-    Ok((outcome_of(outcome?)?, report.notes))
+    Ok((outcome_of(outcome?)?, report.notes, report.rows))
 }
 
 async fn import_list(
@@ -254,7 +317,7 @@ async fn import_list(
     counties: Counties,
     list: ListSource,
     file: InputFile,
-) -> Result<(Outcome, ReadNotes), AppError> {
+) -> Result<(Outcome, ReadNotes, u64), AppError> {
     let (file, read) = blocking(move || {
         let read = read_list(&file, list, &counties);
         (file, read)
@@ -262,7 +325,11 @@ async fn import_list(
     .await?;
     let read = read?;
     if !read.report.errors.is_empty() {
-        return Ok((Outcome::Refused(read.report.errors), read.report.notes));
+        return Ok((
+            Outcome::Refused(read.report.errors),
+            read.report.notes,
+            read.report.rows,
+        ));
     }
     let meta = ListMeta {
         file_name: file.file_name.clone(),
@@ -270,7 +337,7 @@ async fn import_list(
         uscc_header: read.headers.first().cloned().unwrap_or_default(),
     };
     let outcome = outcome_of(store.import_list(&meta, &read.rows).await?)?;
-    Ok((outcome, read.report.notes))
+    Ok((outcome, read.report.notes, read.report.rows))
 }
 
 fn outcome_of(o: ImportOutcome) -> Result<Outcome, AppError> {
@@ -286,32 +353,66 @@ fn outcome_of(o: ImportOutcome) -> Result<Outcome, AppError> {
     }
 }
 
-/// An import as listed: id, what (label), year, file name, rows.
+/// One line of the import log as shown: time (Beijing), who, what (in Chinese), file, year, the
+/// row counts (千分位) and the outcome (成功 / 被拒).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportRow {
-    pub id: i64,
-    pub label: String,
-    pub year: Option<i32>,
+pub struct LogRow {
+    pub at: String,
+    /// The account's username, 命令行, or — for imports made before the log existed.
+    pub actor: String,
+    pub source: String,
     pub file_name: String,
-    pub rows: i64,
+    /// The year, or —.
+    pub year: String,
+    pub rows_read: String,
+    pub rows_new: String,
+    pub rows_updated: String,
+    pub rows_unchanged: String,
+    pub rows_refused: String,
+    /// 成功, 成功（无变动）or 被拒.
+    pub outcome: &'static str,
+    pub refused: bool,
 }
 
-/// The latest `n` registry imports, newest first.
-pub async fn history(store: &Store, n: usize) -> Result<Vec<ImportRow>, AppError> {
-    Ok(store
-        .imports()
-        .await?
-        .into_iter()
-        .rev()
-        .take(n)
-        .map(|r| ImportRow {
-            id: r.id,
-            label: Source::parse(&r.source).map_or(r.source.clone(), |s| s.label().to_string()),
-            year: r.year,
-            file_name: r.file_name,
-            rows: r.rows_total,
-        })
-        .collect())
+impl From<LogLine> for LogRow {
+    fn from(l: LogLine) -> LogRow {
+        let n = |x: i64| huiqi_domain::text::thousands(u64::try_from(x).unwrap_or(0));
+        let outcome = LogOutcome::parse(&l.outcome);
+        LogRow {
+            at: (l.at + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            actor: if l.actor.is_empty() {
+                "—".to_string()
+            } else {
+                l.actor
+            },
+            source: ImportKind::parse(&l.source).map_or(l.source, |k| k.label().to_string()),
+            file_name: l.file_name,
+            year: l.year.map_or("—".to_string(), |y| y.to_string()),
+            rows_read: n(l.rows_read),
+            rows_new: n(l.rows_new),
+            rows_updated: n(l.rows_updated),
+            rows_unchanged: n(l.rows_unchanged),
+            rows_refused: n(l.rows_refused),
+            outcome: match outcome {
+                Some(LogOutcome::Committed) => "成功",
+                Some(LogOutcome::Unchanged) => "成功（无变动）",
+                Some(LogOutcome::Refused) | None => "被拒",
+            },
+            refused: !matches!(outcome, Some(LogOutcome::Committed | LogOutcome::Unchanged)),
+        }
+    }
+}
+
+/// A page of the import log, newest first, and how many lines there are in all: every import
+/// attempt, from the web or the command line, committed, unchanged or refused.
+pub async fn log_page(
+    store: &Store,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<LogLine>, i64), AppError> {
+    Ok(store.import_log(limit, offset).await?)
 }
 
 /// Opens a file on disk for [`import_file`].
@@ -353,6 +454,18 @@ pub async fn open_upload(file_name: String, bytes: Vec<u8>) -> Result<InputFile,
         )?)
     })
     .await?
+}
+
+/// The Excel template of a kind as bytes (a download), with its file name (`导入模板-税务数据.xlsx`).
+pub fn template_download(pack: &Pack, kind: ImportKind) -> Result<(String, Vec<u8>), AppError> {
+    let counties = Counties::from_pack(pack);
+    let which = match kind {
+        ImportKind::Registry(s) => Ok(s),
+        ImportKind::List(l) => Err(l),
+    };
+    let bytes = huiqi_ingest::template_bytes(which, &counties)?;
+    let name = kind.label().replace('/', "、");
+    Ok((format!("导入模板-{name}.xlsx"), bytes))
 }
 
 /// Writes the Excel template of a kind (header row and a sheet explaining every column).

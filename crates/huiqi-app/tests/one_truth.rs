@@ -57,7 +57,7 @@ async fn import_facts(store: &Store, path: &Path) -> i64 {
     let pack = huiqi_app::builtin_pack().unwrap();
     let file = imports::open_file(path).unwrap();
     let kind = ImportKind::Registry(Source::Facts);
-    let report = imports::import_file(store, &pack, kind, Some(2024), file, |_| {})
+    let report = imports::import_file(store, &pack, kind, Some(2024), file, "测试", |_| {})
         .await
         .unwrap();
     match report.outcome {

@@ -29,6 +29,7 @@ async fn registry(app: &App, dir: &Path) -> Vec<(String, String)> {
         ImportKind::Registry(Source::Facts),
         Some(2024),
         file,
+        "测试",
         |_| {},
     )
     .await

@@ -18,10 +18,11 @@ mod rules_cmd;
 mod service_cmd;
 mod table;
 mod web_cmd;
+mod zh;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// huiqi（惠企）：六安市支持小微企业高质量发展政策的执行系统。
 #[derive(Parser)]
@@ -108,7 +109,16 @@ enum GrantsCmd {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap's own words in Chinese (see `zh`): headings, the help and version flags, errors.
+    let mut cmd = zh::localize(Cli::command(), true);
+    let matches = match cmd.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(m) => m,
+        Err(e) => return zh::exit_with(e, &mut cmd),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return zh::exit_with(e, &mut cmd),
+    };
     // Libraries log through `tracing`; the command line shows warnings (and the server's
     // requests) on stderr. RUST_LOG overrides, e.g. RUST_LOG=debug.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

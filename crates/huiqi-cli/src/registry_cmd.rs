@@ -167,7 +167,16 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
                 eprintln!("已读取并校验 {n} 行……");
             }
         };
-        let report = imports::import_file(&store, &pack, kind, year, file, progress).await;
+        let report = imports::import_file(
+            &store,
+            &pack,
+            kind,
+            year,
+            file,
+            huiqi_app::accounts::CLI_ACTOR,
+            progress,
+        )
+        .await;
         store.close().await;
         anyhow::Ok(report?)
     })?;

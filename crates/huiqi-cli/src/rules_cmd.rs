@@ -69,14 +69,22 @@ pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
                 std::fs::read_to_string(&file)
                     .with_context(|| format!("无法读取 {}", file.display()))?
             };
-            let facts: Facts = serde_json::from_str(&text).map_err(|e| {
+            // serde's message in Chinese, naming the field (serde_path_to_error) and the place.
+            let bad = |e: serde_json::Error, path: &str| {
                 anyhow::anyhow!(
-                    "{} 第{}行第{}列：事实 JSON 有误：{e}（金额写成字符串，如 \"12345.67\"）",
+                    "{} 第{}行第{}列：事实 JSON 有误：{}（金额写成字符串，如 \"12345.67\"）",
                     file.display(),
                     e.line(),
-                    e.column()
+                    e.column(),
+                    crate::zh::serde_message(&e.to_string(), path)
                 )
+            };
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let facts: Facts = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let path = e.path().to_string();
+                bad(e.into_inner(), &path)
             })?;
+            de.end().map_err(|e| bad(e, ""))?;
             let engine = Engine::new(&rules, at);
             let refused = |e: huiqi_rules::RulesError| anyhow::anyhow!("{}：{e}", file.display());
             let json = if trace {
@@ -96,7 +104,11 @@ pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
             for f in &report.failures {
                 eprintln!("✗ {f}");
             }
-            println!("{} passed, {} failed", report.passed, report.failures.len());
+            println!(
+                "通过 {} 条，失败 {} 条",
+                report.passed,
+                report.failures.len()
+            );
             Ok(if report.failures.is_empty() {
                 ExitCode::SUCCESS
             } else {

@@ -222,7 +222,14 @@ fn rules_test_runs_the_yaml_cases() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains(" passed, 0 failed"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let passed: usize = stdout
+        .trim()
+        .strip_prefix("通过 ")
+        .and_then(|s| s.strip_suffix(" 条，失败 0 条"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected summary: {stdout}"));
+    assert!(passed > 0, "{stdout}");
 }
 
 /// Runs `huiqi match` on `text`; returns (success, stderr, whether an output file exists).

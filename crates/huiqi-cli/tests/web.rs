@@ -271,6 +271,10 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/admin/import", [303, 200, 403, 403, 403]),
     // Without a CSRF token the admin's upload is refused too.
     ("POST", "/admin/import", [303, 403, 403, 403, 403]),
+    // Without ?source= the admin is told the source is missing; the others never get that far.
+    ("GET", "/admin/import/template", [303, 400, 403, 403, 403]),
+    // 新建账号: without the form's CSRF token the admin is refused too.
+    ("POST", "/admin/users/new", [303, 403, 403, 403, 403]),
     ("GET", "/api/v1/enterprises", [401, 200, 200, 200, 403]),
     // 督办与考核 (roles: anonymous, admin, unit tax, county 341502, enterprise). The board: staff
     // (a unit its lines, a county its jurisdiction's); forms without CSRF are refused.

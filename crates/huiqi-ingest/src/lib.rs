@@ -38,7 +38,9 @@ pub use limits::Limits;
 pub use list::{ListFile, read_list};
 pub use scan::{HEADER_SEARCH_ROWS, ReadNotes, Report, TOTALS_WORDS};
 pub use table::{TableFile, TableSpec, read_table};
-pub use template::{table_template, template_headers, write_list_template, write_template};
+pub use template::{
+    table_template, template_bytes, template_headers, write_list_template, write_template,
+};
 
 use scan::{Layout, RowSink, scan};
 

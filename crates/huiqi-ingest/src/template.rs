@@ -13,8 +13,8 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::{Counties, IngestError};
 
-/// The columns of a source's template, in order: Chinese headers (the `facts` source uses the
-/// English fact columns, in [`FACT_COLUMNS`] order, since that is what `huiqi gen` writes).
+/// The columns of a source's template, in order (the `facts` source in [`FACT_COLUMNS`] order,
+/// the order `huiqi gen` writes). Every template's header row is in Chinese.
 pub fn template_headers(source: Source) -> Vec<&'static Column> {
     let all: Vec<&'static Column> = std::iter::once(&USCC_COLUMN)
         .chain(source.columns())
@@ -86,11 +86,61 @@ pub fn write_template(source: Source, counties: &Counties, path: &Path) -> Resul
         .into_iter()
         .map(|c| (c, false))
         .collect();
-    let note = format!(
+    write_sheets(
+        &columns,
+        source == Source::Facts,
+        &source_note(source),
+        counties,
+        path,
+    )
+}
+
+/// The template of a source or a list as .xlsx bytes (a download): the same sheets as
+/// [`write_template`] and [`write_list_template`] write to a file.
+pub fn template_bytes(
+    kind: Result<Source, ListSource>,
+    counties: &Counties,
+) -> Result<Vec<u8>, IngestError> {
+    let (columns, english, note, name): (Vec<(&Column, bool)>, bool, String, &str) = match kind {
+        Ok(source) => (
+            template_headers(source)
+                .into_iter()
+                .map(|c| (c, false))
+                .collect(),
+            source == Source::Facts,
+            source_note(source),
+            source.as_str(),
+        ),
+        Err(list) => (list_columns(list), false, list_note(list), list.as_str()),
+    };
+    let mut book = sheets(&columns, english, &note, counties, name)?;
+    book.save_to_buffer().map_err(|e| IngestError::Template {
+        path: name.to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn source_note(source: Source) -> String {
+    format!(
         "{}：表头可用中文或英文列名；每户企业一行；任何一行有误则整个文件都不导入。",
         source.label()
-    );
-    write_sheets(&columns, source == Source::Facts, &note, counties, path)
+    )
+}
+
+fn list_columns(list: ListSource) -> Vec<(&'static Column, bool)> {
+    list.columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c, !list.optional(i)))
+        .collect()
+}
+
+fn list_note(list: ListSource) -> String {
+    format!(
+        "{}：表头可用中文或英文列名；{}；任何一行有误则整个文件都不导入。",
+        list.label(),
+        list.row_rule()
+    )
 }
 
 /// What every file may look like, beyond its columns (shown under the columns).
@@ -121,18 +171,7 @@ pub fn write_list_template(
     counties: &Counties,
     path: &Path,
 ) -> Result<(), IngestError> {
-    let columns: Vec<(&Column, bool)> = list
-        .columns()
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c, !list.optional(i)))
-        .collect();
-    let note = format!(
-        "{}：表头可用中文或英文列名；{}；任何一行有误则整个文件都不导入。",
-        list.label(),
-        list.row_rule()
-    );
-    write_sheets(&columns, false, &note, counties, path)
+    write_sheets(&list_columns(list), false, &list_note(list), counties, path)
 }
 
 /// The template of a table read by [`crate::read_table`] (.xlsx bytes, for a download): the
@@ -159,8 +198,8 @@ pub fn table_template(
     })
 }
 
-/// The data sheet (header row) and the explaining sheet; `english` writes English headers (the
-/// facts source, whose explanations are those of the fact parser).
+/// The data sheet (header row, in Chinese) and the explaining sheet; `english` (the facts source)
+/// explains each column as the fact parser reads it.
 fn write_sheets(
     columns: &[(&Column, bool)],
     english: bool,
@@ -193,7 +232,7 @@ fn sheets(
     let sheet = book.add_worksheet();
     sheet.set_name("数据").map_err(err)?;
     for (i, (c, _)) in columns.iter().enumerate() {
-        let header = if english { c.name } else { c.zh };
+        let header = c.zh;
         sheet
             .write_string_with_format(0, i as u16, header, &bold)
             .map_err(err)?;

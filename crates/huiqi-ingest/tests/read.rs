@@ -8,8 +8,8 @@ use huiqi_domain::Uscc;
 use huiqi_domain::lists::{CertKind, ListRows, ListSource};
 use huiqi_domain::registry::{Record, RowError, Source, Value};
 use huiqi_ingest::{
-    Counties, InputFile, ListFile, Report, read_list, read_records, write_list_template,
-    write_template,
+    Counties, InputFile, ListFile, Report, read_list, read_records, template_bytes,
+    write_list_template, write_template,
 };
 
 fn counties() -> Counties {
@@ -297,14 +297,24 @@ fn every_template_reads_back_as_its_source() {
     for &source in Source::ALL {
         let p = dir.path().join(format!("{source}.xlsx"));
         write_template(source, &counties(), &p).unwrap();
-        let (report, _) = read(&p, source);
-        // Only the "no data rows" complaint: the header is accepted.
-        assert_eq!(report.errors.total(), 1, "{source}: {:?}", report.errors);
-        assert!(
-            report.errors.listed()[0].message.contains("没有"),
-            "{:?}",
-            report.errors
-        );
+        // The download (bytes) is the same template.
+        let d = dir.path().join(format!("{source}-download.xlsx"));
+        std::fs::write(&d, template_bytes(Ok(source), &counties()).unwrap()).unwrap();
+        for p in [&p, &d] {
+            let (report, _) = read(p, source);
+            // Only the "no data rows" complaint: the header is accepted.
+            assert_eq!(report.errors.total(), 1, "{source}: {:?}", report.errors);
+            assert!(
+                report.errors.listed()[0].message.contains("没有"),
+                "{:?}",
+                report.errors
+            );
+        }
+        // The header row is in Chinese (the first column is 统一社会信用代码).
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(&d).unwrap();
+        let range = calamine::Reader::worksheet_range(&mut book, "数据").unwrap();
+        let first = range.get((0, 0)).unwrap().to_string();
+        assert!(!first.is_ascii(), "{source}: {first}");
     }
 }
 
@@ -588,10 +598,14 @@ fn list_templates_read_back_and_excel_rows_read_like_csv() {
     for &list in ListSource::ALL {
         let p = dir.path().join(format!("{list}.xlsx"));
         write_list_template(list, &counties(), &p).unwrap();
-        let f = read_list_file(&p, list);
-        // Only the "no data rows" complaint: the template's header is accepted.
-        assert_eq!(f.report.errors.total(), 1, "{list}: {:?}", f.report.errors);
-        assert!(f.report.errors.listed()[0].message.contains("没有"));
+        let d = dir.path().join(format!("{list}-download.xlsx"));
+        std::fs::write(&d, template_bytes(Err(list), &counties()).unwrap()).unwrap();
+        for p in [&p, &d] {
+            let f = read_list_file(p, list);
+            // Only the "no data rows" complaint: the template's header is accepted.
+            assert_eq!(f.report.errors.total(), 1, "{list}: {:?}", f.report.errors);
+            assert!(f.report.errors.listed()[0].message.contains("没有"));
+        }
     }
     let p = dir.path().join("trainings.xlsx");
     let mut book = Workbook::new();

@@ -20,6 +20,7 @@ mod copy;
 pub mod cultivate;
 pub mod files;
 pub mod funds;
+pub mod import_log;
 pub mod lists;
 pub mod matching;
 pub mod progress;

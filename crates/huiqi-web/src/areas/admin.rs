@@ -30,7 +30,16 @@ pub const AREA: Area = Area {
             "账号操作（停用、启用、解除限速、重设密码）",
             || post(users_change),
         ),
+        Route::post("/admin/users/new", ADMIN, "新建账号", || {
+            post(users_create)
+        }),
         Route::get("/admin/import", ADMIN, "数据导入", || get(import_form)),
+        Route::get(
+            "/admin/import/template",
+            ADMIN,
+            "下载导入模板（.xlsx，中文表头）",
+            || get(import_template),
+        ),
         Route::post("/admin/import", ADMIN, "上传导入文件", || {
             post(import_submit).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         }),
@@ -83,6 +92,12 @@ struct UsersPage {
     free: i32,
     max_minutes: i64,
     forget_minutes: i64,
+    /// The choices of the new-account form: roles, units and jurisdictions (id, name).
+    roles: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    counties: Vec<(String, String)>,
+    /// What the new-account form held when it was refused (to fill it again).
+    draft: CreateForm,
 }
 
 /// Audit lines per page.
@@ -100,6 +115,25 @@ async fn users_page(
     status: StatusCode,
     (message, ok, password): (String, bool, Option<String>),
     page: i64,
+) -> Result<Response, WebError> {
+    users_page_with(
+        s,
+        v,
+        status,
+        (message, ok, password),
+        page,
+        CreateForm::default(),
+    )
+    .await
+}
+
+async fn users_page_with(
+    s: &WebState,
+    v: &Viewer,
+    status: StatusCode,
+    (message, ok, password): (String, bool, Option<String>),
+    page: i64,
+    draft: CreateForm,
 ) -> Result<Response, WebError> {
     let users: Vec<AccountView> = list_accounts(&s.read().store)
         .await?
@@ -123,7 +157,8 @@ async fn users_page(
                 Some(huiqi_app::accounts::RoleKind::County) => s.read().jurisdiction_name(&a.scope),
                 _ => a.scope,
             },
-            role: a.role,
+            role: huiqi_app::accounts::RoleKind::parse_any(&a.role)
+                .map_or(a.role, |k| k.label().to_string()),
             display_name: a.display_name,
             disabled: a.disabled,
             failed: a.failed_logins,
@@ -158,6 +193,30 @@ async fn users_page(
         free: accounts::FREE_ATTEMPTS,
         max_minutes: accounts::MAX_DELAY_SECS / 60,
         forget_minutes: accounts::FORGET_AFTER_MINUTES,
+        roles: [
+            accounts::RoleKind::Admin,
+            accounts::RoleKind::Unit,
+            accounts::RoleKind::County,
+            accounts::RoleKind::Enterprise,
+        ]
+        .into_iter()
+        .map(|k| (k.as_str(), k.label()))
+        .collect(),
+        units: s
+            .app
+            .pack
+            .units
+            .iter()
+            .map(|u| (u.id.clone(), u.name.clone()))
+            .collect(),
+        counties: s
+            .app
+            .pack
+            .jurisdictions
+            .iter()
+            .map(|j| (j.id.clone(), j.name.clone()))
+            .collect(),
+        draft,
     })?;
     Ok((status, page).into_response())
 }
@@ -242,6 +301,133 @@ async fn users_change(
     }
 }
 
+/// The new-account form: the scope comes from the field of the role chosen (a unit, a
+/// jurisdiction, or an enterprise's 统一社会信用代码).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+struct CreateForm {
+    csrf: Option<String>,
+    username: String,
+    display_name: String,
+    role: String,
+    unit: String,
+    county: String,
+    uscc: String,
+}
+
+/// Checks the new-account form (every message in Chinese, naming the field) and the role with
+/// its scope.
+fn checked_role(s: &WebState, f: &CreateForm) -> Result<accounts::Role, String> {
+    use accounts::RoleKind;
+    if f.username.trim().is_empty() {
+        return Err("请填写用户名。".into());
+    }
+    if f.display_name.trim().is_empty() {
+        return Err("请填写显示名称（如单位或姓名）。".into());
+    }
+    let Some(kind) = RoleKind::parse(f.role.trim()) else {
+        return Err("请选择角色：工作专班、责任单位、县区或企业。".into());
+    };
+    let scope = match kind {
+        RoleKind::Admin => "",
+        RoleKind::Unit => match f.unit.trim() {
+            "" => return Err("角色为责任单位时，请选择责任单位。".into()),
+            u if s.read().pack.unit(u).is_none() => {
+                return Err(format!("责任单位“{}”不在政策包中。", cut(u)));
+            }
+            u => u,
+        },
+        RoleKind::County => match f.county.trim() {
+            "" => return Err("角色为县区时，请选择县区。".into()),
+            c if s.read().pack.jurisdiction(c).is_none() => {
+                return Err(format!("县区“{}”不在政策包中。", cut(c)));
+            }
+            c => c,
+        },
+        RoleKind::Enterprise => match f.uscc.trim() {
+            "" => return Err("角色为企业时，请填写该企业的统一社会信用代码。".into()),
+            u => match huiqi_domain::Uscc::parse(u) {
+                Ok(_) => u,
+                Err(e) => return Err(format!("统一社会信用代码“{}”无效：{e}", cut(u))),
+            },
+        },
+    };
+    accounts::Role::checked(&s.read().pack, kind, scope).map_err(|e| e.to_string())
+}
+
+/// A new account from the accounts page (huiqi-app's `create_account`, as `huiqi users add`),
+/// with the signed-in admin as the actor of its audit line; the generated password is shown this
+/// once. An existing username is refused (its password is reset from the list instead).
+async fn users_create(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, WebError> {
+    if !auth::csrf_ok(&v, f.csrf.as_deref()) {
+        return Err(WebError::csrf());
+    }
+    match create_checked(&s, &v, &f).await? {
+        Ok((message, password)) => {
+            users_page(&s, &v, StatusCode::OK, (message, true, Some(password)), 1).await
+        }
+        Err(message) => {
+            users_page_with(
+                &s,
+                &v,
+                StatusCode::BAD_REQUEST,
+                (message, false, None),
+                1,
+                f,
+            )
+            .await
+        }
+    }
+}
+
+/// Creates the account of the form: what to say and the password, or why not.
+async fn create_checked(
+    s: &WebState,
+    v: &Viewer,
+    f: &CreateForm,
+) -> Result<Result<(String, String), String>, WebError> {
+    let role = match checked_role(s, f) {
+        Ok(r) => r,
+        Err(m) => return Ok(Err(m)),
+    };
+    let username = f.username.trim();
+    let taken = list_accounts(&s.read().store)
+        .await?
+        .iter()
+        .any(|a| a.username == username);
+    if taken {
+        return Ok(Err(format!(
+            "用户名“{}”已被使用：请换一个；如需重设该账号的密码，请在下面的列表中操作。",
+            cut(username)
+        )));
+    }
+    let created = accounts::create_account(
+        &s.read().store,
+        username,
+        role,
+        &f.display_name,
+        None,
+        &v.username,
+    )
+    .await;
+    match created {
+        Ok(a) => {
+            let kind = a.role.kind().map_or("", accounts::RoleKind::label);
+            let m = format!(
+                "账号 {}（{kind}，{}）已新建，已记入变更记录。",
+                a.username, a.display_name
+            );
+            Ok(Ok((m, a.password)))
+        }
+        Err(e @ huiqi_app::AppError::Invalid { .. }) => Ok(Err(e.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A value from a form cut to 40 characters for a message.
 fn cut(s: &str) -> String {
     let mut out: String = s.chars().take(40).collect();
@@ -258,25 +444,29 @@ struct ImportPage {
     sources: Vec<(&'static str, &'static str)>,
     message: String,
     errors: Vec<RowError>,
-    history: Vec<(i64, String, String, String, i64)>,
+    history: Vec<imports::LogRow>,
+    history_total: i64,
+    page: i64,
+    pages: i64,
 }
 
-/// The import page with a message (and the rows refused, if any) under `status`.
+/// Import log lines per page.
+const LOG_PAGE: i64 = 20;
+
+/// The import page with a message (and the rows refused, if any) under `status`, the log at
+/// `page`.
 async fn import_page(
     s: &WebState,
     v: &Viewer,
     status: StatusCode,
-    message: String,
-    errors: Vec<RowError>,
+    (message, errors): (String, Vec<RowError>),
+    page: i64,
 ) -> Result<Response, WebError> {
-    let history = imports::history(&s.read().store, 20)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let year = r.year.map_or("—".to_string(), |y| y.to_string());
-            (r.id, r.label, year, r.file_name, r.rows)
-        })
-        .collect();
+    let (_, total) = imports::log_page(&s.read().store, 1, 0).await?;
+    let pages = ((total + LOG_PAGE - 1) / LOG_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let (lines, history_total) =
+        imports::log_page(&s.read().store, LOG_PAGE, (page - 1) * LOG_PAGE).await?;
     let page = render(ImportPage {
         nav: Nav::of(s, v),
         sources: ImportKind::all()
@@ -285,7 +475,10 @@ async fn import_page(
             .collect(),
         message,
         errors,
-        history,
+        history: lines.into_iter().map(imports::LogRow::from).collect(),
+        history_total,
+        page,
+        pages,
     })?;
     Ok((status, page).into_response())
 }
@@ -293,8 +486,38 @@ async fn import_page(
 async fn import_form(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
+    Query(q): Query<UsersQuery>,
 ) -> Result<Response, WebError> {
-    import_page(&s, &v, StatusCode::OK, String::new(), Vec::new()).await
+    import_page(
+        &s,
+        &v,
+        StatusCode::OK,
+        (String::new(), Vec::new()),
+        q.page.unwrap_or(1),
+    )
+    .await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct TemplateQuery {
+    source: String,
+}
+
+/// The Excel template of one source or list: the header row in Chinese and a sheet explaining
+/// every column.
+async fn import_template(
+    State(s): State<Shared>,
+    Query(q): Query<TemplateQuery>,
+) -> Result<Response, WebError> {
+    let Some(kind) = ImportKind::parse(q.source.trim()) else {
+        return Err(WebError::bad_request(
+            "bad_source",
+            format!("数据来源“{}”无效。", cut(&q.source)),
+        ));
+    };
+    let (name, bytes) = imports::template_download(&s.read().pack, kind)?;
+    Ok(crate::upload::xlsx(&name, bytes))
 }
 
 /// The fields of the upload form.
@@ -355,7 +578,7 @@ async fn import_submit(
     if !auth::csrf_ok(&v, up.csrf.as_deref()) {
         return Err(WebError::csrf());
     }
-    let bad = |m: String| import_page(&s, &v, StatusCode::BAD_REQUEST, m, Vec::new());
+    let bad = |m: String| import_page(&s, &v, StatusCode::BAD_REQUEST, (m, Vec::new()), 1);
     let Some(kind) = ImportKind::parse(up.source.trim()) else {
         return bad(format!("数据来源“{}”无效。", up.source)).await;
     };
@@ -379,15 +602,23 @@ async fn import_submit(
         Err(e) if e.is_input() => return bad(e.to_string()).await,
         Err(e) => return Err(e.into()),
     };
-    let report =
-        match imports::import_file(&s.read().store, &s.read().pack, kind, year, file, |_| {}).await
-        {
-            Ok(r) => r,
-            Err(e) if e.is_input() || matches!(e, huiqi_app::AppError::Ingest(_)) => {
-                return bad(format!("文件无法读取：{e}")).await;
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let report = match imports::import_file(
+        &s.read().store,
+        &s.read().pack,
+        kind,
+        year,
+        file,
+        &v.username,
+        |_| {},
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) if e.is_input() || matches!(e, huiqi_app::AppError::Ingest(_)) => {
+            return bad(format!("文件无法读取：{e}")).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     let status = match &report.outcome {
         Outcome::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
@@ -403,5 +634,5 @@ async fn import_submit(
         .chain(report.unlisted())
         .collect::<Vec<_>>()
         .join(" ");
-    import_page(&s, &v, status, message, errors).await
+    import_page(&s, &v, status, (message, errors), 1).await
 }
