@@ -211,20 +211,7 @@ where
         Ok(x) => x,
         Err(e) if e.is_input() || matches!(e, AppError::Ingest(_)) => {
             // The file could not be read at all: logged as refused, with its one error.
-            let line = NewLogLine {
-                actor,
-                source: kind.as_str(),
-                year,
-                file_name: &file_name,
-                outcome: LogOutcome::Refused,
-                import_id: None,
-                rows_read: 0,
-                rows_new: 0,
-                rows_updated: 0,
-                rows_unchanged: 0,
-                rows_refused: 1,
-            };
-            store.log_import(&line).await?;
+            log_unreadable(store, kind, year, &file_name, actor).await?;
             return Err(e);
         }
         Err(e) => return Err(e),
@@ -239,6 +226,32 @@ where
     };
     store.log_import(&report.log_line(actor)).await?;
     Ok(report)
+}
+
+/// Logs an attempt whose file could not be read at all (or not even opened: a broken .xlsx, a
+/// file too large), as refused with its one error; nothing of it is written.
+pub async fn log_unreadable(
+    store: &Store,
+    kind: ImportKind,
+    year: Option<i32>,
+    file_name: &str,
+    actor: &str,
+) -> Result<(), AppError> {
+    let line = NewLogLine {
+        actor,
+        source: kind.as_str(),
+        year,
+        file_name,
+        outcome: LogOutcome::Refused,
+        import_id: None,
+        rows_read: 0,
+        rows_new: 0,
+        rows_updated: 0,
+        rows_unchanged: 0,
+        rows_refused: 1,
+    };
+    store.log_import(&line).await?;
+    Ok(())
 }
 
 impl ImportReport {

@@ -597,9 +597,14 @@ async fn import_submit(
     if let Err(e) = kind.check_year(year) {
         return bad(e.to_string()).await;
     }
+    let file_name = up.file_name.clone();
     let file = match imports::open_upload(up.file_name, up.bytes).await {
         Ok(x) => x,
-        Err(e) if e.is_input() => return bad(e.to_string()).await,
+        Err(e) if e.is_input() => {
+            // Not even opened (a broken .xlsx, too large): in the import log as refused too.
+            imports::log_unreadable(&s.read().store, kind, year, &file_name, &v.username).await?;
+            return bad(e.to_string()).await;
+        }
         Err(e) => return Err(e.into()),
     };
     let report = match imports::import_file(
