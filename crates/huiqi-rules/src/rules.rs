@@ -49,7 +49,7 @@ huiqi_domain::vocabulary! {
 }
 
 /// How a benefit is obtained, as the national document says.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Obtain {
     /// `at_filing` | `etax_select` | `apply` ([`ObtainMode`]).
