@@ -489,6 +489,7 @@ async fn every_route_times_every_role() {
                 .replace("&#x2f;", "/")
                 .replace("&#47;", "/")
                 .replace("&amp;", "&")
+                .replace("&#38;", "&")
         };
         assert_eq!(href(&file.body), back);
         for evil in [
