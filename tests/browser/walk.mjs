@@ -204,14 +204,31 @@ try {
   {
     const { ctx, page } = await login('enterprise');
     await page.goto(base + '/me');
-    const rows = page.locator('table.benefits tbody tr');
+    const rows = page.locator('#measures article.measure');
     const n = await rows.count();
     check(n > 0, `企业看到惠企政策 ${n} 项`);
-    const text = await page.textContent('table.benefits');
+    const text = await page.textContent('#measures');
     check(text.includes('六安政策第') && text.includes('公告'), '理由写明六安政策条款与国家文件');
-    const facts = await page.textContent('table.facts');
-    check(facts.includes('税务局（') && /\d{4}-\d{2}-\d{2}/.test(facts), '在档数据注明来源部门和日期');
+    // Each measure: the facts that decided it (Chinese name, amounts with 千分位 and 元) and how
+    // it is obtained, citing the national document.
+    const withInputs = await page.locator('#measures article.measure:has(ul.inputs li)').count();
+    check(withInputs === n, `每项政策列出决定结果的数据（${withInputs}/${n} 项）`);
+    const inputs = await page.locator('#measures ul.inputs li').allTextContents();
+    check(inputs.some((t) => /[\u4e00-\u9fa5]+（[a-z0-9_]+）：-?\d{1,3}(,\d{3})*\.\d{2} 元/.test(t))
+      && inputs.some((t) => /\d{1,3},\d{3}/.test(t)), `决定结果的数据写中文名称与字段，金额带千分位和元（${inputs.length} 项）`);
+    const obtain = await page.locator('#measures p.obtain').allTextContents();
+    check(obtain.length === n && obtain.every((t) => /如何享受：(申报时直接享受|在电子税务局勾选填报|向有关单位申请)/.test(t) && /依据：.*公告/.test(t)),
+      `每项政策写明如何享受及其国家文件（${obtain.length} 项）`);
+    const amounts = await page.locator('#measures h3 .num').allTextContents();
+    check(amounts.every((t) => /^-?\d{1,3}(,\d{3})*\.\d{2} 元$/.test(t.trim())), '政策金额带千分位和元');
+    const facts = await page.textContent('#sources');
+    check(facts.includes('税务局') && /所属年度：\d{4} 年度/.test(facts) && /数据导入日期：\d{4}-\d{2}-\d{2}/.test(facts),
+      '在档数据注明来源部门、所属年度和数据导入日期');
+    const meText = await page.textContent('main');
+    const meCode = meText.replace(/（[a-z0-9_]+）/g, '').match(CODES);
+    check(!meCode, `我的惠企政策没有英文代码${meCode ? '：' + meCode[0] : ''}`);
     await page.screenshot({ path: path.join(shots, 'enterprise-me-1366.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'me-1366.png'), fullPage: true });
     // 梯队培育 on its own page: each standard with its score, the line, how close, what is missing.
     const standings = page.locator('#standings tbody tr');
     check(await standings.count() === 3, `企业看到三项认定标准的评分（${await standings.count()} 项）`);
@@ -226,6 +243,12 @@ try {
     const m = await login('enterprise', phone);
     await m.page.goto(base + '/me');
     await m.page.screenshot({ path: path.join(shots, 'enterprise-me-phone.png'), fullPage: true });
+    await m.page.screenshot({ path: path.join(shots, 'me-390.png'), fullPage: true });
+    // On a phone each department's source is said once, not once per fact.
+    const srcText = await m.page.textContent('#sources');
+    const files = srcText.match(/来源：/g) || [];
+    const sections = await m.page.locator('#sources section.source').count();
+    check(files.length === sections, `手机上在档数据每个来源只写一次（${files.length} 处 / ${sections} 个部门）`);
     const mOverflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(mOverflow <= 1, `手机宽度下“我的惠企政策”不横向溢出（溢出 ${mOverflow}px）`);
     await m.ctx.close();
@@ -244,11 +267,42 @@ try {
     const xr = await ctx.request.get(base + '/enterprises.xlsx?sort=name');
     check(xr.status() === 200 && (await xr.body()).subarray(0, 2).toString() === 'PK'
       && (xr.headers()['content-disposition'] || '').includes("filename*=UTF-8''"), '企业库导出 .xlsx（中文文件名）');
-    await page.goto(base + '/enterprises');
-    await page.locator('#results tbody tr a').first().click();
+    // 一企一档 from a filtered, sorted list, and back to the same list.
+    await page.goto(base + '/enterprises?kind=enterprise&sort=name&per_page=50');
+    const listUrl = new URL(page.url());
+    await Promise.all([page.waitForNavigation(), page.locator('#results tbody tr a').first().click()]);
     await page.waitForSelector('h1');
     check((await page.textContent('h1')).includes('一企一档'), '县区用户打开本辖区企业的一企一档');
+    for (const [id, title] of [['reg', '登记信息'], ['ops', '经营数据'], ['certs', '认定/资质'], ['training', '培训'],
+      ['loans', '融资'], ['benefits', '享受政策'], ['grants', '奖补兑现'], ['history', '变更历史']]) {
+      check(await page.locator(`section#${id} h2`).count() === 1 && (await page.textContent(`section#${id} h2`)).includes(title),
+        `一企一档有“${title}”一节`);
+    }
+    const ops = await page.textContent('#ops');
+    check(/\d{1,3}(,\d{3})+\.\d{2} 元/.test(ops) && /数据导入日期 \d{4}-\d{2}-\d{2}/.test(ops), '经营数据金额带千分位和元，注明导入日期');
+    const fileText = await page.textContent('main');
+    const fileCode = fileText.match(CODES);
+    check(!fileCode, `一企一档没有英文代码${fileCode ? '：' + fileCode[0] : ''}`);
     await page.screenshot({ path: path.join(shots, 'county-one-file-1366.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'enterprise-file-1366.png'), fullPage: true });
+    const fileUrl = page.url();
+    await Promise.all([page.waitForNavigation(), page.click('a#back')]);
+    const backUrl = new URL(page.url());
+    check(backUrl.pathname === '/enterprises' && backUrl.searchParams.get('kind') === 'enterprise'
+      && backUrl.searchParams.get('sort') === 'name' && backUrl.searchParams.get('per_page') === '50',
+      `返回企业库回到同一筛选（${backUrl.search}）`);
+    check(await page.inputValue('select[name=kind]') === 'enterprise' && listUrl.pathname === backUrl.pathname, '返回后筛选框仍为所选类型');
+    // A forged way back to another site is replaced by the list.
+    await page.goto(base + new URL(fileUrl).pathname + '?back=' + encodeURIComponent('//evil.example/enterprises'));
+    check(await page.getAttribute('a#back', 'href') === '/enterprises', '伪造的返回地址被替换为企业库');
+    {
+      const m = await login('county', phone);
+      await m.page.goto(fileUrl);
+      const fOverflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(fOverflow <= 1, `手机宽度下一企一档不横向溢出（溢出 ${fOverflow}px）`);
+      await m.page.screenshot({ path: path.join(shots, 'enterprise-file-390.png'), fullPage: true });
+      await m.ctx.close();
+    }
     // The county reports a month's value on the dashboard: only its own jurisdiction is offered.
     await page.goto(base + '/dashboard?period=2023-09');
     const offered = await page.locator('form.report select[name=jurisdiction] option').count();

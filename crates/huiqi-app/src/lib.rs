@@ -31,6 +31,7 @@ pub mod accounts;
 pub mod arrears;
 pub mod assess;
 pub mod cultivate;
+pub mod dossier;
 pub mod files;
 pub mod funds;
 pub mod imports;

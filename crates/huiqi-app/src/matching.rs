@@ -668,6 +668,10 @@ pub struct BenefitRow {
     /// 0 for a flag.
     pub amount: Decimal,
     pub reason: String,
+    /// The facts that decided it (from the trace), with their Chinese names.
+    pub inputs: Vec<huiqi_match::Input>,
+    /// How the enterprise obtains it (`measures.yaml`).
+    pub obtain: Option<huiqi_rules::Obtain>,
 }
 
 /// An enterprise's benefits: one evaluation of its facts on file, at one date, said plainly.
@@ -706,6 +710,8 @@ pub async fn benefits_of(app: &App, uscc: &Uscc) -> Result<Option<Benefits>, App
                 Decimal::ZERO
             },
             reason: reason(&trace, m),
+            inputs: huiqi_match::inputs(&trace, m),
+            obtain: app.rules.measure(m).obtain.clone(),
         })
         .collect();
     let latest = app.store.imports().await?.into_iter().last();

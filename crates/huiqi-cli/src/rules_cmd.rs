@@ -126,7 +126,7 @@ pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
                         "{}\t{}\t{}\t自 {}\t{}{}",
                         p.id,
                         p.title,
-                        p.value,
+                        p.shown(),
                         p.from,
                         p.reference,
                         if p.unverified { "【待核实】" } else { "" }

@@ -398,7 +398,7 @@ const MATRIX: &[(&str, &str, [u16; 5])] = &[
     ("GET", "/me", [303, 403, 403, 403, 200]),
     ("GET", "/enterprises", [303, 200, 200, 200, 403]),
     ("GET", "/enterprises.xlsx", [303, 200, 200, 200, 403]),
-    ("GET", "/enterprises/{uscc}", [303, 200, 200, 200, 200]),
+    ("GET", "/enterprises/{uscc}", [303, 200, 200, 200, 403]),
     ("GET", "/cultivate", [303, 200, 200, 200, 403]),
     ("GET", "/cultivate/export", [303, 200, 200, 200, 403]),
     ("GET", "/parks", [303, 200, 200, 200, 403]),
@@ -481,6 +481,51 @@ async fn every_route_times_every_role() {
                 .status,
             403
         );
+        // 一企一档: its sections, and the way back to the list it came from — only ever the list.
+        let back = "/enterprises?q=&county=341503&industry=&kind=enterprise&size=&sort=name&per_page=50&page=1";
+        let file = app
+            .request(
+                "GET",
+                &format!("/enterprises/{own}?back={}", urlencode(back)),
+                jinan,
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(file.status, 200);
+        for section in [
+            "登记信息", "经营数据", "认定/资质", "培训", "融资", "享受政策", "奖补兑现", "变更历史",
+        ] {
+            assert!(file.body.contains(&format!("<h2>{section}")), "{section}");
+        }
+        let href = |body: &str| -> String {
+            body.split("id=\"back\" href=\"")
+                .nth(1)
+                .and_then(|x| x.split('"').next())
+                .unwrap_or_default()
+                .replace("&#x2f;", "/")
+                .replace("&#47;", "/")
+                .replace("&amp;", "&")
+                .replace("&#38;", "&")
+        };
+        assert_eq!(href(&file.body), back);
+        for evil in [
+            "//evil.example/enterprises",
+            "http://evil.example/",
+            "/admin/users",
+            "/enterprises.xlsx",
+        ] {
+            let page = app
+                .request(
+                    "GET",
+                    &format!("/enterprises/{own}?back={}", urlencode(evil)),
+                    jinan,
+                    None,
+                    "",
+                )
+                .await;
+            assert_eq!(href(&page.body), "/enterprises", "{evil}");
+        }
         // The county's registry list only shows its own county, whatever the query string asks.
         let list = app
             .request("GET", "/enterprises?county=341503", jinan, None, "")
@@ -492,7 +537,7 @@ async fn every_route_times_every_role() {
         let ids = |body: &str| -> Vec<String> {
             body.split("<a href=\"/enterprises/")
                 .skip(1)
-                .filter_map(|x| x.split('"').next().map(str::to_string))
+                .filter_map(|x| x.split(['"', '?']).next().map(str::to_string))
                 .collect()
         };
         let q = "/enterprises?q=%E6%9C%89%E9%99%90";
@@ -633,7 +678,7 @@ async fn cultivation_lists_are_scoped_and_link_to_the_enterprise() {
             .body
             .split("<a href=\"/enterprises/")
             .nth(1)
-            .and_then(|x| x.split('"').next())
+            .and_then(|x| x.split(['"', '?']).next())
             .unwrap()
             .to_string();
         assert_ne!(firm, own);
@@ -764,7 +809,7 @@ async fn registry_list_total_paging_sort_export() {
         let ids = |body: &str| -> Vec<String> {
             body.split("<a href=\"/enterprises/")
                 .skip(1)
-                .filter_map(|x| x.split('"').next().map(str::to_string))
+                .filter_map(|x| x.split(['"', '?']).next().map(str::to_string))
                 .collect()
         };
         let total_of = |body: &str| -> String {
@@ -956,9 +1001,9 @@ async fn registry_list_total_paging_sort_export() {
             .await;
         let employees = page
             .body
-            .split("从业人数（人）</th><td class=\"num\">")
+            .split("从业人数</th><td class=\"num\">")
             .nth(1)
-            .and_then(|x| x.split('<').next())
+            .and_then(|x| x.split(" 人<").next())
             .unwrap_or_else(|| panic!("{}", page.body))
             .to_string();
         assert!(
@@ -1036,7 +1081,7 @@ async fn registry_search_filters_by_size_class() {
         let ids = |body: &str| -> Vec<String> {
             body.split("<a href=\"/enterprises/")
                 .skip(1)
-                .filter_map(|x| x.split('"').next().map(str::to_string))
+                .filter_map(|x| x.split(['"', '?']).next().map(str::to_string))
                 .collect()
         };
         let first = ids(&app.request("GET", q, Some(&admin), None, "").await.body);
@@ -3218,4 +3263,16 @@ async fn gets_read_the_replica_and_posts_write_the_primary() {
         assert!(!found(&page.body, &theirs));
     })
     .await;
+
+/// A query value percent-encoded.
+fn urlencode(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -70,6 +70,16 @@ impl Source {
     }
 }
 
+crate::vocabulary! {
+    /// The registration status of an enterprise (登记状态), as `enterprises.status` holds it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum RegStatus {
+        Active = ("active", "存续"),
+        Revoked = ("revoked", "吊销"),
+        Deregistered = ("deregistered", "注销"),
+    }
+}
+
 /// A group of columns owned by one source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Group {
@@ -295,6 +305,19 @@ pub const TECH_COLUMNS: [Column; 11] = [
     col("net_profit", "净利润", FieldType::SignedMoney),
     col("high_tech_certified", "高新技术企业", FieldType::Bool),
 ];
+
+/// The registry column (of any department) whose English name is `name` — a [`crate::Facts`]
+/// field such as `vat_sales_q1` — for its Chinese header.
+pub fn column_named(name: &str) -> Option<&'static Column> {
+    ENTERPRISE_COLUMNS
+        .iter()
+        .chain(TAX_COLUMNS.iter())
+        .chain(HR_COLUMNS.iter())
+        .chain(STATS_COLUMNS.iter())
+        .chain(FINANCE_COLUMNS.iter())
+        .chain(TECH_COLUMNS.iter())
+        .find(|c| c.name == name || c.db == name)
+}
 
 /// A typed value on its way from a file to the database. Money is integer fen, headcounts
 /// hundredths of a person, so no float ever carries an amount.

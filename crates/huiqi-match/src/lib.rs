@@ -128,6 +128,38 @@ pub struct PushRow {
     pub reason: String,
 }
 
+/// A fact the rules read for a measure, as its trace reports it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Input {
+    /// The fact's field id (`vat_sales_q1`).
+    pub field: &'static str,
+    /// Its Chinese name (the registry's header: 一季度增值税应税销售额).
+    pub label: &'static str,
+    /// As the trace shows it: 千分位 and 元 for an amount (`300,000.00 元`).
+    pub value: String,
+}
+
+/// The facts that decided one measure, from its trace, in the order the formula read them
+/// (each once).
+pub fn inputs(trace: &Trace, measure: MeasureId) -> Vec<Input> {
+    let Some(m) = trace.measure(measure.as_str()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Input> = Vec::new();
+    for s in &m.steps {
+        if let huiqi_rules::trace::Step::Fact { name, value } = s
+            && !out.iter().any(|i| i.field == *name)
+        {
+            out.push(Input {
+                field: name,
+                label: huiqi_domain::registry::column_named(name).map_or(name, |c| c.zh),
+                value: value.clone(),
+            });
+        }
+    }
+    out
+}
+
 /// The reason for one measure, from its trace: the conditions that held and the result.
 pub fn reason(trace: &Trace, measure: MeasureId) -> String {
     let Some(m) = trace.measure(measure.as_str()) else {

@@ -24,7 +24,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 pub use huiqi_domain::SizeClass;
 pub use measures::{MEASURES, MeasureDef, MeasureId, Outputs, ValueKind};
 pub use params::{Param, ParamSet, Scale};
-pub use rules::{MeasureBasis, Rules, SizeTable};
+pub use rules::{MeasureBasis, Obtain, ObtainMode, Rules, SizeTable};
 pub use trace::{NoTrace, Trace, Tracer};
 
 /// Errors of the rules: a national pack that does not load, a parameter that cannot be set.

@@ -79,9 +79,28 @@ pub struct Param {
     pub id: String,
     pub title: String,
     pub value: Decimal,
+    /// The unit of the value (`parameters.yaml`'s `unit`: 元, 人, 个月); none for a rate.
+    pub unit: Option<String>,
     pub from: NaiveDate,
     pub reference: String,
     pub unverified: bool,
+}
+
+impl Param {
+    /// The value as a reader takes it: with 千分位 and its unit (`3,000,000 元`, `300 人`), a
+    /// rate as the fraction it is (`0.25`).
+    pub fn shown(&self) -> String {
+        shown(self.value, self.unit.as_deref())
+    }
+}
+
+/// A parameter value with 千分位 and its unit, exact (no rounding); a value without a unit (a
+/// rate) as written.
+pub fn shown(value: Decimal, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) => format!("{} {u}", crate::trace::figure(value)),
+        None => value.normalize().to_string(),
+    }
 }
 
 /// A progressive scale as resolved for a date.
@@ -200,6 +219,7 @@ impl ParamSet {
             id: def.id.clone(),
             title: def.title.clone(),
             value: v.value?,
+            unit: def.unit.clone(),
             from: v.from,
             reference: v.reference.clone(),
             unverified: v.unverified,

@@ -30,6 +30,42 @@ pub struct MeasureBasis {
     /// The city's tasks this measure carries out (ids of the city pack's tasks).
     #[serde(default)]
     pub city_tasks: Vec<String>,
+    /// How an enterprise obtains the benefit (every benefit has one; checked on load).
+    #[serde(default)]
+    pub obtain: Option<Obtain>,
+}
+
+huiqi_domain::vocabulary! {
+    /// The way a benefit reaches the enterprise.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ObtainMode {
+        /// Claimed in the ordinary tax return: nothing to apply for.
+        AtFiling = ("at_filing", "申报时直接享受"),
+        /// Chosen or filled in the 电子税务局 (a schedule, a tick) at filing.
+        EtaxSelect = ("etax_select", "在电子税务局勾选填报"),
+        /// Applied for at a unit first (a certificate, a review).
+        Apply = ("apply", "向有关单位申请"),
+    }
+}
+
+/// How a benefit is obtained, as the national document says.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Obtain {
+    /// `at_filing` | `etax_select` | `apply` ([`ObtainMode`]).
+    pub mode: String,
+    /// What the enterprise does, in Chinese.
+    pub text: String,
+    /// The document (and article) that says so.
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+impl Obtain {
+    /// The mode (checked on load).
+    pub fn mode(&self) -> ObtainMode {
+        ObtainMode::parse(&self.mode).unwrap_or(ObtainMode::AtFiling)
+    }
 }
 
 impl MeasureBasis {
@@ -257,6 +293,32 @@ impl Rules {
                 table.join("、"),
                 ids.join("、")
             ));
+        }
+        for m in &measures {
+            let benefit = MeasureId::parse(&m.id).is_some_and(MeasureId::is_benefit);
+            match &m.obtain {
+                None if benefit => {
+                    return Err(format!(
+                        "{label}/measures.yaml：措施 {} 须写明享受方式（obtain: mode、text、ref）",
+                        m.id
+                    ));
+                }
+                Some(o) if ObtainMode::parse(&o.mode).is_none() => {
+                    return Err(format!(
+                        "{label}/measures.yaml：措施 {} 的享受方式 mode “{}”不可用；可选：{}",
+                        m.id,
+                        huiqi_domain::text::quote(&o.mode),
+                        ObtainMode::ids()
+                    ));
+                }
+                Some(o) if o.text.trim().is_empty() || o.reference.trim().is_empty() => {
+                    return Err(format!(
+                        "{label}/measures.yaml：措施 {} 的享受方式须写明做法（text）与依据（ref）",
+                        m.id
+                    ));
+                }
+                _ => {}
+            }
         }
         let tests = files
             .iter()

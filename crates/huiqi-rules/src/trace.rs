@@ -10,6 +10,18 @@ use crate::MeasureId;
 use crate::params::{Param, Scale};
 use crate::rules::MeasureBasis;
 
+/// A figure in an explanation, exact (an intermediate product is not rounded) and with 千分位:
+/// `1,234,567.8912`, `3,000,000`.
+pub fn figure(d: rust_decimal::Decimal) -> String {
+    let n = d.normalize();
+    huiqi_domain::numbers::fixed(n, n.scale())
+}
+
+/// An amount of a fact or a result: to the fen, 千分位 and 元 (`112,096.28 元`).
+pub fn yuan(d: rust_decimal::Decimal) -> String {
+    huiqi_domain::numbers::yuan(d)
+}
+
 pub trait Tracer {
     /// Whether anything is recorded: formulas skip building descriptions when it is not.
     const ON: bool = false;
@@ -153,7 +165,7 @@ impl Tracer for Trace {
         self.push(Step::Param {
             id: p.id.clone(),
             title: p.title.clone(),
-            value: p.value.to_string(),
+            value: p.shown(),
             from: p.from.to_string(),
             reference: p.reference.clone(),
             unverified: p.unverified,
@@ -165,14 +177,15 @@ impl Tracer for Trace {
             .iter()
             .map(|b| match b.up_to {
                 Some(u) => format!(
-                    "≤{u}：{}%（速算扣除 {}）",
-                    b.rate * rust_decimal::Decimal::ONE_HUNDRED,
-                    b.quick_deduction
+                    "≤ {} 元：{}%（速算扣除 {} 元）",
+                    figure(u),
+                    figure(b.rate * rust_decimal::Decimal::ONE_HUNDRED),
+                    figure(b.quick_deduction)
                 ),
                 None => format!(
-                    "以上：{}%（速算扣除 {}）",
-                    b.rate * rust_decimal::Decimal::ONE_HUNDRED,
-                    b.quick_deduction
+                    "以上：{}%（速算扣除 {} 元）",
+                    figure(b.rate * rust_decimal::Decimal::ONE_HUNDRED),
+                    figure(b.quick_deduction)
                 ),
             })
             .collect();

@@ -18,6 +18,7 @@ pub mod arrears;
 pub mod assess;
 mod copy;
 pub mod cultivate;
+pub mod dossier;
 pub mod files;
 pub mod funds;
 pub mod import_log;

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::open;
 use crate::MeasureId;
+use crate::trace::{figure, yuan};
 use crate::{Engine, Tracer, fen};
 
 pub(super) fn small_low_profit<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> bool {
@@ -36,22 +37,30 @@ pub(super) fn small_low_profit<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> b
         t.cond(format_args!("{text}"), holds);
         ok &= holds;
     }
+    t.fact("taxable_income", format_args!("{}", yuan(f.taxable_income)));
+    t.fact("employees", format_args!("{} 人", figure(f.employees)));
+    t.fact("total_assets", format_args!("{}", yuan(f.total_assets)));
     let income_ok = f.taxable_income <= max_income.value;
     t.cond(
         format_args!(
             "年度应纳税所得额 {} ≤ {}（亏损或为零也符合）",
-            f.taxable_income, max_income.value
+            yuan(f.taxable_income),
+            max_income.shown()
         ),
         income_ok,
     );
     let emp_ok = f.employees <= max_employees.value;
     t.cond(
-        format_args!("从业人数 {} ≤ {}", f.employees, max_employees.value),
+        format_args!(
+            "从业人数 {} 人 ≤ {}",
+            figure(f.employees),
+            max_employees.shown()
+        ),
         emp_ok,
     );
     let assets_ok = f.total_assets <= max_assets.value;
     t.cond(
-        format_args!("资产总额 {} ≤ {}", f.total_assets, max_assets.value),
+        format_args!("资产总额 {} ≤ {}", yuan(f.total_assets), max_assets.shown()),
         assets_ok,
     );
     ok &= income_ok && emp_ok && assets_ok;
@@ -88,14 +97,20 @@ pub(super) fn cit_relief<T: Tracer>(
     t.param(share);
     t.param(small_rate);
     let income = f.taxable_income.max(Decimal::ZERO);
-    t.fact("taxable_income", format_args!("{} 元", f.taxable_income));
+    t.fact("taxable_income", format_args!("{}", yuan(f.taxable_income)));
     let normal = income * rate.value;
     let reduced = income * share.value * small_rate.value;
     let relief = fen(normal - reduced);
-    t.calc(format_args!(
-        "按法定税率应纳 {income} × {} = {normal}；优惠后应纳 {income} × {} × {} = {reduced}；减免 {normal} − {reduced} = {relief}",
-        rate.value, share.value, small_rate.value
-    ));
-    t.end(format_args!("{relief} 元"));
+    if T::ON {
+        let (i, n, r) = (figure(income), figure(normal), figure(reduced));
+        t.calc(format_args!(
+            "按法定税率应纳 {i} × {} = {n}；优惠后应纳 {i} × {} × {} = {r}；减免 {n} − {r} = {}",
+            rate.value,
+            share.value,
+            small_rate.value,
+            figure(relief)
+        ));
+    }
+    t.end(format_args!("{}", yuan(relief)));
     relief
 }

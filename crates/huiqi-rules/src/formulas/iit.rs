@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use super::open;
 use crate::MeasureId;
+use crate::trace::{figure, yuan};
 use crate::{Engine, Tracer, fen};
 
 pub(super) fn iit_business_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Decimal {
@@ -17,9 +18,12 @@ pub(super) fn iit_business_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -
     let individual = f.kind == EntityKind::IndividualBusiness;
     t.cond(format_args!("市场主体为个体工商户"), individual);
     let income = f.business_income;
-    t.fact("business_income", format_args!("{income} 元"));
+    t.fact("business_income", format_args!("{}", yuan(income)));
     let positive = income > Decimal::ZERO;
-    t.cond(format_args!("经营所得应纳税所得额 {income} > 0"), positive);
+    t.cond(
+        format_args!("经营所得应纳税所得额 {} > 0", yuan(income)),
+        positive,
+    );
     let p = &e.p;
     let (true, true, Some(cap), Some(share), Some(scale)) =
         (individual, positive, &p.iit_cap, &p.iit_share, &p.iit_scale)
@@ -32,20 +36,33 @@ pub(super) fn iit_business_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -
     t.scale(scale);
     let part = income.min(cap.value);
     let (tax_part, bracket) = scale.tax(part);
-    t.calc(format_args!(
-        "不超过 {} 部分 {part} 的应纳税额 = {part} × {} − {} = {tax_part}",
-        cap.value, bracket.rate, bracket.quick_deduction
-    ));
+    if T::ON {
+        let p = figure(part);
+        t.calc(format_args!(
+            "不超过 {} 部分 {p} 的应纳税额 = {p} × {} − {} = {}",
+            cap.shown(),
+            bracket.rate,
+            figure(bracket.quick_deduction),
+            figure(tax_part)
+        ));
+    }
     t.fact(
         "other_iit_relief",
-        format_args!("{} 元", f.other_iit_relief),
+        format_args!("{}", yuan(f.other_iit_relief)),
     );
     let other = f.other_iit_relief * part / income;
     let relief = fen(((tax_part - other) * share.value).max(Decimal::ZERO));
-    t.calc(format_args!(
-        "({tax_part} − {} × {part} ÷ {income}) × {} = ({tax_part} − {other}) × {} = {relief}",
-        f.other_iit_relief, share.value, share.value
-    ));
-    t.end(format_args!("{relief} 元"));
+    if T::ON {
+        let (tp, p, i) = (figure(tax_part), figure(part), figure(income));
+        t.calc(format_args!(
+            "({tp} − {} × {p} ÷ {i}) × {} = ({tp} − {}) × {} = {}",
+            figure(f.other_iit_relief),
+            share.value,
+            figure(other),
+            share.value,
+            figure(relief)
+        ));
+    }
+    t.end(format_args!("{}", yuan(relief)));
     relief
 }

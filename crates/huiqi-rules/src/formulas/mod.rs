@@ -64,15 +64,24 @@ fn total<T: Tracer>(e: &Engine, out: &mut Outputs, t: &mut T) {
     let counted = MEASURES.iter().filter(|d| d.in_total);
     let total = fen(counted.clone().map(|d| out.value(d.id)).sum());
     if T::ON {
-        let terms: Vec<String> = counted.map(|d| out.value(d.id).to_string()).collect();
+        let terms: Vec<String> = counted
+            .map(|d| crate::trace::figure(out.value(d.id)))
+            .collect();
         let left_out: Vec<String> = MEASURES
             .iter()
             .filter(|d| d.kind == crate::ValueKind::Amount && !d.in_total)
-            .map(|d| format!("{} {} 为扣除额，不计入", d.id.title(), out.value(d.id)))
+            .map(|d| {
+                format!(
+                    "{} {} 为扣除额，不计入",
+                    d.id.title(),
+                    crate::trace::yuan(out.value(d.id))
+                )
+            })
             .collect();
         t.calc(format_args!(
-            "{} = {total}{}",
+            "{} = {}{}",
             terms.join(" + "),
+            crate::trace::figure(total),
             if left_out.is_empty() {
                 String::new()
             } else {
@@ -80,6 +89,6 @@ fn total<T: Tracer>(e: &Engine, out: &mut Outputs, t: &mut T) {
             }
         ));
     }
-    t.end(format_args!("{total} 元"));
+    t.end(format_args!("{}", crate::trace::yuan(total)));
     out.set(m, total);
 }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::open;
 use crate::MeasureId;
+use crate::trace::{figure, yuan};
 use crate::{Engine, Tracer, fen};
 
 /// 财税〔2015〕119号 第四条: industries that may not use the super-deduction (GB/T 4754 prefixes).
@@ -41,14 +42,19 @@ pub(super) fn rd_extra_deduction<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) ->
         ),
         listed.is_none(),
     );
-    t.fact("rd_expense", format_args!("{} 元", f.rd_expense));
+    t.fact("rd_expense", format_args!("{}", yuan(f.rd_expense)));
     let (true, None, Some(share)) = (enterprise, listed, &e.p.rd_share) else {
         t.end(format_args!("0.00 元"));
         return zero;
     };
     t.param(share);
     let extra = fen(f.rd_expense.max(Decimal::ZERO) * share.value);
-    t.calc(format_args!("{} × {} = {extra}", f.rd_expense, share.value));
-    t.end(format_args!("{extra} 元（加计扣除额）"));
+    t.calc(format_args!(
+        "{} × {} = {}",
+        figure(f.rd_expense.max(Decimal::ZERO)),
+        share.value,
+        figure(extra)
+    ));
+    t.end(format_args!("{}（加计扣除额）", yuan(extra)));
     extra
 }

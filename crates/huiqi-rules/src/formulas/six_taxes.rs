@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use super::open;
 use super::startup::Startup;
 use crate::MeasureId;
+use crate::trace::yuan;
 use crate::{Engine, Tracer, fen};
 
 pub(super) fn six_taxes_relief<T: Tracer>(
@@ -30,6 +31,20 @@ pub(super) fn six_taxes_relief<T: Tracer>(
         small_low_profit,
     );
     t.cond(format_args!("个体工商户"), individual);
+    if T::ON {
+        for (name, value) in [
+            ("resource_tax", f.resource_tax),
+            ("urban_maintenance_tax", f.urban_maintenance_tax),
+            ("property_tax", f.property_tax),
+            ("land_use_tax", f.land_use_tax),
+            ("stamp_duty", f.stamp_duty),
+            ("farmland_occupation_tax", f.farmland_occupation_tax),
+            ("education_surcharge", f.education_surcharge),
+            ("local_education_surcharge", f.local_education_surcharge),
+        ] {
+            t.fact(name, format_args!("{}", yuan(value)));
+        }
+    }
     let Some(share) =
         e.p.six_share
             .as_ref()
@@ -55,18 +70,20 @@ pub(super) fn six_taxes_relief<T: Tracer>(
         let parts: Vec<String> = items
             .iter()
             .filter(|(_, v)| !v.is_zero())
-            .map(|(n, v)| format!("{n} {v}"))
+            .map(|(n, v)| format!("{n} {}", yuan(*v)))
             .collect();
         t.calc(format_args!(
-            "扣减创业税费后的应纳额：{}；合计 {base} × {} = {relief}",
+            "扣减创业税费后的应纳额：{}；合计 {} × {} = {}",
             if parts.is_empty() {
                 "均为 0".into()
             } else {
                 parts.join("、")
             },
-            share.value
+            yuan(base),
+            share.value,
+            yuan(relief)
         ));
     }
-    t.end(format_args!("{relief} 元"));
+    t.end(format_args!("{}", yuan(relief)));
     relief
 }

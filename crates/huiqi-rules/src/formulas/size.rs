@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::open;
 use crate::MeasureId;
 use crate::rules::Bounds;
+use crate::trace::{figure, yuan};
 use crate::{Engine, SizeClass, Tracer};
 
 const WAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
@@ -25,10 +26,10 @@ fn describe(b: &Bounds) -> String {
         parts.push(format!("从业人员 ≥ {x} 人"));
     }
     if let Some(y) = b.revenue {
-        parts.push(format!("营业收入 ≥ {y} 万元"));
+        parts.push(format!("营业收入 ≥ {} 万元", figure(y)));
     }
     if let Some(z) = b.total_assets {
-        parts.push(format!("资产总额 ≥ {z} 万元"));
+        parts.push(format!("资产总额 ≥ {} 万元", figure(z)));
     }
     parts.join(" 且 ")
 }
@@ -48,15 +49,21 @@ pub(super) fn size_class<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> SizeCla
             }
         ),
     );
-    t.fact("employees", format_args!("{} 人", f.employees));
-    t.fact(
-        "revenue",
-        format_args!("{} 元（{} 万元）", f.revenue, f.revenue / WAN),
-    );
-    t.fact(
-        "total_assets",
-        format_args!("{} 元（{} 万元）", f.total_assets, f.total_assets / WAN),
-    );
+    if T::ON {
+        t.fact("employees", format_args!("{} 人", figure(f.employees)));
+        t.fact(
+            "revenue",
+            format_args!("{}（{} 万元）", yuan(f.revenue), figure(f.revenue / WAN)),
+        );
+        t.fact(
+            "total_assets",
+            format_args!(
+                "{}（{} 万元）",
+                yuan(f.total_assets),
+                figure(f.total_assets / WAN)
+            ),
+        );
+    }
     t.note(format_args!("行业归入“{}”（{}）", g.name, e.sizes.document));
     let yuan = e.size_index.bounds(row);
     for (class, bounds, yuan) in [

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use super::open;
 use crate::MeasureId;
+use crate::trace::{figure, yuan};
 use crate::{Engine, Tracer, fen};
 
 /// The deduction and what remains due of the three surcharges it reaches before 六税两费.
@@ -77,12 +78,23 @@ pub(super) fn startup_deduction<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> 
     t.param(float);
     t.param(window);
     t.fact("registered_on", format_args!("{registered}"));
+    if T::ON {
+        for (name, value) in [
+            ("vat_due", f.vat_due),
+            ("urban_maintenance_tax", f.urban_maintenance_tax),
+            ("education_surcharge", f.education_surcharge),
+            ("local_education_surcharge", f.local_education_surcharge),
+            ("iit_due", f.iit_due),
+        ] {
+            t.fact(name, format_args!("{}", yuan(value)));
+        }
+    }
     let months = months_in_window(registered, e.year(), window.value.try_into().unwrap_or(36));
     t.cond(
         format_args!(
-            "{} 年在自登记当月起 {} 个月内的月数 {months} > 0",
+            "{} 年在自登记当月起 {} 内的月数 {months} > 0",
             e.year(),
-            window.value
+            window.shown()
         ),
         months > 0,
     );
@@ -94,9 +106,9 @@ pub(super) fn startup_deduction<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> 
         limit.value * (Decimal::ONE + float.value) * Decimal::from(months) / Decimal::from(12);
     t.calc(format_args!(
         "本年限额 {} × (1 + {}) ÷ 12 × {months} = {}",
-        limit.value,
+        limit.shown(),
         float.value,
-        fen(year_limit)
+        yuan(fen(year_limit))
     ));
     let mut left = year_limit;
     let mut take = |due: Decimal| {
@@ -110,11 +122,22 @@ pub(super) fn startup_deduction<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> 
     let local = take(f.local_education_surcharge);
     let iit = take(f.iit_due);
     let total = fen(vat + umt + edu + local + iit);
-    t.calc(format_args!(
-        "依次扣减：增值税 {vat}（应纳 {}）、城市维护建设税 {umt}（应纳 {}）、教育费附加 {edu}（应纳 {}）、地方教育附加 {local}（应纳 {}）、个人所得税 {iit}（应纳 {}）",
-        f.vat_due, f.urban_maintenance_tax, f.education_surcharge, f.local_education_surcharge, f.iit_due
-    ));
-    t.end(format_args!("{total} 元"));
+    if T::ON {
+        t.calc(format_args!(
+            "依次扣减：增值税 {}（应纳 {}）、城市维护建设税 {}（应纳 {}）、教育费附加 {}（应纳 {}）、地方教育附加 {}（应纳 {}）、个人所得税 {}（应纳 {}）",
+            figure(vat),
+            figure(f.vat_due),
+            figure(umt),
+            figure(f.urban_maintenance_tax),
+            figure(edu),
+            figure(f.education_surcharge),
+            figure(local),
+            figure(f.local_education_surcharge),
+            figure(iit),
+            figure(f.iit_due)
+        ));
+    }
+    t.end(format_args!("{}", yuan(total)));
     Startup {
         total,
         urban_maintenance_tax: f.urban_maintenance_tax - umt,

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use super::open;
 use crate::MeasureId;
+use crate::trace::{figure, yuan};
 use crate::{Engine, Tracer, fen};
 
 pub(super) fn vat_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Decimal {
@@ -15,6 +16,17 @@ pub(super) fn vat_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Decimal
         return zero;
     }
     t.cond(format_args!("增值税小规模纳税人"), f.vat_small_scale);
+    let sales = [
+        ("vat_sales_q1", f.vat_sales_q1),
+        ("vat_sales_q2", f.vat_sales_q2),
+        ("vat_sales_q3", f.vat_sales_q3),
+        ("vat_sales_q4", f.vat_sales_q4),
+    ];
+    if T::ON {
+        for (name, value) in sales {
+            t.fact(name, format_args!("{}", yuan(value)));
+        }
+    }
     let p = &e.p;
     let (true, Some(line), Some(standard), Some(reduced)) = (
         f.vat_small_scale,
@@ -29,15 +41,7 @@ pub(super) fn vat_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Decimal
     t.param(standard);
     t.param(reduced);
     let mut total = Decimal::ZERO;
-    for (q, sales) in [
-        f.vat_sales_q1,
-        f.vat_sales_q2,
-        f.vat_sales_q3,
-        f.vat_sales_q4,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (q, (_, sales)) in sales.into_iter().enumerate() {
         if sales.is_zero() {
             continue;
         }
@@ -49,24 +53,30 @@ pub(super) fn vat_relief<T: Tracer>(e: &Engine, f: &Facts, t: &mut T) -> Decimal
         };
         if exempt {
             t.calc(format_args!(
-                "第{}季度销售额 {sales} ≤ {}，免征：{sales} × {} = {relief}",
+                "第{}季度销售额 {} ≤ {}，免征：{} × {} = {}",
                 q + 1,
-                line.value,
-                standard.value
+                yuan(sales),
+                line.shown(),
+                figure(sales),
+                standard.value,
+                figure(relief)
             ));
         } else {
             t.calc(format_args!(
-                "第{}季度销售额 {sales} > {}，减按 {}：{sales} × ({} − {}) = {relief}",
+                "第{}季度销售额 {} > {}，减按 {}：{} × ({} − {}) = {}",
                 q + 1,
-                line.value,
+                yuan(sales),
+                line.shown(),
                 reduced.value,
+                figure(sales),
                 standard.value,
-                reduced.value
+                reduced.value,
+                figure(relief)
             ));
         }
         total += relief;
     }
     let total = fen(total);
-    t.end(format_args!("{total} 元"));
+    t.end(format_args!("{}", yuan(total)));
     total
 }

@@ -36,8 +36,8 @@ pub const AREA: Area = Area {
             "企业库导出（.xlsx，按当前筛选，范围同列表）",
             || get(enterprises_xlsx),
         ),
-        Route::get("/enterprises/{uscc}", SIGNED_IN, "一企一档", || {
-            get(enterprise)
+        Route::get("/enterprises/{uscc}", STAFF, "一企一档", || {
+            get(super::enterprise_file::enterprise_file_page)
         }),
         Route::get(
             "/api/v1/enterprises",
@@ -67,12 +67,12 @@ pub const AREA: Area = Area {
 };
 
 /// A USCC from the path: parsed at the boundary.
-fn uscc(text: &str) -> Result<Uscc, WebError> {
+pub(crate) fn uscc(text: &str) -> Result<Uscc, WebError> {
     Uscc::parse(text).map_err(|e| WebError::bad_request("bad_uscc", e.to_string()))
 }
 
 /// The enterprise's page, or 403 when it is outside the viewer's scope.
-async fn visible(s: &WebState, v: &Viewer, uscc: &Uscc) -> Result<(), WebError> {
+pub(crate) async fn visible(s: &WebState, v: &Viewer, uscc: &Uscc) -> Result<(), WebError> {
     if can_see(&s.read().store, &v.role, uscc).await? {
         Ok(())
     } else {
@@ -86,34 +86,54 @@ async fn load(s: &WebState, uscc: &Uscc) -> Result<Benefits, WebError> {
         .ok_or_else(|| WebError::not_found("no_facts", "企业库中没有该企业本年度的数据。"))
 }
 
+/// One fact on file.
 struct FactView {
     label: String,
     value: String,
-    source: String,
-    date: String,
+}
+
+/// The facts one department delivered, said once: department, file, 所属年度 and 数据导入日期.
+struct SourceView {
+    department: String,
+    file: String,
+    /// 所属年度 of yearly data; empty for the registration.
+    year: String,
+    imported_on: String,
+    facts: Vec<FactView>,
 }
 
 /// One standard the enterprise was scored against (梯队培育).
-struct StandingView {
-    label: &'static str,
-    version: String,
-    score: u32,
-    line: u32,
-    status: String,
-    missing: Vec<String>,
+pub(crate) struct StandingView {
+    pub(crate) label: &'static str,
+    pub(crate) version: String,
+    pub(crate) score: u32,
+    pub(crate) line: u32,
+    pub(crate) status: String,
+    pub(crate) missing: Vec<String>,
+}
+
+struct InputView {
+    label: String,
+    field: String,
+    value: String,
 }
 
 struct BenefitView {
     title: String,
+    /// With 千分位 and 元; empty for a flag.
     amount: String,
+    inputs: Vec<InputView>,
+    /// 申报时直接享受 / 在电子税务局勾选填报 / 向有关单位申请.
+    obtain_mode: String,
+    obtain_text: String,
+    obtain_ref: String,
     reason: String,
 }
 
 #[derive(Template)]
-#[template(path = "enterprise.html")]
-struct EnterprisePage {
+#[template(path = "me.html")]
+struct MePage {
     nav: Nav,
-    heading: String,
     /// 大/中/小/微 by the rules crate (工信部联企业〔2011〕300号).
     size_class: String,
     uscc: String,
@@ -121,60 +141,34 @@ struct EnterprisePage {
     county: String,
     industry: String,
     kind: String,
+    /// 所属年度 of the data.
     year: i32,
+    /// The date whose parameters apply.
+    at: String,
     /// Which data and date the figures come from.
     basis: String,
     benefits: Vec<BenefitView>,
     total: String,
-    facts: Vec<FactView>,
+    sources: Vec<SourceView>,
     /// The 科技型/创新型/专精特新 standards: score, line, what is missing (enterprises only).
     standings: Vec<StandingView>,
 }
 
-async fn enterprise_page(
+/// The 科技型/创新型/专精特新 standings of an enterprise (none for an individual business).
+pub(crate) async fn standings(
     s: &WebState,
-    v: &Viewer,
     uscc: &Uscc,
-    heading: &str,
-) -> Result<Response, WebError> {
-    // Scope is checked by the caller.
-    let b = load(s, uscc).await?;
-    let facts = &b.facts;
-    let year = chrono::Datelike::year(&b.at);
-    let sources = &b.sources;
-    // Each fact with the department that reported it and when (the import behind its group).
-    let source_of = |group: &str| -> (String, String) {
-        let dept =
-            Source::parse(group).map_or_else(|| group.to_string(), |x| x.department().to_string());
-        match sources.iter().find(|s| s.group == group) {
-            Some(s) => {
-                let via = Source::parse(&s.source)
-                    .map_or_else(|| s.source.clone(), |x| x.label().to_string());
-                (
-                    format!("{dept}（{via}，{}）", s.file_name),
-                    s.imported_at.format("%Y-%m-%d").to_string(),
-                )
-            }
-            None => (format!("{dept}（尚未报送）"), "—".into()),
-        }
-    };
-    let fact = |label: &str, value: String, group: &str| {
-        let (source, date) = source_of(group);
-        FactView {
-            label: label.to_string(),
-            value,
-            source,
-            date,
-        }
-    };
-    let standings = if facts.kind == EntityKind::Enterprise {
+    kind: EntityKind,
+    year: i32,
+) -> Result<Vec<StandingView>, WebError> {
+    let standings = if kind == EntityKind::Enterprise {
         huiqi_app::cultivate::enterprise_standing(&s.read(), uscc.as_str(), year)
             .await?
             .unwrap_or_default()
     } else {
         Vec::new()
     };
-    let standings = standings
+    Ok(standings
         .into_iter()
         .map(|o| StandingView {
             label: o.standard.label(),
@@ -190,45 +184,95 @@ async fn enterprise_page(
             line: o.line,
             missing: o.missing.into_iter().take(6).collect(),
         })
-        .collect();
+        .collect())
+}
+
+async fn me(
+    State(s): State<Shared>,
+    Extension(v): Extension<Viewer>,
+) -> Result<Response, WebError> {
+    let Role::Enterprise(uscc) = &v.role else {
+        return Err(WebError::forbidden("仅企业用户可用。"));
+    };
+    let s = &*s;
+    let b = load(s, uscc).await?;
+    let facts = &b.facts;
+    let year = chrono::Datelike::year(&b.at);
+    let yuan = huiqi_domain::numbers::yuan;
+    // Each department's facts under one line saying where they came from and when.
+    let source = |group: &str, yearly: bool, facts: Vec<FactView>| -> SourceView {
+        let dept =
+            Source::parse(group).map_or_else(|| group.to_string(), |x| x.department().to_string());
+        let year = if yearly {
+            format!("{year} 年度")
+        } else {
+            String::new()
+        };
+        match b.sources.iter().find(|x| x.group == group) {
+            Some(x) => SourceView {
+                department: dept,
+                file: format!(
+                    "{}（{}）",
+                    x.file_name,
+                    Source::parse(&x.source)
+                        .map_or_else(|| x.source.clone(), |y| y.label().to_string())
+                ),
+                year,
+                imported_on: x.imported_at.format("%Y-%m-%d").to_string(),
+                facts,
+            },
+            None => SourceView {
+                department: dept,
+                file: "尚未报送".into(),
+                year,
+                imported_on: "—".into(),
+                facts,
+            },
+        }
+    };
+    let fact = |label: &str, value: String| FactView {
+        label: label.to_string(),
+        value,
+    };
+    let standings = standings(s, uscc, facts.kind, year).await?;
     let contact = b.contact.clone();
-    let fact_rows = vec![
-        fact(
-            "联系人",
-            contact.person.unwrap_or_else(|| "—".into()),
+    let sources = vec![
+        source(
             "market",
+            false,
+            vec![
+                fact("联系人", contact.person.unwrap_or_else(|| "—".into())),
+                fact("联系电话", contact.phone.unwrap_or_else(|| "—".into())),
+                fact(
+                    "成立日期",
+                    facts.registered_on.map_or("—".into(), |d| d.to_string()),
+                ),
+            ],
         ),
-        fact(
-            "联系电话",
-            contact.phone.unwrap_or_else(|| "—".into()),
-            "market",
-        ),
-        fact(
-            "从业人数（人）",
-            huiqi_domain::numbers::count_dec(facts.employees),
+        source(
             "hr",
+            true,
+            vec![fact(
+                "从业人数",
+                format!("{} 人", huiqi_domain::numbers::count_dec(facts.employees)),
+            )],
         ),
-        fact("营业收入（元）", facts.revenue.to_string(), "tax"),
-        fact("资产总额（元）", facts.total_assets.to_string(), "tax"),
-        fact(
-            "应纳税所得额（元）",
-            facts.taxable_income.to_string(),
+        source(
             "tax",
-        ),
-        fact(
-            "增值税小规模纳税人",
-            if facts.vat_small_scale { "是" } else { "否" }.to_string(),
-            "tax",
-        ),
-        fact(
-            "成立日期",
-            facts.registered_on.map_or("—".into(), |d| d.to_string()),
-            "market",
+            true,
+            vec![
+                fact("营业收入", yuan(facts.revenue)),
+                fact("资产总额", yuan(facts.total_assets)),
+                fact("应纳税所得额", yuan(facts.taxable_income)),
+                fact(
+                    "增值税小规模纳税人",
+                    if facts.vat_small_scale { "是" } else { "否" }.to_string(),
+                ),
+            ],
         ),
     ];
-    render(EnterprisePage {
-        nav: Nav::of(s, v),
-        heading: heading.to_string(),
+    render(MePage {
+        nav: Nav::of(s, &v),
         size_class: b.size_class.label().to_string(),
         uscc: facts.uscc.clone(),
         name: facts.name.clone(),
@@ -240,6 +284,7 @@ async fn enterprise_page(
         ),
         kind: facts.kind.label().into(),
         year,
+        at: b.at.to_string(),
         basis: b.basis.clone(),
         benefits: b
             .rows
@@ -247,37 +292,38 @@ async fn enterprise_page(
             .map(|r| BenefitView {
                 title: r.title.clone(),
                 amount: if r.measure.is_money() {
-                    format!("{:.2}", r.amount)
+                    yuan(r.amount)
                 } else {
-                    "—".into()
+                    String::new()
                 },
+                inputs: r
+                    .inputs
+                    .iter()
+                    .map(|i| InputView {
+                        label: i.label.to_string(),
+                        field: i.field.to_string(),
+                        value: i.value.clone(),
+                    })
+                    .collect(),
+                obtain_mode: r
+                    .obtain
+                    .as_ref()
+                    .map_or_else(String::new, |o| o.mode().label().to_string()),
+                obtain_text: r
+                    .obtain
+                    .as_ref()
+                    .map_or_else(String::new, |o| o.text.clone()),
+                obtain_ref: r
+                    .obtain
+                    .as_ref()
+                    .map_or_else(String::new, |o| o.reference.clone()),
                 reason: r.reason.clone(),
             })
             .collect(),
-        total: format!("{:.2}", b.total),
-        facts: fact_rows,
+        total: yuan(b.total),
+        sources,
         standings,
     })
-}
-
-async fn me(
-    State(s): State<Shared>,
-    Extension(v): Extension<Viewer>,
-) -> Result<Response, WebError> {
-    let Role::Enterprise(own) = &v.role else {
-        return Err(WebError::forbidden("仅企业用户可用。"));
-    };
-    enterprise_page(&s, &v, own, "我的惠企政策").await
-}
-
-async fn enterprise(
-    State(s): State<Shared>,
-    Extension(v): Extension<Viewer>,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
-    let uscc = uscc(&code)?;
-    visible(&s, &v, &uscc).await?;
-    enterprise_page(&s, &v, &uscc, "一企一档").await
 }
 
 /// The registry search's query string.
@@ -391,6 +437,8 @@ struct EnterprisesPage {
     export_cut: bool,
     total_count: usize,
     pager: crate::page::Pager,
+    /// `back=…`: this list (filter, sort, page) for the 一企一档 links, to come back to.
+    back_param: String,
 }
 
 async fn run_search(
@@ -445,8 +493,17 @@ async fn enterprises(
         p.page,
         p.pages,
     );
+    let back_param = serde_urlencoded::to_string([(
+        "back",
+        format!(
+            "/enterprises?{sort_query}&per_page={}&page={}",
+            f.per_page, p.page
+        ),
+    )])
+    .unwrap_or_default();
     render(EnterprisesPage {
         pager,
+        back_param,
         nav: Nav::of(&s, &v),
         sizes: SizeClass::ALL
             .iter()

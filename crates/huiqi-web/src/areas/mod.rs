@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod arrears;
 pub mod assess;
 pub mod cultivate;
+pub mod enterprise_file;
 pub mod enterprises;
 pub mod home;
 pub mod progress;
