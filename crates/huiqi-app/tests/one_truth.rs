@@ -93,7 +93,7 @@ async fn a_runs_push_list_explains_its_own_amounts_after_the_facts_change() {
         for r in &before {
             assert_eq!(
                 amount_in(&r.reason),
-                format!("{:.2}", r.amount),
+                huiqi_domain::numbers::amount(r.amount),
                 "{}",
                 r.reason
             );
@@ -134,7 +134,7 @@ async fn a_runs_push_list_explains_its_own_amounts_after_the_facts_change() {
         for r in &now {
             assert_eq!(
                 amount_in(&r.reason),
-                format!("{:.2}", r.amount),
+                huiqi_domain::numbers::amount(r.amount),
                 "{}",
                 r.reason
             );
