@@ -938,13 +938,11 @@ mod tests {
         let role = Role::Unit(unit.clone());
         let theirs = downloadable_rows(&pack, &role, &rows);
         assert!(!theirs.is_empty());
-        assert!(theirs.iter().all(|r| {
-            pack.target(&r.target)
-                .unwrap()
-                .units
+        assert!(
+            theirs
                 .iter()
-                .any(|u| *u == unit)
-        }));
+                .all(|r| { pack.target(&r.target).unwrap().units.contains(&unit) })
+        );
         let bytes = xlsx(
             &pack,
             Month::parse("2023-09").unwrap(),

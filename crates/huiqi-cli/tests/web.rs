@@ -3180,8 +3180,7 @@ async fn gets_read_the_replica_and_posts_write_the_primary() {
         let web = start(WebState::with_replicas(app, vec![replica])).await;
         // Signing in reads the session from the primary (the other database has no accounts).
         let admin = web.session("admin").await;
-        let found =
-            |body: &str, uscc: &str| body.contains(&format!("href=\"/enterprises/{uscc}\""));
+        let found = |body: &str, uscc: &str| body.contains(&format!("href=\"/enterprises/{uscc}"));
 
         // A GET reads the replica: its enterprise is found, the primary's is not.
         let page = web
@@ -3263,6 +3262,7 @@ async fn gets_read_the_replica_and_posts_write_the_primary() {
         assert!(!found(&page.body, &theirs));
     })
     .await;
+}
 
 /// A query value percent-encoded.
 fn urlencode(v: &str) -> String {

@@ -442,9 +442,9 @@ impl Store {
                     }
                     Ok(count)
                 };
-                count = if tokio::runtime::Handle::try_current().is_ok_and(|h| {
-                    h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
-                }) {
+                count = if tokio::runtime::Handle::try_current()
+                    .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+                {
                     tokio::task::block_in_place(read)?
                 } else {
                     read()?

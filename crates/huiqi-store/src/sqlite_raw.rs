@@ -112,13 +112,12 @@ impl RawRow<'_> {
     fn column_type(&self, i: usize) -> Result<c_int, sqlx::Error> {
         // SAFETY: the statement is live and positioned on a row.
         let count = unsafe { ffi::sqlite3_column_count(self.stmt.stmt) };
-        let i = c_int::try_from(i)
-            .ok()
-            .filter(|&i| i < count)
-            .ok_or(sqlx::Error::ColumnIndexOutOfBounds {
+        let i = c_int::try_from(i).ok().filter(|&i| i < count).ok_or(
+            sqlx::Error::ColumnIndexOutOfBounds {
                 index: i,
                 len: usize::try_from(count).unwrap_or(0),
-            })?;
+            },
+        )?;
         // SAFETY: as above, with `i` checked against the column count.
         Ok(unsafe { ffi::sqlite3_column_type(self.stmt.stmt, i) })
     }

@@ -335,7 +335,7 @@ async fn whatif_submit(
         return bad("请从列表中选择参数。".into());
     };
     let label = change_label(&p, &change);
-    let report = match whatif_cached(&s.read(), at, vec![change]).await {
+    let report = match whatif_cached(s.read(), at, vec![change]).await {
         Ok(r) => r,
         Err(e) if e.is_input() => return bad(e.to_string()),
         Err(e) => return Err(e.into()),

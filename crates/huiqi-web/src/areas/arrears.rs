@@ -202,7 +202,7 @@ async fn list(
     Extension(v): Extension<Viewer>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let all = app::cases(&s.read(), &v.role, app_today()).await?;
+    let all = app::cases(s.read(), &v.role, app_today()).await?;
     let states = CaseState::ALL
         .iter()
         .map(|st| {
@@ -273,7 +273,7 @@ async fn list_xlsx(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let today = app_today();
-    let all = app::cases(&s.read(), &v.role, today).await?;
+    let all = app::cases(s.read(), &v.role, today).await?;
     let wanted = q.state.trim();
     let rows = chosen(&all, wanted);
     let label = filter_label(wanted);
@@ -413,7 +413,7 @@ async fn register(
         registered_on: f.registered_on,
         files: up.files,
     };
-    let id = app::register(&s.read(), &v.role, &input, &v.display_name, app_today()).await?;
+    let id = app::register(s.read(), &v.role, &input, &v.display_name, app_today()).await?;
     Ok(Redirect::to(&format!("/arrears/cases/{id}?done=registered")).into_response())
 }
 
@@ -453,7 +453,7 @@ async fn case(
     Path(id): Path<i64>,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, WebError> {
-    let view = app::case(&s.read(), &v.role, id, app_today()).await?;
+    let view = app::case(s.read(), &v.role, id, app_today()).await?;
     let files = view
         .files
         .iter()
@@ -542,7 +542,7 @@ async fn step(
         disputed: f.disputed,
         files: up.files,
     };
-    app::step(&s.read(), &v.role, id, &input, &v.display_name, app_today()).await?;
+    app::step(s.read(), &v.role, id, &input, &v.display_name, app_today()).await?;
     Ok(Redirect::to(&format!("/arrears/cases/{id}?done=step#steps")).into_response())
 }
 
@@ -552,7 +552,7 @@ async fn evidence(
     Path((id, file)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
     Ok(crate::upload::download(
-        app::evidence(&s.read(), &v.role, id, file).await?,
+        app::evidence(s.read(), &v.role, id, file).await?,
     ))
 }
 
@@ -606,7 +606,7 @@ async fn league_xlsx(
     Query(q): Query<LeagueQuery>,
 ) -> Result<Response, WebError> {
     let today = app_today();
-    let l = app::league_table(&s.read(), &v.role, group_of(&q)?, today).await?;
+    let l = app::league_table(s.read(), &v.role, group_of(&q)?, today).await?;
     Ok(crate::upload::xlsx(
         &format!("付款方排行-按{}-{today}.xlsx", l.by.label()),
         app::league_xlsx(&l)?,
@@ -620,7 +620,7 @@ async fn league(
 ) -> Result<Response, WebError> {
     let by = group_of(&q)?;
     let today = app_today();
-    let l = app::league_table(&s.read(), &v.role, by, today).await?;
+    let l = app::league_table(s.read(), &v.role, by, today).await?;
     let pct = |d: Decimal| format!("{d}%");
     let rows: Vec<LeagueLineView> = l
         .rows
@@ -717,7 +717,7 @@ async fn disclosure(
     Extension(v): Extension<Viewer>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
-    let d = app::disclosure(&s.read(), year_of(&q)?).await?;
+    let d = app::disclosure(s.read(), year_of(&q)?).await?;
     render(DisclosurePage {
         nav: Nav::of(&s, &v),
         year: d.year,
@@ -747,7 +747,7 @@ async fn disclosure_xlsx(
     State(s): State<Shared>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
-    let d = app::disclosure(&s.read(), year_of(&q)?).await?;
+    let d = app::disclosure(s.read(), year_of(&q)?).await?;
     let bytes = app::disclosure_xlsx(&d, app_today())?;
     Ok(crate::upload::xlsx(
         &format!("清欠披露-{}.xlsx", d.year),
@@ -768,6 +768,6 @@ pub(crate) async fn disclosure_api(
     State(s): State<Shared>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
-    let d = app::disclosure(&s.read(), year_of(&q)?).await?;
+    let d = app::disclosure(s.read(), year_of(&q)?).await?;
     Ok(Json(crate::api::Disclosure::from(d)).into_response())
 }

@@ -177,7 +177,7 @@ fn month_of(q: &BoardQuery) -> String {
 
 async fn load(s: &WebState, v: &Viewer, q: &BoardQuery) -> Result<Vec<TaskRow>, WebError> {
     let j = Some(q.jurisdiction.trim()).filter(|j| !j.is_empty());
-    let mut rows = app::tasks(&s.read(), &v.role, &month_of(q), app::today(), j).await?;
+    let mut rows = app::tasks(s.read(), &v.role, &month_of(q), app::today(), j).await?;
     if let Some(c) = Colour::parse(q.colour.trim()) {
         rows.retain(|r| r.colour == c);
     }
@@ -290,7 +290,7 @@ async fn board(
             )
         })
         .collect();
-    let orders = app::orders(&s.read(), &v.role)
+    let orders = app::orders(s.read(), &v.role)
         .await?
         .into_iter()
         .take(50)
@@ -322,7 +322,7 @@ async fn board(
                 .collect(),
         })
         .collect();
-    let reports = app::reports(&s.read(), &v.role, ReportFilter::default())
+    let reports = app::reports(s.read(), &v.role, ReportFilter::default())
         .await?
         .into_iter()
         .take(30)
@@ -545,7 +545,7 @@ async fn report(
     input.jurisdiction = parts.next().unwrap_or("").to_string();
     let reporter = format!("{}（{}）", v.display_name, v.role.name());
     let back = board_of(&input.period);
-    app::report(&s.read(), &v.role, &reporter, input, app::today()).await?;
+    app::report(s.read(), &v.role, &reporter, input, app::today()).await?;
     Ok(Redirect::to(&format!("/supervision?{back}done=report#reported")).into_response())
 }
 
@@ -555,7 +555,7 @@ async fn file(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     Ok(crate::upload::download(
-        app::evidence(&s.read(), &v.role, id).await?,
+        app::evidence(s.read(), &v.role, id).await?,
     ))
 }
 
@@ -599,7 +599,7 @@ async fn order(
         due: date(&f.due, "答复期限")?,
     };
     let back = board_of(&input.period);
-    app::issue_order(&s.read(), &v.role, &v.display_name, input, app::today()).await?;
+    app::issue_order(s.read(), &v.role, &v.display_name, input, app::today()).await?;
     Ok(Redirect::to(&format!("/supervision?{back}done=order#orders")).into_response())
 }
 
@@ -623,7 +623,7 @@ async fn order_action(
     }
     let due = date(&f.due, "新的答复期限")?;
     app::act_on_order(
-        &s.read(),
+        s.read(),
         &v.role,
         &v.display_name,
         id,
@@ -654,7 +654,7 @@ async fn publish_report(
     if !auth::csrf_ok(&v, f.csrf.as_deref()) {
         return Err(WebError::csrf());
     }
-    app::publish_report(&s.read(), &v.role, &v.display_name, id, f.publish == "1").await?;
+    app::publish_report(s.read(), &v.role, &v.display_name, id, f.publish == "1").await?;
     Ok(Redirect::to("/supervision?done=publish#reports").into_response())
 }
 
@@ -743,8 +743,8 @@ async fn assessment(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let a = app::assessment(&s.read(), &v.role, year, None, app::today()).await?;
-    let published = match app::published_assessment(&s.read(), year).await? {
+    let a = app::assessment(s.read(), &v.role, year, None, app::today()).await?;
+    let published = match app::published_assessment(s.read(), year).await? {
         Some((row, _)) => format!(
             "已于 {} 发布（考核方案 {} 版）",
             (row.computed_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M"),
@@ -784,7 +784,7 @@ async fn assessment_xlsx(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let a = app::assessment(&s.read(), &v.role, year, None, app::today()).await?;
+    let a = app::assessment(s.read(), &v.role, year, None, app::today()).await?;
     xlsx(
         "assessment.xlsx",
         app::assessment_xlsx(&s.read().pack, &a, None)?,
@@ -820,7 +820,7 @@ pub(crate) async fn assessment_api(
     Query(q): Query<AssessmentQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let a = app::assessment(&s.read(), &v.role, year, None, app::today()).await?;
+    let a = app::assessment(s.read(), &v.role, year, None, app::today()).await?;
     Ok(Json(api::Assessment::from(a)).into_response())
 }
 
@@ -833,7 +833,7 @@ async fn publish_assessment(
         return Err(WebError::csrf());
     }
     let year = year_of(&f.year)?;
-    app::publish_assessment(&s.read(), &v.role, &v.display_name, year, app::today()).await?;
+    app::publish_assessment(s.read(), &v.role, &v.display_name, year, app::today()).await?;
     Ok(Redirect::to(&format!("/assessment?year={year}&done=published")).into_response())
 }
 
@@ -882,12 +882,12 @@ async fn ledger(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let balances = funds::balance(&s.read(), &v.role, year).await?;
+    let balances = funds::balance(s.read(), &v.role, year).await?;
     if balances.is_empty() {
         return Err(WebError::forbidden("奖补资金台账只对工作专班和县区开放"));
     }
     let j = Some(q.jurisdiction.trim()).filter(|j| !j.is_empty());
-    let entries = funds::ledger(&s.read(), &v.role, Some(year), j).await?;
+    let entries = funds::ledger(s.read(), &v.role, Some(year), j).await?;
     let reversed: Vec<i64> = entries.iter().filter_map(|e| e.reverses).collect();
     let sum = |f: &dyn Fn(&funds::BalanceRow) -> Decimal| yuan(balances.iter().map(f).sum());
     render(FundsPage {
@@ -1000,7 +1000,7 @@ async fn entry(
     match f.kind.as_str() {
         "award" => {
             funds::award(
-                &s.read(),
+                s.read(),
                 &v.role,
                 &by,
                 &f.jurisdiction,
@@ -1013,7 +1013,7 @@ async fn entry(
         }
         "spend" => {
             funds::spend(
-                &s.read(),
+                s.read(),
                 &v.role,
                 &by,
                 &f.jurisdiction,
@@ -1028,7 +1028,7 @@ async fn entry(
         "own" => {
             let purpose = Some(f.purpose.as_str()).filter(|p| !p.is_empty());
             funds::own_support(
-                &s.read(),
+                s.read(),
                 &v.role,
                 &by,
                 &f.jurisdiction,
@@ -1044,7 +1044,7 @@ async fn entry(
             let id = f.entry.trim().parse::<i64>().map_err(|_| {
                 WebError::bad_request("bad_entry", format!("分录编号“{}”无效", f.entry.trim()))
             })?;
-            funds::reverse(&s.read(), &v.role, &by, id, day, &f.reason).await?;
+            funds::reverse(s.read(), &v.role, &by, id, day, &f.reason).await?;
         }
         other => {
             return Err(WebError::bad_request(
@@ -1068,7 +1068,7 @@ async fn use_report(
         (Role::County(c), "") => c.clone(),
         (_, j) => j.to_string(),
     };
-    let (_, bytes) = funds::use_report(&s.read(), &v.role, year, &j).await?;
+    let (_, bytes) = funds::use_report(s.read(), &v.role, year, &j).await?;
     xlsx("funds.xlsx", bytes)
 }
 
@@ -1096,7 +1096,7 @@ async fn open(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, WebError> {
     let year = year_of(&q.year)?;
-    let cases = app::published_cases(&s.read())
+    let cases = app::published_cases(s.read())
         .await?
         .into_iter()
         .map(|r| CaseView {
@@ -1112,7 +1112,7 @@ async fn open(
                 .collect(),
         })
         .collect();
-    let assessment = app::published_assessment(&s.read(), year)
+    let assessment = app::published_assessment(s.read(), year)
         .await?
         .map(|(row, a)| {
             let mut rows = assess_rows(&s, &a);

@@ -81,7 +81,7 @@ async fn load(s: &WebState, v: &Viewer, q: &ListQuery) -> Result<app::CandidateL
     let year = q
         .year
         .unwrap_or_else(|| chrono::Datelike::year(&s.read().at));
-    Ok(app::candidates(&s.read(), kind, year, county.as_deref()).await?)
+    Ok(app::candidates(s.read(), kind, year, county.as_deref()).await?)
 }
 
 struct RowView {
@@ -354,7 +354,7 @@ async fn parks(
     let year = q
         .year
         .unwrap_or_else(|| chrono::Datelike::year(&s.read().at));
-    let (scheme, rows) = app::grade_parks(&s.read(), year, county.as_deref()).await?;
+    let (scheme, rows) = app::grade_parks(s.read(), year, county.as_deref()).await?;
     let mut grades: Vec<(String, usize)> = scheme
         .grades
         .iter()

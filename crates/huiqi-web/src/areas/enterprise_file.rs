@@ -468,12 +468,13 @@ pub(crate) async fn enterprise_file_page(
     let uscc = super::enterprises::uscc(&code)?;
     super::enterprises::visible(&s, &v, &uscc).await?;
     let back = back_link(q.back.as_deref());
-    let f = enterprise_file(&s.read(), &uscc)
+    let f = enterprise_file(s.read(), &uscc)
         .await?
         .ok_or_else(|| WebError::not_found("no_enterprise", "企业库中没有该企业。"))?;
     let kind = EntityKind::parse(&f.registration.kind).unwrap_or(EntityKind::Enterprise);
     let standings =
-        super::enterprises::standings(&s, &uscc, kind, chrono::Datelike::year(&s.read().at)).await?;
+        super::enterprises::standings(&s, &uscc, kind, chrono::Datelike::year(&s.read().at))
+            .await?;
     render(page(&s, &v, f, back, standings))
 }
 

@@ -81,7 +81,7 @@ pub(crate) async fn visible(s: &WebState, v: &Viewer, uscc: &Uscc) -> Result<(),
 }
 
 async fn load(s: &WebState, uscc: &Uscc) -> Result<Benefits, WebError> {
-    benefits_of(&s.read(), uscc)
+    benefits_of(s.read(), uscc)
         .await?
         .ok_or_else(|| WebError::not_found("no_facts", "企业库中没有该企业本年度的数据。"))
 }
@@ -162,7 +162,7 @@ pub(crate) async fn standings(
     year: i32,
 ) -> Result<Vec<StandingView>, WebError> {
     let standings = if kind == EntityKind::Enterprise {
-        huiqi_app::cultivate::enterprise_standing(&s.read(), uscc.as_str(), year)
+        huiqi_app::cultivate::enterprise_standing(s.read(), uscc.as_str(), year)
             .await?
             .unwrap_or_default()
     } else {
@@ -446,7 +446,7 @@ async fn run_search(
     v: &Viewer,
     q: EnterprisesQuery,
 ) -> Result<(SearchForm, SearchPage, Vec<EnterpriseView>), WebError> {
-    let mut p = search(&s.read(), &v.role, &q.into()).await?;
+    let mut p = search(s.read(), &v.role, &q.into()).await?;
     let rows = views(s, std::mem::take(&mut p.rows));
     Ok((form(&p.search, p.per_page), p, rows))
 }
@@ -546,7 +546,7 @@ async fn enterprises_xlsx(
     Extension(v): Extension<Viewer>,
     Query(q): Query<EnterprisesQuery>,
 ) -> Result<Response, WebError> {
-    let (f, total, rows) = search_all(&s.read(), &v.role, &q.into()).await?;
+    let (f, total, rows) = search_all(s.read(), &v.role, &q.into()).await?;
     let place = if f.county.is_empty() {
         "全市".to_string()
     } else {
@@ -570,7 +570,7 @@ async fn enterprises_xlsx(
         what.push(format!("{}型", c.label()));
     }
     let today = huiqi_app::assess::today();
-    let bytes = registry_xlsx(&s.read(), &rows, total, &what.join("，"), today)?;
+    let bytes = registry_xlsx(s.read(), &rows, total, &what.join("，"), today)?;
     Ok(crate::upload::xlsx(
         &format!("企业库-{place}-{today}.xlsx"),
         bytes,

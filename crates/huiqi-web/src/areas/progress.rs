@@ -393,7 +393,7 @@ async fn page(
         report_targets: reportable_targets(pack, &v.role),
         report_jurisdictions: reportable_jurisdictions(pack, &v.role),
         reported: q.reported.is_some(),
-        service: huiqi_app::service::panel(&s.read(), &v.role, huiqi_app::assess::today())
+        service: huiqi_app::service::panel(s.read(), &v.role, huiqi_app::assess::today())
             .await?
             .map(ServicePanel::of),
         push_links,

@@ -258,7 +258,7 @@ async fn load_queue(
         page: q.page.max(1),
         per_page,
     };
-    Ok(app::queue(&s.read(), &v.role, &qq, today()).await?)
+    Ok(app::queue(s.read(), &v.role, &qq, today()).await?)
 }
 
 async fn queue(
@@ -267,7 +267,7 @@ async fn queue(
     Query(q): Query<QueueQ>,
 ) -> Result<Response, WebError> {
     let list = load_queue(&s, &v, &q, 50).await?;
-    let cfg = app::config(&s.read())?;
+    let cfg = app::config(s.read())?;
     let title = match &v.role {
         Role::Admin => "问题池（工作专班）".to_string(),
         Role::Unit(u) => format!(
@@ -282,7 +282,7 @@ async fn queue(
         Role::Anonymous => String::new(),
     };
     let own = match &v.role {
-        Role::Enterprise(u) => app::enterprise_name(&s.read(), u.as_str()).await?,
+        Role::Enterprise(u) => app::enterprise_name(s.read(), u.as_str()).await?,
         _ => String::new(),
     };
     let pages = ((list.total + 49) / 50).max(1);
@@ -294,7 +294,7 @@ async fn queue(
         q.county.trim()
     );
     let routing = if v.role == Role::Admin {
-        app::routing_table(&s.read()).await?
+        app::routing_table(s.read()).await?
     } else {
         Vec::new()
     };
@@ -412,7 +412,7 @@ async fn raise(
     };
     let by = format!("{}（{}）", v.display_name, v.role.name());
     let out = app::intake(
-        &s.read(),
+        s.read(),
         &Origin::Viewer(v.role.clone(), channel),
         &by,
         &input,
@@ -452,7 +452,7 @@ async fn attachment(
     Path((id, file)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
     Ok(crate::upload::download(
-        app::attachment(&s.read(), &v.role, id, file).await?,
+        app::attachment(s.read(), &v.role, id, file).await?,
     ))
 }
 
@@ -462,7 +462,7 @@ async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<DetailQ>,
 ) -> Result<Response, WebError> {
-    let d = app::problem(&s.read(), &v.role, id, today()).await?;
+    let d = app::problem(s.read(), &v.role, id, today()).await?;
     let (colour, due_label) = match d.problem.due {
         Some(x) => (x.as_str(), x.label()),
         None => ("none", ""),
@@ -533,7 +533,7 @@ async fn act(
     };
     let by = format!("{}（{}）", v.display_name, v.role.name());
     app::act(
-        &s.read(),
+        s.read(),
         &v.role,
         &by,
         id,
@@ -589,7 +589,7 @@ async fn load_stats(
     Ok((
         by,
         year,
-        app::rates(&s.read(), &v.role, by, year, today()).await?,
+        app::rates(s.read(), &v.role, by, year, today()).await?,
     ))
 }
 
@@ -600,12 +600,12 @@ async fn stats(
 ) -> Result<Response, WebError> {
     let (_, year, rows) = load_stats(&s, &v, &q).await?;
     let bulletin = if v.role == Role::Admin {
-        Some(app::bulletin(&s.read(), &v.role, today()).await?)
+        Some(app::bulletin(s.read(), &v.role, today()).await?)
     } else {
         None
     };
     let open = app::queue(
-        &s.read(),
+        s.read(),
         &v.role,
         &QueueQuery {
             open_only: true,
@@ -615,7 +615,7 @@ async fn stats(
         today(),
     )
     .await?;
-    let alerts = app::alerts(&s.read(), &v.role, today(), 50).await?;
+    let alerts = app::alerts(s.read(), &v.role, today(), 50).await?;
     render(StatsPage {
         nav: Nav::of(&s, &v),
         by: if q.by.trim().is_empty() {
@@ -666,7 +666,7 @@ async fn export(
 ) -> Result<Response, WebError> {
     let (_, year, rows) = load_stats(&s, &v, &q).await?;
     let open = app::queue(
-        &s.read(),
+        s.read(),
         &v.role,
         &QueueQuery {
             open_only: true,
@@ -708,7 +708,7 @@ async fn set_route(
     }
     let by = format!("{}（{}）", v.display_name, v.role.name());
     app::set_route(
-        &s.read(),
+        s.read(),
         &v.role,
         &by,
         &f.category,
@@ -745,7 +745,7 @@ async fn create_key(
         return Err(WebError::csrf());
     }
     let by = format!("{}（{}）", v.display_name, v.role.name());
-    let key = app::create_api_key(&s.read(), &v.role, &by, &f.channel, &f.name, Utc::now()).await?;
+    let key = app::create_api_key(s.read(), &v.role, &by, &f.channel, &f.name, Utc::now()).await?;
     render(KeyPage {
         nav: Nav::of(&s, &v),
         channel: f.channel.trim().to_string(),
@@ -777,7 +777,7 @@ async fn visits(
     let t = today();
     let can_coverage = matches!(v.role, Role::Admin | Role::County(_));
     let (from, to, cov) = if can_coverage {
-        app::coverage(&s.read(), &v.role, t).await?
+        app::coverage(s.read(), &v.role, t).await?
     } else {
         (t, t, Vec::new())
     };
@@ -797,7 +797,7 @@ async fn visits(
         })
         .collect();
     let first = NaiveDate::from_ymd_opt(t.year() - 1, t.month(), 1).unwrap_or(t);
-    let visits = app::visit_log(&s.read(), &v.role, first, t, 100)
+    let visits = app::visit_log(s.read(), &v.role, first, t, 100)
         .await?
         .into_iter()
         .map(|x| {
@@ -810,7 +810,7 @@ async fn visits(
             )
         })
         .collect();
-    let cfg = app::config(&s.read())?;
+    let cfg = app::config(s.read())?;
     render(VisitsPage {
         nav: Nav::of(&s, &v),
         from,
@@ -883,7 +883,7 @@ async fn add_visit(
     };
     let by = format!("{}（{}）", v.display_name, v.role.name());
     app::log_visit(
-        &s.read(),
+        s.read(),
         &v.role,
         &by,
         &f.official,
@@ -921,7 +921,7 @@ async fn assign_upload(
     };
     let file = huiqi_app::imports::open_upload(file_name, bytes).await?;
     let by = format!("{}（{}）", v.display_name, v.role.name());
-    let n = app::assign_file(&s.read(), &v.role, &by, &file, today()).await?;
+    let n = app::assign_file(s.read(), &v.role, &by, &file, today()).await?;
     Ok(Redirect::to(&format!("/service/visits?done=assign&n={n}")).into_response())
 }
 
@@ -929,7 +929,7 @@ async fn assign_template(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
 ) -> Result<Response, WebError> {
-    let bytes = app::assign_template(&s.read(), &v.role)?;
+    let bytes = app::assign_template(s.read(), &v.role)?;
     Ok(crate::upload::xlsx("联企干部名单模板.xlsx", bytes))
 }
 
@@ -962,7 +962,7 @@ fn strip_json(s: &str) -> Option<&str> {
 }
 
 async fn o311_services(State(s): State<Shared>) -> Response {
-    match app::config(&s.read()) {
+    match app::config(s.read()) {
         Ok(cfg) => Json(
             cfg.categories
                 .iter()
@@ -991,7 +991,7 @@ async fn o311_service(State(s): State<Shared>, Path(code): Path<String>) -> Resp
             "只提供 JSON 格式：请求 services/{service_code}.json",
         );
     };
-    let cfg = match app::config(&s.read()) {
+    let cfg = match app::config(s.read()) {
         Ok(c) => c,
         Err(e) => return o311_app_error(e),
     };
@@ -1050,7 +1050,7 @@ async fn o311_post(State(s): State<Shared>, body: axum::body::Bytes) -> Response
             "缺少 api_key：提交问题须使用工作专班为渠道创建的密钥",
         );
     }
-    let channel = match app::api_channel(&s.read(), &key).await {
+    let channel = match app::api_channel(s.read(), &key).await {
         Ok(c) => c,
         Err(e) => return o311_app_error(e),
     };
@@ -1077,7 +1077,7 @@ async fn o311_post(State(s): State<Shared>, body: axum::body::Bytes) -> Response
         attachments: Vec::new(),
         source_ref: get("attribute[source_ref]"),
     };
-    match app::intake(&s.read(), &Origin::ApiKey(channel.clone()), &format!("接口:{channel}"), &input, today(), Utc::now()).await {
+    match app::intake(s.read(), &Origin::ApiKey(channel.clone()), &format!("接口:{channel}"), &input, today(), Utc::now()).await {
         Ok(out) => Json(json!([{
             "service_request_id": out.id.to_string(),
             "service_notice": format!("已受理，承办：{}，办理期限 {}（{}）", out.handler_name, out.deadline, out.limit_basis),
@@ -1190,7 +1190,7 @@ async fn o311_requests(State(s): State<Shared>, Query(q): Query<O311Q>) -> Respo
     if !matches!(status, "" | "open" | "closed") {
         return o311_error(StatusCode::BAD_REQUEST, "status 只能是 open 或 closed");
     }
-    match app::public_requests(&s.read(), &f, t).await {
+    match app::public_requests(s.read(), &f, t).await {
         Ok(rows) => Json(
             rows.iter()
                 .map(|p| o311_view(&s, p))
@@ -1213,7 +1213,7 @@ async fn o311_request(State(s): State<Shared>, Path(id): Path<String>) -> Respon
         ids: vec![id],
         ..Default::default()
     };
-    match app::public_requests(&s.read(), &f, today()).await {
+    match app::public_requests(s.read(), &f, today()).await {
         Ok(rows) if !rows.is_empty() => {
             Json(rows.iter().map(|p| o311_view(&s, p)).collect::<Vec<_>>()).into_response()
         }
