@@ -33,7 +33,8 @@ const PAGES = {
   // The assessment and the fund ledger are the counties' (and the working group's).
   unit: [...STAFF_PAGES.filter((p) => p !== '/assessment' && p !== '/funds'), '/admin/users#403'],
   county: [...STAFF_PAGES, '/enterprises/{other}#403'],
-  enterprise: ['/', '/policy', '/open', '/me', '/enterprises/{own}', '/service',
+  // 一企一档 is the staff's page: an enterprise's own file is /me (403 there).
+  enterprise: ['/', '/policy', '/open', '/me', '/enterprises/{own}#403', '/service',
     '/service/problems/{problem}', '/arrears', '/arrears/new', '/arrears/cases/{case}',
     '/arrears/disclosure', '/enterprises#403'],
 };
@@ -43,7 +44,7 @@ const SHOT = new Set(['/', '/policy', '/open', '/dashboard', '/push', '/enterpri
   '/cultivate', '/admin/users', '/admin/import', '/funds', '/assessment']);
 
 // Cells that show usernames (typed by people, not codes of the platform).
-const USER_TEXT = '#accounts tbody td:nth-child(1), #account-audit tbody td:nth-child(2), #account-audit tbody td:nth-child(3)';
+const USER_TEXT = '#accounts tbody td:nth-child(1), #account-audit tbody td:nth-child(2), #account-audit tbody td:nth-child(3), #history tbody td:nth-child(2)';
 
 // Where to find a link of each kind for a role.
 const FIND = {
