@@ -14,17 +14,7 @@ cd "$(dirname "$0")/.."
 N="${1:-1000000}"
 RUNS="${2:-1}"
 PG="${PG:-postgres://postgres@127.0.0.1:5432}"
-PROFILE="${PROFILE:-release}"
-
-if [ -n "${BIN:-}" ]; then
-  : # a binary given (BIN=path): no build
-elif [ "$PROFILE" = release ]; then
-  cargo build --release -q -p huiqi-cli
-  BIN="$PWD/target/release/huiqi"
-else
-  cargo build -q -p huiqi-cli
-  BIN="$PWD/target/debug/huiqi"
-fi
+. scripts/huiqi-bin.sh
 WORK="$(mktemp -d)"
 cleanup() {
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS huiqi_bench_import WITH (FORCE)" 2>/dev/null || true

@@ -22,17 +22,7 @@ CONNS="${3:-64}"
 PG="${PG:-postgres://postgres@127.0.0.1:5432}"
 DB=huiqi_bench_province
 ADDR=127.0.0.1:18391
-PROFILE="${PROFILE:-release}"
-
-if [ -n "${BIN:-}" ]; then
-  : # a binary given (BIN=path): no build
-elif [ "$PROFILE" = release ]; then
-  cargo build --release -q -p huiqi-cli
-  BIN="$PWD/target/release/huiqi"
-else
-  cargo build -q -p huiqi-cli
-  BIN="$PWD/target/debug/huiqi"
-fi
+. scripts/huiqi-bin.sh
 WORK="$(mktemp -d)"
 SERVER=""
 cleanup() {
