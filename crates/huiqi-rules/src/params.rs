@@ -89,17 +89,35 @@ pub struct Param {
 impl Param {
     /// The value as a reader takes it: with 千分位 and its unit (`3,000,000 元`, `300 人`), a
     /// rate as the fraction it is (`0.25`).
-    pub fn shown(&self) -> String {
-        shown(self.value, self.unit.as_deref())
+    /// Formatted only when written (see [`crate::trace::figure`]).
+    pub fn shown(&self) -> Shown<'_> {
+        Shown {
+            value: self.value,
+            unit: self.unit.as_deref(),
+        }
     }
 }
 
 /// A parameter value with 千分位 and its unit, exact (no rounding); a value without a unit (a
 /// rate) as written.
 pub fn shown(value: Decimal, unit: Option<&str>) -> String {
-    match unit {
-        Some(u) => format!("{} {u}", crate::trace::figure(value)),
-        None => value.normalize().to_string(),
+    Shown { value, unit }.to_string()
+}
+
+/// A parameter value as [`shown`] writes it, formatted only when written.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown<'a> {
+    value: Decimal,
+    unit: Option<&'a str>,
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self.unit {
+            Some(u) => format!("{} {u}", crate::trace::figure(self.value)),
+            None => self.value.normalize().to_string(),
+        };
+        f.pad(&text)
     }
 }
 

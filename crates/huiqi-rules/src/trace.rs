@@ -11,15 +11,37 @@ use crate::params::{Param, Scale};
 use crate::rules::MeasureBasis;
 
 /// A figure in an explanation, exact (an intermediate product is not rounded) and with 千分位:
-/// `1,234,567.8912`, `3,000,000`.
-pub fn figure(d: rust_decimal::Decimal) -> String {
-    let n = d.normalize();
-    huiqi_domain::numbers::fixed(n, n.scale())
+/// `1,234,567.8912`, `3,000,000`. Formatted only when written: the `format_args!` of a
+/// [`NoTrace`] evaluation is never written, so a matching run without traces formats nothing.
+pub fn figure(d: rust_decimal::Decimal) -> Figure {
+    Figure(d)
 }
 
-/// An amount of a fact or a result: to the fen, 千分位 and 元 (`112,096.28 元`).
-pub fn yuan(d: rust_decimal::Decimal) -> String {
-    huiqi_domain::numbers::yuan(d)
+/// An amount of a fact or a result: to the fen, 千分位 and 元 (`112,096.28 元`); formatted only
+/// when written, like [`figure`].
+pub fn yuan(d: rust_decimal::Decimal) -> Yuan {
+    Yuan(d)
+}
+
+/// See [`figure`].
+#[derive(Debug, Clone, Copy)]
+pub struct Figure(pub rust_decimal::Decimal);
+
+impl fmt::Display for Figure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.normalize();
+        f.pad(&huiqi_domain::numbers::fixed(n, n.scale()))
+    }
+}
+
+/// See [`yuan`].
+#[derive(Debug, Clone, Copy)]
+pub struct Yuan(pub rust_decimal::Decimal);
+
+impl fmt::Display for Yuan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&huiqi_domain::numbers::yuan(self.0))
+    }
 }
 
 pub trait Tracer {
@@ -165,7 +187,7 @@ impl Tracer for Trace {
         self.push(Step::Param {
             id: p.id.clone(),
             title: p.title.clone(),
-            value: p.shown(),
+            value: p.shown().to_string(),
             from: p.from.to_string(),
             reference: p.reference.clone(),
             unverified: p.unverified,

@@ -65,7 +65,7 @@ fn total<T: Tracer>(e: &Engine, out: &mut Outputs, t: &mut T) {
     let total = fen(counted.clone().map(|d| out.value(d.id)).sum());
     if T::ON {
         let terms: Vec<String> = counted
-            .map(|d| crate::trace::figure(out.value(d.id)))
+            .map(|d| crate::trace::figure(out.value(d.id)).to_string())
             .collect();
         let left_out: Vec<String> = MEASURES
             .iter()
