@@ -6,7 +6,7 @@
 //   - axe-core (tests/browser/node_modules/axe-core) finds no violation of impact serious or
 //     critical (contrast, labels, names of buttons and links, table headers, lang, title…);
 //   - <html lang="zh-CN">, a title, no English code or internal id in the visible text (CODES),
-//     no empty brackets “（）”;
+//     no empty brackets “（）”, no amount or count of four or more digits without 千分位;
 //   - at 390 the page itself does not scroll sideways (wide tables scroll inside their wrapper);
 //   - at 1366: Tab from the top reaches the skip link “跳到正文”, Enter on it and Tab again reach
 //     the first link or field of <main>, and the focused element shows a focus outline.
@@ -42,6 +42,11 @@ const PAGES = {
 const SHOT = new Set(['/', '/policy', '/open', '/dashboard', '/push', '/enterprises', '/enterprises/{uscc}',
   '/me', '/supervision', '/service', '/service/problems/{problem}', '/arrears/cases/{case}',
   '/cultivate', '/admin/users', '/admin/import', '/funds', '/assessment']);
+
+// Figures as people read them: from 1,000 up an amount or a count carries 千分位, so four or more
+// digits in a row with decimals, or before a unit, is a miss. Codes, dates, years (“2024 年”) and
+// phone numbers are neither and do not match.
+const BARE_FIGURE = /(?<![\w.,:\/#-])(\d{4,}\.\d+|\d{4,}(?=\s*(?:元|万元|亿元|户|人|家|个|项|件|次|条|笔)))(?![\w.])/;
 
 // Cells that show usernames (typed by people, not codes of the platform).
 const USER_TEXT = '#accounts tbody td:nth-child(1), #account-audit tbody td:nth-child(2), #account-audit tbody td:nth-child(3), #history tbody td:nth-child(2)';
@@ -109,6 +114,8 @@ export async function accessibilityPass({ base, shots, check, login, newContext,
         const code = facts.text.match(CODES);
         if (code) fail(`${where} 可见文字有英文代码“${code[0]}”：…${facts.text.slice(Math.max(0, code.index - 30), code.index + 30).replace(/\s+/g, ' ')}…`);
         if (facts.text.includes('（）')) fail(`${where} 有空括号“（）”`);
+        const bare = facts.text.match(BARE_FIGURE);
+        if (bare) fail(`${where} 数字“${bare[0]}”没有千分位：…${facts.text.slice(Math.max(0, bare.index - 30), bare.index + 30).replace(/\s+/g, ' ')}…`);
         if (width === 390 && facts.overflow > 1) {
           const wide = await page.evaluate((width) => [...document.querySelectorAll('body *')]
             .filter((e) => e.getBoundingClientRect().right > width + 1 && !e.closest('.scroll'))

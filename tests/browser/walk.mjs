@@ -155,6 +155,12 @@ try {
     const cells = await page.locator('#matrix tbody td[class^=cell-]').count();
     check(cells >= 16 * 9, `调度矩阵每格按红黄绿着色（${cells} 格）`);
     check(await page.locator('#matrix-legend .tag').count() === 3, '调度矩阵有红黄绿图例');
+    // Units on every target: the matrix names each indicator's unit, the progress table's 目标
+    // and 完成 carry it after the figure.
+    const rowHeads = await page.locator('#matrix tbody th[scope=row]').allTextContents();
+    check(rowHeads.length === 16 && rowHeads.every((t) => /（[^（）]+）$/.test(t.trim())), `调度矩阵每个指标写明单位（${rowHeads.length} 项）`);
+    const goals = await page.locator('#progress tbody td:nth-child(2)').allTextContents();
+    check(goals.length > 0 && goals.every((t) => /^[\d,.]+ ?[^\d\s,.]+/.test(t.trim())), `日常调度的目标值带单位（${goals.slice(0, 3).join('、')}…）`);
     const months = await page.locator('select#period option').evaluateAll((os) => os.map((o) => o.value));
     check(months.length > 0 && months.every((m) => /^\d{4}-\d{2}$/.test(m)), `月份是下拉选择（${months.length} 个月）`);
     const pick = months[Math.min(1, months.length - 1)];

@@ -246,11 +246,23 @@ pub fn registry_xlsx(
     workbook(&title, &[s])
 }
 
+/// A filter's row list, empty when no row has the value.
+fn rows_of(v: Option<&Vec<u32>>) -> &[u32] {
+    v.map_or(&[], Vec::as_slice)
+}
+
 struct Built {
     version: (i64, i64),
     rows: Vec<EnterpriseRow>,
     /// Two consecutive characters of a name → the rows (ascending, so in USCC order).
     grams: HashMap<(char, char), Vec<u32>>,
+    /// The rows of each county, kind, size class and GB/T 4754 section (the industry code's
+    /// first letter), ascending like `grams`: a filter starts from its smallest list, so a rare
+    /// size class is counted from its own rows, not from a scan of the registry.
+    by_county: HashMap<String, Vec<u32>>,
+    by_kind: HashMap<String, Vec<u32>>,
+    by_size: HashMap<SizeClass, Vec<u32>>,
+    by_section: HashMap<char, Vec<u32>>,
 }
 
 #[derive(Default)]
@@ -262,7 +274,20 @@ pub struct NameIndex {
 fn build(version: (i64, i64), rows: Vec<EnterpriseRow>) -> Built {
     let mut grams: HashMap<(char, char), Vec<u32>> = HashMap::new();
     let mut seen: Vec<(char, char)> = Vec::new();
+    let mut by_county: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut by_size: HashMap<SizeClass, Vec<u32>> = HashMap::new();
+    let mut by_section: HashMap<char, Vec<u32>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
+        let n = i as u32;
+        by_county.entry(r.county.clone()).or_default().push(n);
+        by_kind.entry(r.kind.clone()).or_default().push(n);
+        if let Some(c) = r.size_class {
+            by_size.entry(c).or_default().push(n);
+        }
+        if let Some(c) = r.industry.chars().next() {
+            by_section.entry(c).or_default().push(n);
+        }
         seen.clear();
         let chars: Vec<char> = r.name.chars().collect();
         for w in chars.windows(2) {
@@ -277,6 +302,10 @@ fn build(version: (i64, i64), rows: Vec<EnterpriseRow>) -> Built {
         version,
         rows,
         grams,
+        by_county,
+        by_kind,
+        by_size,
+        by_section,
     }
 }
 
@@ -317,9 +346,10 @@ impl NameIndex {
     }
 
     /// Answers a search from the index when it is current (`None`: ask the database): a name
-    /// fragment (through its rarest bigram when it has two or more characters) or filters alone
-    /// (a scan of the rows in memory: a rare size class would otherwise scan the registry on
-    /// disk). A query that looks like a USCC or its fragment goes to the database.
+    /// fragment and the filters, read from the shortest of their row lists (the name's rarest
+    /// bigram, the county, the kind, the size class, the industry's section; every row when no
+    /// filter is set) and checked against all of them, so the total of a rare size class costs
+    /// its own rows. A query that looks like a USCC or its fragment goes to the database.
     pub async fn search(
         self: &Arc<Self>,
         store: &Store,
@@ -339,20 +369,33 @@ impl NameIndex {
             return None;
         };
         let chars: Vec<char> = q.chars().collect();
-        let candidates: Box<dyn Iterator<Item = &EnterpriseRow>> = if chars.len() >= 2 {
-            let rarest = chars
-                .windows(2)
-                .map(|w| {
-                    built
-                        .grams
-                        .get(&(w[0], w[1]))
-                        .map_or(&[][..], |v| v.as_slice())
-                })
-                .min_by_key(|v| v.len())?;
-            Box::new(rarest.iter().map(|&i| &built.rows[i as usize]))
-        } else {
-            Box::new(built.rows.iter())
-        };
+        // Every list a filter selects from (the rarest bigram of the name, the county, …); the
+        // rows are read from the shortest one and checked against all filters.
+        let mut lists: Vec<&[u32]> = Vec::new();
+        if chars.len() >= 2 {
+            lists.extend(
+                chars
+                    .windows(2)
+                    .map(|w| rows_of(built.grams.get(&(w[0], w[1])))),
+            );
+        }
+        if !f.county.is_empty() {
+            lists.push(rows_of(built.by_county.get(f.county)));
+        }
+        if !f.kind.is_empty() {
+            lists.push(rows_of(built.by_kind.get(f.kind)));
+        }
+        if let Some(c) = f.size_class {
+            lists.push(rows_of(built.by_size.get(&c)));
+        }
+        if let Some(c) = f.industry.chars().next() {
+            lists.push(rows_of(built.by_section.get(&c)));
+        }
+        let candidates: Box<dyn Iterator<Item = &EnterpriseRow>> =
+            match lists.into_iter().min_by_key(|v| v.len()) {
+                Some(shortest) => Box::new(shortest.iter().map(|&i| &built.rows[i as usize])),
+                None => Box::new(built.rows.iter()),
+            };
         let mut hits: Vec<&EnterpriseRow> = candidates
             .filter(|r| r.name.contains(q))
             .filter(|r| f.county.is_empty() || r.county == f.county)

@@ -63,6 +63,9 @@ pub enum CultivateCmd {
         /// xlsx 的输出文件（--format xlsx 时必填）
         #[arg(long)]
         output: Option<PathBuf>,
+        /// 表格只列前 N 户（户数、合计与分辖区仍按全部名单；全部名单用 --format xlsx）
+        #[arg(long)]
+        top: Option<usize>,
     },
 }
 
@@ -109,12 +112,14 @@ pub fn run(cmd: CultivateCmd) -> Result<ExitCode> {
             county,
             format,
             output,
+            top,
         } => candidates(
             kind.into(),
             year,
             county.as_deref(),
             format,
             output.as_ref(),
+            top,
         ),
     }
 }
@@ -125,6 +130,7 @@ fn candidates(
     county: Option<&str>,
     format: Format,
     output: Option<&PathBuf>,
+    top: Option<usize>,
 ) -> Result<ExitCode> {
     if matches!(format, Format::Xlsx) && output.is_none() {
         bail!("--format xlsx 须用 --output 指定输出文件（.xlsx）");
@@ -149,7 +155,7 @@ fn candidates(
                 list.rows.len()
             );
         }
-        Format::Table => print_table(&list),
+        Format::Table => print_table(&list, top),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -158,7 +164,21 @@ fn money(d: rust_decimal::Decimal) -> String {
     huiqi_assess::money::grouped(d, 2)
 }
 
-fn print_table(list: &cultivate::CandidateList) {
+fn print_table(list: &cultivate::CandidateList, top: Option<usize>) {
+    let shown = top.unwrap_or(usize::MAX).min(list.rows.len());
+    // With --top, the closest first: the smallest gap to the threshold, the fewest points short,
+    // the highest score, the largest revenue; else the list's own order (by credit code).
+    let mut order: Vec<&cultivate::Candidate> = list.rows.iter().collect();
+    if top.is_some() {
+        order.sort_by(|a, b| {
+            a.gap
+                .cmp(&b.gap)
+                .then(a.points_short.cmp(&b.points_short))
+                .then(b.score.cmp(&a.score))
+                .then(b.revenue.cmp(&a.revenue))
+                .then(a.uscc.cmp(&b.uscc))
+        });
+    }
     println!(
         "{} 年{}候选名单（{}）：{} 户",
         list.year,
@@ -212,7 +232,7 @@ fn print_table(list: &cultivate::CandidateList) {
                 "差距（元）",
                 "适用门槛",
             ],
-            list.rows
+            order[..shown]
                 .iter()
                 .map(|r| {
                     vec![
@@ -237,7 +257,7 @@ fn print_table(list: &cultivate::CandidateList) {
                 "营业收入（元）",
                 "符合的条件",
             ],
-            list.rows
+            order[..shown]
                 .iter()
                 .map(|r| {
                     vec![
@@ -260,7 +280,7 @@ fn print_table(list: &cultivate::CandidateList) {
                 "差（分）",
                 "还缺什么",
             ],
-            list.rows
+            order[..shown]
                 .iter()
                 .map(|r| {
                     vec![
@@ -276,9 +296,20 @@ fn print_table(list: &cultivate::CandidateList) {
         ),
     };
     print!("{}", crate::table::render(&headers, &rows));
+    if shown < list.rows.len() {
+        println!(
+            "（只列最接近的前 {} 户，共 {} 户；全部名单用 --format xlsx --output 文件.xlsx 写出）",
+            thousands(shown as u64),
+            thousands(list.rows.len() as u64)
+        );
+    }
     if let CandidateKind::AboveScale = list.kind {
         let total: rust_decimal::Decimal = list.rows.iter().filter_map(|r| r.gap).sum();
-        println!("合计：{} 户，差距合计 {} 元", list.rows.len(), money(total));
+        println!(
+            "合计：{} 户，差距合计 {} 元",
+            thousands(list.rows.len() as u64),
+            money(total)
+        );
     }
 }
 

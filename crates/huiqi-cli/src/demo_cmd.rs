@@ -283,7 +283,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     }
     steps.extend(vec![
         (
-            "梯队培育：小升规候选名单（金安区）",
+            "梯队培育：小升规候选名单（金安区，列前 20 户）",
             vec![
                 "cultivate",
                 "candidates",
@@ -293,6 +293,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "2024",
                 "--county",
                 "341502",
+                "--top",
+                "20",
             ],
         ),
         (
@@ -311,7 +313,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             ],
         ),
         (
-            "梯队培育：科技型中小企业候选名单（金安区，按科技局/知识产权数据评分）",
+            "梯队培育：科技型中小企业候选名单（金安区，按科技局/知识产权数据评分，列前 20 户）",
             vec![
                 "cultivate",
                 "candidates",
@@ -321,6 +323,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
                 "2024",
                 "--county",
                 "341502",
+                "--top",
+                "20",
             ],
         ),
         (

@@ -114,7 +114,7 @@ fn trace_from_a_file_cites_the_document() {
     assert!(trace.contains("国科发政〔2017〕115号"), "{trace}");
     assert!(
         trace.contains(
-            "研发投入占销售收入比例：2.4%（研发投入 24 万元 / 销售收入 1000 万元） → 10 分"
+            "研发投入占销售收入比例：2.4%（研发投入 24 万元 / 销售收入 1,000 万元） → 10 分"
         ),
         "{trace}"
     );
@@ -389,6 +389,59 @@ async fn above_scale_candidates_equal_an_independent_reading_of_the_thresholds()
         assert!(
             table.contains("小升规候选名单") && table.contains("合计"),
             "{table}"
+        );
+        // --top 3: the three smallest gaps, the count of the whole list said.
+        let top = ok_db(
+            &url,
+            &[
+                "cultivate",
+                "candidates",
+                "--kind",
+                "above_scale",
+                "--year",
+                "2024",
+                "--top",
+                "3",
+            ],
+        );
+        // (Ties: the larger revenue first, then the code.)
+        let dec = |r: &Value, k: &str| -> rust_decimal::Decimal {
+            r[k].as_str().unwrap().parse().unwrap()
+        };
+        let mut gaps: Vec<(rust_decimal::Decimal, rust_decimal::Decimal, String)> = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    dec(r, "gap"),
+                    -dec(r, "revenue"),
+                    r["uscc"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        gaps.sort();
+        let shown: Vec<&str> = top
+            .lines()
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .find(|w| w.len() == 18 && w.starts_with("91"))
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            gaps.iter()
+                .take(3)
+                .map(|(_, _, u)| u.as_str())
+                .collect::<Vec<_>>(),
+            "{top}"
+        );
+        assert!(
+            top.contains(&format!(
+                "只列最接近的前 3 户，共 {} 户",
+                huiqi_domain::text::thousands(gaps.len() as u64)
+            )),
+            "{top}"
         );
         let xlsx = dir.path().join("c.xlsx");
         ok_db(

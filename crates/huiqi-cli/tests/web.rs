@@ -1102,8 +1102,16 @@ async fn registry_search_filters_by_size_class() {
         let second = ids(&app.request("GET", q, Some(&admin), None, "").await.body);
         assert_eq!(first, second);
         // Filters without a name are answered by the index too, the same as the database.
-        for (county, industry, size) in [("341502", "", "small"), ("", "c", "micro"), ("", "", "")]
-        {
+        // (Each starts from its shortest row list: the county's, the section's, the size class's.)
+        for (county, industry, size, found) in [
+            ("341502", "", "small", true),
+            ("", "c", "micro", true),
+            ("", "", "", true),
+            ("341503", "", "", true),
+            ("341502", "F", "", false),
+            ("", "", "large", false),
+            ("999999", "", "", false),
+        ] {
             let filter = huiqi_store::search::EnterpriseFilter {
                 county,
                 industry: &industry.to_ascii_uppercase(),
@@ -1118,10 +1126,28 @@ async fn registry_search_filters_by_size_class() {
                 .into_iter()
                 .map(|r| r.uscc)
                 .collect();
-            assert!(!expected.is_empty(), "{county} {industry} {size}");
+            let (total, _) = db
+                .store
+                .search_enterprises_page(&filter, Default::default(), 0, 1)
+                .await
+                .unwrap();
+            assert!(!found || !expected.is_empty(), "{county} {industry} {size}");
+            if county == "999999" {
+                assert!(expected.is_empty());
+            }
             let path = format!("/enterprises?county={county}&industry={industry}&size={size}");
-            let got = ids(&app.request("GET", &path, Some(&admin), None, "").await.body);
+            let page = app.request("GET", &path, Some(&admin), None, "").await;
+            let got = ids(&page.body);
             assert_eq!(got, expected, "{path}");
+            if total > 0 {
+                assert!(
+                    page.body.contains(&format!(
+                        "<strong id=\"total\">{}</strong>",
+                        huiqi_domain::numbers::count(total)
+                    )),
+                    "{path}: the total {total} from the index as from the database"
+                );
+            }
         }
         let bad = app
             .request("GET", "/enterprises?size=tiny", Some(&admin), None, "")
@@ -2284,6 +2310,141 @@ async fn the_working_group_manages_accounts_on_the_accounts_page() {
             "{}",
             page.body
         );
+    })
+    .await;
+}
+
+/// 新建账号 on the web: a county account is created with its generated password shown once and
+/// usable; a taken username, a 101-character or 50 KB username or display name, a control
+/// character, an unknown county and a bad credit code are a 400 in Chinese naming the field, and
+/// create nothing.
+#[tokio::test]
+async fn the_working_group_creates_accounts_with_every_field_checked() {
+    each_db(|db| async move {
+        let (app, ..) = setup(&db).await;
+        let admin = app.session("admin").await;
+        let page = app
+            .request("GET", "/admin/users", Some(&admin), None, "")
+            .await;
+        let csrf = csrf_of(&page.body);
+        let create = |fields: String| {
+            let (app, admin, csrf) = (&app, admin.clone(), csrf.clone());
+            async move {
+                app.request(
+                    "POST",
+                    "/admin/users/new",
+                    Some(&admin),
+                    Some(&format!(
+                        "csrf={csrf}&unit=&{fields}{}",
+                        if fields.contains("uscc=") {
+                            ""
+                        } else {
+                            "&uscc="
+                        }
+                    )),
+                    "",
+                )
+                .await
+            }
+        };
+        let before = db.store.list_users().await.unwrap().len();
+        let long = "甲".repeat(101);
+        let huge = "a".repeat(50_000);
+        for (fields, expected) in [
+            (
+                format!(
+                    "username={}&display_name=x&role=county&county=341502",
+                    urlencode(&long)
+                ),
+                "用户名有 101 个字，超过上限 100 个字",
+            ),
+            (
+                format!("username={huge}&display_name=x&role=county&county=341502"),
+                "用户名有 50,000 个字，超过上限 100 个字",
+            ),
+            (
+                format!(
+                    "username=yuan&display_name={}&role=county&county=341502",
+                    urlencode(&long)
+                ),
+                "姓名有 101 个字，超过上限 100 个字",
+            ),
+            (
+                "username=yu%00an&display_name=x&role=county&county=341502".to_string(),
+                "U+0000",
+            ),
+            (
+                "username=yuan&display_name=x&role=county&county=999999".to_string(),
+                "县区“999999”不在政策包中",
+            ),
+            (
+                "username=yuan&display_name=x&role=enterprise&county=&uscc=91341500ABC".to_string(),
+                "统一社会信用代码“91341500ABC”无效",
+            ),
+            (
+                "username=yuan&display_name=x&role=root&county=".to_string(),
+                "请选择角色",
+            ),
+            (
+                "username=tax&display_name=x&role=county&county=341502".to_string(),
+                "用户名“tax”已被使用",
+            ),
+        ] {
+            let r = create(fields.clone()).await;
+            let head = &fields[..fields.len().min(80)];
+            assert_eq!(
+                r.status,
+                400,
+                "{head}: {}",
+                &r.body[..r.body.len().min(500)]
+            );
+            assert!(r.body.contains(expected), "{head}: {}", visible(&r.body));
+            assert!(
+                r.body.len() < 60_000,
+                "{head}: the value is not echoed whole"
+            );
+            assert_eq!(db.store.list_users().await.unwrap().len(), before, "{head}");
+        }
+
+        // A form with a field twice (made by hand, not by the page): Chinese, naming the field.
+        let r =
+            create("username=yuan&display_name=x&role=county&county=341502&county=341503".into())
+                .await;
+        assert_eq!(r.status, 400);
+        assert!(
+            r.body.contains("表单内容有误：字段重复“county”"),
+            "{}",
+            visible(&r.body)
+        );
+        assert!(
+            !visible(&r.body).contains("deserialize"),
+            "no serde English"
+        );
+
+        let r = create(
+            "username=yuan&display_name=%E8%A2%81%E5%8A%9E&role=county&county=341502".into(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", visible(&r.body));
+        assert!(
+            r.body.contains("账号 yuan（县区，袁办）已新建"),
+            "{}",
+            visible(&r.body)
+        );
+        let password = r
+            .body
+            .split("id=\"new-password\"")
+            .nth(1)
+            .and_then(|x| x.split("<code>").nth(1))
+            .and_then(|x| x.split("</code>").next())
+            .expect("the password is shown once")
+            .to_string();
+        assert_eq!(db.store.list_users().await.unwrap().len(), before + 1);
+        assert_eq!(app.login("yuan", &password).await.status, 303);
+        let page = app
+            .request("GET", "/admin/users", Some(&admin), None, "")
+            .await;
+        assert!(!page.body.contains(&password), "shown once only");
     })
     .await;
 }

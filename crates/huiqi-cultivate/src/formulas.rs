@@ -187,12 +187,16 @@ pub fn show(unit: Unit, d: Decimal) -> String {
                 .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::ToZero)
                 .normalize()
         ),
-        Unit::Count => format!("{} 项", d.normalize()),
+        Unit::Count => {
+            let n = d.normalize();
+            format!("{} 项", huiqi_domain::numbers::fixed(n, n.scale()))
+        }
         Unit::Level => format!("{} 级", d.normalize()),
         Unit::Yuan => {
             let wan = d / Decimal::from(10_000);
             if d.abs() >= Decimal::from(10_000) && wan.round_dp(2) == wan {
-                format!("{} 万元", wan.normalize())
+                let wan = wan.normalize();
+                format!("{} 万元", huiqi_domain::numbers::fixed(wan, wan.scale()))
             } else {
                 // 千分位 on the whole 元 (2,451,510 元), the fen as written.
                 let v = d.round_dp(2).normalize().to_string();
@@ -877,6 +881,11 @@ mod tests {
         assert_eq!(show(Unit::Percent, "0.024".parse().unwrap()), "2.4%");
         assert_eq!(show(Unit::Percent, "0.03".parse().unwrap()), "3%");
         assert_eq!(show(Unit::Yuan, "1000000".parse().unwrap()), "100 万元");
+        assert_eq!(show(Unit::Yuan, "10000000".parse().unwrap()), "1,000 万元");
+        assert_eq!(
+            show(Unit::Yuan, "123456700".parse().unwrap()),
+            "12,345.67 万元"
+        );
         assert_eq!(show(Unit::Yuan, "950".parse().unwrap()), "950 元");
         assert_eq!(
             show(Unit::Yuan, "999999.99".parse().unwrap()),

@@ -46,6 +46,18 @@ pub fn count_dec(d: Decimal) -> String {
     fixed(d, 0)
 }
 
+/// A figure with its unit as a target reads it: 千分位, exact to at most four decimals, `%`
+/// written on, any other unit after a space (`15,000 户`, `3%`, `245 亿元`).
+pub fn with_unit(d: Decimal, unit: &str) -> String {
+    let n = d.normalize();
+    let text = fixed(n, n.scale().min(4));
+    match unit {
+        "%" => format!("{text}%"),
+        "" => text,
+        u => format!("{text} {u}"),
+    }
+}
+
 /// An amount in 元 to the fen, 千分位, without the unit (for a column headed “（元）”).
 pub fn amount(d: Decimal) -> String {
     fixed(d, 2)
@@ -119,6 +131,15 @@ mod tests {
         assert_eq!(l.exact, "161,594,857.31 元");
         assert_eq!(large(d("24000")).short, "2.40 万元");
         assert_eq!(large(d("9999.99")).short, "9,999.99 元");
+    }
+
+    #[test]
+    fn targets_read_with_their_unit() {
+        assert_eq!(with_unit(d("15000"), "户"), "15,000 户");
+        assert_eq!(with_unit(d("245.00"), "亿元"), "245 亿元");
+        assert_eq!(with_unit(d("3"), "%"), "3%");
+        assert_eq!(with_unit(d("2.50"), "%"), "2.5%");
+        assert_eq!(with_unit(d("1000"), ""), "1,000");
     }
 
     #[test]

@@ -232,7 +232,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 }
 
 fn query_error(e: QueryRejection) -> WebError {
-    WebError::bad_request("bad_query", format!("查询参数有误：{}", e.body_text()))
+    WebError::bad_request(
+        "bad_query",
+        format!("查询参数有误：{}", rejection_zh(&e.body_text())),
+    )
 }
 
 /// A urlencoded form, parsed into `T`; a malformed one is a 400, a too large one a 413.
@@ -253,6 +256,67 @@ fn form_error(e: FormRejection) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         WebError::too_large("提交的内容过大。")
     } else {
-        WebError::bad_request("bad_form", format!("表单内容有误：{}", e.body_text()))
+        WebError::bad_request(
+            "bad_form",
+            format!("表单内容有误：{}", rejection_zh(&e.body_text())),
+        )
+    }
+}
+
+/// axum's rejection of a query or form (serde's English, “Failed to deserialize form body:
+/// duplicate field `uscc`”) as Chinese, naming the field when serde does.
+pub(crate) fn rejection_zh(text: &str) -> String {
+    let detail = text.split_once(": ").map_or(text, |(_, d)| d);
+    let field = detail.split('`').nth(1).filter(|f| !f.is_empty());
+    let what = if detail.starts_with("missing field") {
+        "缺少字段"
+    } else if detail.starts_with("duplicate field") {
+        "字段重复"
+    } else if detail.starts_with("unknown field") {
+        "有不认识的字段"
+    } else if detail.contains("invalid digit") || detail.contains("number") {
+        "数字格式不对"
+    } else if detail.contains("invalid") {
+        "值的格式不对"
+    } else if text.contains("Content-Type") || text.contains("content type") {
+        return "提交方式不对：须为表单（application/x-www-form-urlencoded）".into();
+    } else {
+        "无法解析"
+    };
+    match field {
+        Some(f) => format!(
+            "{what}“{}”，请检查后重新提交",
+            f.chars().take(40).collect::<String>()
+        ),
+        None => format!("{what}，请检查后重新提交"),
+    }
+}
+
+#[cfg(test)]
+mod rejection_tests {
+    use super::rejection_zh;
+
+    #[test]
+    fn serde_rejections_read_as_chinese() {
+        for (english, chinese) in [
+            (
+                "Failed to deserialize form body: duplicate field `uscc`",
+                "字段重复“uscc”，请检查后重新提交",
+            ),
+            (
+                "Failed to deserialize query string: missing field `period`",
+                "缺少字段“period”，请检查后重新提交",
+            ),
+            (
+                "Failed to deserialize query string: page: invalid digit found in string",
+                "数字格式不对，请检查后重新提交",
+            ),
+            (
+                "Form requests must have `Content-Type: application/x-www-form-urlencoded`",
+                "提交方式不对：须为表单（application/x-www-form-urlencoded）",
+            ),
+        ] {
+            assert_eq!(rejection_zh(english), chinese, "{english}");
+        }
     }
 }

@@ -45,18 +45,28 @@ impl Upload {
 
     /// The text fields as the area's form struct (as a urlencoded form would be read).
     pub fn form<T: DeserializeOwned>(&self) -> Result<T, WebError> {
-        let encoded = serde_urlencoded::to_string(&self.fields)
-            .map_err(|e| WebError::bad_request("bad_form", format!("表单内容有误：{e}")))?;
-        serde_urlencoded::from_str(&encoded)
-            .map_err(|e| WebError::bad_request("bad_form", format!("表单内容有误：{e}")))
+        let bad = |e: &dyn std::fmt::Display| {
+            WebError::bad_request(
+                "bad_form",
+                format!(
+                    "表单内容有误：{}",
+                    crate::error::rejection_zh(&format!(": {e}"))
+                ),
+            )
+        };
+        let encoded = serde_urlencoded::to_string(&self.fields).map_err(|e| bad(&e))?;
+        serde_urlencoded::from_str(&encoded).map_err(|e| bad(&e))
     }
 }
 
-fn multipart_error(e: MultipartError, too_large: &str) -> WebError {
+pub(crate) fn multipart_error(e: MultipartError, too_large: &str) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         WebError::too_large(too_large)
     } else {
-        WebError::bad_request("bad_upload", format!("上传内容无法读取：{}", e.body_text()))
+        WebError::bad_request(
+            "bad_upload",
+            "上传内容无法读取（不是完整的表单上传）：请用页面上的表单重新上传",
+        )
     }
 }
 

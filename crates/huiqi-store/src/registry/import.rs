@@ -129,6 +129,28 @@ impl Store {
                         .fetch_one(&mut *tx)
                         .await?;
                 let registry_empty = registry_empty == 0;
+                // PostgreSQL into an empty registry: the foreign keys of the two tables are
+                // checked once, after the load, instead of by a trigger per row (at 1M rows that
+                // was half the import: 30 s against 13 s + 2 s to check them afterwards).
+                // Dropped and re-added in this transaction, so a refused or failed import rolls
+                // back to the constraints as they were; the tables are locked until it ends.
+                let deferred_keys: Vec<(String, String, String)> = if registry_empty && !plan.anonymous {
+                    let keys: Vec<(String, String, String)> = sqlx::query_as(
+                        "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) \
+                         FROM pg_constraint WHERE contype = 'f' \
+                         AND conrelid IN ('enterprises'::regclass, 'enterprise_facts'::regclass) \
+                         ORDER BY 1, 2",
+                    )
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for (table, name, _) in &keys {
+                        let sql = format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\"");
+                        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                    }
+                    keys
+                } else {
+                    Vec::new()
+                };
 
                 let mut counts = ImportCounts::default();
                 let mut errors: Vec<RowError> = Vec::new();
@@ -247,6 +269,10 @@ impl Store {
                 if counts.new == 0 && counts.updated == 0 {
                     tx.rollback().await?;
                     return Ok(ImportOutcome::Unchanged { counts });
+                }
+                for (table, name, definition) in &deferred_keys {
+                    let sql = format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}");
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
                 }
                 if registry_empty && !plan.anonymous {
                     // PostgreSQL after the bulk load: statistics for the planner now, not when

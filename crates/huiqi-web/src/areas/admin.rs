@@ -135,6 +135,7 @@ async fn users_page_with(
     page: i64,
     draft: CreateForm,
 ) -> Result<Response, WebError> {
+    let draft = draft.capped();
     let users: Vec<AccountView> = list_accounts(&s.read().store)
         .await?
         .into_iter()
@@ -315,6 +316,27 @@ struct CreateForm {
     uscc: String,
 }
 
+impl CreateForm {
+    /// The form as it is shown again after a refusal: what was typed, each field cut to the
+    /// longest a name may be, so a 50 KB value is not echoed back whole.
+    fn capped(self) -> Self {
+        let cap = |v: String| -> String {
+            v.chars()
+                .take(huiqi_domain::limits::NAME_MAX_CHARS)
+                .collect()
+        };
+        CreateForm {
+            csrf: None,
+            username: cap(self.username),
+            display_name: cap(self.display_name),
+            role: cap(self.role),
+            unit: cap(self.unit),
+            county: cap(self.county),
+            uscc: cap(self.uscc),
+        }
+    }
+}
+
 /// Checks the new-account form (every message in Chinese, naming the field) and the role with
 /// its scope.
 fn checked_role(s: &WebState, f: &CreateForm) -> Result<accounts::Role, String> {
@@ -406,7 +428,7 @@ async fn create_checked(
         )));
     }
     let created = accounts::create_account(
-        &s.read().store,
+        &s.app.store,
         username,
         role,
         &f.display_name,
@@ -531,14 +553,13 @@ struct Upload {
 }
 
 fn multipart_error(e: MultipartError) -> WebError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::too_large(format!(
+    crate::upload::multipart_error(
+        e,
+        &format!(
             "文件超过 {} MB，未导入任何数据：请拆分后分批上传。",
             MAX_FILE_BYTES / 1024 / 1024
-        ))
-    } else {
-        WebError::bad_request("bad_upload", format!("上传内容无法读取：{}", e.body_text()))
-    }
+        ),
+    )
 }
 
 async fn read_upload(mut mp: Multipart) -> Result<Upload, WebError> {

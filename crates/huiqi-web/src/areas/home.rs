@@ -178,7 +178,11 @@ async fn policy(
         .map(|t| TargetView {
             article: t.article(),
             indicator: t.indicator.clone(),
-            value: format!("{} {}{}", t.comparison.symbol(), t.value, t.unit().symbol()),
+            value: format!(
+                "{} {}",
+                t.comparison.symbol(),
+                huiqi_domain::numbers::with_unit(t.value, t.unit().symbol())
+            ),
             period: t.period.label(),
             units: pack.unit_names(&t.units),
         })

@@ -213,13 +213,7 @@ fn percent(d: Decimal) -> String {
 
 /// A target's figure with 千分位 and its unit (`15,000 户`, `245 亿元`, `1.3%`).
 fn with_unit(d: Decimal, unit: &str) -> String {
-    let n = d.normalize();
-    let text = huiqi_domain::numbers::fixed(n, n.scale().min(4));
-    if unit == "%" {
-        format!("{text}%")
-    } else {
-        format!("{text} {unit}")
-    }
+    huiqi_domain::numbers::with_unit(d, unit)
 }
 
 async fn page(
