@@ -29,8 +29,9 @@ function check(cond, what) {
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  // --lang: the browser's own controls (a file input's “选择文件”) as an official's browser shows them.
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--no-first-run'],
+         '--disable-component-update', '--no-first-run', '--lang=zh-CN'],
 });
 // Every CSP violation and script error of every page: the walk fails if there is any.
 const problems = [];
@@ -51,8 +52,8 @@ async function newContext(opts) {
   });
   return ctx;
 }
-const office = { viewport: { width: 1366, height: 768 } };
-const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const office = { viewport: { width: 1366, height: 768 }, locale: 'zh-CN' };
+const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
 // Where each role lands after signing in, and what its header says it is.
 const landing = { admin: '/dashboard', unit: '/dashboard', county: '/dashboard', enterprise: '/me' };
