@@ -2253,14 +2253,7 @@ async fn the_working_group_manages_accounts_on_the_accounts_page() {
         // Reset the password: a new one, shown once; the old one and the old session are gone.
         let r = change("tax", "reset_password", csrf.clone()).await;
         assert_eq!(r.status, 200);
-        let new_password = r
-            .body
-            .split("id=\"new-password\"")
-            .nth(1)
-            .and_then(|x| x.split("<code>").nth(1))
-            .and_then(|x| x.split("</code>").next())
-            .expect("the new password is shown")
-            .to_string();
+        let new_password = shown_password(&r.body);
         assert_eq!(new_password.chars().count(), 16);
         assert_eq!(
             app.request("GET", "/dashboard", Some(&tax), None, "")
@@ -2431,14 +2424,7 @@ async fn the_working_group_creates_accounts_with_every_field_checked() {
             "{}",
             visible(&r.body)
         );
-        let password = r
-            .body
-            .split("id=\"new-password\"")
-            .nth(1)
-            .and_then(|x| x.split("<code>").nth(1))
-            .and_then(|x| x.split("</code>").next())
-            .expect("the password is shown once")
-            .to_string();
+        let password = shown_password(&r.body);
         assert_eq!(db.store.list_users().await.unwrap().len(), before + 1);
         assert_eq!(app.login("yuan", &password).await.status, 303);
         let page = app
@@ -3426,6 +3412,16 @@ async fn gets_read_the_replica_and_posts_write_the_primary() {
 }
 
 /// A query value percent-encoded.
+/// The password the accounts page shows once (新建账号, 重设密码).
+fn shown_password(body: &str) -> String {
+    body.split("id=\"new-password\"")
+        .nth(1)
+        .and_then(|x| x.split("<code>").nth(1))
+        .and_then(|x| x.split("</code>").next())
+        .expect("the password is shown")
+        .to_string()
+}
+
 fn urlencode(v: &str) -> String {
     v.bytes()
         .map(|b| {
