@@ -131,12 +131,7 @@ async fn one_enterprise_file_reads_its_own_rows_with_their_imports() {
         assert_eq!(reg.industry, "C3311");
         assert_eq!(reg.registered_on, Some(date("2020-05-01")));
         assert_eq!(reg.import_id, market_id);
-        assert!(
-            s.registration_of(&uscc(9).to_string())
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(s.registration_of(uscc(9).as_ref()).await.unwrap().is_none());
 
         // Facts newest year first; each group says which import delivered it, or none.
         let years = s.facts_by_year(&me).await.unwrap();
@@ -153,7 +148,7 @@ async fn one_enterprise_file_reads_its_own_rows_with_their_imports() {
             assert_eq!(tax.import_id, None, "税务 did not report {}", y.year);
         }
         // The neighbour has 2023 only.
-        let other = s.facts_by_year(&uscc(2).to_string()).await.unwrap();
+        let other = s.facts_by_year(uscc(2).as_ref()).await.unwrap();
         assert_eq!(other.len(), 1);
         assert_eq!(other[0].year, 2023);
 
@@ -209,8 +204,8 @@ async fn one_enterprise_file_reads_its_own_rows_with_their_imports() {
         };
         s.add_grants(
             &[
-                grant("cit_relief", 150_000_00, "2024-05-31", 1),
-                grant("six_taxes_relief", 1_234_56, "2025-05-31", 1),
+                grant("cit_relief", 15_000_000, "2024-05-31", 1),
+                grant("six_taxes_relief", 123_456, "2025-05-31", 1),
                 grant("cit_relief", 99, "2024-05-31", 2),
             ],
             "兑现-2024.xlsx",
@@ -223,7 +218,7 @@ async fn one_enterprise_file_reads_its_own_rows_with_their_imports() {
                 .iter()
                 .map(|g| (g.measure.as_str(), g.amount_fen))
                 .collect::<Vec<_>>(),
-            [("six_taxes_relief", 1_234_56), ("cit_relief", 150_000_00)]
+            [("six_taxes_relief", 123_456), ("cit_relief", 15_000_000)]
         );
         assert_eq!(grants[0].file_name, "兑现-2024.xlsx");
 
@@ -234,7 +229,7 @@ async fn one_enterprise_file_reads_its_own_rows_with_their_imports() {
                 &run("2024-06-30"),
                 &measures,
                 &[
-                    result(1, "small", vec![100_00, 0]),
+                    result(1, "small", vec![10_000, 0]),
                     result(2, "micro", vec![5, 6]),
                 ],
             )
@@ -244,7 +239,7 @@ async fn one_enterprise_file_reads_its_own_rows_with_their_imports() {
             .save_run(
                 &run("2024-12-31"),
                 &measures,
-                &[result(1, "medium", vec![0, 42_00])],
+                &[result(1, "medium", vec![0, 4_200])],
             )
             .await
             .unwrap();
@@ -252,11 +247,11 @@ async fn one_enterprise_file_reads_its_own_rows_with_their_imports() {
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].run_id, first);
         assert_eq!(runs[0].size_class, "small");
-        assert_eq!(runs[0].benefits, [("cit_relief".to_string(), 100_00)]);
+        assert_eq!(runs[0].benefits, [("cit_relief".to_string(), 10_000)]);
         assert_eq!(runs[1].run_id, second);
         assert_eq!(runs[1].size_class, "medium");
-        assert_eq!(runs[1].benefits, [("six_taxes_relief".to_string(), 42_00)]);
-        let neighbour = s.run_results_of(&uscc(2).to_string()).await.unwrap();
+        assert_eq!(runs[1].benefits, [("six_taxes_relief".to_string(), 4_200)]);
+        let neighbour = s.run_results_of(uscc(2).as_ref()).await.unwrap();
         assert_eq!(neighbour.len(), 1, "not in the second run");
         assert_eq!(neighbour[0].benefits.len(), 2);
     })
