@@ -203,18 +203,18 @@ impl Store {
         })
     }
 
-    /// The dates from `from` to `to` on which the registry has a dated figure: a registration, a
-    /// certification or a training session (the months the computed targets change in).
-    pub async fn registry_dates(
+    /// Whether the registry has a dated figure from `from` to `to` (a registration, a
+    /// certification or a training session): three index probes, whatever the registry's size.
+    pub async fn registry_has_dates(
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
+    ) -> Result<bool, StoreError> {
         dispatch!(self, pool => {
-            Ok(sqlx::query_scalar(
-                "SELECT registered_on FROM enterprises WHERE registered_on >= $1 AND registered_on <= $2 \
-                 UNION SELECT certified_on FROM certifications WHERE certified_on >= $3 AND certified_on <= $4 \
-                 UNION SELECT held_on FROM training_sessions WHERE held_on >= $5 AND held_on <= $6",
+            let found: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM enterprises WHERE registered_on >= $1 AND registered_on <= $2) \
+                 OR EXISTS (SELECT 1 FROM certifications WHERE certified_on >= $3 AND certified_on <= $4) \
+                 OR EXISTS (SELECT 1 FROM training_sessions WHERE held_on >= $5 AND held_on <= $6)",
             )
             .bind(from)
             .bind(to)
@@ -222,8 +222,9 @@ impl Store {
             .bind(to)
             .bind(from)
             .bind(to)
-            .fetch_all(pool)
-            .await?)
+            .fetch_one(pool)
+            .await?;
+            Ok(found)
         })
     }
 
