@@ -280,8 +280,15 @@ fn build(version: (i64, i64), rows: Vec<EnterpriseRow>) -> Built {
     let mut by_section: HashMap<char, Vec<u32>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         let n = i as u32;
-        by_county.entry(r.county.clone()).or_default().push(n);
-        by_kind.entry(r.kind.clone()).or_default().push(n);
+        for (map, key) in [(&mut by_county, &r.county), (&mut by_kind, &r.kind)] {
+            // Looked up by &str first: the key is copied once per value, not once per row.
+            match map.get_mut(key.as_str()) {
+                Some(list) => list.push(n),
+                None => {
+                    map.insert(key.clone(), vec![n]);
+                }
+            }
+        }
         if let Some(c) = r.size_class {
             by_size.entry(c).or_default().push(n);
         }

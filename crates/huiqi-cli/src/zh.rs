@@ -142,12 +142,7 @@ pub fn error_line(e: &clap::Error) -> String {
             suggest(ContextKind::SuggestedSubcommand)
         ),
         ErrorKind::NoEquals => format!("参数 {arg} 须用等号给值，如 {arg}=值"),
-        ErrorKind::ValueValidation => {
-            let why = std::error::Error::source(e)
-                .map(|s| format!("（{s}）"))
-                .unwrap_or_default();
-            format!("参数 {arg} 的值“{value}”格式不对{why}")
-        }
+        ErrorKind::ValueValidation => format!("参数 {arg} 的值“{value}”格式不对{}", why(e)),
         ErrorKind::TooManyValues => format!("参数 {arg} 的值太多：“{value}”"),
         ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
             format!("参数 {arg} 的值个数不对")
@@ -163,6 +158,33 @@ pub fn error_line(e: &clap::Error) -> String {
         _ => "命令行参数有误".to_string(),
     };
     format!("错误：{message}（{:?}）", e.kind())
+}
+
+/// Why a value did not parse, in Chinese: the standard parsers' errors by kind (their text is
+/// English), a value parser's own message when it is Chinese already, else nothing.
+fn why(e: &clap::Error) -> String {
+    let Some(source) = std::error::Error::source(e) else {
+        return String::new();
+    };
+    if let Some(p) = source.downcast_ref::<std::num::ParseIntError>() {
+        use std::num::IntErrorKind;
+        return match p.kind() {
+            IntErrorKind::Empty => "（不能为空）",
+            IntErrorKind::InvalidDigit => "（须为整数）",
+            IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => "（超出范围）",
+            _ => "",
+        }
+        .to_string();
+    }
+    if source.downcast_ref::<chrono::ParseError>().is_some() {
+        return "（须为日期，如 2024-12-31）".to_string();
+    }
+    let text = source.to_string();
+    if text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+        format!("（{text}）")
+    } else {
+        String::new()
+    }
 }
 
 /// Prints clap's outcome: help and version as they are (exit 0), a missing subcommand's help,

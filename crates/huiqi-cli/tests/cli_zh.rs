@@ -107,6 +107,32 @@ fn clap_errors_are_chinese_lines() {
             &["calendar", "add-workdays", "2024-13-01", "1"][..],
             "格式不对",
         ),
+        // The standard parsers' English reasons are said in Chinese.
+        (
+            &[
+                "cultivate",
+                "candidates",
+                "--kind",
+                "zjtx",
+                "--year",
+                "2024",
+                "--top",
+                "x",
+            ][..],
+            "的值“x”格式不对（须为整数）",
+        ),
+        (
+            &[
+                "cultivate",
+                "score",
+                "--standard",
+                "zjtx",
+                "--at",
+                "2024-13-01",
+                "x.json",
+            ][..],
+            "的值“2024-13-01”格式不对（须为日期，如 2024-12-31）",
+        ),
     ] {
         let out = huiqi(args);
         let err = text(&out.stderr);

@@ -443,6 +443,47 @@ async fn above_scale_candidates_equal_an_independent_reading_of_the_thresholds()
             )),
             "{top}"
         );
+        // --top 0: no rows, the count of all said; beyond the list: every row, nothing said;
+        // not a number: refused in Chinese.
+        let top_of = |n: &str| {
+            run_db(
+                &url,
+                &[
+                    "cultivate",
+                    "candidates",
+                    "--kind",
+                    "above_scale",
+                    "--year",
+                    "2024",
+                    "--top",
+                    n,
+                ],
+            )
+        };
+        let rows_in = |out: &str| {
+            out.lines()
+                .filter(|l| {
+                    l.split_whitespace()
+                        .any(|w| w.len() == 18 && w.starts_with("91"))
+                })
+                .count()
+        };
+        let none = String::from_utf8_lossy(&top_of("0").stdout).into_owned();
+        assert_eq!(rows_in(&none), 0, "{none}");
+        assert!(none.contains("只列最接近的前 0 户"), "{none}");
+        let all = String::from_utf8_lossy(&top_of("18446744073709551615").stdout).into_owned();
+        assert_eq!(rows_in(&all), gaps.len(), "{all}");
+        assert!(!all.contains("只列"), "{all}");
+        for bad in ["x", "", "99999999999999999999999"] {
+            let out = top_of(bad);
+            assert!(!out.status.success(), "--top {bad:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("--top"), "--top {bad:?}: {err}");
+            assert!(
+                !err.contains("invalid"),
+                "Chinese, not clap's English: {err}"
+            );
+        }
         let xlsx = dir.path().join("c.xlsx");
         ok_db(
             &url,

@@ -204,7 +204,10 @@ impl Store {
     }
 
     /// Whether the registry has a dated figure from `from` to `to` (a registration, a
-    /// certification or a training session): three index probes, whatever the registry's size.
+    /// certification or a training session): index probes on registrations
+    /// (`enterprises_registered`) and sessions (`training_sessions_held_on`), whatever the
+    /// registry's size; the certification lists (thousands of rows, indexed by kind first) are
+    /// scanned until a match.
     pub async fn registry_has_dates(
         &self,
         from: NaiveDate,

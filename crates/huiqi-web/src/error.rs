@@ -263,10 +263,18 @@ fn form_error(e: FormRejection) -> WebError {
     }
 }
 
-/// axum's rejection of a query or form (serde's English, “Failed to deserialize form body:
-/// duplicate field `uscc`”) as Chinese, naming the field when serde does.
+/// axum's rejection of a query or form (“Failed to deserialize form body: duplicate field
+/// `uscc`”) as Chinese: [`serde_zh`] of what follows axum's own words.
 pub(crate) fn rejection_zh(text: &str) -> String {
-    let detail = text.split_once(": ").map_or(text, |(_, d)| d);
+    if text.contains("Content-Type") || text.contains("content type") {
+        return "提交方式不对：须为表单（application/x-www-form-urlencoded）".into();
+    }
+    serde_zh(text.split_once(": ").map_or(text, |(_, d)| d))
+}
+
+/// serde's English about a form or query (`duplicate field `uscc``, `page: invalid digit found
+/// in string`) as Chinese, naming the field when serde does.
+pub(crate) fn serde_zh(detail: &str) -> String {
     let field = detail.split('`').nth(1).filter(|f| !f.is_empty());
     let what = if detail.starts_with("missing field") {
         "缺少字段"
@@ -278,8 +286,6 @@ pub(crate) fn rejection_zh(text: &str) -> String {
         "数字格式不对"
     } else if detail.contains("invalid") {
         "值的格式不对"
-    } else if text.contains("Content-Type") || text.contains("content type") {
-        return "提交方式不对：须为表单（application/x-www-form-urlencoded）".into();
     } else {
         "无法解析"
     };
@@ -294,7 +300,7 @@ pub(crate) fn rejection_zh(text: &str) -> String {
 
 #[cfg(test)]
 mod rejection_tests {
-    use super::rejection_zh;
+    use super::{rejection_zh, serde_zh};
 
     #[test]
     fn serde_rejections_read_as_chinese() {
@@ -318,5 +324,10 @@ mod rejection_tests {
         ] {
             assert_eq!(rejection_zh(english), chinese, "{english}");
         }
+        // serde_urlencoded's own words (a multipart form's fields), with a colon inside.
+        assert_eq!(
+            serde_zh("invalid type: string \"x\", expected i32"),
+            "值的格式不对，请检查后重新提交"
+        );
     }
 }

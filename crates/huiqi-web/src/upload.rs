@@ -48,10 +48,7 @@ impl Upload {
         let bad = |e: &dyn std::fmt::Display| {
             WebError::bad_request(
                 "bad_form",
-                format!(
-                    "表单内容有误：{}",
-                    crate::error::rejection_zh(&format!(": {e}"))
-                ),
+                format!("表单内容有误：{}", crate::error::serde_zh(&e.to_string())),
             )
         };
         let encoded = serde_urlencoded::to_string(&self.fields).map_err(|e| bad(&e))?;

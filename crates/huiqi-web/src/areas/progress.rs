@@ -16,6 +16,7 @@ use huiqi_app::progress::{
     reportable_jurisdictions, reportable_targets, scope_of, trend_counts, unit_tasks,
     visible_ranking, visible_rows,
 };
+use huiqi_domain::numbers;
 use huiqi_progress::Status;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -211,11 +212,6 @@ fn percent(d: Decimal) -> String {
         .to_string()
 }
 
-/// A target's figure with 千分位 and its unit (`15,000 户`, `245 亿元`, `1.3%`).
-fn with_unit(d: Decimal, unit: &str) -> String {
-    huiqi_domain::numbers::with_unit(d, unit)
-}
-
 async fn page(
     State(s): State<Shared>,
     Extension(v): Extension<Viewer>,
@@ -273,10 +269,10 @@ async fn page(
         .iter()
         .map(|r| RowView {
             indicator: indicator(&r.target),
-            target_value: with_unit(r.target_value, unit_of(&r.target)),
-            actual: r
-                .actual
-                .map_or("未报送".into(), |a| with_unit(a, unit_of(&r.target))),
+            target_value: numbers::with_unit(r.target_value, unit_of(&r.target)),
+            actual: r.actual.map_or("未报送".into(), |a| {
+                numbers::with_unit(a, unit_of(&r.target))
+            }),
             completion: pct(r.completion),
             time_progress: pct(r.time_progress),
             status: r.status.label(),
@@ -311,7 +307,7 @@ async fn page(
                                 completion: pct(c.completion),
                                 actual: c
                                     .actual
-                                    .map_or("未报送".into(), |a| with_unit(a, &r.unit)),
+                                    .map_or("未报送".into(), |a| numbers::with_unit(a, &r.unit)),
                                 status: c.status.label(),
                                 status_class: status_class(c.status),
                                 reason: c.reason.clone(),
