@@ -172,11 +172,13 @@ impl Facts {
     /// column (English and Chinese) and the limit.
     pub fn check_ranges(&self) -> Result<(), crate::limits::LimitError> {
         use crate::limits::{COUNT_MAX, MONEY_MAX_YUAN, check_count, check_money};
-        let (money, count) = (Decimal::from(MONEY_MAX_YUAN), Decimal::from(COUNT_MAX));
-        for (name, v, signed) in self.numbers() {
-            let max = if name == "employees" { count } else { money };
-            let min = if signed { -max } else { Decimal::ZERO };
-            if v >= min && v <= max {
+        // `numbers()` lists the headcount first. Every value read from the registry passes
+        // here, so the test is on the mantissa (no rescaling) and the error is built only for a
+        // value out of range.
+        for (i, (name, v, signed)) in self.numbers().into_iter().enumerate() {
+            let max = if i == 0 { COUNT_MAX } else { MONEY_MAX_YUAN };
+            let min = if signed { -max } else { 0 };
+            if within(v, min, max) {
                 continue;
             }
             let zh = crate::facts_csv::fact_columns()
@@ -184,12 +186,77 @@ impl Facts {
                 .find(|c| c.name == name)
                 .map_or(name, |c| c.zh);
             let what = format!("{name}（{zh}）");
-            if name == "employees" {
+            if i == 0 {
                 check_count(&what, v)?;
             } else {
                 check_money(&what, v, signed)?;
             }
         }
         Ok(())
+    }
+}
+
+/// `min <= v <= max`, exactly: `v` is its mantissa over 10^scale, so the bounds are scaled
+/// instead of `v` (beyond 18 decimals, where that could overflow, `Decimal` compares).
+fn within(v: Decimal, min: i64, max: i64) -> bool {
+    let scale = v.scale();
+    if scale <= 18 {
+        let p = 10i128.pow(scale);
+        let m = v.mantissa();
+        m >= i128::from(min) * p && m <= i128::from(max) * p
+    } else {
+        v >= Decimal::from(min) && v <= Decimal::from(max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn within_agrees_with_decimal_comparison() {
+        let cases = [
+            "0",
+            "-0.01",
+            "0.01",
+            "1000000000000",
+            "1000000000000.00",
+            "1000000000000.01",
+            "-1000000000000",
+            "-1000000000000.001",
+            "999999999999.9999999999999999",
+            "0.0000000000000000000000000001",
+            "-0.0000000000000000000000000001",
+            "10000000",
+            "10000000.000000000000000001",
+        ];
+        for text in cases {
+            let v: Decimal = text.parse().unwrap();
+            for (min, max) in [
+                (0, 1_000_000_000_000),
+                (-1_000_000_000_000, 1_000_000_000_000),
+                (0, 10_000_000),
+            ] {
+                let expected = v >= Decimal::from(min) && v <= Decimal::from(max);
+                assert_eq!(within(v, min, max), expected, "{text} in {min}..={max}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_headcount_is_checked_against_the_count_limit() {
+        let facts = Facts::default();
+        assert_eq!(facts.numbers()[0].0, "employees");
+        let over = Facts {
+            employees: Decimal::from(crate::limits::COUNT_MAX) + Decimal::new(1, 2),
+            ..Facts::default()
+        };
+        let e = over.check_ranges().unwrap_err().to_string();
+        assert!(e.contains("employees") && e.contains("人"), "{e}");
+        let money = Facts {
+            revenue: Decimal::from(crate::limits::COUNT_MAX) + Decimal::ONE,
+            ..Facts::default()
+        };
+        assert!(money.check_ranges().is_ok());
     }
 }
