@@ -75,6 +75,13 @@ impl Delta {
         self.cost_after += after;
     }
 
+    fn merge(&mut self, other: &Delta) {
+        self.beneficiaries_before += other.beneficiaries_before;
+        self.beneficiaries_after += other.beneficiaries_after;
+        self.cost_before += other.cost_before;
+        self.cost_after += other.cost_after;
+    }
+
     pub fn cost_change(&self) -> Decimal {
         self.cost_after - self.cost_before
     }
@@ -113,7 +120,8 @@ pub const TOP: usize = 20;
 pub struct Accumulator {
     enterprises: usize,
     total: Delta,
-    measures: BTreeMap<MeasureId, Delta>,
+    /// Every benefit in `MeasureId::benefits()` order, once anything was added.
+    measures: Vec<(MeasureId, Delta)>,
     county: BTreeMap<String, Delta>,
     section: BTreeMap<String, Delta>,
     size: BTreeMap<String, Delta>,
@@ -125,26 +133,32 @@ impl Accumulator {
         let (b, a) = (before.total_relief(), after.total_relief());
         self.enterprises += 1;
         self.total.add(b, a);
-        for m in MeasureId::benefits() {
-            let d = self.measures.entry(m).or_default();
-            d.add(before.value(m), after.value(m));
+        if self.measures.is_empty() {
+            self.measures = MeasureId::benefits()
+                .map(|m| (m, Delta::default()))
+                .collect();
         }
-        self.county.entry(f.county.clone()).or_default().add(b, a);
-        self.section
-            .entry(
-                f.industry
-                    .chars()
-                    .next()
-                    .map(String::from)
-                    .unwrap_or_default(),
-            )
-            .or_default()
-            .add(b, a);
+        for (m, d) in &mut self.measures {
+            d.add(before.value(*m), after.value(*m));
+        }
+        // The section is the industry code's first letter.
+        let section = f
+            .industry
+            .chars()
+            .next()
+            .map_or("", |c| &f.industry[..c.len_utf8()]);
         // Grouped by the size class after the change (a parameter of the size table may move it).
-        self.size
-            .entry(after.size_class.as_str().to_string())
-            .or_default()
-            .add(b, a);
+        for (map, key) in [
+            (&mut self.county, f.county.as_str()),
+            (&mut self.section, section),
+            (&mut self.size, after.size_class.as_str()),
+        ] {
+            // Looked up by reference: a key is copied once per group, not once per enterprise.
+            match map.get_mut(key) {
+                Some(d) => d.add(b, a),
+                None => map.entry(key.to_string()).or_default().add(b, a),
+            }
+        }
         if a != b {
             self.movers.push(Mover {
                 uscc: f.uscc.clone(),
@@ -154,6 +168,31 @@ impl Accumulator {
                 after: a,
             });
         }
+    }
+
+    /// Adds up two accumulators (of disjoint enterprises): the sums are exact, so the order in
+    /// which a parallel evaluation merges them does not change the report.
+    pub fn merge(mut self, other: Accumulator) -> Accumulator {
+        self.enterprises += other.enterprises;
+        self.total.merge(&other.total);
+        if self.measures.is_empty() {
+            self.measures = other.measures;
+        } else {
+            for ((_, mine), (_, theirs)) in self.measures.iter_mut().zip(&other.measures) {
+                mine.merge(theirs);
+            }
+        }
+        for (mine, theirs) in [
+            (&mut self.county, other.county),
+            (&mut self.section, other.section),
+            (&mut self.size, other.size),
+        ] {
+            for (k, d) in theirs {
+                mine.entry(k).or_default().merge(&d);
+            }
+        }
+        self.movers.extend(other.movers);
+        self
     }
 
     pub fn finish(mut self, at: NaiveDate, changes: Vec<Change>, pack: &Pack) -> WhatIfReport {
@@ -178,6 +217,8 @@ impl Accumulator {
                 .map_or(k, |c| c.label())
                 .to_string()
         });
+        // In the order of the measure ids (as they were listed when kept by id).
+        self.measures.sort_by_key(|(m, _)| *m);
         let measures = self
             .measures
             .into_iter()
@@ -287,12 +328,13 @@ impl Sandbox {
     /// Evaluates a batch under both parameter sets (in parallel) and adds it to the totals.
     pub fn add(&mut self, batch: &[Facts]) {
         let (before, after) = (&self.before, &self.after);
-        let outs: Vec<(Outputs, Outputs)> = batch
+        let acc = batch
             .par_iter()
-            .map(|f| (before.evaluate(f), after.evaluate(f)))
-            .collect();
-        for (f, (b, a)) in batch.iter().zip(&outs) {
-            self.acc.add(f, b, a);
-        }
+            .fold(Accumulator::default, |mut acc, f| {
+                acc.add(f, &before.evaluate(f), &after.evaluate(f));
+                acc
+            })
+            .reduce(Accumulator::default, Accumulator::merge);
+        self.acc = std::mem::take(&mut self.acc).merge(acc);
     }
 }
