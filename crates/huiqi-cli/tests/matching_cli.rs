@@ -451,3 +451,110 @@ async fn push_lists_carry_the_contacts_of_the_market_file() {
     })
     .await;
 }
+
+/// Every active enterprise's facts of 2024 as the store reads them, with the batch sizes.
+async fn read_facts(
+    store: &huiqi_store::Store,
+    batch: usize,
+) -> Result<(Vec<huiqi_domain::Facts>, Vec<usize>), huiqi_store::StoreError> {
+    let (mut all, mut sizes) = (Vec::new(), Vec::new());
+    store
+        .for_each_facts_batch(2024, batch, |b| {
+            sizes.push(b.len());
+            all.extend(b)
+        })
+        .await?;
+    Ok((all, sizes))
+}
+
+#[tokio::test]
+async fn the_facts_snapshot_is_the_join_and_follows_every_import() {
+    each_db(|db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        populated(&db, dir.path(), 400);
+        let s = &db.store;
+        assert!(s.fact_snapshots().await.unwrap().is_empty());
+
+        // The first read joins the tables and keeps the snapshot; the second reads it.
+        let (joined, _) = read_facts(s, 7).await.unwrap();
+        let kept = s.fact_snapshots().await.unwrap();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(
+            (kept[0].year, kept[0].rows, kept[0].parts),
+            (2024, joined.len() as i64, 1)
+        );
+        assert_eq!(kept[0].import_watermark, s.latest_import_id().await.unwrap());
+        let (snapped, sizes) = read_facts(s, 7).await.unwrap();
+        assert!(snapped == joined, "the snapshot differs from the join");
+        assert!(sizes.iter().all(|n| (1..=7).contains(n)), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), joined.len());
+        // And both equal the facts read by key (another statement of the join).
+        let usccs: Vec<String> = joined.iter().map(|f| f.uscc.clone()).collect();
+        assert!(s.facts_of_many(&usccs, 2024).await.unwrap() == joined);
+
+        // `huiqi db snapshot` prepares it ahead (here it is current already) and says what it holds;
+        // a year without facts is refused in Chinese.
+        let out = run_ok(&db, &["db", "snapshot"]);
+        let said = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            said.contains(&format!("2024 年度事实快照已就绪：{} 户企业，1 段", joined.len())),
+            "{said}"
+        );
+        let out = common::huiqi_on(&db, &["db", "snapshot", "--year", "2019"]);
+        assert!(!out.status.success());
+        let said = String::from_utf8(out.stderr).unwrap();
+        assert!(said.contains("2019 年度没有在营企业的事实"), "{said}");
+
+        // An import deletes the snapshots; the next read sees what it changed.
+        let renamed = joined[0].uscc.clone();
+        let mut bytes = Vec::new();
+        huiqi_synth::write_market_csv(&mut bytes, 400, 2024, 7).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                if cells[0] == renamed {
+                    cells[1] = "六安市改名后的商贸有限公司";
+                }
+                cells.join(",")
+            })
+            .collect();
+        let market = dir.path().join("market.csv");
+        std::fs::write(&market, lines.join("\n") + "\n").unwrap();
+        run_ok(&db, &["import", "--source", "market", market.to_str().unwrap()]);
+        assert!(s.fact_snapshots().await.unwrap().is_empty());
+        let (after, _) = read_facts(s, 1000).await.unwrap();
+        let f = after.iter().find(|f| f.uscc == renamed).unwrap();
+        assert_eq!(f.name, "六安市改名后的商贸有限公司");
+        assert!(read_facts(s, 1000).await.unwrap().0 == after);
+
+        let garbage = match db.backend() {
+            huiqi_store::Backend::Sqlite => "X'00ff'",
+            huiqi_store::Backend::Postgres => "decode('00ff', 'hex')",
+        };
+        // A snapshot of an earlier import is never read, even where its bytes are damaged; it
+        // is replaced.
+        huiqi_store::testing::execute(
+            s,
+            &format!(
+                "UPDATE fact_snapshots SET import_watermark = import_watermark - 1, data = {garbage}"
+            ),
+        )
+        .await;
+        assert!(read_facts(s, 1000).await.unwrap().0 == after);
+        let kept = s.fact_snapshots().await.unwrap();
+        assert_eq!(kept[0].import_watermark, s.latest_import_id().await.unwrap());
+        assert!(read_facts(s, 1000).await.unwrap().0 == after);
+
+        // A damaged current snapshot is refused in Chinese, deleted, and the next read rebuilds.
+        huiqi_store::testing::execute(s, &format!("UPDATE fact_snapshots SET data = {garbage}"))
+            .await;
+        let err = read_facts(s, 1000).await.unwrap_err().to_string();
+        assert!(err.contains("事实快照第 1 段已损坏") && err.contains("请再运行一次"), "{err}");
+        assert!(s.fact_snapshots().await.unwrap().is_empty());
+        assert!(read_facts(s, 1000).await.unwrap().0 == after);
+        assert!(read_facts(s, 1000).await.unwrap().0 == after);
+    })
+    .await;
+}

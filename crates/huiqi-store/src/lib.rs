@@ -28,6 +28,7 @@ pub mod progress;
 pub mod registry;
 pub mod search;
 pub mod service;
+pub mod snapshot;
 #[allow(unsafe_code)]
 mod sqlite_raw;
 #[cfg(feature = "testing")]

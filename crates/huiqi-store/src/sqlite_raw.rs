@@ -128,13 +128,22 @@ impl RawRow<'_> {
 
     /// Column `i` as text, `None` for NULL.
     pub(crate) fn text(&self, i: usize) -> Result<Option<String>, sqlx::Error> {
+        self.with_str(i, |t| t.map(str::to_owned))
+    }
+
+    /// Column `i` as text lent to `f` (read in place, not copied), `None` for NULL.
+    pub(crate) fn with_str<T>(
+        &self,
+        i: usize,
+        f: impl FnOnce(Option<&str>) -> T,
+    ) -> Result<T, sqlx::Error> {
         match self.column_type(i)? {
-            ffi::SQLITE_NULL => Ok(None),
+            ffi::SQLITE_NULL => Ok(f(None)),
             ffi::SQLITE_TEXT => {
                 let col = i as c_int; // checked by column_type
                 // SAFETY: the row's text value; `sqlite3_column_text` first, then
-                // `sqlite3_column_bytes` (SQLite's documented order); the bytes are copied into
-                // the String before the statement steps again.
+                // `sqlite3_column_bytes` (SQLite's documented order); the slice lives only for
+                // this call, while `self` borrows the statement, which cannot step meanwhile.
                 let bytes = unsafe {
                     let p = ffi::sqlite3_column_text(self.stmt.stmt, col);
                     let n = ffi::sqlite3_column_bytes(self.stmt.stmt, col);
@@ -144,9 +153,8 @@ impl RawRow<'_> {
                         std::slice::from_raw_parts(p, n as usize)
                     }
                 };
-                String::from_utf8(bytes.to_vec())
-                    .map(Some)
-                    .map_err(|_| Self::bad(i, " UTF-8 文本"))
+                let text = std::str::from_utf8(bytes).map_err(|_| Self::bad(i, " UTF-8 文本"))?;
+                Ok(f(Some(text)))
             }
             _ => Err(Self::bad(i, "文本")),
         }
@@ -166,11 +174,12 @@ impl RawRow<'_> {
 
     /// Column `i` as a date (`YYYY-MM-DD` text), `None` for NULL.
     pub(crate) fn date(&self, i: usize) -> Result<Option<NaiveDate>, sqlx::Error> {
-        self.text(i)?
-            .map(|t| {
+        self.with_str(i, |t| {
+            t.map(|t| {
                 t.parse::<NaiveDate>()
                     .map_err(|_| Self::bad(i, "日期（年-月-日）"))
             })
             .transpose()
+        })?
     }
 }

@@ -123,6 +123,8 @@ impl Store {
                 .bind(Utc::now())
                 .fetch_one(&mut *tx)
                 .await?;
+                // The facts snapshots describe the registry before this import (snapshot.rs).
+                sqlx::query("DELETE FROM fact_snapshots").execute(&mut *tx).await?;
                 // An empty registry has nothing to compare with: skip the look-ups (the bulk-load case).
                 let registry_empty: i64 =
                     sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM enterprises LIMIT 1) t")

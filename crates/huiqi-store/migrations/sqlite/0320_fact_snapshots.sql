@@ -1,0 +1,14 @@
+-- 免申即享 at scale (issue 18): the rows the rules read for one year (`FACTS_SQL`: every active
+-- enterprise joined with its facts), kept as a few binary parts so that a matching run or a what-if
+-- reads some megabytes instead of joining two tables of a million rows. A cache: written by the
+-- first reader after an import (`snapshot.rs`), valid only while `import_watermark` is the latest
+-- import, and deleted by every import. Never the source of a value: the registry is.
+CREATE TABLE fact_snapshots (
+    year             INTEGER NOT NULL,
+    part             INTEGER NOT NULL,
+    parts            INTEGER NOT NULL,
+    import_watermark INTEGER NOT NULL,
+    row_count        INTEGER NOT NULL,
+    data             BLOB    NOT NULL,
+    PRIMARY KEY (year, part)
+);
