@@ -108,3 +108,38 @@ pub async fn stats(store: &Store, pack: &Pack, year: Option<i32>) -> Result<Stat
         by_kind,
     })
 }
+
+/// Reads a year's facts once so that its snapshot is written (`huiqi db snapshot`): run after an
+/// import, the next matching run or what-if reads the snapshot instead of joining the registry's
+/// tables. `year`: the latest year with facts when not given. Says so when nothing could be
+/// kept (no facts that year, or an import committed meanwhile).
+pub async fn prepare_snapshot(
+    store: &Store,
+    year: Option<i32>,
+) -> Result<huiqi_store::snapshot::SnapshotInfo, AppError> {
+    let year = match year {
+        Some(y) => y,
+        None => *store.fact_years().await?.first().ok_or_else(|| {
+            AppError::invalid("no_facts", "企业库还没有年度事实：请先导入，再生成快照")
+        })?,
+    };
+    let enterprises = store
+        .for_each_facts_batch(year, huiqi_match::BATCH, |_| {})
+        .await?;
+    let latest = store.latest_import_id().await?;
+    store
+        .fact_snapshots()
+        .await?
+        .into_iter()
+        .find(|s| s.year == year && s.import_watermark == latest)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "no_snapshot",
+                if enterprises == 0 {
+                    format!("{year} 年度没有在营企业的事实，无需快照")
+                } else {
+                    format!("{year} 年度的快照未能写入：读取期间有新的导入或其他命令占用数据库，请稍后再运行")
+                },
+            )
+        })
+}

@@ -123,6 +123,12 @@ pub enum DbCmd {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// 预先生成某年度的事实快照：导入之后运行，此后的匹配与政策沙盘直接读取快照，不再联表读取企业库
+    Snapshot {
+        /// 年度（默认：企业库中最新的年度）
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 /// Every listed bad row (the first 100), and how many more there are.
@@ -287,6 +293,21 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
                     applied.len(),
                     applied.last().map_or(0, |m| m.0),
                     applied.last().map_or("", |m| m.1.as_str())
+                );
+            }
+            DbCmd::Snapshot { year } => {
+                let started = std::time::Instant::now();
+                let s = huiqi_app::registry::prepare_snapshot(&store, year).await?;
+                let tenths_mb = s.bytes.max(0) as u64 * 10 / 1_048_576;
+                println!(
+                    "{} 年度事实快照已就绪：{} 户企业，{} 段，{}.{} MB，对应导入号 {}（用时 {:.2} 秒）。",
+                    s.year,
+                    thousands(s.rows.max(0) as u64),
+                    s.parts,
+                    thousands(tenths_mb / 10),
+                    tenths_mb % 10,
+                    s.import_watermark,
+                    started.elapsed().as_secs_f64()
                 );
             }
             DbCmd::Stats { year } => {

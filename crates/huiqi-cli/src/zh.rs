@@ -157,7 +157,7 @@ pub fn error_line(e: &clap::Error) -> String {
         ErrorKind::InvalidUtf8 => "参数不是有效的 UTF-8 文本".to_string(),
         _ => "命令行参数有误".to_string(),
     };
-    format!("错误：{message}（{:?}）", e.kind())
+    format!("错误：{message}")
 }
 
 /// Why a value did not parse, in Chinese: the standard parsers' errors by kind (their text is
