@@ -73,6 +73,39 @@ impl<'h> Statement<'h> {
         self.check(rc)
     }
 
+    /// Binds text to parameter `index` (1-based); SQLite copies it.
+    pub(crate) fn bind_text(&mut self, index: c_int, value: &str) -> Result<(), sqlx::Error> {
+        let n = c_int::try_from(value.len())
+            .map_err(|_| sqlx::Error::Protocol("绑定的文本过长".into()))?;
+        // SAFETY: `stmt` is live; `value` is valid for `n` bytes during the call, and
+        // SQLITE_TRANSIENT makes SQLite copy them before it returns.
+        let rc = unsafe {
+            ffi::sqlite3_bind_text(
+                self.stmt,
+                index,
+                value.as_ptr().cast(),
+                n,
+                ffi::SQLITE_TRANSIENT(),
+            )
+        };
+        self.check(rc)
+    }
+
+    /// Runs a statement that returns no rows (an INSERT) with its current bindings, then
+    /// resets it for the next ones (the bindings stay).
+    pub(crate) fn execute(&mut self) -> Result<(), sqlx::Error> {
+        // SAFETY: `stmt` is live; stepping then resetting a prepared statement is SQLite's
+        // documented cycle, and no `RawRow` can exist (it would borrow `self`).
+        let (rc, reset) = unsafe {
+            let rc = ffi::sqlite3_step(self.stmt);
+            (rc, ffi::sqlite3_reset(self.stmt))
+        };
+        if rc != ffi::SQLITE_DONE {
+            return Err(message(self.db, rc));
+        }
+        self.check(reset)
+    }
+
     fn check(&self, rc: c_int) -> Result<(), sqlx::Error> {
         if rc == ffi::SQLITE_OK {
             Ok(())
