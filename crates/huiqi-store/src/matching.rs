@@ -200,18 +200,12 @@ impl BulkResults for sqlx::SqliteConnection {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             stmt.bind_int(1, run_id)?;
-            // Per measure in key order (county, uscc), so that every insert appends to the index.
-            for (i, measure) in measures.iter().enumerate() {
+            for (measure, r, value) in benefit_rows(measures, results) {
                 stmt.bind_text(2, measure)?;
-                let mut rows: Vec<&ResultRow> =
-                    results.iter().filter(|r| r.values[i] > 0).collect();
-                rows.sort_by(|a, b| (&a.county, &a.uscc).cmp(&(&b.county, &b.uscc)));
-                for r in rows {
-                    stmt.bind_text(3, &r.county)?;
-                    stmt.bind_text(4, &r.uscc)?;
-                    stmt.bind_int(5, r.values[i])?;
-                    stmt.execute()?;
-                }
+                stmt.bind_text(3, &r.county)?;
+                stmt.bind_text(4, &r.uscc)?;
+                stmt.bind_int(5, value)?;
+                stmt.execute()?;
             }
             Ok(())
         })?;
@@ -571,41 +565,24 @@ fn facts_of_sql(n: usize) -> String {
     )
 }
 
-/// Rows per multi-row INSERT (at most 4 binds a row, well under both databases' limits).
-const ROWS_PER_INSERT: usize = 10_000;
-
-/// `INSERT INTO table (columns) VALUES (…), …` for `rows` rows of `binds` placeholders each, with
-/// `literals` (numbers and ids of ours, never user text) written before them in every row.
-fn insert_sql(
-    table_and_columns: &str,
-    literals: &str,
-    binds: usize,
-    rows: usize,
-    sqlite: bool,
-) -> String {
-    let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        sql.push_str(literals);
-        for c in 0..binds {
-            if c > 0 || !literals.is_empty() {
-                sql.push(',');
-            }
-            n += 1;
-            // sqlx's SQLite binder looks `$N` up by name (linear): plain `?` keeps it O(n).
-            if sqlite {
-                sql.push('?')
-            } else {
-                sql.push_str(&format!("${n}"))
-            }
-        }
-        sql.push(')');
+/// The benefit rows of a run: per measure, the enterprises with a positive value in key order
+/// (county, uscc), so that every row written appends to `match_benefits`' primary key.
+fn benefit_rows<'r>(
+    measures: &[&'r str],
+    results: &'r [ResultRow],
+) -> Vec<(&'r str, &'r ResultRow, i64)> {
+    let mut rows = Vec::new();
+    for (i, m) in measures.iter().enumerate() {
+        let start = rows.len();
+        rows.extend(
+            results
+                .iter()
+                .filter(|r| r.values[i] > 0)
+                .map(|r| (*m, r, r.values[i])),
+        );
+        rows[start..].sort_by(|a, b| (&a.1.county, &a.1.uscc).cmp(&(&b.1.county, &b.1.uscc)));
     }
-    sql
+    rows
 }
 
 /// A measure id as an SQL literal: ours, but checked (lower-case letters, digits, `_`).
@@ -1003,11 +980,9 @@ impl Store {
         measures: &[&str],
         results: &[ResultRow],
     ) -> Result<i64, StoreError> {
-        let sqlite = matches!(self, Store::Sqlite(_));
-        let literals = measures
-            .iter()
-            .map(|m| measure_literal(m))
-            .collect::<Result<Vec<_>, _>>()?;
+        for m in measures {
+            measure_literal(m)?;
+        }
         if let Some(r) = results.iter().find(|r| r.values.len() != measures.len()) {
             return Err(StoreError::Invalid(format!(
                 "{} 的结果有 {} 个值，应为 {} 个",
@@ -1040,91 +1015,44 @@ impl Store {
                 return Ok(id);
             }
             // PostgreSQL: the results and the benefits as two COPYs (the bulk path of issue 18).
-            if !sqlite {
-                use crate::copy::{CopyText, push_text};
-                let run_bytes = run_literal.as_bytes();
-                let copied = CopyText::copy_rows(
-                    &mut *tx,
-                    "COPY match_results (run_id, uscc, county, size_class) FROM STDIN",
-                    results,
-                    |data: &mut Vec<u8>, r: &ResultRow| {
-                        data.extend_from_slice(run_bytes);
-                        for v in [&r.uscc, &r.county, &r.size_class] {
-                            data.push(b'\t');
-                            push_text(data, v);
-                        }
-                        data.push(b'\n');
-                    },
-                )
+            use crate::copy::{CopyText, push_text};
+            let run_bytes = run_literal.as_bytes();
+            let copied = CopyText::copy_rows(
+                &mut *tx,
+                "COPY match_results (run_id, uscc, county, size_class) FROM STDIN",
+                results,
+                |data: &mut Vec<u8>, r: &ResultRow| {
+                    data.extend_from_slice(run_bytes);
+                    for v in [&r.uscc, &r.county, &r.size_class] {
+                        data.push(b'\t');
+                        push_text(data, v);
+                    }
+                    data.push(b'\n');
+                },
+            )
+            .await?;
+            if !copied {
+                // Each database has one of the two bulk paths.
+                return Err(StoreError::Invalid("数据库不支持批量写入匹配结果".into()));
+            }
+            CopyText::copy_rows(
+                &mut *tx,
+                "COPY match_benefits (run_id, measure, county, uscc, amount_fen) FROM STDIN",
+                &benefit_rows(measures, results),
+                |data: &mut Vec<u8>, (m, r, v): &(&str, &ResultRow, i64)| {
+                    data.extend_from_slice(run_bytes);
+                    for t in [*m, r.county.as_str(), r.uscc.as_str()] {
+                        data.push(b'\t');
+                        push_text(data, t);
+                    }
+                    data.extend_from_slice(format!("\t{v}\n").as_bytes());
+                },
+            )
+            .await?;
+            // Statistics that include this run, for the push lists' plans.
+            sqlx::query("ANALYZE match_results, match_benefits")
+                .execute(&mut *tx)
                 .await?;
-                if copied {
-                    // Per measure in key order (county, uscc), as below.
-                    let mut benefits: Vec<(&str, &ResultRow, i64)> = Vec::new();
-                    for (i, m) in measures.iter().enumerate() {
-                        let start = benefits.len();
-                        benefits.extend(results.iter().filter(|r| r.values[i] > 0).map(|r| (*m, r, r.values[i])));
-                        benefits[start..].sort_by(|a, b| (&a.1.county, &a.1.uscc).cmp(&(&b.1.county, &b.1.uscc)));
-                    }
-                    CopyText::copy_rows(
-                        &mut *tx,
-                        "COPY match_benefits (run_id, measure, county, uscc, amount_fen) FROM STDIN",
-                        &benefits,
-                        |data: &mut Vec<u8>, (m, r, v): &(&str, &ResultRow, i64)| {
-                            data.extend_from_slice(run_bytes);
-                            for t in [*m, r.county.as_str(), r.uscc.as_str()] {
-                                data.push(b'\t');
-                                push_text(data, t);
-                            }
-                            data.extend_from_slice(format!("\t{v}\n").as_bytes());
-                        },
-                    )
-                    .await?;
-                    // Statistics that include this run, for the push lists' plans.
-                    sqlx::query("ANALYZE match_results, match_benefits")
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    return Ok(id);
-                }
-            }
-            let columns = "match_results (run_id, uscc, county, size_class)";
-            let full = insert_sql(columns, &run_literal, 3, ROWS_PER_INSERT, sqlite);
-            for chunk in results.chunks(ROWS_PER_INSERT) {
-                let partial;
-                let sql = if chunk.len() == ROWS_PER_INSERT {
-                    &full
-                } else {
-                    partial = insert_sql(columns, &run_literal, 3, chunk.len(), sqlite);
-                    &partial
-                };
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-                for r in chunk {
-                    q = q.bind(&r.uscc).bind(&r.county).bind(&r.size_class);
-                }
-                q.execute(&mut *tx).await?;
-            }
-            // Per measure in key order (county, uscc), so that every insert appends to the index.
-            let columns = "match_benefits (run_id, measure, county, uscc, amount_fen)";
-            for (i, literal) in literals.iter().enumerate() {
-                let mut rows: Vec<&ResultRow> = results.iter().filter(|r| r.values[i] > 0).collect();
-                rows.sort_by(|a, b| (&a.county, &a.uscc).cmp(&(&b.county, &b.uscc)));
-                let prefix = format!("{run_literal},{literal}");
-                let full = insert_sql(columns, &prefix, 3, ROWS_PER_INSERT, sqlite);
-                for chunk in rows.chunks(ROWS_PER_INSERT) {
-                    let partial;
-                    let sql = if chunk.len() == ROWS_PER_INSERT {
-                        &full
-                    } else {
-                        partial = insert_sql(columns, &prefix, 3, chunk.len(), sqlite);
-                        &partial
-                    };
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-                    for r in chunk {
-                        q = q.bind(&r.county).bind(&r.uscc).bind(r.values[i]);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-            }
             tx.commit().await?;
             Ok(id)
         })
