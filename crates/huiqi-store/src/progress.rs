@@ -204,8 +204,8 @@ impl Store {
     }
 
     /// Whether the registry has a dated figure from `from` to `to` (a registration, a
-    /// certification or a training session): index probes on registrations
-    /// (`enterprises_registered`) and sessions (`training_sessions_held_on`), whatever the
+    /// certification or a training session): key probes on registrations
+    /// (`registration_counts`) and sessions (`training_sessions_held_on`), whatever the
     /// registry's size; the certification lists (thousands of rows, indexed by kind first) are
     /// scanned until a match.
     pub async fn registry_has_dates(
@@ -215,7 +215,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         dispatch!(self, pool => {
             let found: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM enterprises WHERE registered_on >= $1 AND registered_on <= $2) \
+                "SELECT EXISTS (SELECT 1 FROM registration_counts WHERE registered_on >= $1 AND registered_on <= $2) \
                  OR EXISTS (SELECT 1 FROM certifications WHERE certified_on >= $3 AND certified_on <= $4) \
                  OR EXISTS (SELECT 1 FROM training_sessions WHERE held_on >= $5 AND held_on <= $6)",
             )
@@ -332,9 +332,10 @@ impl FigureSql {
     /// figures; `$3`: the certification kind).
     fn by_county(figure: Figure) -> &'static str {
         match figure {
+            // From the per-day counts the imports keep (migration 0120), not the registry itself.
             Figure::Registrations => {
-                "SELECT county, COUNT(*) FROM enterprises WHERE registered_on >= $1 AND registered_on <= $2 \
-                 GROUP BY county"
+                "SELECT county, CAST(SUM(n) AS BIGINT) FROM registration_counts \
+                 WHERE registered_on >= $1 AND registered_on <= $2 GROUP BY county"
             }
             Figure::Certifications(_) => {
                 "SELECT e.county, COUNT(*) FROM certifications c JOIN enterprises e ON e.uscc = c.uscc \
@@ -381,7 +382,7 @@ impl FigureSql {
     fn has_data(figure: Figure) -> &'static str {
         match figure {
             Figure::Registrations => {
-                "SELECT 'any', COUNT(*) FROM (SELECT 1 FROM enterprises WHERE registered_on >= $1 \
+                "SELECT 'any', COUNT(*) FROM (SELECT 1 FROM registration_counts WHERE registered_on >= $1 \
                  AND registered_on <= $2 LIMIT 1) t"
             }
             Figure::Certifications(_) => {

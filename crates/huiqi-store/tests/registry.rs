@@ -14,15 +14,20 @@ fn uscc(n: u32) -> Uscc {
 }
 
 fn market(row: u64, n: u32, name: &str) -> Record {
+    market_in(row, n, name, "341502", NaiveDate::from_ymd_opt(2020, 5, 1))
+}
+
+/// A 市场监管 row of enterprise `n` in `county`, registered on `on` (None: no date in the file).
+fn market_in(row: u64, n: u32, name: &str, county: &str, on: Option<NaiveDate>) -> Record {
     Record {
         row,
         uscc: uscc(n),
         values: vec![
             Value::Text(name.into()),
             Value::Text("enterprise".into()),
-            Value::Text("341502".into()),
+            Value::Text(county.into()),
             Value::Text("C3311".into()),
-            Value::Date(NaiveDate::from_ymd_opt(2020, 5, 1).unwrap()),
+            on.map_or(Value::Null, Value::Date),
             Value::Text("active".into()),
             Value::Text("张三".into()),
             Value::Null,
@@ -76,6 +81,78 @@ async fn import_then_reimport_is_idempotent() {
         };
         assert_eq!((counts.new, counts.updated, counts.unchanged), (0, 0, 2));
         assert_eq!(db.store.registry_counts().await.unwrap(), before);
+    })
+    .await;
+}
+
+/// 日常调度's registration figure reads `registration_counts` (migration 0120), which every import
+/// that writes enterprises rebuilds in its own transaction: new rows, a moved county and date, a
+/// row without a date, and a refused import that changes nothing.
+#[tokio::test]
+async fn registration_counts_follow_every_import() {
+    use huiqi_domain::figures::Figure;
+    use huiqi_store::progress::Window;
+    each_db(|db| async move {
+        let s = &db.store;
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let year = |y| Window::Dates(day(y, 1, 1), day(y, 12, 31));
+        let counts = |w| async move {
+            let by_county = s.figure_by_county(Figure::Registrations, w).await.unwrap();
+            let any = s.figure_has_data(Figure::Registrations, w).await.unwrap();
+            (by_county.into_iter().collect::<Vec<_>>(), any)
+        };
+        let c = |county: &str, n: i64| (county.to_owned(), n);
+        assert_eq!(counts(year(2020)).await, (vec![], false));
+
+        let on = Some(day(2020, 5, 1));
+        let rows = vec![
+            market_in(2, 1, "甲公司", "341502", on),
+            market_in(3, 2, "乙公司", "341502", on),
+            market_in(4, 3, "丙公司", "341503", Some(day(2020, 12, 31))),
+        ];
+        run(s, Source::Market, None, rows, true).await;
+        assert_eq!(
+            counts(year(2020)).await,
+            (vec![c("341502", 2), c("341503", 1)], true)
+        );
+        let may = Window::Dates(day(2020, 5, 1), day(2020, 5, 1));
+        assert_eq!(counts(may).await, (vec![c("341502", 2)], true));
+
+        // 乙 moves to 341503 and to 2021; 丁 comes without a date; 甲 and 丙 are unchanged.
+        let rows = vec![
+            market_in(2, 1, "甲公司", "341502", on),
+            market_in(3, 2, "乙公司", "341503", Some(day(2021, 3, 1))),
+            market_in(4, 3, "丙公司", "341503", Some(day(2020, 12, 31))),
+            market_in(5, 4, "丁公司", "341504", None),
+        ];
+        run(s, Source::Market, None, rows, true).await;
+        assert_eq!(
+            counts(year(2020)).await,
+            (vec![c("341502", 1), c("341503", 1)], true)
+        );
+        assert_eq!(counts(year(2021)).await, (vec![c("341503", 1)], true));
+        assert!(
+            s.registry_has_dates(day(2021, 3, 1), day(2021, 3, 1))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.registry_has_dates(day(2021, 3, 2), day(2021, 12, 31))
+                .await
+                .unwrap()
+        );
+
+        // A refused import (the reader found the file invalid) leaves the counts as they were.
+        let rows = vec![market_in(2, 1, "甲公司", "341504", Some(day(2022, 1, 1)))];
+        assert_eq!(
+            run(s, Source::Market, None, rows, false).await,
+            ImportOutcome::InvalidInput
+        );
+        assert_eq!(counts(year(2022)).await, (vec![], false));
+        assert_eq!(
+            counts(year(2020)).await,
+            (vec![c("341502", 1), c("341503", 1)], true)
+        );
     })
     .await;
 }

@@ -199,3 +199,51 @@ async fn imports_made_before_0710_survive_it() {
     })
     .await;
 }
+
+/// Migration 0120 counts the registrations already in the registry (the dashboard reads the
+/// counts, not the registry), and drops the index they replace.
+#[tokio::test]
+async fn registrations_made_before_0120_are_counted_by_it() {
+    use chrono::NaiveDate;
+    use huiqi_domain::figures::Figure;
+    use huiqi_store::progress::Window;
+    huiqi_store::testing::each_db_until(Some(110), |db| async move {
+        let s = &db.store;
+        for sql in [
+            "INSERT INTO imports (source, year, file_name, file_sha256, imported_at, rows_total, \
+             rows_new, rows_updated, rows_unchanged) VALUES ('market', NULL, 'm.csv', 'ab', \
+             '2024-01-01T00:00:00Z', 4, 4, 0, 0)",
+            "INSERT INTO enterprises (uscc, name, kind, county, industry, registered_on, status, \
+             import_id) VALUES \
+             ('91341502MA2N00011X', '甲', 'enterprise', '341502', 'C3311', '2024-03-01', 'active', 1), \
+             ('91341502MA2N00022X', '乙', 'enterprise', '341502', 'C3311', '2024-03-01', 'revoked', 1), \
+             ('91341503MA2N00033X', '丙', 'enterprise', '341503', 'C3311', '2023-12-31', 'active', 1), \
+             ('91341503MA2N00044X', '丁', 'enterprise', '341503', 'C3311', NULL, 'active', 1)",
+        ] {
+            huiqi_store::testing::execute(s, sql).await;
+        }
+        s.migrate().await.unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let figure = |from, to| s.figure_by_county(Figure::Registrations, Window::Dates(from, to));
+        let y2024 = figure(day(2024, 1, 1), day(2024, 12, 31)).await.unwrap();
+        assert_eq!(y2024.into_iter().collect::<Vec<_>>(), vec![("341502".to_string(), 2)]);
+        let all = figure(day(2000, 1, 1), day(2030, 12, 31)).await.unwrap();
+        assert_eq!(all.values().sum::<i64>(), 3);
+        let index_left: i64 = match s {
+            huiqi_store::Store::Sqlite(p) => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'enterprises_registered'",
+            )
+            .fetch_one(p)
+            .await
+            .unwrap(),
+            huiqi_store::Store::Postgres(p) => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'enterprises_registered'",
+            )
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        };
+        assert_eq!(index_left, 0);
+    })
+    .await;
+}

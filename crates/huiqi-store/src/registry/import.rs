@@ -78,6 +78,14 @@ impl BulkMode for sqlx::PgConnection {
     async fn leave_bulk(&mut self) {}
 }
 
+/// Rebuilds `registration_counts` from `enterprises` (both databases).
+const REBUILD_REGISTRATION_COUNTS: [&str; 2] = [
+    "DELETE FROM registration_counts",
+    "INSERT INTO registration_counts (registered_on, county, n) \
+     SELECT registered_on, county, COUNT(*) FROM enterprises \
+     WHERE registered_on IS NOT NULL GROUP BY registered_on, county",
+];
+
 impl Store {
     /// Imports a stream of validated rows in one transaction (see the module doc). The caller sends
     /// [`Incoming::Rows`] chunks and then [`Incoming::End`]; if the channel closes without `End`
@@ -275,6 +283,14 @@ impl Store {
                 for (table, name, definition) in &deferred_keys {
                     let sql = format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}");
                     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                }
+                if !enterprise_groups.is_empty() {
+                    // The per-day registration counts follow the registry they are derived from
+                    // (migration 0120): rebuilt from it in this transaction, so that they are never
+                    // seen out of step with it (1M enterprises: 0.2 s on SQLite).
+                    for sql in REBUILD_REGISTRATION_COUNTS {
+                        sqlx::query(sql).execute(&mut *tx).await?;
+                    }
                 }
                 if registry_empty && !plan.anonymous {
                     // PostgreSQL after the bulk load: statistics for the planner now, not when
