@@ -153,6 +153,26 @@ async fn registration_counts_follow_every_import() {
             counts(year(2020)).await,
             (vec![c("341502", 1), c("341503", 1)], true)
         );
+
+        // The invariant: the table is the registry counted by day and county.
+        let rows = |sql: &'static str| async move {
+            let rows: Vec<(String, String, i64)> = match s {
+                Store::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+                Store::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+            };
+            rows
+        };
+        let kept = rows(
+            "SELECT CAST(registered_on AS TEXT), county, n FROM registration_counts ORDER BY 1, 2",
+        )
+        .await;
+        let recounted = rows(
+            "SELECT CAST(registered_on AS TEXT), county, COUNT(*) FROM enterprises \
+             WHERE registered_on IS NOT NULL GROUP BY registered_on, county ORDER BY 1, 2",
+        )
+        .await;
+        assert_eq!(kept, recounted);
+        assert_eq!(kept.len(), 3);
     })
     .await;
 }

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use huiqi_domain::registry::{Record, RowError, Value};
+use chrono::NaiveDate;
+use huiqi_domain::registry::{Column, Record, RowError, Value};
 
 use super::plan::Plan;
 use super::{HistoryEntry, ImportCounts};
@@ -16,6 +17,23 @@ pub(super) struct ChunkWrites<'a> {
     /// Records whose yearly groups are new or changed.
     pub fact_rows: Vec<&'a Record>,
     pub history: Vec<HistoryEntry>,
+    /// How the chunk changes `registration_counts` (migration 0120): +1 on the (day, county) of a
+    /// new enterprise or of one whose day or county changed, -1 on where the latter was counted.
+    /// Zero-sum entries are dropped.
+    pub registrations: HashMap<(NaiveDate, String), i64>,
+}
+
+/// The (registration day, county) an enterprise group's values count under, if it has a day.
+fn registration_key(cols: &[Column], vals: &[Value]) -> Option<(NaiveDate, String)> {
+    let at = |name: &str| {
+        cols.iter()
+            .position(|c| c.name == name)
+            .and_then(|i| vals.get(i))
+    };
+    match (at("registered_on"), at("county")) {
+        (Some(Value::Date(d)), Some(Value::Text(c))) => Some((*d, c.clone())),
+        _ => None,
+    }
 }
 
 impl Plan {
@@ -97,6 +115,18 @@ impl Plan {
                     record_changed = true;
                     if g.is_enterprise() {
                         enterprise_write = true;
+                        let was = match (old_vals, old_import) {
+                            (Some(v), Some(_)) => registration_key(cols, v),
+                            _ => None,
+                        };
+                        let now = registration_key(cols, new_vals);
+                        if was != now {
+                            for (key, by) in [(was, -1), (now, 1)] {
+                                if let Some(key) = key {
+                                    *w.registrations.entry(key).or_default() += by;
+                                }
+                            }
+                        }
                     } else {
                         facts_write = true;
                     }
@@ -117,6 +147,7 @@ impl Plan {
             }
         }
         counts.changed_values += w.history.len() as u64;
+        w.registrations.retain(|_, n| *n != 0);
         w
     }
 }
@@ -198,6 +229,68 @@ mod tests {
             "a first delivery overwrites nothing, so it has no history"
         );
         assert_eq!(counts.changed_values, 1);
+    }
+
+    /// A 市场监管 row: name, county, registration day.
+    fn market(n: u32, name: &str, county: &str, day: Option<NaiveDate>) -> Vec<Value> {
+        vec![
+            Value::Text(name.into()),
+            Value::Text("enterprise".into()),
+            Value::Text(county.into()),
+            Value::Text("C3311".into()),
+            day.map_or(Value::Null, Value::Date),
+            Value::Text("active".into()),
+            Value::Text(format!("联系人{n}")),
+            Value::Null,
+        ]
+    }
+
+    #[test]
+    fn registration_counts_change_where_a_day_or_county_does() {
+        let plan = Plan::new(Source::Market, None, Backend::Sqlite);
+        let may = NaiveDate::from_ymd_opt(2020, 5, 1);
+        let jan = NaiveDate::from_ymd_opt(2021, 1, 1);
+        let held = |n: u32, name: &str, county: &str, day| {
+            let mut v = market(n, name, county, day);
+            v.push(Value::Int(3));
+            (uscc(n).to_string(), v)
+        };
+        let existing: HashMap<String, Vec<Value>> = [
+            held(1, "甲", "341502", may),
+            held(2, "乙", "341502", may),
+            held(5, "戊", "341502", may),
+            held(6, "己", "341503", jan),
+        ]
+        .into_iter()
+        .collect();
+        let rec = |n: u32, name: &str, county: &str, day| Record {
+            row: u64::from(n) + 1,
+            uscc: uscc(n),
+            values: market(n, name, county, day),
+        };
+        let rows = [
+            rec(1, "甲", "341503", may),   // moved county: -1 there, +1 here
+            rec(2, "乙", "341502", may),   // unchanged
+            rec(3, "丙", "341504", jan),   // new
+            rec(4, "丁", "341504", None),  // new, no day: not counted
+            rec(5, "戊二", "341502", may), // renamed only
+            rec(6, "己", "341503", None),  // day removed: no longer counted
+        ];
+        let (mut counts, mut errors) = (ImportCounts::default(), Vec::new());
+        let w = plan.diff(&rows, &existing, 9, &mut counts, &mut errors);
+        assert!(errors.is_empty());
+        let mut got: Vec<_> = w.registrations.into_iter().collect();
+        got.sort();
+        let key = |d: Option<NaiveDate>, c: &str| (d.unwrap(), c.to_string());
+        assert_eq!(
+            got,
+            vec![
+                (key(may, "341502"), -1),
+                (key(may, "341503"), 1),
+                (key(jan, "341503"), -1),
+                (key(jan, "341504"), 1),
+            ]
+        );
     }
 
     #[test]
