@@ -316,8 +316,8 @@ fn build(version: (i64, i64), rows: Vec<EnterpriseRow>) -> Built {
     }
 }
 
-/// Sorted row lists whose intersection is the candidates; `Vec` only when the lists are built
-/// here (the index's own lists are borrowed).
+/// The rows that every one of `lists` (each ascending) holds, ascending: the shortest list copied,
+/// then narrowed by each of the others.
 fn intersect(mut lists: Vec<&[u32]>) -> Vec<u32> {
     lists.sort_by_key(|l| l.len());
     let Some((shortest, rest)) = lists.split_first() else {
