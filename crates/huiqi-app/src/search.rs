@@ -388,19 +388,22 @@ impl Built {
             let page = self.rows.iter().skip(offset).take(limit).cloned().collect();
             return (total, page);
         }
-        let name_decided = chars.is_empty() || chars.len() == 2;
-        let industry_decided = f.industry.chars().nth(1).is_none();
-        let mut hits: Vec<u32> = if lists.is_empty() {
-            (0..self.rows.len() as u32).collect()
-        } else {
-            intersect(lists)
+        let decided = (chars.is_empty() || chars.len() == 2) && f.industry.chars().nth(1).is_none();
+        let passes = |i: &u32| {
+            let r = &self.rows[*i as usize];
+            decided || (r.name.contains(q) && r.industry.starts_with(f.industry))
         };
-        if !(name_decided && industry_decided) {
-            hits.retain(|&i| {
-                let r = &self.rows[i as usize];
-                r.name.contains(q) && r.industry.starts_with(f.industry)
-            });
-        }
+        // Without a list (a one-character fragment, or no filter in another order) every row is
+        // a candidate: checked as it is enumerated, never collected first.
+        let hits: Vec<u32> = if lists.is_empty() {
+            (0..self.rows.len() as u32).filter(passes).collect()
+        } else {
+            let mut hits = intersect(lists);
+            if !decided {
+                hits.retain(passes);
+            }
+            hits
+        };
         let total = hits.len();
         let end = offset.saturating_add(limit).min(total);
         if offset >= total {
