@@ -238,7 +238,7 @@ impl FactsHeader {
     }
 
     /// Parses one data row. `fields` are the row's cells in file order.
-    pub fn parse(&self, fields: &[&[u8]], row: usize) -> Result<Facts, FactError> {
+    pub fn parse<C: Cell>(&self, fields: &[C], row: usize) -> Result<Facts, FactError> {
         let mut facts = Facts::default();
         self.parse_into(fields, row, &mut facts)?;
         Ok(facts)
