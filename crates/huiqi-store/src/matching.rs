@@ -1015,7 +1015,7 @@ impl Store {
                 return Ok(id);
             }
             // PostgreSQL: the results and the benefits as two COPYs (the bulk path of issue 18).
-            use crate::copy::{CopyText, push_text};
+            use crate::copy::{CopyText, push_int, push_text};
             let run_bytes = run_literal.as_bytes();
             let copied = CopyText::copy_rows(
                 &mut *tx,
@@ -1045,7 +1045,9 @@ impl Store {
                         data.push(b'\t');
                         push_text(data, t);
                     }
-                    data.extend_from_slice(format!("\t{v}\n").as_bytes());
+                    data.push(b'\t');
+                    push_int(data, *v);
+                    data.push(b'\n');
                 },
             )
             .await?;

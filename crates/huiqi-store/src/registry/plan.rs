@@ -242,10 +242,11 @@ impl Plan {
         import_id: i64,
         rec: &huiqi_domain::registry::Record,
     ) {
-        use std::io::Write;
-        crate::copy::push_text(out, rec.uscc.as_str());
+        use crate::copy::{push_date, push_int, push_text};
+        push_text(out, rec.uscc.as_str());
         if !groups[0].is_enterprise() {
-            let _ = write!(out, "\t{}", self.year.unwrap_or_default());
+            out.push(b'\t');
+            push_int(out, self.year.unwrap_or_default().into());
         }
         for (g, offset) in &self.groups {
             if !groups.contains(g) {
@@ -254,18 +255,15 @@ impl Plan {
             for v in &rec.values[*offset..*offset + g.columns().len()] {
                 out.push(b'\t');
                 match v {
-                    Value::Int(i) => {
-                        let _ = write!(out, "{i}");
-                    }
+                    Value::Int(i) => push_int(out, *i),
                     Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
-                    Value::Text(t) => crate::copy::push_text(out, t),
-                    Value::Date(d) => {
-                        let _ = write!(out, "{}", d.format("%Y-%m-%d"));
-                    }
+                    Value::Text(t) => push_text(out, t),
+                    Value::Date(d) => push_date(out, *d),
                     Value::Null => out.extend_from_slice(b"\\N"),
                 }
             }
-            let _ = write!(out, "\t{import_id}");
+            out.push(b'\t');
+            push_int(out, import_id);
         }
         out.push(b'\n');
     }
