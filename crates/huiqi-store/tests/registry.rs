@@ -407,3 +407,84 @@ async fn tax_and_hr_fill_one_row_with_their_own_provenance() {
     })
     .await;
 }
+
+/// PostgreSQL's bulk load into an empty registry drops the tables' keys, indexes and foreign
+/// keys and builds them after the load: a committed load puts every one back (the foreign keys to
+/// `imports` as NOT VALID, still enforced), and a refused, invalid or broken-off load rolls back to
+/// the schema as it was. On SQLite the same imports run the ordinary path.
+#[tokio::test]
+async fn the_bulk_load_puts_back_every_key_index_and_foreign_key() {
+    each_db(|db| async move {
+        let s = &db.store;
+        // (table, name, definition) of every key, index and foreign key the load touches.
+        let schema = || async move {
+            let huiqi_store::Store::Postgres(p) = s else {
+                return Vec::new();
+            };
+            let mut rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT conrelid::regclass::text, conname::text, \
+                   replace(pg_get_constraintdef(oid), ' NOT VALID', '') FROM pg_constraint \
+                 WHERE contype IN ('p', 'u', 'f') AND (conrelid IN ('enterprises'::regclass, \
+                   'enterprise_facts'::regclass) OR confrelid IN ('enterprises'::regclass, \
+                   'enterprise_facts'::regclass)) \
+                 UNION ALL SELECT tablename::text, indexname::text, indexdef FROM pg_indexes \
+                 WHERE tablename IN ('enterprises', 'enterprise_facts')",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            rows.sort();
+            rows
+        };
+        let before = schema().await;
+        if matches!(s, huiqi_store::Store::Postgres(_)) {
+            // Two keys, their indexes, the finance index, eight foreign keys (certifications' too).
+            assert!(before.len() >= 13, "{before:?}");
+        }
+        // Refused (a yearly row for an enterprise not in the registry), invalid, broken off.
+        let out = run(s, Source::Hr, Some(2024), vec![hr(2, 1, 300)], true).await;
+        assert!(matches!(out, ImportOutcome::Rejected(_)), "{out:?}");
+        let out = run(s, Source::Market, None, vec![market(2, 1, "甲公司")], false).await;
+        assert_eq!(out, ImportOutcome::InvalidInput);
+        let (tx, rx) = mpsc::channel(4);
+        tx.send(Incoming::Rows(vec![market(2, 1, "甲公司")])).await.unwrap();
+        drop(tx);
+        let meta = ImportMeta {
+            source: Source::Market,
+            year: None,
+            file_name: "x.csv".into(),
+            file_sha256: "00".into(),
+        };
+        assert_eq!(s.import(&meta, rx).await.unwrap(), ImportOutcome::InvalidInput);
+        assert_eq!(schema().await, before);
+        assert_eq!(s.registry_counts().await.unwrap().enterprises, 0);
+
+        // Committed: everything back, and the foreign keys refuse what they refused before.
+        let out = run(s, Source::Market, None, vec![market(2, 1, "甲公司"), market(3, 2, "乙公司")], true).await;
+        assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
+        assert_eq!(schema().await, before);
+        let out = run(s, Source::Hr, Some(2024), vec![hr(2, 1, 300)], true).await;
+        assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
+        assert_eq!(db.store.foreign_key_violations().await.unwrap(), 0);
+        if let huiqi_store::Store::Postgres(p) = s {
+            let refused = |sql: &'static str| async move {
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.is_err()
+            };
+            let unknown = Uscc::from_parts("91", "341502", "99999999").unwrap();
+            let sql = format!(
+                "INSERT INTO enterprise_facts (uscc, year, hr_import_id) VALUES ('{unknown}', 2024, 1)"
+            );
+            assert!(sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.is_err());
+            assert!(refused("UPDATE enterprise_facts SET hr_import_id = 999").await);
+            assert!(refused("UPDATE enterprises SET import_id = 999").await);
+            // The unique keys hold: the same code again is refused.
+            let sql = format!(
+                "INSERT INTO enterprises (uscc, name, kind, county, industry, import_id) \
+                 SELECT uscc, name, kind, county, industry, import_id FROM enterprises WHERE uscc = '{}'",
+                uscc(1)
+            );
+            assert!(sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.is_err());
+        }
+    })
+    .await;
+}
