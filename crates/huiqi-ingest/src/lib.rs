@@ -194,12 +194,12 @@ impl InputFile {
             "csv" | "txt" => {
                 // The digest and the encoding check each read the whole file: side by side.
                 let (digest, checked) = std::thread::scope(|s| {
-                    let digest = s.spawn(|| hex(&Sha256::digest(&bytes)));
+                    let digest = s.spawn(|| sha256_hex(&bytes));
                     let checked = check_csv(&bytes);
                     (digest.join(), checked)
                 });
                 // (The digest's thread cannot panic; were it to, the digest is taken again here.)
-                let sha256 = digest.unwrap_or_else(|_| hex(&Sha256::digest(&bytes)));
+                let sha256 = digest.unwrap_or_else(|_| sha256_hex(&bytes));
                 let (text, encoding) = match checked? {
                     CsvText::Utf8 { bom } => {
                         let mut bytes = bytes;
@@ -214,12 +214,12 @@ impl InputFile {
             }
             "xlsx" | "xlsm" => {
                 xlsx::prescan(&bytes, file_name, &limits)?;
-                let sha256 = hex(&Sha256::digest(&bytes));
+                let sha256 = sha256_hex(&bytes);
                 (Content::Xlsx(bytes), None, sha256)
             }
             "xls" => {
                 xls::prescan(&bytes, file_name, &limits)?;
-                let sha256 = hex(&Sha256::digest(&bytes));
+                let sha256 = sha256_hex(&bytes);
                 (Content::Xls(bytes), None, sha256)
             }
             other => return Err(IngestError::UnsupportedType(quote(other).into_owned())),
@@ -243,6 +243,11 @@ fn check_size(file: &str, len: u64, limits: &Limits) -> Result<(), IngestError> 
         )));
     }
     Ok(())
+}
+
+/// The file's SHA-256 in hex (the import record's `file_sha256`).
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// A CSV file's text as [`check_csv`] found it.
