@@ -15,7 +15,20 @@ pub(crate) trait CopyText {
         rows: &[T],
         line: F,
     ) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send;
+
+    /// The same for rows already written as COPY text (`data`, whole lines), sent in messages of
+    /// [`MESSAGE`] bytes.
+    fn copy_bytes(
+        &mut self,
+        sql: &str,
+        data: &[u8],
+    ) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send;
 }
+
+/// The size of the CopyData messages of [`CopyText::copy_bytes`]. PostgreSQL reads a whole message
+/// before it parses any of it, so a chunk sent as one message of megabytes would keep the server
+/// waiting for its last byte; in messages of this size it parses one while the next arrives.
+const MESSAGE: usize = 1 << 18;
 
 impl CopyText for sqlx::SqliteConnection {
     async fn copy_rows<T: Sync, F: Fn(&mut Vec<u8>, &T) + Send + Sync>(
@@ -24,6 +37,10 @@ impl CopyText for sqlx::SqliteConnection {
         _: &[T],
         _: F,
     ) -> Result<bool, sqlx::Error> {
+        Ok(false)
+    }
+
+    async fn copy_bytes(&mut self, _: &str, _: &[u8]) -> Result<bool, sqlx::Error> {
         Ok(false)
     }
 }
@@ -46,6 +63,15 @@ impl CopyText for sqlx::PgConnection {
         }
         if !data.is_empty() {
             copy.send(data.as_slice()).await?;
+        }
+        copy.finish().await?;
+        Ok(true)
+    }
+
+    async fn copy_bytes(&mut self, sql: &str, data: &[u8]) -> Result<bool, sqlx::Error> {
+        let mut copy = self.copy_in_raw(sql).await?;
+        for message in data.chunks(MESSAGE) {
+            copy.send(message).await?;
         }
         copy.finish().await?;
         Ok(true)

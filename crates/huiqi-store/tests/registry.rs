@@ -488,6 +488,40 @@ async fn the_bulk_load_puts_back_every_key_index_and_foreign_key() {
                 ))
                 .await
             );
+            // What the load re-added `NOT VALID` (trusted by construction) holds: PostgreSQL's own
+            // check of each passes.
+            let unchecked: Vec<(String, String)> = sqlx::query_as(
+                "SELECT conrelid::regclass::text, conname::text FROM pg_constraint \
+                 WHERE contype = 'f' AND NOT convalidated AND conrelid IN \
+                   ('enterprises'::regclass, 'enterprise_facts'::regclass)",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            // Six to `imports` (the enterprise's, five of the facts' groups), the facts' code.
+            assert_eq!(unchecked.len(), 7, "{unchecked:?}");
+            for (table, name) in &unchecked {
+                let sql = format!("ALTER TABLE {table} VALIDATE CONSTRAINT \"{name}\"");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.unwrap();
+            }
+            // And the count of rows under such keys that point nowhere finds one when there is one.
+            for sql in [
+                "ALTER TABLE enterprise_facts DROP CONSTRAINT enterprise_facts_uscc_fkey".to_string(),
+                format!("INSERT INTO enterprise_facts (uscc, year) VALUES ('{unknown}', 2024)"),
+                "ALTER TABLE enterprise_facts ADD CONSTRAINT enterprise_facts_uscc_fkey \
+                 FOREIGN KEY (uscc) REFERENCES enterprises (uscc) NOT VALID"
+                    .to_string(),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.unwrap();
+            }
+            assert_eq!(db.store.foreign_key_violations().await.unwrap(), 1);
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM enterprise_facts WHERE uscc = '{unknown}'"
+            )))
+            .execute(p)
+            .await
+            .unwrap();
+            assert_eq!(db.store.foreign_key_violations().await.unwrap(), 0);
         }
     })
     .await;
