@@ -5,14 +5,14 @@
 #
 #   scripts/bench-import.sh [N=1000000] [RUNS=3]
 #
-# Needs /usr/bin/sqlite3 (Debian package sqlite3). Builds the release binary first.
+# Needs /usr/bin/sqlite3 (Debian package sqlite3). Builds the release binary first; BIN=PATH
+# measures a given binary instead (to run two builds in turn), PROFILE=dev the debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"
 RUNS="${2:-3}"
 
-cargo build --release -q -p huiqi-cli
-BIN="$PWD/target/release/huiqi"
+. scripts/huiqi-bin.sh
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
@@ -33,7 +33,7 @@ for run in $(seq 1 "$RUNS"); do
   t2=$(now)
   h=$(awk "BEGIN { print $t1 - $t0 }")
   s=$(awk "BEGIN { print $t2 - $t1 }")
-  printf 'run %d: huiqi import %.2f s, sqlite3 .import %.2f s\n' "$run" "$h" "$s"
+  printf 'run %d: huiqi import %.2f s, sqlite3 .import %.2f s (load %s)\n' "$run" "$h" "$s" "$(cut -d' ' -f1-3 /proc/loadavg)"
   if [ -z "$best_huiqi" ] || awk "BEGIN { exit !($h < $best_huiqi) }"; then best_huiqi=$h; fi
   if [ -z "$best_shell" ] || awk "BEGIN { exit !($s < $best_shell) }"; then best_shell=$s; fi
 done

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use huiqi_domain::registry::{Column, Group, RowError, StorageType, Value};
+use huiqi_domain::registry::{Column, Group, Record, RowError, StorageType, Value};
 use sqlx::Row;
 use tokio::sync::mpsc;
 
+use super::diff::ChunkWrites;
 use super::plan::{Plan, chunks_of, history_sql};
 use super::{
     HistoryEntry, ImportCounts, ImportMeta, ImportOutcome, Incoming, MAX_BINDS, get_value,
@@ -312,15 +313,17 @@ impl DeferredSchema {
     }
 }
 
-/// One chunk of a PostgreSQL bulk load, as COPY text per table (empty when the chunk writes
-/// nothing there), with its history rows (none when the registry was empty, but written if any).
-struct CopyChunk {
-    enterprises: Vec<u8>,
-    facts: Vec<u8>,
+/// One chunk of a load into an empty registry, ready to send: on PostgreSQL as COPY text per
+/// table (`enterprises`, `enterprise_facts`; empty where the chunk writes nothing), on SQLite as
+/// multi-row INSERTs with their arguments; with its history rows (none when the registry was
+/// empty, but written if any).
+struct Prepared<A> {
+    copy: [Vec<u8>; 2],
+    statements: Vec<(String, A)>,
     history: Vec<HistoryEntry>,
 }
 
-/// What [`encode_bulk`] learnt from the rows, as the row-by-row loop keeps it.
+/// What [`prepare_bulk`] learnt from the rows, as the row-by-row loop keeps it.
 #[derive(Default)]
 struct BulkEnd {
     counts: ImportCounts,
@@ -329,36 +332,22 @@ struct BulkEnd {
     valid: bool,
 }
 
-/// The CPU side of PostgreSQL's bulk load into an empty registry, on a thread of its own: each
-/// chunk compared (with nothing: every row is new), sorted by code and written as COPY text, and
-/// handed to the connection, which sends it while this thread writes the next. In one task the
-/// two took turns: at 1M rows the server was busy 40% of the load, huiqi's writer 40%, a core idle
-/// (perf, 2026-12-01). After the first bad row nothing more is encoded, but every row is still
+/// The CPU side of a load into an empty registry, on a thread of its own: each chunk compared
+/// (with nothing: every row is new), sorted by code and prepared by `prepare` (COPY text or
+/// INSERTs with their arguments), and handed to the connection, which sends one chunk while this
+/// thread prepares the next. In one task the two took turns: at 1M rows into PostgreSQL the server
+/// was busy 40% of the load, huiqi's writer 40%, a core idle; into SQLite its worker thread 60%
+/// (perf, 2026-12-01). After the first bad row nothing more is prepared, but every row is still
 /// compared, to name every bad one.
-fn encode_bulk(
+fn prepare_bulk<C>(
     plan: &Plan,
-    enterprise_groups: &[Group],
-    fact_groups: &[Group],
     mut rx: mpsc::Receiver<Incoming>,
     import_id: i64,
-    out: mpsc::Sender<CopyChunk>,
+    out: mpsc::Sender<Result<C, sqlx::Error>>,
+    prepare: impl Fn(&mut ChunkWrites<'_>) -> Result<C, sqlx::Error>,
 ) -> BulkEnd {
     let empty = HashMap::new();
     let mut end = BulkEnd::default();
-    let encode = |groups: &[Group], rows: &mut Vec<&huiqi_domain::registry::Record>| {
-        let mut data = Vec::new();
-        if groups.is_empty() {
-            return data;
-        }
-        // In code order: PostgreSQL builds the keys after the load by sorting, and runs already in
-        // order sort faster (at 1M rows, 1.0–1.35 s per key against 2.0–2.2 s in random order).
-        rows.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
-        data.reserve(rows.len() * 256);
-        for rec in rows.iter() {
-            plan.push_copy_row(&mut data, groups, import_id, rec);
-        }
-        data
-    };
     while let Some(msg) = rx.blocking_recv() {
         let rows = match msg {
             Incoming::Rows(rows) => rows,
@@ -374,12 +363,16 @@ fn encode_bulk(
         if !end.errors.is_empty() {
             continue;
         }
-        let chunk = CopyChunk {
-            enterprises: encode(enterprise_groups, &mut writes.enterprise_rows),
-            facts: encode(fact_groups, &mut writes.fact_rows),
-            history: writes.history,
-        };
-        if out.blocking_send(chunk).is_err() {
+        // In code order: SQLite's inserts land on neighbouring index pages (hot in the CPU
+        // cache); PostgreSQL builds its keys after the load by sorting, and runs already in order
+        // sort faster (at 1M rows, 1.0–1.35 s per key against 2.0–2.2 s in random order).
+        writes
+            .enterprise_rows
+            .sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
+        writes
+            .fact_rows
+            .sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
+        if out.blocking_send(prepare(&mut writes)).is_err() {
             break; // the connection failed; the import returns its error
         }
     }
@@ -408,8 +401,6 @@ impl Store {
             .map(|(g, _)| *g)
             .filter(|g| !g.is_enterprise())
             .collect();
-        let ent_per_stmt = Plan::rows_per_upsert(&enterprise_groups);
-        let facts_per_stmt = Plan::rows_per_upsert(&fact_groups);
         let lookup_chunk = 900;
 
         dispatch_args!(self, pool, Args => {
@@ -453,46 +444,111 @@ impl Store {
                     DeferredSchema::default()
                 };
 
+                // The multi-row upserts of `rows` for `groups` (plain INSERTs when `update` is
+                // false), each with its arguments, built directly (sparing moving the whole
+                // `Query` once per value: 30 million times in a 1M-row import).
+                let upserts = {
+                    let plan = Arc::clone(&plan);
+                    move |groups: &[Group],
+                          rows: &[&Record],
+                          update: bool|
+                          -> Result<Vec<(String, Args)>, sqlx::Error> {
+                        let per_row = 1 + groups.iter().map(|g| g.columns().len()).sum::<usize>();
+                        let mut statements = Vec::new();
+                        for batch in chunks_of(rows, Plan::rows_per_upsert(groups)) {
+                            let sql = plan.upsert_sql(groups, import_id, batch.len(), update);
+                            let mut args = Args::default();
+                            sqlx::Arguments::reserve(&mut args, batch.len() * per_row, batch.len() * per_row * 16);
+                            for rec in batch {
+                                sqlx::Arguments::add(&mut args, rec.uscc.as_str())
+                                    .map_err(sqlx::Error::Encode)?;
+                                for (g, offset) in &plan.groups {
+                                    if !groups.contains(g) {
+                                        continue;
+                                    }
+                                    let cols: &[Column] = g.columns();
+                                    for (c, v) in cols.iter().zip(&rec.values[*offset..]) {
+                                        add_value!(args, v, c.ty.storage());
+                                    }
+                                }
+                            }
+                            statements.push((sql, args));
+                        }
+                        Ok(statements)
+                    }
+                };
+
                 let mut counts = ImportCounts::default();
                 let mut registrations: HashMap<(NaiveDate, String), i64> = HashMap::new();
                 let mut errors: Vec<RowError> = Vec::new();
                 let mut valid = false;
-                if registry_empty && !plan.anonymous {
-                    // PostgreSQL into an empty registry: every row is new (nothing to look up or
-                    // conflict with), so each chunk goes in as one COPY per table, written by a
-                    // thread of its own while this connection sends the chunk before it.
-                    let (chunks_tx, mut chunks_rx) = mpsc::channel::<CopyChunk>(2);
+                if registry_empty {
+                    // Into an empty registry every row is new (nothing to look up or conflict
+                    // with): the rows are prepared on a thread of their own (`prepare_bulk`) while
+                    // this connection sends the chunk before. PostgreSQL gets each chunk as one
+                    // COPY per table; SQLite as multi-row INSERTs.
+                    let (chunks_tx, mut chunks_rx) = mpsc::channel::<Result<Prepared<Args>, sqlx::Error>>(2);
+                    let prepare = {
+                        let plan = Arc::clone(&plan);
+                        let groups = [enterprise_groups.clone(), fact_groups.clone()];
+                        let upserts = upserts.clone();
+                        move |writes: &mut ChunkWrites<'_>| -> Result<Prepared<Args>, sqlx::Error> {
+                            let mut p = Prepared {
+                                copy: Default::default(),
+                                statements: Vec::new(),
+                                history: std::mem::take(&mut writes.history),
+                            };
+                            for (i, rows) in [&writes.enterprise_rows, &writes.fact_rows].into_iter().enumerate() {
+                                let groups = &groups[i];
+                                if groups.is_empty() || rows.is_empty() {
+                                    continue;
+                                }
+                                if plan.anonymous {
+                                    p.statements.extend(upserts(groups, rows, false)?);
+                                } else {
+                                    let data = &mut p.copy[i];
+                                    data.reserve(rows.len() * 256);
+                                    for rec in rows.iter() {
+                                        plan.push_copy_row(data, groups, import_id, rec);
+                                    }
+                                }
+                            }
+                            Ok(p)
+                        }
+                    };
                     let encoder = {
                         let plan = Arc::clone(&plan);
-                        let groups = (enterprise_groups.clone(), fact_groups.clone());
-                        tokio::task::spawn_blocking(move || {
-                            encode_bulk(&plan, &groups.0, &groups.1, rx, import_id, chunks_tx)
-                        })
+                        tokio::task::spawn_blocking(move || prepare_bulk(&plan, rx, import_id, chunks_tx, prepare))
                     };
                     let copy_sql = |groups: &[Group]| (!groups.is_empty()).then(|| plan.copy_sql(groups));
                     let tables = [copy_sql(&enterprise_groups), copy_sql(&fact_groups)];
                     while let Some(chunk) = chunks_rx.recv().await {
-                        for (sql, data) in tables.iter().zip([&chunk.enterprises, &chunk.facts]) {
+                        let chunk = chunk?;
+                        for (sql, data) in tables.iter().zip(&chunk.copy) {
                             let Some(sql) = sql.as_deref().filter(|_| !data.is_empty()) else {
                                 continue;
                             };
                             if !CopyText::copy_bytes(&mut *tx, sql, data).await? {
                                 return Err(StoreError::Invalid(
-                                    "批量导入只用于 PostgreSQL；本次导入已撤销，未写入任何数据".into(),
+                                    "COPY 只用于 PostgreSQL；本次导入已撤销，未写入任何数据".into(),
                                 ));
                             }
+                        }
+                        for (sql, args) in chunk.statements {
+                            sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                                .execute(&mut *tx)
+                                .await?;
                         }
                         write_history!(tx, &chunk.history, plan.anonymous);
                     }
                     let end = encoder.await.map_err(|e| {
                         StoreError::Invalid(format!(
-                            "批量导入的编码线程异常结束（{e}）；本次导入已撤销，未写入任何数据"
+                            "导入的准备线程异常结束（{e}）；本次导入已撤销，未写入任何数据"
                         ))
                     })?;
                     (counts, registrations, errors, valid) =
                         (end.counts, end.registrations, end.errors, end.valid);
                 } else {
-                    let empty = HashMap::new();
                     while let Some(msg) = rx.recv().await {
                         let rows = match msg {
                             Incoming::Rows(rows) => rows,
@@ -503,76 +559,54 @@ impl Store {
                         };
                         let mut existing = HashMap::new();
                         for part in chunks_of(&rows, lookup_chunk) {
-                            if !registry_empty {
-                                let sql = plan.lookup_sql(part.len());
-                                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                                if plan.has_yearly_group() {
-                                    q = q.bind(plan.year);
-                                }
-                                for r in part {
-                                    q = q.bind(r.uscc.as_str());
-                                }
-                                if plan.anonymous {
-                                    // SQLite: the whole part as one JSON text (see lookup_sql).
-                                    let json: String = q.fetch_one(&mut *tx).await?.try_get(0)?;
-                                    plan.read_lookup_json(&json, &mut existing)?;
-                                } else {
-                                    for row in q.fetch_all(&mut *tx).await? {
-                                        let uscc: String = row.try_get(0)?;
-                                        let mut vals = Vec::with_capacity(plan.lookup_columns.len());
-                                        for (i, (_, ty)) in plan.lookup_columns.iter().enumerate() {
-                                            vals.push(get_value!(row, i + 1, *ty));
-                                        }
-                                        existing.insert(uscc, vals);
+                            let sql = plan.lookup_sql(part.len());
+                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                            if plan.has_yearly_group() {
+                                q = q.bind(plan.year);
+                            }
+                            for r in part {
+                                q = q.bind(r.uscc.as_str());
+                            }
+                            if plan.anonymous {
+                                // SQLite: the whole part as one JSON text (see lookup_sql).
+                                let json: String = q.fetch_one(&mut *tx).await?.try_get(0)?;
+                                plan.read_lookup_json(&json, &mut existing)?;
+                            } else {
+                                for row in q.fetch_all(&mut *tx).await? {
+                                    let uscc: String = row.try_get(0)?;
+                                    let mut vals = Vec::with_capacity(plan.lookup_columns.len());
+                                    for (i, (_, ty)) in plan.lookup_columns.iter().enumerate() {
+                                        vals.push(get_value!(row, i + 1, *ty));
                                     }
+                                    existing.insert(uscc, vals);
                                 }
                             }
                         }
-                        {
-                            let existing = if registry_empty { &empty } else { &existing };
-                            let mut writes = plan.diff(&rows, existing, import_id, &mut counts, &mut errors);
-                            for (key, n) in writes.registrations.drain() {
-                                *registrations.entry(key).or_default() += n;
-                            }
-                            // Key order: consecutive inserts land on neighbouring index pages (hot in
-                            // the CPU cache) instead of random ones.
-                            writes.enterprise_rows.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
-                            writes.fact_rows.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
-                            if !errors.is_empty() {
-                                continue; // keep reading to name every bad row, write nothing more
-                            }
-                            for (groups, rows, per) in [
-                                (&enterprise_groups, &writes.enterprise_rows, ent_per_stmt),
-                                (&fact_groups, &writes.fact_rows, facts_per_stmt),
-                            ] {
-                                if groups.is_empty() || rows.is_empty() {
-                                    continue;
-                                }
-                                for batch in chunks_of(rows, per) {
-                                    let sql = plan.upsert_sql(groups, import_id, batch.len(), !registry_empty);
-                                    let mut args = Args::default();
-                                    let per_row = 1 + groups.iter().map(|g| g.columns().len()).sum::<usize>();
-                                    sqlx::Arguments::reserve(&mut args, batch.len() * per_row, batch.len() * per_row * 16);
-                                    for rec in batch {
-                                        sqlx::Arguments::add(&mut args, rec.uscc.as_str())
-                                            .map_err(sqlx::Error::Encode)?;
-                                        for (g, offset) in &plan.groups {
-                                            if !groups.contains(g) {
-                                                continue;
-                                            }
-                                            let cols: &[Column] = g.columns();
-                                            for (c, v) in cols.iter().zip(&rec.values[*offset..]) {
-                                                add_value!(args, v, c.ty.storage());
-                                            }
-                                        }
-                                    }
-                                    sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-                                        .execute(&mut *tx)
-                                        .await?;
-                                }
-                            }
-                            write_history!(tx, &writes.history, plan.anonymous);
+                        let mut writes = plan.diff(&rows, &existing, import_id, &mut counts, &mut errors);
+                        for (key, n) in writes.registrations.drain() {
+                            *registrations.entry(key).or_default() += n;
                         }
+                        // Key order: consecutive upserts land on neighbouring index pages (hot in
+                        // the CPU cache) instead of random ones.
+                        writes.enterprise_rows.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
+                        writes.fact_rows.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
+                        if !errors.is_empty() {
+                            continue; // keep reading to name every bad row, write nothing more
+                        }
+                        for (groups, rows) in [
+                            (&enterprise_groups, &writes.enterprise_rows),
+                            (&fact_groups, &writes.fact_rows),
+                        ] {
+                            if groups.is_empty() || rows.is_empty() {
+                                continue;
+                            }
+                            for (sql, args) in upserts(groups, rows, true)? {
+                                sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                        write_history!(tx, &writes.history, plan.anonymous);
                     }
                 }
                 if !valid {
