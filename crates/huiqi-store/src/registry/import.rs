@@ -160,11 +160,14 @@ impl AddRegistrations for sqlx::PgConnection {
 }
 
 /// The keys, indexes and foreign keys of `enterprises` and `enterprise_facts` (and the foreign
-/// keys of other tables pointing at them) while a PostgreSQL bulk load goes on without them: the
-/// statements that put them back, in order (keys, then indexes, then foreign keys). Read from the
-/// catalogue, so a migration that adds an index or a key is covered without a change here.
+/// keys of other tables pointing at them) while a PostgreSQL bulk load goes on without them (on
+/// SQLite, their indexes): the statements that put them back, in order (keys, then indexes, then
+/// foreign keys). Read from the catalogue, so a migration that adds an index or a key is covered
+/// without a change here.
 #[derive(Default)]
 struct DeferredSchema {
+    /// Settings for the transaction before the rebuild (PostgreSQL: room for the sorts).
+    settings: Vec<&'static str>,
     restore: Vec<String>,
     /// The loaded tables' single-column foreign keys to `imports`, by table. Checked together
     /// (below), not by one scan each.
@@ -175,9 +178,12 @@ struct DeferredSchema {
 type ImportRef = (String, String, String);
 
 impl DeferredSchema {
-    /// Drops them (in the caller's transaction) and remembers how to put them back.
+    /// Drops them (in the caller's transaction) and remembers how to put them back. On SQLite
+    /// (`sqlite`), the two tables' indexes (their keys are unique indexes since migration 0840;
+    /// SQLite enforces no foreign key during an import, see [`BulkMode`]).
     async fn drop<'c, DB: sqlx::Database>(
         tx: &mut sqlx::Transaction<'c, DB>,
+        sqlite: bool,
     ) -> Result<Self, StoreError>
     where
         for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
@@ -185,6 +191,23 @@ impl DeferredSchema {
         (String, String, String, String, Option<String>, bool): for<'r> sqlx::FromRow<'r, DB::Row>,
         (String, String): for<'r> sqlx::FromRow<'r, DB::Row>,
     {
+        if sqlite {
+            let indexes: Vec<(String, String)> = sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND tbl_name IN ('enterprises', 'enterprise_facts') ORDER BY name",
+            )
+            .fetch_all(&mut **tx)
+            .await?;
+            for (name, _) in &indexes {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            return Ok(DeferredSchema {
+                restore: indexes.into_iter().map(|(_, sql)| sql).collect(),
+                ..DeferredSchema::default()
+            });
+        }
         const TABLES: &str = "('enterprises'::regclass, 'enterprise_facts'::regclass)";
         // Foreign keys first (a key cannot be dropped while one points at it), then keys. The
         // fifth column names a loaded table's one-column foreign key to `imports`; the last is
@@ -250,6 +273,7 @@ impl DeferredSchema {
         restore.extend(indexes.into_iter().map(|(_, definition)| definition));
         restore.extend(foreign);
         Ok(DeferredSchema {
+            settings: vec!["SET LOCAL maintenance_work_mem = '256MB'"],
             restore,
             import_refs,
         })
@@ -276,9 +300,9 @@ impl DeferredSchema {
         if self.restore.is_empty() && self.import_refs.is_empty() {
             return Ok(());
         }
-        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
-            .execute(&mut **tx)
-            .await?;
+        for sql in &self.settings {
+            sqlx::query(*sql).execute(&mut **tx).await?;
+        }
         for sql in &self.restore {
             sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                 .execute(&mut **tx)
@@ -437,9 +461,10 @@ impl Store {
                 // foreign keys re-added afterwards; the same rows in SQL by hand, 22.6 s with the
                 // indexes kept against 10.5 s with them built after the load. Dropped and re-added
                 // in this transaction, so a refused or failed import rolls back to the schema as it
-                // was; the tables are locked until it ends.
-                let deferred = if registry_empty && !plan.anonymous {
-                    DeferredSchema::drop(&mut tx).await?
+                // was; the tables are locked until it ends. SQLite likewise drops the two tables'
+                // indexes, its keys among them (migration 0840), and builds them after the load.
+                let deferred = if registry_empty {
+                    DeferredSchema::drop(&mut tx, plan.anonymous).await?
                 } else {
                     DeferredSchema::default()
                 };
