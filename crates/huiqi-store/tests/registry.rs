@@ -418,8 +418,18 @@ async fn the_bulk_load_puts_back_every_key_index_and_foreign_key() {
         let s = &db.store;
         // (table, name, definition) of every key, index and foreign key the load touches.
         let schema = || async move {
-            let huiqi_store::Store::Postgres(p) = s else {
-                return Vec::new();
+            let p = match s {
+                huiqi_store::Store::Postgres(p) => p,
+                // SQLite: the two tables' indexes (their keys among them since migration 0840).
+                huiqi_store::Store::Sqlite(p) => {
+                    return sqlx::query_as::<_, (String, String, String)>(
+                        "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' \
+                         AND tbl_name IN ('enterprises', 'enterprise_facts') ORDER BY name",
+                    )
+                    .fetch_all(p)
+                    .await
+                    .unwrap();
+                }
             };
             let mut rows: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT conrelid::regclass::text, conname::text, \
@@ -440,6 +450,9 @@ async fn the_bulk_load_puts_back_every_key_index_and_foreign_key() {
         if matches!(s, huiqi_store::Store::Postgres(_)) {
             // Two keys, their indexes, the finance index, eight foreign keys (certifications' too).
             assert!(before.len() >= 13, "{before:?}");
+        } else {
+            // The two keys and the finance index.
+            assert_eq!(before.len(), 3, "{before:?}");
         }
         // Refused (a yearly row for an enterprise not in the registry), invalid, broken off.
         let out = run(s, Source::Hr, Some(2024), vec![hr(2, 1, 300)], true).await;
@@ -466,6 +479,22 @@ async fn the_bulk_load_puts_back_every_key_index_and_foreign_key() {
         let out = run(s, Source::Hr, Some(2024), vec![hr(2, 1, 300)], true).await;
         assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
         assert_eq!(db.store.foreign_key_violations().await.unwrap(), 0);
+        if let huiqi_store::Store::Sqlite(p) = s {
+            // The rebuilt keys hold: the same code again is refused.
+            let again = sqlx::query(
+                "INSERT INTO enterprises (uscc, name, kind, county, industry, import_id) \
+                 SELECT uscc, name, kind, county, industry, import_id FROM enterprises LIMIT 1",
+            )
+            .execute(p)
+            .await;
+            assert!(again.is_err(), "{again:?}");
+            let again = sqlx::query(
+                "INSERT INTO enterprise_facts (uscc, year) SELECT uscc, year FROM enterprise_facts LIMIT 1",
+            )
+            .execute(p)
+            .await;
+            assert!(again.is_err(), "{again:?}");
+        }
         if let huiqi_store::Store::Postgres(p) = s {
             let refused = |sql: String| async move {
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.is_err()
@@ -522,6 +551,90 @@ async fn the_bulk_load_puts_back_every_key_index_and_foreign_key() {
             .await
             .unwrap();
             assert_eq!(db.store.foreign_key_violations().await.unwrap(), 0);
+        }
+    })
+    .await;
+}
+
+/// Migration 0840 rebuilds SQLite's two registry tables with their keys as unique indexes (a no-op
+/// on PostgreSQL): rows, values and provenance written before it are all there after it, the keys
+/// still refuse a second row, and later imports update through them.
+#[tokio::test]
+async fn the_registry_written_before_migration_0840_is_kept_whole() {
+    huiqi_store::testing::each_db_until(Some(830), |db| async move {
+        let s = &db.store;
+        let out = run(
+            s,
+            Source::Market,
+            None,
+            vec![market(2, 1, "甲公司"), market(3, 2, "乙公司")],
+            true,
+        )
+        .await;
+        assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
+        let out = run(
+            s,
+            Source::Hr,
+            Some(2024),
+            vec![hr(2, 1, 300), hr(3, 2, 450)],
+            true,
+        )
+        .await;
+        assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
+        let before = s.registry_counts().await.unwrap();
+        s.migrate().await.unwrap();
+        assert_eq!(s.registry_counts().await.unwrap(), before);
+        assert_eq!(s.foreign_key_violations().await.unwrap(), 0);
+        let out = run(
+            s,
+            Source::Market,
+            None,
+            vec![market(2, 1, "甲公司（更名）"), market(3, 2, "乙公司")],
+            true,
+        )
+        .await;
+        let ImportOutcome::Committed { counts, .. } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!((counts.new, counts.updated, counts.unchanged), (0, 1, 1));
+        let out = run(
+            s,
+            Source::Hr,
+            Some(2024),
+            vec![hr(2, 1, 300), hr(3, 2, 500)],
+            true,
+        )
+        .await;
+        let ImportOutcome::Committed { counts, .. } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!((counts.new, counts.updated, counts.unchanged), (0, 1, 1));
+        let after = s.registry_counts().await.unwrap();
+        assert_eq!((after.enterprises, after.enterprise_facts), (2, 2));
+        assert_eq!(after.value_history, before.value_history + 2);
+        if let Store::Sqlite(p) = s {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name IN ('enterprises', 'enterprise_facts') ORDER BY name",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            assert_eq!(
+                names,
+                [
+                    "enterprise_facts_finance",
+                    "enterprise_facts_key",
+                    "enterprises_uscc"
+                ]
+            );
+            let again = sqlx::query(
+                "INSERT INTO enterprises (uscc, name, kind, county, industry, import_id) \
+                 SELECT uscc, name, kind, county, industry, import_id FROM enterprises LIMIT 1",
+            )
+            .execute(p)
+            .await;
+            assert!(again.is_err(), "{again:?}");
         }
     })
     .await;
