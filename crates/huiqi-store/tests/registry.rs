@@ -480,20 +480,8 @@ async fn the_bulk_load_puts_back_every_key_index_and_foreign_key() {
         assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
         assert_eq!(db.store.foreign_key_violations().await.unwrap(), 0);
         if let huiqi_store::Store::Sqlite(p) = s {
-            // The rebuilt keys hold: the same code again is refused.
-            let again = sqlx::query(
-                "INSERT INTO enterprises (uscc, name, kind, county, industry, import_id) \
-                 SELECT uscc, name, kind, county, industry, import_id FROM enterprises LIMIT 1",
-            )
-            .execute(p)
-            .await;
-            assert!(again.is_err(), "{again:?}");
-            let again = sqlx::query(
-                "INSERT INTO enterprise_facts (uscc, year) SELECT uscc, year FROM enterprise_facts LIMIT 1",
-            )
-            .execute(p)
-            .await;
-            assert!(again.is_err(), "{again:?}");
+            // The rebuilt keys hold.
+            sqlite_keys_refuse_a_second_row(p).await;
         }
         if let huiqi_store::Store::Postgres(p) = s {
             let refused = |sql: String| async move {
@@ -628,14 +616,21 @@ async fn the_registry_written_before_migration_0840_is_kept_whole() {
                     "enterprises_uscc"
                 ]
             );
-            let again = sqlx::query(
-                "INSERT INTO enterprises (uscc, name, kind, county, industry, import_id) \
-                 SELECT uscc, name, kind, county, industry, import_id FROM enterprises LIMIT 1",
-            )
-            .execute(p)
-            .await;
-            assert!(again.is_err(), "{again:?}");
+            sqlite_keys_refuse_a_second_row(p).await;
         }
     })
     .await;
+}
+
+/// SQLite's two registry keys (unique indexes since migration 0840) refuse a row with a code (and
+/// year) already there.
+async fn sqlite_keys_refuse_a_second_row(p: &sqlx::SqlitePool) {
+    for sql in [
+        "INSERT INTO enterprises (uscc, name, kind, county, industry, import_id) \
+         SELECT uscc, name, kind, county, industry, import_id FROM enterprises LIMIT 1",
+        "INSERT INTO enterprise_facts (uscc, year) SELECT uscc, year FROM enterprise_facts LIMIT 1",
+    ] {
+        let again = sqlx::query(sql).execute(p).await;
+        assert!(again.is_err(), "{sql}: {again:?}");
+    }
 }
