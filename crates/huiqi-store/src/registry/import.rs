@@ -407,8 +407,12 @@ fn prepare_bulk<C>(
         writes
             .fact_rows
             .sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
-        if out.blocking_send(prepare(&mut writes)).is_err() {
-            break; // the connection failed; the import returns its error
+        let prepared = prepare(&mut writes);
+        let failed = prepared.is_err();
+        // Stop after a chunk that could not be prepared (the connection returns its error) or when
+        // the connection has failed (it returns its own).
+        if out.blocking_send(prepared).is_err() || failed {
+            break;
         }
     }
     end
