@@ -101,7 +101,14 @@ async fn sqlite_until(last: Option<i64>) -> TestDb {
 
 /// Runs one SQL statement as it is (tests that set up data the way an older huiqi wrote it).
 pub async fn execute(store: &Store, sql: &str) {
-    let result = match store {
+    try_execute(store, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// [`execute`], returning the database's refusal (tests that a key or constraint holds).
+pub async fn try_execute(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
+    match store {
         Store::Sqlite(pool) => sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(pool)
             .await
@@ -110,8 +117,7 @@ pub async fn execute(store: &Store, sql: &str) {
             .execute(pool)
             .await
             .map(|_| ()),
-    };
-    result.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);

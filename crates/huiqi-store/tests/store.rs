@@ -247,3 +247,91 @@ async fn registrations_made_before_0120_are_counted_by_it() {
     })
     .await;
 }
+
+/// Migration 0850 gives every run partitions of its own on PostgreSQL (a no-op on SQLite): the
+/// runs stored before it stay readable, a run stored after it goes into its own partitions, and
+/// both keys and the foreign key to `match_runs` still refuse what they refused before.
+#[tokio::test]
+async fn runs_stored_before_0850_survive_it() {
+    use huiqi_store::matching::{PushSort, ResultRow, Run};
+    huiqi_store::testing::each_db_until(Some(840), |db| async move {
+        let s = &db.store;
+        let statements = [
+            "INSERT INTO match_runs (started_at, at_date, year, pack_id, pack_version, parameters, \
+             enterprises, total_fen) VALUES ('2024-12-31T00:00:00Z', '2024-12-31', 2024, 'luan-2023', \
+             'draft-2023', '{}', 2, 700)",
+            "INSERT INTO match_results (run_id, uscc, county, size_class) VALUES \
+             (1, '91341502MA2N00011X', '341502', 'micro'), (1, '91341503MA2N00022X', '341503', 'small')",
+            "INSERT INTO match_benefits (run_id, measure, county, uscc, amount_fen) VALUES \
+             (1, 'six_taxes_relief', '341502', '91341502MA2N00011X', 500), \
+             (1, 'cit_relief', '341502', '91341502MA2N00011X', 200)",
+        ];
+        for sql in statements {
+            huiqi_store::testing::execute(s, sql).await;
+        }
+        s.migrate().await.unwrap();
+        let ids = ["cit_relief", "six_taxes_relief"];
+        let result = |uscc: &str, county: &str, values: Vec<i64>| ResultRow {
+            uscc: uscc.into(),
+            county: county.into(),
+            size_class: "micro".into(),
+            values,
+        };
+        let run = Run {
+            id: 0,
+            started_at: "2025-01-02T00:00:00Z".parse().unwrap(),
+            at: chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap(),
+            year: 2024,
+            pack_id: "luan-2023".into(),
+            pack_version: "draft-2023".into(),
+            parameters: "{}".into(),
+            enterprises: 2,
+            total_fen: 900,
+            import_watermark: Some(0),
+        };
+        let later = [
+            result("91341502MA2N00011X", "341502", vec![0, 600]),
+            result("91341503MA2N00022X", "341503", vec![300, 0]),
+        ];
+        let id = s.save_run(&run, &ids, &later).await.unwrap();
+        assert_eq!(id, 2);
+        let before = s.run_results(1, &ids).await.unwrap();
+        assert_eq!(before.len(), 2);
+        assert_eq!(before[0].values, vec![200, 500]);
+        assert_eq!(before[1].values, vec![0, 0]);
+        assert_eq!(s.run_results(2, &ids).await.unwrap(), later);
+        for (run, expected) in [(1, 500), (2, 600)] {
+            let (page, count, total) = s
+                .push_candidates(run, "six_taxes_relief", "341502", PushSort::default(), 0, None)
+                .await
+                .unwrap();
+            assert_eq!(
+                (page, count, total),
+                (vec![("91341502MA2N00011X".to_string(), expected)], 1, expected)
+            );
+        }
+        let runs = s.runs().await.unwrap();
+        assert_eq!(runs.iter().map(|r| (r.id, r.total_fen)).collect::<Vec<_>>(), [(2, 900), (1, 700)]);
+        // The keys and the foreign key, in the earlier runs' rows and in a new run's.
+        for refused in [
+            "INSERT INTO match_results (run_id, uscc, county, size_class) VALUES (1, '91341502MA2N00011X', '341502', 'micro')",
+            "INSERT INTO match_results (run_id, uscc, county, size_class) VALUES (2, '91341502MA2N00011X', '341502', 'micro')",
+            "INSERT INTO match_benefits (run_id, measure, county, uscc, amount_fen) VALUES (2, 'cit_relief', '341503', '91341503MA2N00022X', 1)",
+            "INSERT INTO match_benefits (run_id, measure, county, uscc, amount_fen) VALUES (9, 'cit_relief', '341503', '91341503MA2N00022X', 1)",
+        ] {
+            assert!(huiqi_store::testing::try_execute(s, refused).await.is_err(), "{refused}");
+        }
+        if let huiqi_store::Store::Postgres(p) = s {
+            let parts: Vec<String> = sqlx::query_scalar(
+                "SELECT c.relname::TEXT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                 WHERE i.inhparent = 'match_benefits'::regclass ORDER BY 1",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            assert_eq!(parts, ["match_benefits_before", "match_benefits_run_2"]);
+        }
+        assert_eq!(s.foreign_key_violations().await.unwrap(), 0);
+    })
+    .await;
+}
