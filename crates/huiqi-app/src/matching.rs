@@ -11,7 +11,7 @@ use huiqi_policy::Pack;
 use huiqi_rules::{Engine, MeasureId, Rules};
 use huiqi_store::Store;
 pub use huiqi_store::matching::PushSort;
-use huiqi_store::matching::{Contact, Grant, ResultRow, Run};
+use huiqi_store::matching::{Contact, Grant, ResultRow, Run, RunWriter};
 use huiqi_store::registry::FactSource;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -66,6 +66,12 @@ pub async fn run(
 
 /// [`run`], with the totals per measure of what it stored (computed before storing, not read
 /// back).
+///
+/// The results are stored while the next ones are evaluated: a task of their own writes each
+/// chunk ([`RunWriter`]) as soon as it is evaluated, in the run's one transaction, so that the
+/// database works while the engine does. Except on SQLite when the year's facts snapshot is not
+/// current: that read keeps what it read as the snapshot, a write that gives up after 200 ms
+/// rather than wait for another writer, so the run takes the write lock only after the read.
 pub async fn run_with_totals(
     store: &Store,
     rules: &Rules,
@@ -77,11 +83,40 @@ pub async fn run_with_totals(
     let watermark = store.latest_import_id().await?;
     let engine = Engine::new(rules, at);
     let stored: Vec<MeasureId> = MeasureId::stored().collect();
-    let mut results: Vec<ResultRow> = Vec::new();
+    let measures = MeasureId::stored_ids();
+    let mut run = Run {
+        id: 0,
+        started_at,
+        at,
+        year: chrono::Datelike::year(&at),
+        pack_id: pack.manifest.id.clone(),
+        pack_version: pack.manifest.version.clone(),
+        parameters: huiqi_match::parameters_json(rules, at),
+        enterprises: 0,
+        total_fen: 0,
+        import_watermark: Some(watermark),
+    };
+    // On SQLite the writer takes the write lock first; only then is it settled whether the
+    // snapshot is current (an import, the only thing that deletes it, needs that lock).
+    let mut writer = Some(store.begin_run(&run, &measures).await?);
+    if store.backend() == huiqi_store::Backend::Sqlite
+        && !store.fact_snapshot_current(engine.year()).await?
+    {
+        if let Some(w) = writer.take() {
+            w.abandon().await?;
+        }
+    }
+    let (send, recv) = tokio::sync::mpsc::unbounded_channel::<Vec<ResultRow>>();
+    let writing = match writer {
+        Some(w) => Writing::Now(tokio::spawn(write_all(w, recv))),
+        None => Writing::After(recv),
+    };
+    let mut tally = Tally::new();
     let mut refused: Option<huiqi_match::MatchError> = None;
-    store
+    let mut writer_stopped = false;
+    let read = store
         .for_each_facts_batch(engine.year(), BATCH, |batch| {
-            if refused.is_some() {
+            if refused.is_some() || writer_stopped {
                 return;
             }
             let rows: Result<Vec<ResultRow>, _> = batch
@@ -104,56 +139,138 @@ pub async fn run_with_totals(
                 })
                 .collect();
             match rows {
-                Ok(rows) => results.extend(rows),
+                Ok(rows) => {
+                    tally.add(&rows);
+                    // Fails only when the writer stopped on an error, which its task returns.
+                    writer_stopped = send.send(rows).is_err();
+                }
                 Err(e) => refused = Some(e),
             }
         })
-        .await?;
-    if let Some(e) = refused {
-        return Err(e.into());
+        .await;
+    drop(send);
+    let failed = match (read, refused) {
+        (Err(e), _) => Some(AppError::from(e)),
+        (Ok(_), Some(e)) => Some(e.into()),
+        (Ok(_), None) => None,
+    };
+    if let Some(e) = failed {
+        if let Writing::Now(task) = writing {
+            // Dropped with the task: its transaction is rolled back, nothing is stored.
+            task.abort();
+        }
+        return Err(e);
     }
+    tracing::debug!(
+        enterprises = tally.enterprises,
+        seconds = clock.elapsed().as_secs_f64(),
+        "匹配：读取并计算完毕"
+    );
+    let writer = match writing {
+        Writing::Now(task) => task.await.map_err(|e| AppError::Task(e.to_string()))??,
+        Writing::After(recv) => write_all(store.begin_run(&run, &measures).await?, recv).await?,
+    };
     if store.latest_import_id().await? != watermark {
         return Err(AppError::invalid(
             "registry_changed",
             "匹配期间企业库有新的导入，本次结果未保存：请重新运行匹配",
         ));
     }
-    tracing::debug!(
-        enterprises = results.len(),
-        seconds = clock.elapsed().as_secs_f64(),
-        "匹配：读取并计算完毕"
-    );
-    let total = MeasureId::TotalRelief;
-    let total_fen = results
-        .iter()
-        .try_fold(0i64, |sum, r| sum.checked_add(value(r, total)))
-        .ok_or_else(|| {
-            AppError::invalid(
-                "out_of_range",
-                "全部企业减免合计超出可存储的范围，请核对企业库中的金额",
-            )
-        })?;
-    let mut run = Run {
-        id: 0,
-        started_at,
-        at,
-        year: chrono::Datelike::year(&at),
-        pack_id: pack.manifest.id.clone(),
-        pack_version: pack.manifest.version.clone(),
-        parameters: huiqi_match::parameters_json(rules, at),
-        enterprises: results.len() as i64,
-        total_fen,
-        import_watermark: Some(watermark),
-    };
-    run.id = store
-        .save_run(&run, &MeasureId::stored_ids(), &results)
-        .await?;
+    run.enterprises = tally.enterprises as i64;
+    run.total_fen = tally.total_fen()?;
+    let totals = tally.totals()?;
+    run.id = writer.finish(run.enterprises, run.total_fen).await?;
     tracing::debug!(
         run = run.id,
         seconds = clock.elapsed().as_secs_f64(),
         "匹配：结果已保存"
     );
-    Ok((run, totals(&results)))
+    Ok((run, totals))
+}
+
+/// Where a run's results go while it reads and evaluates: to the writer's task, or kept until
+/// the read ends.
+enum Writing {
+    Now(tokio::task::JoinHandle<Result<RunWriter, huiqi_store::StoreError>>),
+    After(tokio::sync::mpsc::UnboundedReceiver<Vec<ResultRow>>),
+}
+
+/// Writes every chunk received until the sender is dropped; returns the writer, to be finished
+/// (or dropped, storing nothing).
+async fn write_all(
+    mut writer: RunWriter,
+    mut chunks: tokio::sync::mpsc::UnboundedReceiver<Vec<ResultRow>>,
+) -> Result<RunWriter, huiqi_store::StoreError> {
+    while let Some(chunk) = chunks.recv().await {
+        writer.write(&chunk).await?;
+    }
+    Ok(writer)
+}
+
+/// Per benefit and the total, chunk by chunk: how many are eligible, and the amounts in fen.
+struct Tally {
+    measures: Vec<MeasureId>,
+    eligible: Vec<usize>,
+    fen: Vec<i128>,
+    enterprises: usize,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        let measures: Vec<MeasureId> = MeasureId::benefits()
+            .chain(std::iter::once(MeasureId::TotalRelief))
+            .collect();
+        Tally {
+            eligible: vec![0; measures.len()],
+            fen: vec![0; measures.len()],
+            measures,
+            enterprises: 0,
+        }
+    }
+
+    fn add(&mut self, results: &[ResultRow]) {
+        for r in results {
+            for (i, m) in self.measures.iter().enumerate() {
+                let v = value(r, *m);
+                self.eligible[i] += usize::from(v > 0);
+                self.fen[i] += i128::from(v);
+            }
+        }
+        self.enterprises += results.len();
+    }
+
+    fn out_of_range() -> AppError {
+        AppError::invalid(
+            "out_of_range",
+            "全部企业减免合计超出可存储的范围，请核对企业库中的金额",
+        )
+    }
+
+    /// The total relief of every enterprise, in fen.
+    fn total_fen(&self) -> Result<i64, AppError> {
+        let total = self.fen[self.measures.len() - 1];
+        i64::try_from(total).map_err(|_| Self::out_of_range())
+    }
+
+    /// Per measure: how many are eligible and the total amount (元; 0 for a flag).
+    fn totals(&self) -> Result<Vec<MeasureTotal>, AppError> {
+        self.measures
+            .iter()
+            .zip(self.eligible.iter().zip(&self.fen))
+            .map(|(m, (eligible, fen))| {
+                let amount = if m.is_money() {
+                    Decimal::try_from_i128_with_scale(*fen, 2).map_err(|_| Self::out_of_range())?
+                } else {
+                    Decimal::ZERO
+                };
+                Ok(MeasureTotal {
+                    measure: *m,
+                    eligible: *eligible,
+                    amount,
+                })
+            })
+            .collect()
+    }
 }
 
 /// A run by id, or the latest.
@@ -186,18 +303,6 @@ pub struct MeasureTotal {
     pub measure: MeasureId,
     pub eligible: usize,
     pub amount: Decimal,
-}
-
-/// Per benefit and the total: how many are eligible, and how much.
-pub fn totals(results: &[ResultRow]) -> Vec<MeasureTotal> {
-    MeasureId::benefits()
-        .chain(std::iter::once(MeasureId::TotalRelief))
-        .map(|m| MeasureTotal {
-            measure: m,
-            eligible: results.iter().filter(|r| eligible(r, m)).count(),
-            amount: results.iter().map(|r| amount(r, m)).sum(),
-        })
-        .collect()
 }
 
 huiqi_domain::vocabulary! {

@@ -178,3 +178,69 @@ async fn a_reason_that_cannot_be_had_back_is_not_given() {
     })
     .await;
 }
+
+/// A run stores its results while it reads and evaluates (a writer task of its own) once the
+/// year's facts snapshot is current; the first run after an import stores them after the read, so
+/// that its read can keep the snapshot. Both store the same rows, and the totals the run reports
+/// (added up chunk by chunk) are those of the rows stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stored_while_it_reads_equals_one_stored_after() {
+    each_db(|db| async move {
+        let store = &db.store;
+        let dir = tempfile::tempdir().unwrap();
+        let (rules, pack) = (Rules::builtin(), huiqi_app::builtin_pack().unwrap());
+        // More than two chunks of huiqi_match::BATCH, so that chunks are written while others
+        // are evaluated.
+        let count = 2 * huiqi_match::BATCH as u64 + 5_000;
+        import_facts(store, &fact_sheet(dir.path(), "a.csv", count, false)).await;
+        let at = "2024-12-31".parse().unwrap();
+        let (first, first_totals) = matching::run_with_totals(store, &rules, &pack, at)
+            .await
+            .unwrap();
+        assert!(
+            store.fact_snapshot_current(2024).await.unwrap(),
+            "the first run after the import keeps the snapshot"
+        );
+        let (second, second_totals) = matching::run_with_totals(store, &rules, &pack, at)
+            .await
+            .unwrap();
+        assert_eq!(first_totals, second_totals);
+        assert_eq!(
+            (first.enterprises, second.enterprises),
+            (count as i64, count as i64)
+        );
+        assert_eq!(first.total_fen, second.total_fen);
+        let rows = matching::results(store, first.id).await.unwrap();
+        assert_eq!(rows.len(), count as usize);
+        assert_eq!(rows, matching::results(store, second.id).await.unwrap());
+        for t in &second_totals {
+            let eligible = rows
+                .iter()
+                .filter(|r| matching::eligible(r, t.measure))
+                .count();
+            let amount: rust_decimal::Decimal =
+                rows.iter().map(|r| matching::amount(r, t.measure)).sum();
+            assert_eq!(
+                (t.eligible, t.amount),
+                (eligible, amount),
+                "{:?}",
+                t.measure
+            );
+        }
+        let total: i64 = rows
+            .iter()
+            .map(|r| matching::value(r, MeasureId::TotalRelief))
+            .sum();
+        assert_eq!(second.total_fen, total);
+        assert!(total > 0);
+        let stored = matching::runs(store).await.unwrap();
+        assert_eq!(
+            stored
+                .iter()
+                .map(|r| (r.id, r.total_fen))
+                .collect::<Vec<_>>(),
+            [(second.id, total), (first.id, total)]
+        );
+    })
+    .await;
+}

@@ -153,69 +153,196 @@ const RUN_PARTITIONS: [(&str, &str); 2] = [
     ("match_benefits", "(run_id, measure, county, uscc)"),
 ];
 
-/// A run's rows written over a connection's own bulk path, where it has one: SQLite steps one
-/// prepared INSERT per row through its C API (`sqlite_raw`); through sqlx's worker, which copies
-/// every bound value into each multi-row statement, storing 1M results took 6.3 s against 4.9 s
-/// (SQLite's own `INSERT … SELECT` of the same rows: 4.0 s). `Ok(false)`: no such path
-/// (PostgreSQL COPYs instead, in `save_run`).
-trait BulkResults {
-    fn insert_results_raw(
-        &mut self,
-        run_id: i64,
-        measures: &[&str],
-        results: &[ResultRow],
-    ) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
+/// A run's rows written on SQLite: one prepared INSERT per row stepped through SQLite's C API
+/// (`sqlite_raw`). Through sqlx's worker, which copies every bound value into each multi-row
+/// statement, storing 1M results took 6.3 s against 4.9 s (SQLite's own `INSERT … SELECT` of the
+/// same rows: 4.0 s). PostgreSQL COPYs instead ([`RunWriter::write`]).
+async fn insert_results_raw(
+    conn: &mut sqlx::SqliteConnection,
+    run_id: i64,
+    measures: &[&str],
+    results: &[ResultRow],
+) -> Result<(), StoreError> {
+    use crate::sqlite_raw::Statement;
+    let mut handle = conn.lock_handle().await?;
+    off_runtime(|| -> Result<(), sqlx::Error> {
+        let mut stmt = Statement::prepare(
+            &mut handle,
+            "INSERT INTO match_results (run_id, uscc, county, size_class) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        stmt.bind_int(1, run_id)?;
+        for r in results {
+            stmt.bind_text(2, &r.uscc)?;
+            stmt.bind_text(3, &r.county)?;
+            stmt.bind_text(4, &r.size_class)?;
+            stmt.execute()?;
+        }
+        drop(stmt);
+        let mut stmt = Statement::prepare(
+            &mut handle,
+            "INSERT INTO match_benefits (run_id, measure, county, uscc, amount_fen) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        stmt.bind_int(1, run_id)?;
+        for (measure, r, value) in benefit_rows(measures, results) {
+            stmt.bind_text(2, measure)?;
+            stmt.bind_text(3, &r.county)?;
+            stmt.bind_text(4, &r.uscc)?;
+            stmt.bind_int(5, value)?;
+            stmt.execute()?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
-impl BulkResults for sqlx::PgConnection {
-    async fn insert_results_raw(
-        &mut self,
-        _run_id: i64,
-        _measures: &[&str],
-        _results: &[ResultRow],
-    ) -> Result<bool, StoreError> {
-        Ok(false)
+/// A run being stored ([`Store::begin_run`]): its open transaction.
+pub struct RunWriter {
+    tx: RunTx,
+    id: i64,
+    measures: Vec<String>,
+}
+
+enum RunTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl From<sqlx::Transaction<'static, sqlx::Sqlite>> for RunTx {
+    fn from(tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Self {
+        RunTx::Sqlite(tx)
     }
 }
 
-impl BulkResults for sqlx::SqliteConnection {
-    async fn insert_results_raw(
-        &mut self,
-        run_id: i64,
-        measures: &[&str],
-        results: &[ResultRow],
-    ) -> Result<bool, StoreError> {
-        use crate::sqlite_raw::Statement;
-        let mut handle = self.lock_handle().await?;
-        off_runtime(|| -> Result<(), sqlx::Error> {
-            let mut stmt = Statement::prepare(
-                &mut handle,
-                "INSERT INTO match_results (run_id, uscc, county, size_class) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            stmt.bind_int(1, run_id)?;
-            for r in results {
-                stmt.bind_text(2, &r.uscc)?;
-                stmt.bind_text(3, &r.county)?;
-                stmt.bind_text(4, &r.size_class)?;
-                stmt.execute()?;
+impl From<sqlx::Transaction<'static, sqlx::Postgres>> for RunTx {
+    fn from(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Self {
+        RunTx::Postgres(tx)
+    }
+}
+
+impl RunWriter {
+    /// The run's id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// Writes some of the run's results (each with one value per measure given to `begin_run`).
+    /// SQLite steps one prepared INSERT per row through its C API (`sqlite_raw`); PostgreSQL
+    /// COPYs into the run's partitions.
+    pub async fn write(&mut self, results: &[ResultRow]) -> Result<(), StoreError> {
+        let measures: Vec<&str> = self.measures.iter().map(String::as_str).collect();
+        if let Some(r) = results.iter().find(|r| r.values.len() != measures.len()) {
+            return Err(StoreError::Invalid(format!(
+                "{} 的结果有 {} 个值，应为 {} 个",
+                r.uscc,
+                r.values.len(),
+                measures.len()
+            )));
+        }
+        match &mut self.tx {
+            RunTx::Sqlite(tx) => {
+                insert_results_raw(tx, self.id, &measures, results).await?;
             }
-            drop(stmt);
-            let mut stmt = Statement::prepare(
-                &mut handle,
-                "INSERT INTO match_benefits (run_id, measure, county, uscc, amount_fen) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            stmt.bind_int(1, run_id)?;
-            for (measure, r, value) in benefit_rows(measures, results) {
-                stmt.bind_text(2, measure)?;
-                stmt.bind_text(3, &r.county)?;
-                stmt.bind_text(4, &r.uscc)?;
-                stmt.bind_int(5, value)?;
-                stmt.execute()?;
+            RunTx::Postgres(tx) => {
+                use crate::copy::{CopyText, push_int, push_text};
+                let id = self.id;
+                let run_literal = id.to_string();
+                let run_bytes = run_literal.as_bytes();
+                CopyText::copy_rows(
+                    &mut **tx,
+                    &format!(
+                        "COPY match_results_run_{id} (run_id, uscc, county, size_class) FROM STDIN"
+                    ),
+                    results,
+                    |data: &mut Vec<u8>, r: &ResultRow| {
+                        data.extend_from_slice(run_bytes);
+                        for v in [&r.uscc, &r.county, &r.size_class] {
+                            data.push(b'\t');
+                            push_text(data, v);
+                        }
+                        data.push(b'\n');
+                    },
+                )
+                .await?;
+                CopyText::copy_rows(
+                    &mut **tx,
+                    &format!(
+                        "COPY match_benefits_run_{id} (run_id, measure, county, uscc, amount_fen) FROM STDIN"
+                    ),
+                    &benefit_rows(&measures, results),
+                    |data: &mut Vec<u8>, (m, r, v): &(&str, &ResultRow, i64)| {
+                        data.extend_from_slice(run_bytes);
+                        for t in [*m, r.county.as_str(), r.uscc.as_str()] {
+                            data.push(b'\t');
+                            push_text(data, t);
+                        }
+                        data.push(b'\t');
+                        push_int(data, *v);
+                        data.push(b'\n');
+                    },
+                )
+                .await?;
             }
-            Ok(())
-        })?;
-        Ok(true)
+        }
+        Ok(())
+    }
+
+    /// Stores nothing: the run's transaction is rolled back (and, on SQLite, the write lock
+    /// released) now rather than when the writer is dropped.
+    pub async fn abandon(self) -> Result<(), StoreError> {
+        match self.tx {
+            RunTx::Sqlite(tx) => tx.rollback().await?,
+            RunTx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Sets the run's count of enterprises and its total, and commits; returns the run id.
+    pub async fn finish(self, enterprises: i64, total_fen: i64) -> Result<i64, StoreError> {
+        let id = self.id;
+        const COUNTS: &str = "UPDATE match_runs SET enterprises = $1, total_fen = $2 WHERE id = $3";
+        match self.tx {
+            RunTx::Sqlite(mut tx) => {
+                sqlx::query(COUNTS)
+                    .bind(enterprises)
+                    .bind(total_fen)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            RunTx::Postgres(mut tx) => {
+                sqlx::query(COUNTS)
+                    .bind(enterprises)
+                    .bind(total_fen)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                for (table, key) in RUN_PARTITIONS {
+                    for sql in [
+                        format!(
+                            "ALTER TABLE {table}_run_{id} ADD CONSTRAINT {table}_run_{id}_pkey PRIMARY KEY {key}"
+                        ),
+                        format!(
+                            "ALTER TABLE {table} ATTACH PARTITION {table}_run_{id} FOR VALUES FROM ({id}) TO ({id} + 1)"
+                        ),
+                    ] {
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                // Statistics of this run's partitions, for the push lists' plans. (ANALYZE of
+                // the partitioned tables would sample every earlier run's partition again.)
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "ANALYZE match_results_run_{id}, match_benefits_run_{id}"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(id)
     }
 }
 
@@ -986,17 +1113,24 @@ impl Store {
         measures: &[&str],
         results: &[ResultRow],
     ) -> Result<i64, StoreError> {
+        let mut writer = self.begin_run(run, measures).await?;
+        writer.write(results).await?;
+        writer.finish(run.enterprises, run.total_fen).await
+    }
+
+    /// Starts storing a run, in a transaction of its own: its row in `match_runs` (with the count
+    /// and total given for now; [`RunWriter::finish`] sets the final ones) and, on PostgreSQL, its
+    /// partitions (migration 0850). Its results are then written chunk by chunk
+    /// ([`RunWriter::write`]), for instance while the next chunk is evaluated. Nothing is seen by
+    /// others until `finish`; a writer dropped unfinished stores nothing.
+    ///
+    /// On SQLite the writer holds the database's write lock from here on: no import or other
+    /// write lands until it finishes or is dropped.
+    pub async fn begin_run(&self, run: &Run, measures: &[&str]) -> Result<RunWriter, StoreError> {
         for m in measures {
             measure_literal(m)?;
         }
-        if let Some(r) = results.iter().find(|r| r.values.len() != measures.len()) {
-            return Err(StoreError::Invalid(format!(
-                "{} 的结果有 {} 个值，应为 {} 个",
-                r.uscc,
-                r.values.len(),
-                measures.len()
-            )));
-        }
+        let measures: Vec<String> = measures.iter().map(|m| m.to_string()).collect();
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
@@ -1015,78 +1149,22 @@ impl Store {
             .bind(run.import_watermark)
             .fetch_one(&mut *tx)
             .await?;
-            let run_literal = id.to_string();
-            if BulkResults::insert_results_raw(&mut *tx, id, measures, results).await? {
-                tx.commit().await?;
-                return Ok(id);
-            }
-            // PostgreSQL: the run's rows go into partitions of its own (migration 0850), COPYed
-            // unindexed; each primary key is then built once by sorting, and attaching checks the
-            // foreign key to match_runs in one query. Into the shared tables, COPY kept both keys
-            // and the foreign key row by row: 13.9 s against about 3 s for 1M enterprises.
-            use crate::copy::{CopyText, push_int, push_text};
-            let run_bytes = run_literal.as_bytes();
-            for (table, _) in RUN_PARTITIONS {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "CREATE TABLE {table}_run_{id} (LIKE {table}, \
-                     CONSTRAINT {table}_run_{id}_range CHECK (run_id >= {id} AND run_id < {id} + 1))"
-                )))
-                .execute(&mut *tx)
-                .await?;
-            }
-            let copied = CopyText::copy_rows(
-                &mut *tx,
-                &format!("COPY match_results_run_{id} (run_id, uscc, county, size_class) FROM STDIN"),
-                results,
-                |data: &mut Vec<u8>, r: &ResultRow| {
-                    data.extend_from_slice(run_bytes);
-                    for v in [&r.uscc, &r.county, &r.size_class] {
-                        data.push(b'\t');
-                        push_text(data, v);
-                    }
-                    data.push(b'\n');
-                },
-            )
-            .await?;
-            if !copied {
-                // Each database has one of the two bulk paths.
-                return Err(StoreError::Invalid("数据库不支持批量写入匹配结果".into()));
-            }
-            CopyText::copy_rows(
-                &mut *tx,
-                &format!(
-                    "COPY match_benefits_run_{id} (run_id, measure, county, uscc, amount_fen) FROM STDIN"
-                ),
-                &benefit_rows(measures, results),
-                |data: &mut Vec<u8>, (m, r, v): &(&str, &ResultRow, i64)| {
-                    data.extend_from_slice(run_bytes);
-                    for t in [*m, r.county.as_str(), r.uscc.as_str()] {
-                        data.push(b'\t');
-                        push_text(data, t);
-                    }
-                    data.push(b'\t');
-                    push_int(data, *v);
-                    data.push(b'\n');
-                },
-            )
-            .await?;
-            for (table, key) in RUN_PARTITIONS {
-                for sql in [
-                    format!("ALTER TABLE {table}_run_{id} ADD CONSTRAINT {table}_run_{id}_pkey PRIMARY KEY {key}"),
-                    format!("ALTER TABLE {table} ATTACH PARTITION {table}_run_{id} FOR VALUES FROM ({id}) TO ({id} + 1)"),
-                ] {
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+            if self.backend() == crate::Backend::Postgres {
+                // PostgreSQL: the run's rows go into partitions of its own (migration 0850),
+                // COPYed unindexed; `finish` builds each primary key once by sorting, and
+                // attaching checks the foreign key to match_runs in one query. Into the shared
+                // tables, COPY kept both keys and the foreign key row by row: 13.9 s against
+                // about 3 s for 1M enterprises.
+                for (table, _) in RUN_PARTITIONS {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "CREATE TABLE {table}_run_{id} (LIKE {table}, \
+                         CONSTRAINT {table}_run_{id}_range CHECK (run_id >= {id} AND run_id < {id} + 1))"
+                    )))
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
-            // Statistics of this run's partitions, for the push lists' plans. (ANALYZE of the
-            // partitioned tables would sample every earlier run's partition again.)
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "ANALYZE match_results_run_{id}, match_benefits_run_{id}"
-            )))
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(id)
+            Ok(RunWriter { tx: tx.into(), id, measures })
         })
     }
 

@@ -241,6 +241,21 @@ impl Store {
         })
     }
 
+    /// Whether `year` has a snapshot of the latest import: a read of that year's facts then
+    /// reads the snapshot and writes nothing (unless a part of it proves damaged).
+    pub async fn fact_snapshot_current(&self, year: i32) -> Result<bool, StoreError> {
+        dispatch!(self, pool => {
+            let found: Option<i32> = sqlx::query_scalar(
+                "SELECT part FROM fact_snapshots WHERE year = $1 AND part = 0 \
+                 AND import_watermark = (SELECT COALESCE(MAX(id), 0) FROM imports)",
+            )
+            .bind(year)
+            .fetch_optional(pool)
+            .await?;
+            Ok(found.is_some())
+        })
+    }
+
     /// The snapshots kept, current or stale, by year.
     pub async fn fact_snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
         dispatch!(self, pool => {
