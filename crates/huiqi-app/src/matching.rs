@@ -101,10 +101,9 @@ pub async fn run_with_totals(
     let mut writer = Some(store.begin_run(&run, &measures).await?);
     if store.backend() == huiqi_store::Backend::Sqlite
         && !store.fact_snapshot_current(engine.year()).await?
+        && let Some(w) = writer.take()
     {
-        if let Some(w) = writer.take() {
-            w.abandon().await?;
-        }
+        w.abandon().await?;
     }
     let (send, recv) = tokio::sync::mpsc::unbounded_channel::<Vec<ResultRow>>();
     let writing = match writer {
