@@ -203,6 +203,16 @@ pub struct RunWriter {
     measures: Vec<String>,
 }
 
+/// `$body` with `$tx` bound to the run's transaction, whichever the database (as `dispatch!`).
+macro_rules! on_run_tx {
+    ($run_tx:expr, $tx:ident => $body:expr) => {
+        match $run_tx {
+            RunTx::Sqlite($tx) => $body,
+            RunTx::Postgres($tx) => $body,
+        }
+    };
+}
+
 enum RunTx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
@@ -290,34 +300,23 @@ impl RunWriter {
     /// Stores nothing: the run's transaction is rolled back (and, on SQLite, the write lock
     /// released) now rather than when the writer is dropped.
     pub async fn abandon(self) -> Result<(), StoreError> {
-        match self.tx {
-            RunTx::Sqlite(tx) => tx.rollback().await?,
-            RunTx::Postgres(tx) => tx.rollback().await?,
-        }
+        on_run_tx!(self.tx, tx => tx.rollback().await?);
         Ok(())
     }
 
     /// Sets the run's count of enterprises and its total, and commits; returns the run id.
     pub async fn finish(self, enterprises: i64, total_fen: i64) -> Result<i64, StoreError> {
         let id = self.id;
-        const COUNTS: &str = "UPDATE match_runs SET enterprises = $1, total_fen = $2 WHERE id = $3";
-        match self.tx {
-            RunTx::Sqlite(mut tx) => {
-                sqlx::query(COUNTS)
-                    .bind(enterprises)
-                    .bind(total_fen)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-            }
-            RunTx::Postgres(mut tx) => {
-                sqlx::query(COUNTS)
-                    .bind(enterprises)
-                    .bind(total_fen)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+        let partitioned = matches!(self.tx, RunTx::Postgres(_));
+        on_run_tx!(self.tx, tx => {
+            let mut tx = tx;
+            sqlx::query("UPDATE match_runs SET enterprises = $1, total_fen = $2 WHERE id = $3")
+                .bind(enterprises)
+                .bind(total_fen)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if partitioned {
                 for (table, key) in RUN_PARTITIONS {
                     for sql in [
                         format!(
@@ -327,9 +326,7 @@ impl RunWriter {
                             "ALTER TABLE {table} ATTACH PARTITION {table}_run_{id} FOR VALUES FROM ({id}) TO ({id} + 1)"
                         ),
                     ] {
-                        sqlx::query(sqlx::AssertSqlSafe(sql))
-                            .execute(&mut *tx)
-                            .await?;
+                        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
                     }
                 }
                 // Statistics of this run's partitions, for the push lists' plans. (ANALYZE of
@@ -339,9 +336,9 @@ impl RunWriter {
                 )))
                 .execute(&mut *tx)
                 .await?;
-                tx.commit().await?;
             }
-        }
+            tx.commit().await?;
+        });
         Ok(id)
     }
 }
