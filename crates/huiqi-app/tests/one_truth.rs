@@ -244,3 +244,25 @@ async fn a_run_stored_while_it_reads_equals_one_stored_after() {
     })
     .await;
 }
+
+/// A run over a registry without facts for the year stores a run of no enterprises (on
+/// PostgreSQL its two partitions are empty, keyed and attached), and the run after it still gets
+/// its own partitions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_over_no_enterprises_is_stored_empty() {
+    each_db(|db| async move {
+        let store = &db.store;
+        let (rules, pack) = (Rules::builtin(), huiqi_app::builtin_pack().unwrap());
+        let at = "2024-12-31".parse().unwrap();
+        for _ in 0..2 {
+            let (run, totals) = matching::run_with_totals(store, &rules, &pack, at)
+                .await
+                .unwrap();
+            assert_eq!((run.enterprises, run.total_fen), (0, 0));
+            assert!(totals.iter().all(|t| t.eligible == 0 && t.amount.is_zero()));
+            assert!(matching::results(store, run.id).await.unwrap().is_empty());
+        }
+        assert_eq!(matching::runs(store).await.unwrap().len(), 2);
+    })
+    .await;
+}

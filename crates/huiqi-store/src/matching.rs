@@ -231,11 +231,6 @@ impl From<sqlx::Transaction<'static, sqlx::Postgres>> for RunTx {
 }
 
 impl RunWriter {
-    /// The run's id.
-    pub fn id(&self) -> i64 {
-        self.id
-    }
-
     /// Writes some of the run's results (each with one value per measure given to `begin_run`).
     /// SQLite steps one prepared INSERT per row through its C API (`sqlite_raw`); PostgreSQL
     /// COPYs into the run's partitions.
