@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use sqlx::Row;
 
 use crate::snapshot::{COLUMNS, Cell, CellKind, PartReader, Parts};
+use crate::sqlite_raw::off_runtime;
 use crate::{Store, StoreError, dispatch};
 
 /// The facts columns of one enterprise-year, in the order `facts_sql` selects them.
@@ -133,18 +134,6 @@ pub struct Grant {
 pub struct Contact {
     pub person: Option<String>,
     pub phone: Option<String>,
-}
-
-/// Runs blocking work (a SQLite bulk read, decoding on every core); on a multi-thread runtime
-/// the other tasks move off this thread meanwhile.
-fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
-    if tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
-    {
-        tokio::task::block_in_place(f)
-    } else {
-        f()
-    }
 }
 
 /// PostgreSQL's partitions of a run (migration 0850): each table, with its primary key.

@@ -72,10 +72,28 @@ macro_rules! dispatch_args {
     };
 }
 
-/// Bulk-load settings of the import's own connection, outside its transaction.
+/// Bulk-load settings of the import's own connection, outside its transaction, and its bulk
+/// path into an empty registry.
 trait BulkMode {
     fn enter_bulk(&mut self) -> impl std::future::Future<Output = ()> + Send;
     fn leave_bulk(&mut self) -> impl std::future::Future<Output = ()> + Send;
+    /// SQLite's look-up of existing rows ([`Plan::lookup_sql`], `sql_for(n)` for `n` codes) for
+    /// the codes in `codes` (`sqlite_raw::encoded`), `per_query` at a time, its rows appended to
+    /// `out` (read by [`Plan::read_lookup_encoded`]). PostgreSQL's look-up goes through sqlx.
+    fn lookup(
+        &mut self,
+        sql_for: impl Fn(usize) -> String + Send,
+        codes: &[u8],
+        per_query: usize,
+        out: &mut Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+    /// Writes one table's rows of a [`Prepared`] chunk with `sql` ([`Plan::insert_sql`] on
+    /// SQLite, [`Plan::copy_sql`] on PostgreSQL).
+    fn load(
+        &mut self,
+        sql: &str,
+        data: &[u8],
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 impl BulkMode for sqlx::SqliteConnection {
@@ -95,11 +113,38 @@ impl BulkMode for sqlx::SqliteConnection {
             .execute(&mut *self)
             .await;
     }
+    async fn lookup(
+        &mut self,
+        sql_for: impl Fn(usize) -> String + Send,
+        codes: &[u8],
+        per_query: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), sqlx::Error> {
+        crate::sqlite_raw::select_encoded(self, sql_for, codes, per_query, out).await
+    }
+    /// One prepared INSERT stepped per row through SQLite's C API.
+    async fn load(&mut self, sql: &str, data: &[u8]) -> Result<(), sqlx::Error> {
+        crate::sqlite_raw::insert_encoded(self, sql, data).await
+    }
 }
 
 impl BulkMode for sqlx::PgConnection {
     async fn enter_bulk(&mut self) {}
     async fn leave_bulk(&mut self) {}
+    async fn lookup(
+        &mut self,
+        _: impl Fn(usize) -> String + Send,
+        _: &[u8],
+        _: usize,
+        _: &mut Vec<u8>,
+    ) -> Result<(), sqlx::Error> {
+        Err(sqlx::Error::Protocol(
+            "look-up by SQLite's C API on PostgreSQL".into(),
+        ))
+    }
+    async fn load(&mut self, sql: &str, data: &[u8]) -> Result<(), sqlx::Error> {
+        CopyText::copy_bytes(self, sql, data).await.map(|_| ())
+    }
 }
 
 /// Adds the changes (day, county, change) to `registration_counts`, in the import's transaction.
@@ -337,13 +382,12 @@ impl DeferredSchema {
     }
 }
 
-/// One chunk of a load into an empty registry, ready to send: on PostgreSQL as COPY text per
-/// table (`enterprises`, `enterprise_facts`; empty where the chunk writes nothing), on SQLite as
-/// multi-row INSERTs with their arguments; with its history rows (none when the registry was
-/// empty, but written if any).
-struct Prepared<A> {
-    copy: [Vec<u8>; 2],
-    statements: Vec<(String, A)>,
+/// One chunk of a load into an empty registry, ready to send ([`BulkMode::load`]), per table
+/// (`enterprises`, `enterprise_facts`; empty where the chunk writes nothing): on PostgreSQL as
+/// COPY text, on SQLite as `sqlite_raw::encoded` values; with its history rows (none when the
+/// registry was empty, but written if any).
+struct Prepared {
+    rows: [Vec<u8>; 2],
     history: Vec<HistoryEntry>,
 }
 
@@ -526,16 +570,14 @@ impl Store {
                     // Into an empty registry every row is new (nothing to look up or conflict
                     // with): the rows are prepared on a thread of their own (`prepare_bulk`) while
                     // this connection sends the chunk before. PostgreSQL gets each chunk as one
-                    // COPY per table; SQLite as multi-row INSERTs.
-                    let (chunks_tx, mut chunks_rx) = mpsc::channel::<Result<Prepared<Args>, sqlx::Error>>(2);
+                    // COPY per table; SQLite steps a one-row INSERT per row (`BulkMode::load`).
+                    let (chunks_tx, mut chunks_rx) = mpsc::channel::<Result<Prepared, sqlx::Error>>(2);
                     let prepare = {
                         let plan = Arc::clone(&plan);
                         let groups = [enterprise_groups.clone(), fact_groups.clone()];
-                        let upserts = upserts.clone();
-                        move |writes: &mut ChunkWrites<'_>| -> Result<Prepared<Args>, sqlx::Error> {
+                        move |writes: &mut ChunkWrites<'_>| -> Result<Prepared, sqlx::Error> {
                             let mut p = Prepared {
-                                copy: Default::default(),
-                                statements: Vec::new(),
+                                rows: Default::default(),
                                 history: std::mem::take(&mut writes.history),
                             };
                             for (i, rows) in [&writes.enterprise_rows, &writes.fact_rows].into_iter().enumerate() {
@@ -543,12 +585,12 @@ impl Store {
                                 if groups.is_empty() || rows.is_empty() {
                                     continue;
                                 }
-                                if plan.anonymous {
-                                    p.statements.extend(upserts(groups, rows, false)?);
-                                } else {
-                                    let data = &mut p.copy[i];
-                                    data.reserve(rows.len() * 256);
-                                    for rec in rows.iter() {
+                                let data = &mut p.rows[i];
+                                data.reserve(rows.len() * 256);
+                                for rec in rows.iter() {
+                                    if plan.anonymous {
+                                        plan.push_encoded_row(data, groups, rec);
+                                    } else {
                                         plan.push_copy_row(data, groups, import_id, rec);
                                     }
                                 }
@@ -560,24 +602,23 @@ impl Store {
                         let plan = Arc::clone(&plan);
                         tokio::task::spawn_blocking(move || prepare_bulk(&plan, rx, import_id, chunks_tx, prepare))
                     };
-                    let copy_sql = |groups: &[Group]| (!groups.is_empty()).then(|| plan.copy_sql(groups));
-                    let tables = [copy_sql(&enterprise_groups), copy_sql(&fact_groups)];
+                    let load_sql = |groups: &[Group]| {
+                        (!groups.is_empty()).then(|| {
+                            if plan.anonymous {
+                                plan.insert_sql(groups, import_id)
+                            } else {
+                                plan.copy_sql(groups)
+                            }
+                        })
+                    };
+                    let tables = [load_sql(&enterprise_groups), load_sql(&fact_groups)];
                     while let Some(chunk) = chunks_rx.recv().await {
                         let chunk = chunk?;
-                        for (sql, data) in tables.iter().zip(&chunk.copy) {
+                        for (sql, data) in tables.iter().zip(&chunk.rows) {
                             let Some(sql) = sql.as_deref().filter(|_| !data.is_empty()) else {
                                 continue;
                             };
-                            if !CopyText::copy_bytes(&mut *tx, sql, data).await? {
-                                return Err(StoreError::Invalid(
-                                    "COPY 只用于 PostgreSQL；本次导入已撤销，未写入任何数据".into(),
-                                ));
-                            }
-                        }
-                        for (sql, args) in chunk.statements {
-                            sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-                                .execute(&mut *tx)
-                                .await?;
+                            BulkMode::load(&mut *tx, sql, data).await?;
                         }
                         write_history!(tx, &chunk.history, plan.anonymous);
                     }
@@ -601,11 +642,9 @@ impl Store {
                         let upserts = upserts.clone();
                         move |rows: Vec<Record>,
                               mut existing: HashMap<String, Vec<Value>>,
-                              jsons: Vec<String>|
+                              encoded: Vec<u8>|
                               -> Result<Compared<Args>, StoreError> {
-                            for json in &jsons {
-                                plan.read_lookup_json(json, &mut existing)?;
-                            }
+                            plan.read_lookup_encoded(&encoded, &mut existing)?;
                             let mut c = Compared {
                                 counts: ImportCounts::default(),
                                 errors: Vec::new(),
@@ -644,8 +683,18 @@ impl Store {
                         let looked_up = match rows {
                             Some(rows) => {
                                 let mut existing = HashMap::new();
-                                let mut jsons: Vec<String> = Vec::new();
-                                for part in chunks_of(&rows, lookup_chunk) {
+                                let mut encoded: Vec<u8> = Vec::new();
+                                if plan.anonymous {
+                                    // SQLite: the rows as they come from SQLite's C API, read by
+                                    // `compare`, so that the next chunk's look-up follows at once.
+                                    let mut codes = Vec::with_capacity(rows.len() * 27);
+                                    for r in &rows {
+                                        crate::sqlite_raw::encoded::push_text(&mut codes, r.uscc.as_str());
+                                    }
+                                    let sql_for = |n: usize| plan.lookup_sql(n);
+                                    BulkMode::lookup(&mut *tx, sql_for, &codes, lookup_chunk, &mut encoded).await?;
+                                }
+                                for part in chunks_of(&rows, lookup_chunk).filter(|_| !plan.anonymous) {
                                     let sql = plan.lookup_sql(part.len());
                                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                                     if plan.has_yearly_group() {
@@ -654,12 +703,7 @@ impl Store {
                                     for r in part {
                                         q = q.bind(r.uscc.as_str());
                                     }
-                                    if plan.anonymous {
-                                        // SQLite: the whole part as one JSON text (see lookup_sql),
-                                        // read by `compare`, so that the next part's query follows
-                                        // at once.
-                                        jsons.push(q.fetch_one(&mut *tx).await?.try_get(0)?);
-                                    } else {
+                                    {
                                         for row in q.fetch_all(&mut *tx).await? {
                                             let uscc: String = row.try_get(0)?;
                                             let mut vals = Vec::with_capacity(plan.lookup_columns.len());
@@ -670,7 +714,7 @@ impl Store {
                                         }
                                     }
                                 }
-                                Some((rows, existing, jsons))
+                                Some((rows, existing, encoded))
                             }
                             None => None,
                         };
@@ -700,11 +744,11 @@ impl Store {
                                 write_history!(tx, &c.history, plan.anonymous);
                             }
                         }
-                        let Some((rows, existing, jsons)) = looked_up else {
+                        let Some((rows, existing, encoded)) = looked_up else {
                             break;
                         };
                         let compare = compare.clone();
-                        pending = Some(tokio::task::spawn_blocking(move || compare(rows, existing, jsons)));
+                        pending = Some(tokio::task::spawn_blocking(move || compare(rows, existing, encoded)));
                     }
                 }
                 if !valid {
