@@ -271,10 +271,10 @@ pub(crate) fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Rows encoded for [`insert_encoded`]: each value a tag byte, then for an integer its 8 bytes
+/// Values encoded for [`run_encoded`]: each value a tag byte, then for an integer its 8 bytes
 /// (little-endian), for text its length (8 bytes, little-endian) and its UTF-8 bytes; NULL is the
-/// tag alone. A row is as many values as the statement has parameters. Built on another thread
-/// than the one that writes (the registry import's `prepare_bulk`), so the writer only binds.
+/// tag alone. Built on another thread than the one that writes (the registry import's
+/// `prepare_bulk`), so the writer only binds; read back on another than the one that reads.
 pub(crate) mod encoded {
     pub(crate) const NULL: u8 = 0;
     pub(crate) const INT: u8 = 1;
@@ -340,42 +340,17 @@ pub(crate) mod encoded {
     }
 }
 
-/// Runs the one-row INSERT `sql` once per row of `data` ([`encoded`]), binding each row's values
-/// in order, on the connection's current transaction. Through sqlx's worker, the registry import's
-/// multi-row INSERTs spent more of that thread's time on sqlx's copies of the values (allocating,
-/// freeing, binding) than SQLite spent inserting (perf, 2026-12-01, 1M rows).
-pub(crate) async fn insert_encoded(
-    conn: &mut sqlx::SqliteConnection,
-    sql: &str,
-    data: &[u8],
-) -> Result<(), sqlx::Error> {
-    let mut handle = conn.lock_handle().await?;
-    off_runtime(|| {
-        let mut stmt = Statement::prepare(&mut handle, sql)?;
-        let per_row = stmt.parameter_count();
-        let mut at = 0;
-        while at < data.len() {
-            for index in 1..=per_row {
-                match encoded::next(data, &mut at)? {
-                    encoded::Item::Null => stmt.bind_null(index)?,
-                    encoded::Item::Int(i) => stmt.bind_int(index, i)?,
-                    encoded::Item::Text(t) => stmt.bind_text(index, t)?,
-                }
-            }
-            stmt.execute()?;
-        }
-        Ok(())
-    })
-}
-
-/// Runs the query `sql` once per group of values of `params` ([`encoded`], as many values as
-/// the statement has parameters: the last group may be shorter, for which `sql_for` gives the
-/// statement with fewer) and appends every row it returns to `out` ([`encoded`]: integers, text
-/// and NULL; another column type is an error). `sql_for(n)` is the query for a group of `n`
-/// values. The registry import's look-ups: sqlx's worker hands each row over as an owned copy of
-/// each value, and as one JSON text per group, SQLite spent its time turning integers into text
-/// and huiqi parsing them back (perf, 2026-12-01).
-pub(crate) async fn select_encoded(
+/// Runs a statement once per group of `per_query` values of `params` ([`encoded`]; the last
+/// group may be shorter), `sql_for(n)` being the statement for a group of `n` values, and appends
+/// every row it returns to `out` ([`encoded`]: integers, text and NULL; another column type is an
+/// error). The registry import's bulk paths on SQLite, past sqlx's worker, which copies every
+/// value it binds or reads:
+/// - its multi-row INSERTs into an empty registry (nothing returned). Not one INSERT per row:
+///   each execution of a statement builds its CHECKs' `IN (…)` lists of three or more values as
+///   temporary b-trees (`sqlite3BtreeOpen`, perf, 2026-12-01);
+/// - its look-ups (`SELECT … WHERE uscc IN (…)`): as one JSON text per group, SQLite spent its
+///   time turning integers into text and huiqi parsing them back.
+pub(crate) async fn run_encoded(
     conn: &mut sqlx::SqliteConnection,
     sql_for: impl Fn(usize) -> String + Send,
     params: &[u8],
@@ -384,28 +359,39 @@ pub(crate) async fn select_encoded(
 ) -> Result<(), sqlx::Error> {
     let mut handle = conn.lock_handle().await?;
     off_runtime(|| {
-        let mut values = Vec::new();
+        // The number of values first (one pass, nothing allocated), so that each group's size,
+        // and with it its statement, is known before its values are bound.
+        let mut total = 0;
         let mut at = 0;
         while at < params.len() {
-            values.push(encoded::next(params, &mut at)?);
+            encoded::next(params, &mut at)?;
+            total += 1;
         }
+        let per_query = per_query.max(1);
         let mut prepared: Option<(usize, Statement<'_>)> = None;
-        for group in values.chunks(per_query.max(1)) {
+        let (mut done, mut at) = (0, 0);
+        while done < total {
+            let size = per_query.min(total - done);
             let stmt = match &mut prepared {
-                Some((n, stmt)) if *n == group.len() => stmt,
+                Some((n, stmt)) if *n == size => stmt,
                 _ => {
                     // Only the last group can differ in size: the statement before is finalized
                     // here, before the next is prepared (both borrow the handle).
                     prepared = None;
-                    let stmt = Statement::prepare(&mut handle, &sql_for(group.len()))?;
-                    &mut prepared.insert((group.len(), stmt)).1
+                    let stmt = Statement::prepare(&mut handle, &sql_for(size))?;
+                    if usize::try_from(stmt.parameter_count()) != Ok(size) {
+                        return Err(sqlx::Error::Protocol(format!(
+                            "批量语句有 {} 个参数，而这一组有 {size} 个值（程序错误）",
+                            stmt.parameter_count()
+                        )));
+                    }
+                    &mut prepared.insert((size, stmt)).1
                 }
             };
-            for (i, v) in group.iter().enumerate() {
-                let index = i as c_int + 1;
-                match v {
+            for index in 1..=size as c_int {
+                match encoded::next(params, &mut at)? {
                     encoded::Item::Null => stmt.bind_null(index)?,
-                    encoded::Item::Int(n) => stmt.bind_int(index, *n)?,
+                    encoded::Item::Int(n) => stmt.bind_int(index, n)?,
                     encoded::Item::Text(t) => stmt.bind_text(index, t)?,
                 }
             }
@@ -413,6 +399,7 @@ pub(crate) async fn select_encoded(
                 row.push_encoded(out)?;
             }
             stmt.reset()?;
+            done += size;
         }
         Ok(())
     })

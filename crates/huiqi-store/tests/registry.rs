@@ -85,10 +85,11 @@ async fn import_then_reimport_is_idempotent() {
     .await;
 }
 
-/// The bulk load into an empty registry (SQLite: one INSERT stepped per row through its C API;
-/// PostgreSQL: COPY) and the look-ups of a second import (SQLite: its C API, in groups of 900
-/// codes, the last group shorter) keep every value as the row-by-row path does: text with quotes,
-/// tabs, backslashes and Chinese, dates, NULLs; and a change in any group is found.
+/// The bulk load into an empty registry (SQLite: INSERTs of 1,000 rows bound through its C API,
+/// the last one shorter; PostgreSQL: COPY) and the look-ups of a second import (SQLite: its C
+/// API, in groups of 900 codes, the last group shorter) keep every value as the row-by-row path
+/// does: text with quotes, tabs, backslashes and Chinese, dates, NULLs; and a change in any group
+/// is found.
 #[tokio::test]
 async fn the_bulk_paths_keep_every_value_and_find_every_change() {
     each_db(|db| async move {
@@ -106,7 +107,11 @@ async fn the_bulk_paths_keep_every_value_and_find_every_change() {
                 u64::from(i) + 1,
                 i,
                 name,
-                if i.is_multiple_of(2) { "341502" } else { "341503" },
+                if i.is_multiple_of(2) {
+                    "341502"
+                } else {
+                    "341503"
+                },
                 on,
             );
             if i.is_multiple_of(5) {
@@ -116,7 +121,7 @@ async fn the_bulk_paths_keep_every_value_and_find_every_change() {
             r
         };
         let rows = |changed: &[u32]| -> Vec<Record> {
-            (1..=2000)
+            (1..=2100)
                 .map(|i| {
                     let name = if changed.contains(&i) {
                         format!("改名{i}")
@@ -161,16 +166,16 @@ async fn the_bulk_paths_keep_every_value_and_find_every_change() {
             assert_eq!(
                 types,
                 [
-                    ("null".into(), "null".into(), 533),
-                    ("null".into(), "text".into(), 133),
-                    ("text".into(), "null".into(), 1067),
-                    ("text".into(), "text".into(), 267)
+                    ("null".into(), "null".into(), 560),
+                    ("null".into(), "text".into(), 140),
+                    ("text".into(), "null".into(), 1120),
+                    ("text".into(), "text".into(), 280)
                 ]
             );
         }
         let out = run(&db.store, Source::Market, None, rows(&[]), true).await;
         assert!(matches!(out, ImportOutcome::Unchanged { .. }), "{out:?}");
-        // One change in the first group of 900 codes and two in the last (codes 1801–2000).
+        // One change in the first group of 900 codes and two in the last (codes 1801–2100).
         let out = run(
             &db.store,
             Source::Market,
@@ -189,7 +194,7 @@ async fn the_bulk_paths_keep_every_value_and_find_every_change() {
                 counts.unchanged,
                 counts.changed_values
             ),
-            (0, 3, 1997, 3)
+            (0, 3, 2097, 3)
         );
         check(&[7, 1901, 2000]).await;
         assert_eq!(db.store.foreign_key_violations().await.unwrap(), 0);

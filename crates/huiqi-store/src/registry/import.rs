@@ -87,11 +87,13 @@ trait BulkMode {
         per_query: usize,
         out: &mut Vec<u8>,
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
-    /// Writes one table's rows of a [`Prepared`] chunk with `sql` ([`Plan::insert_sql`] on
-    /// SQLite, [`Plan::copy_sql`] on PostgreSQL).
+    /// Writes one table's rows of a [`Prepared`] chunk, the table of `groups`: SQLite's
+    /// multi-row INSERTs ([`Plan::upsert_sql`]), PostgreSQL's COPY ([`Plan::copy_sql`]).
     fn load(
         &mut self,
-        sql: &str,
+        plan: &Plan,
+        groups: &[Group],
+        import_id: i64,
         data: &[u8],
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
@@ -120,11 +122,20 @@ impl BulkMode for sqlx::SqliteConnection {
         per_query: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), sqlx::Error> {
-        crate::sqlite_raw::select_encoded(self, sql_for, codes, per_query, out).await
+        crate::sqlite_raw::run_encoded(self, sql_for, codes, per_query, out).await
     }
-    /// One prepared INSERT stepped per row through SQLite's C API.
-    async fn load(&mut self, sql: &str, data: &[u8]) -> Result<(), sqlx::Error> {
-        crate::sqlite_raw::insert_encoded(self, sql, data).await
+    /// Multi-row INSERTs bound and stepped through SQLite's C API.
+    async fn load(
+        &mut self,
+        plan: &Plan,
+        groups: &[Group],
+        import_id: i64,
+        data: &[u8],
+    ) -> Result<(), sqlx::Error> {
+        let per_row = 1 + groups.iter().map(|g| g.columns().len()).sum::<usize>();
+        let sql_for = |n: usize| plan.upsert_sql(groups, import_id, n / per_row, false);
+        let per_query = per_row * Plan::rows_per_upsert(groups);
+        crate::sqlite_raw::run_encoded(self, sql_for, data, per_query, &mut Vec::new()).await
     }
 }
 
@@ -142,8 +153,16 @@ impl BulkMode for sqlx::PgConnection {
             "look-up by SQLite's C API on PostgreSQL".into(),
         ))
     }
-    async fn load(&mut self, sql: &str, data: &[u8]) -> Result<(), sqlx::Error> {
-        CopyText::copy_bytes(self, sql, data).await.map(|_| ())
+    async fn load(
+        &mut self,
+        plan: &Plan,
+        groups: &[Group],
+        _: i64,
+        data: &[u8],
+    ) -> Result<(), sqlx::Error> {
+        CopyText::copy_bytes(self, &plan.copy_sql(groups), data)
+            .await
+            .map(|_| ())
     }
 }
 
@@ -570,7 +589,7 @@ impl Store {
                     // Into an empty registry every row is new (nothing to look up or conflict
                     // with): the rows are prepared on a thread of their own (`prepare_bulk`) while
                     // this connection sends the chunk before. PostgreSQL gets each chunk as one
-                    // COPY per table; SQLite steps a one-row INSERT per row (`BulkMode::load`).
+                    // COPY per table; SQLite as multi-row INSERTs (`BulkMode::load`).
                     let (chunks_tx, mut chunks_rx) = mpsc::channel::<Result<Prepared, sqlx::Error>>(2);
                     let prepare = {
                         let plan = Arc::clone(&plan);
@@ -602,23 +621,13 @@ impl Store {
                         let plan = Arc::clone(&plan);
                         tokio::task::spawn_blocking(move || prepare_bulk(&plan, rx, import_id, chunks_tx, prepare))
                     };
-                    let load_sql = |groups: &[Group]| {
-                        (!groups.is_empty()).then(|| {
-                            if plan.anonymous {
-                                plan.insert_sql(groups, import_id)
-                            } else {
-                                plan.copy_sql(groups)
-                            }
-                        })
-                    };
-                    let tables = [load_sql(&enterprise_groups), load_sql(&fact_groups)];
+                    let tables = [&enterprise_groups, &fact_groups];
                     while let Some(chunk) = chunks_rx.recv().await {
                         let chunk = chunk?;
-                        for (sql, data) in tables.iter().zip(&chunk.rows) {
-                            let Some(sql) = sql.as_deref().filter(|_| !data.is_empty()) else {
-                                continue;
-                            };
-                            BulkMode::load(&mut *tx, sql, data).await?;
+                        for (groups, data) in tables.iter().zip(&chunk.rows) {
+                            if !groups.is_empty() && !data.is_empty() {
+                                BulkMode::load(&mut *tx, &plan, groups, import_id, data).await?;
+                            }
                         }
                         write_history!(tx, &chunk.history, plan.anonymous);
                     }

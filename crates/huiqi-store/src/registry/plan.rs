@@ -97,7 +97,7 @@ impl Plan {
         sql
     }
 
-    /// Reads the rows of a SQLite look-up (`sqlite_raw::select_encoded` of [`Plan::lookup_sql`])
+    /// Reads the rows of a SQLite look-up (`sqlite_raw::run_encoded` of [`Plan::lookup_sql`])
     /// into `existing` (uscc → lookup columns).
     pub(super) fn read_lookup_encoded(
         &self,
@@ -257,14 +257,9 @@ impl Plan {
         out.push(b'\n');
     }
 
-    /// SQLite's bulk path into an empty registry: the one-row INSERT of [`Plan::upsert_sql`],
-    /// stepped once per row of [`Plan::push_encoded_row`] (`sqlite_raw::insert_encoded`).
-    pub(super) fn insert_sql(&self, groups: &[Group], import_id: i64) -> String {
-        self.upsert_sql(groups, import_id, 1, false)
-    }
-
-    /// One record's bound values for [`Plan::insert_sql`] (the code, then each group's columns;
-    /// the year and import id are literals of the statement), encoded as `sqlite_raw::encoded`,
+    /// One record's bound values for SQLite's bulk INSERT ([`Plan::upsert_sql`] without the
+    /// upsert, run by `sqlite_raw::run_encoded`): the code, then each group's columns;
+    /// the year and import id are literals of the statement; encoded as `sqlite_raw::encoded`,
     /// each value as sqlx would bind it: a flag as 0 or 1, a date as `YYYY-MM-DD` text.
     pub(super) fn push_encoded_row(
         &self,
