@@ -113,41 +113,54 @@ pub async fn run_with_totals(
     let mut tally = Tally::new();
     let mut refused: Option<huiqi_match::MatchError> = None;
     let mut writer_stopped = false;
-    let read = store
-        .for_each_facts_batch(engine.year(), BATCH, |batch| {
-            if refused.is_some() || writer_stopped {
-                return;
-            }
-            let rows: Result<Vec<ResultRow>, _> = batch
-                .par_iter()
-                .map(|f| -> Result<ResultRow, huiqi_match::MatchError> {
-                    let o = engine.evaluate(f);
-                    let values = stored
-                        .iter()
-                        .map(|m| stored_value(&o, *m))
-                        .collect::<Result<_, _>>()
-                        .map_err(|e| {
-                            huiqi_match::MatchError::Invalid(format!("企业 {}：{e}", f.uscc))
-                        })?;
-                    Ok(ResultRow {
-                        uscc: f.uscc.clone(),
-                        county: f.county.clone(),
-                        size_class: o.size_class.as_str().to_string(),
-                        values,
-                    })
+    let on_batch = |batch: Vec<huiqi_domain::Facts>| {
+        if refused.is_some() || writer_stopped {
+            return;
+        }
+        let rows: Result<Vec<ResultRow>, _> = batch
+            .par_iter()
+            .map(|f| -> Result<ResultRow, huiqi_match::MatchError> {
+                let o = engine.evaluate(f);
+                let values = stored
+                    .iter()
+                    .map(|m| stored_value(&o, *m))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| {
+                        huiqi_match::MatchError::Invalid(format!("企业 {}：{e}", f.uscc))
+                    })?;
+                Ok(ResultRow {
+                    uscc: f.uscc.clone(),
+                    county: f.county.clone(),
+                    size_class: o.size_class.as_str().to_string(),
+                    values,
                 })
-                .collect();
-            match rows {
-                Ok(rows) => {
-                    tally.add(&rows);
-                    // Fails only when the writer stopped on an error, which its task returns.
-                    writer_stopped = send.send(rows).is_err();
-                }
-                Err(e) => refused = Some(e),
+            })
+            .collect();
+        match rows {
+            Ok(rows) => {
+                tally.add(&rows);
+                // Fails only when the writer stopped on an error, which its task returns.
+                writer_stopped = send.send(rows).is_err();
             }
-        })
-        .await;
+            Err(e) => refused = Some(e),
+        }
+    };
+    // While the writer's task holds SQLite's write lock, a damaged snapshot is not deleted by the
+    // read (the delete would wait for that lock, up to the busy timeout): it is deleted below,
+    // once the task has rolled back.
+    let keep_damage =
+        matches!(writing, Writing::Now(_)) && store.backend() == huiqi_store::Backend::Sqlite;
+    let read = if keep_damage {
+        store
+            .for_each_facts_batch_keeping_damage(engine.year(), BATCH, on_batch)
+            .await
+    } else {
+        store
+            .for_each_facts_batch(engine.year(), BATCH, on_batch)
+            .await
+    };
     drop(send);
+    let damaged = keep_damage && matches!(read, Err(huiqi_store::StoreError::Invalid(_)));
     let failed = match (read, refused) {
         (Err(e), _) => Some(AppError::from(e)),
         (Ok(_), Some(e)) => Some(e.into()),
@@ -155,8 +168,13 @@ pub async fn run_with_totals(
     };
     if let Some(e) = failed {
         if let Writing::Now(task) = writing {
-            // Dropped with the task: its transaction is rolled back, nothing is stored.
+            // Dropped with the task: its transaction is rolled back, nothing is stored. Awaited,
+            // so that the write lock is free before the damaged snapshot is deleted.
             task.abort();
+            let _ = task.await;
+        }
+        if damaged {
+            store.delete_fact_snapshot(engine.year()).await?;
         }
         return Err(e);
     }

@@ -555,6 +555,27 @@ async fn the_facts_snapshot_is_the_join_and_follows_every_import() {
         assert!(s.fact_snapshots().await.unwrap().is_empty());
         assert!(read_facts(s, 1000).await.unwrap().0 == after);
         assert!(read_facts(s, 1000).await.unwrap().0 == after);
+
+        // A matching run that finds the current snapshot damaged while it stores what it reads
+        // (on SQLite it holds the write lock meanwhile) is refused with the damage named, stores
+        // nothing, and deletes the snapshot once its own lock is gone. Before, the delete waited
+        // for that lock until the busy timeout (300 s; here 20 s, so that a return of it fails
+        // soon) and then failed with "database is locked", leaving the snapshot.
+        let runs_before = s.runs().await.unwrap().len();
+        huiqi_store::testing::execute(s, &format!("UPDATE fact_snapshots SET data = {garbage}"))
+            .await;
+        let out = common::command_on(&db)
+            .env("HUIQI_BUSY_TIMEOUT_SECS", "20")
+            .args(["match", "--db", "--at", "2024-12-31"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!out.status.success());
+        assert!(err.contains("事实快照第 1 段已损坏"), "{err}");
+        assert!(s.fact_snapshots().await.unwrap().is_empty());
+        assert_eq!(s.runs().await.unwrap().len(), runs_before);
+        run_ok(&db, &["match", "--db", "--at", "2024-12-31"]);
+        assert_eq!(s.runs().await.unwrap().len(), runs_before + 1);
     })
     .await;
 }

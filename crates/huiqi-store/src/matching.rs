@@ -751,13 +751,45 @@ impl Store {
         &self,
         year: i32,
         batch: usize,
+        each: F,
+    ) -> Result<usize, StoreError>
+    where
+        F: FnMut(Vec<Facts>),
+    {
+        self.read_facts_batches(year, batch, each, true).await
+    }
+
+    /// [`Store::for_each_facts_batch`] for a reader that holds SQLite's write lock elsewhere
+    /// meanwhile (a matching run stored while it reads, `RunWriter`): a damaged snapshot is
+    /// refused (`StoreError::Invalid`) but not deleted, which would wait for that lock; the
+    /// caller deletes it ([`Store::delete_fact_snapshot`]) once it has let the lock go.
+    pub async fn for_each_facts_batch_keeping_damage<F>(
+        &self,
+        year: i32,
+        batch: usize,
+        each: F,
+    ) -> Result<usize, StoreError>
+    where
+        F: FnMut(Vec<Facts>),
+    {
+        self.read_facts_batches(year, batch, each, false).await
+    }
+
+    async fn read_facts_batches<F>(
+        &self,
+        year: i32,
+        batch: usize,
         mut each: F,
+        delete_damaged: bool,
     ) -> Result<usize, StoreError>
     where
         F: FnMut(Vec<Facts>),
     {
         let batch = batch.max(1);
-        if let Some(count) = self.facts_from_snapshot(year, batch, &mut each).await? {
+        if let Some(count) = self
+            .facts_from_snapshot(year, batch, &mut each, delete_damaged)
+            .await?
+        {
             return Ok(count);
         }
         let watermark = self.latest_import_id().await?;
@@ -827,12 +859,13 @@ impl Store {
 
     /// The facts of `year` from its current snapshot, in batches; `None` when there is none.
     /// Parts are decoded a few at a time on every core. A damaged snapshot is deleted (the next
-    /// read rebuilds it) and the read refused.
+    /// read rebuilds it; left to the caller unless `delete_damaged`) and the read refused.
     async fn facts_from_snapshot<F>(
         &self,
         year: i32,
         batch: usize,
         each: &mut F,
+        delete_damaged: bool,
     ) -> Result<Option<usize>, StoreError>
     where
         F: FnMut(Vec<Facts>),
@@ -891,12 +924,16 @@ impl Store {
         match read {
             Ok(()) if expected.is_none() => Ok(None),
             Ok(()) if expected != Some(seen) => {
-                self.delete_fact_snapshot(year).await?;
+                if delete_damaged {
+                    self.delete_fact_snapshot(year).await?;
+                }
                 Err(corrupt(seen, "缺少分段"))
             }
             Ok(()) => Ok(Some(count)),
             Err(e @ StoreError::Invalid(_)) => {
-                self.delete_fact_snapshot(year).await?;
+                if delete_damaged {
+                    self.delete_fact_snapshot(year).await?;
+                }
                 Err(e)
             }
             Err(e) => Err(e),

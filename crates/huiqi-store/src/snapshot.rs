@@ -231,7 +231,7 @@ impl Store {
     }
 
     /// Deletes the snapshot of `year` (a damaged one: the next read rebuilds it).
-    pub(crate) async fn delete_fact_snapshot(&self, year: i32) -> Result<(), StoreError> {
+    pub async fn delete_fact_snapshot(&self, year: i32) -> Result<(), StoreError> {
         dispatch!(self, pool => {
             sqlx::query("DELETE FROM fact_snapshots WHERE year = $1")
                 .bind(year)
