@@ -336,6 +336,31 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
                     st.counts.imports,
                     st.counts.value_history
                 );
+                // The facts snapshots (`huiqi db snapshot`): what the next read of a year finds.
+                let latest = store.latest_import_id().await?;
+                let snapshots = store.fact_snapshots().await?;
+                if snapshots.is_empty() {
+                    println!(
+                        "事实快照：无（首次匹配、政策沙盘或 huiqi db snapshot 时按年度生成）。"
+                    );
+                }
+                for s in &snapshots {
+                    let tenths_mb = s.bytes.max(0) as u64 * 10 / 1_048_576;
+                    println!(
+                        "事实快照：{} 年度 {} 户企业，{} 段，{}.{} MB，对应导入号 {}{}。",
+                        s.year,
+                        thousands(s.rows.max(0) as u64),
+                        s.parts,
+                        thousands(tenths_mb / 10),
+                        tenths_mb % 10,
+                        s.import_watermark,
+                        if s.import_watermark == latest {
+                            "（最新）".to_owned()
+                        } else {
+                            format!("（已过期：最新导入号 {latest}，下次读取该年度时重建）")
+                        }
+                    );
+                }
                 let Some(year) = st.year else {
                     let rows: Vec<Vec<String>> = st
                         .by_kind

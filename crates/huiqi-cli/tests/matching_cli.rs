@@ -500,6 +500,14 @@ async fn the_facts_snapshot_is_the_join_and_follows_every_import() {
             said.contains(&format!("2024 年度事实快照已就绪：{} 户企业，1 段", joined.len())),
             "{said}"
         );
+        let stats = common::ok(&db, &["db", "stats"]);
+        assert!(
+            stats.contains(&format!(
+                "事实快照：2024 年度 {} 户企业，1 段",
+                joined.len()
+            )) && stats.contains("（最新）"),
+            "{stats}"
+        );
         let out = common::huiqi_on(&db, &["db", "snapshot", "--year", "2019"]);
         assert!(!out.status.success());
         let said = String::from_utf8(out.stderr).unwrap();
@@ -524,6 +532,8 @@ async fn the_facts_snapshot_is_the_join_and_follows_every_import() {
         std::fs::write(&market, lines.join("\n") + "\n").unwrap();
         run_ok(&db, &["import", "--source", "market", market.to_str().unwrap()]);
         assert!(s.fact_snapshots().await.unwrap().is_empty());
+        let stats = common::ok(&db, &["db", "stats"]);
+        assert!(stats.contains("事实快照：无"), "{stats}");
         let (after, _) = read_facts(s, 1000).await.unwrap();
         let f = after.iter().find(|f| f.uscc == renamed).unwrap();
         assert_eq!(f.name, "六安市改名后的商贸有限公司");
@@ -542,6 +552,8 @@ async fn the_facts_snapshot_is_the_join_and_follows_every_import() {
             ),
         )
         .await;
+        let stats = common::ok(&db, &["db", "stats"]);
+        assert!(stats.contains("（已过期：最新导入号"), "{stats}");
         assert!(read_facts(s, 1000).await.unwrap().0 == after);
         let kept = s.fact_snapshots().await.unwrap();
         assert_eq!(kept[0].import_watermark, s.latest_import_id().await.unwrap());
