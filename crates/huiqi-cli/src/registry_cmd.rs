@@ -298,15 +298,10 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
             DbCmd::Snapshot { year } => {
                 let started = std::time::Instant::now();
                 let s = huiqi_app::registry::prepare_snapshot(&store, year).await?;
-                let tenths_mb = s.bytes.max(0) as u64 * 10 / 1_048_576;
                 println!(
-                    "{} 年度事实快照已就绪：{} 户企业，{} 段，{}.{} MB，对应导入号 {}（用时 {:.2} 秒）。",
+                    "{} 年度事实快照已就绪：{}（用时 {:.2} 秒）。",
                     s.year,
-                    thousands(s.rows.max(0) as u64),
-                    s.parts,
-                    thousands(tenths_mb / 10),
-                    tenths_mb % 10,
-                    s.import_watermark,
+                    snapshot_size(&s),
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -345,15 +340,10 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
                     );
                 }
                 for s in &snapshots {
-                    let tenths_mb = s.bytes.max(0) as u64 * 10 / 1_048_576;
                     println!(
-                        "事实快照：{} 年度 {} 户企业，{} 段，{}.{} MB，对应导入号 {}{}。",
+                        "事实快照：{} 年度 {}{}。",
                         s.year,
-                        thousands(s.rows.max(0) as u64),
-                        s.parts,
-                        thousands(tenths_mb / 10),
-                        tenths_mb % 10,
-                        s.import_watermark,
+                        snapshot_size(s),
                         if s.import_watermark == latest {
                             "（最新）".to_owned()
                         } else {
@@ -415,4 +405,17 @@ pub fn db(cmd: DbCmd) -> Result<ExitCode> {
         store.close().await;
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// “N 户企业，P 段，X.Y MB，对应导入号 K” of a facts snapshot.
+fn snapshot_size(s: &huiqi_store::snapshot::SnapshotInfo) -> String {
+    let tenths_mb = s.bytes.max(0) as u64 * 10 / 1_048_576;
+    format!(
+        "{} 户企业，{} 段，{}.{} MB，对应导入号 {}",
+        thousands(s.rows.max(0) as u64),
+        s.parts,
+        thousands(tenths_mb / 10),
+        tenths_mb % 10,
+        s.import_watermark
+    )
 }
