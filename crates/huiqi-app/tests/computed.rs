@@ -2,100 +2,15 @@
 //! figures of the store, converted to each target's unit, over each target's window, with the
 //! reason saying how; on SQLite and (with HUIQI_TEST_POSTGRES_URL) PostgreSQL.
 
-use chrono::NaiveDate;
 use huiqi_app::progress::{ComputedActual, computed_actuals};
-use huiqi_domain::Uscc;
-use huiqi_domain::lists::{CertKind, Certification, ListRows, TrainingSession};
+use huiqi_domain::lists::{CertKind, ListRows};
 use huiqi_domain::registry::{Record, Source, Value};
 use huiqi_store::Store;
-use huiqi_store::lists::ListMeta;
-use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming};
 use huiqi_store::testing::each_db;
+use huiqi_store::testing::fixtures::{
+    cert, committed, date, import, meta, register, session, uscc,
+};
 use rust_decimal::Decimal;
-use tokio::sync::mpsc;
-
-fn uscc(n: u32) -> Uscc {
-    Uscc::from_parts("91", "341502", &format!("{n:08}")).unwrap()
-}
-
-fn date(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn meta(name: &str) -> ListMeta {
-    ListMeta {
-        file_name: name.into(),
-        file_sha256: format!("sha-of-{name}"),
-        uscc_header: "统一社会信用代码".into(),
-    }
-}
-
-/// Registers enterprise `n` in `county`, registered on `on`.
-async fn register(store: &Store, rows: &[(u32, &str, &str)]) {
-    let records = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (n, county, on))| Record {
-            row: i as u64 + 2,
-            uscc: uscc(*n),
-            values: vec![
-                Value::Text(format!("企业{n}")),
-                Value::Text("enterprise".into()),
-                Value::Text((*county).into()),
-                Value::Text("C3311".into()),
-                Value::Date(date(on)),
-                Value::Text("active".into()),
-                Value::Null,
-                Value::Null,
-            ],
-        })
-        .collect();
-    import(store, Source::Market, None, records).await;
-}
-
-async fn import(store: &Store, source: Source, year: Option<i32>, rows: Vec<Record>) {
-    let (tx, rx) = mpsc::channel(4);
-    let meta = ImportMeta {
-        source,
-        year,
-        file_name: "registry.csv".into(),
-        file_sha256: "00".into(),
-    };
-    tx.send(Incoming::Rows(rows)).await.unwrap();
-    tx.send(Incoming::End { valid: true }).await.unwrap();
-    drop(tx);
-    let out = store.import(&meta, rx).await.unwrap();
-    assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
-}
-
-fn cert(row: u64, n: u32, kind: CertKind, on: &str) -> Certification {
-    Certification {
-        row,
-        uscc: uscc(n),
-        kind,
-        certified_on: date(on),
-        certificate_no: Some(format!("NO-{n}")),
-    }
-}
-
-fn session(row: u64, id: &str, on: &str, county: &str, attendees: i64) -> TrainingSession {
-    TrainingSession {
-        row,
-        session_id: id.into(),
-        held_on: date(on),
-        county: county.into(),
-        title: "创业培训".into(),
-        organiser: None,
-        attendees,
-    }
-}
-
-fn committed(out: ImportOutcome) -> (u64, u64, u64) {
-    match out {
-        ImportOutcome::Committed { counts, .. } => (counts.new, counts.updated, counts.unchanged),
-        other => panic!("{other:?}"),
-    }
-}
 
 /// Records a matching run of `year` classifying enterprises (n, county, size class).
 async fn save_run(store: &Store, year: i32, sizes: &[(u32, &str, &str)]) {

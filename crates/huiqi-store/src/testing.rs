@@ -282,3 +282,103 @@ mod tests {
         assert_eq!(pg_url("postgres://h:5432", "t3"), "postgres://h:5432/t3");
     }
 }
+
+/// Rows and lists for the store's and the application's tests: enterprises by number (codes
+/// `91341502000000NN…`), market rows registered through [`Store::import`], certifications and
+/// training sessions of the lists beside the registry.
+pub mod fixtures {
+    use chrono::NaiveDate;
+    use huiqi_domain::Uscc;
+    use huiqi_domain::lists::{CertKind, Certification, TrainingSession};
+    use huiqi_domain::registry::{Record, Source, Value};
+    use tokio::sync::mpsc;
+
+    use crate::Store;
+    use crate::lists::ListMeta;
+    use crate::registry::{ImportMeta, ImportOutcome, Incoming};
+
+    pub fn uscc(n: u32) -> Uscc {
+        Uscc::from_parts("91", "341502", &format!("{n:08}")).unwrap()
+    }
+
+    pub fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    pub fn meta(name: &str) -> ListMeta {
+        ListMeta {
+            file_name: name.into(),
+            file_sha256: format!("sha-of-{name}"),
+            uscc_header: "统一社会信用代码".into(),
+        }
+    }
+
+    /// Registers enterprise `n` in `county`, registered on `on`.
+    pub async fn register(store: &Store, rows: &[(u32, &str, &str)]) {
+        let records = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (n, county, on))| Record {
+                row: i as u64 + 2,
+                uscc: uscc(*n),
+                values: vec![
+                    Value::Text(format!("企业{n}")),
+                    Value::Text("enterprise".into()),
+                    Value::Text((*county).into()),
+                    Value::Text("C3311".into()),
+                    Value::Date(date(on)),
+                    Value::Text("active".into()),
+                    Value::Null,
+                    Value::Null,
+                ],
+            })
+            .collect();
+        import(store, Source::Market, None, records).await;
+    }
+
+    pub async fn import(store: &Store, source: Source, year: Option<i32>, rows: Vec<Record>) {
+        let (tx, rx) = mpsc::channel(4);
+        let meta = ImportMeta {
+            source,
+            year,
+            file_name: "registry.csv".into(),
+            file_sha256: "00".into(),
+        };
+        tx.send(Incoming::Rows(rows)).await.unwrap();
+        tx.send(Incoming::End { valid: true }).await.unwrap();
+        drop(tx);
+        let out = store.import(&meta, rx).await.unwrap();
+        assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
+    }
+
+    pub fn cert(row: u64, n: u32, kind: CertKind, on: &str) -> Certification {
+        Certification {
+            row,
+            uscc: uscc(n),
+            kind,
+            certified_on: date(on),
+            certificate_no: Some(format!("NO-{n}")),
+        }
+    }
+
+    pub fn session(row: u64, id: &str, on: &str, county: &str, attendees: i64) -> TrainingSession {
+        TrainingSession {
+            row,
+            session_id: id.into(),
+            held_on: date(on),
+            county: county.into(),
+            title: "创业培训".into(),
+            organiser: None,
+            attendees,
+        }
+    }
+
+    pub fn committed(out: ImportOutcome) -> (u64, u64, u64) {
+        match out {
+            ImportOutcome::Committed { counts, .. } => {
+                (counts.new, counts.updated, counts.unchanged)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
