@@ -9,7 +9,7 @@
 //! Adding a table: a module here, the same migration in `migrations/sqlite/` and
 //! `migrations/postgres/` (numbering: `0001_`–`0099_` registry, `0100_` progress, `0200_` web
 //! accounts), and tests through `testing::each_db`. See ARCHITECTURE.md.
-// No unsafe code but the bulk reader's calls into SQLite's C API (`sqlite_raw`, its invariants
+// No unsafe code but the bulk paths' calls into SQLite's C API (`sqlite_raw`, its invariants
 // written at its top).
 #![deny(unsafe_code)]
 

@@ -1,5 +1,7 @@
-//! A bulk reader for SQLite: one statement stepped through SQLite's C API on a pooled
-//! connection that sqlx has handed over (`SqliteConnection::lock_handle`).
+//! SQLite's bulk paths: statements prepared, bound and stepped through SQLite's C API on a pooled
+//! connection that sqlx has handed over (`SqliteConnection::lock_handle`). Used by the read of a
+//! year's facts, the rows of a matching run, and the registry import's load and look-ups
+//! ([`run_encoded`]).
 //!
 //! Why: sqlx's SQLite driver runs every statement on a worker thread and sends each row to the
 //! async side as an owned copy of every value; reading the facts of 1,000,000 enterprises that way
