@@ -77,16 +77,18 @@ macro_rules! dispatch_args {
 trait BulkMode {
     fn enter_bulk(&mut self) -> impl std::future::Future<Output = ()> + Send;
     fn leave_bulk(&mut self) -> impl std::future::Future<Output = ()> + Send;
-    /// SQLite's look-up of existing rows ([`Plan::lookup_sql`], `sql_for(n)` for `n` codes) for
-    /// the codes in `codes` (`sqlite_raw::encoded`), `per_query` at a time, its rows appended to
-    /// `out` (read by [`Plan::read_lookup_encoded`]). PostgreSQL's look-up goes through sqlx.
+    /// The rows the registry holds for `rows`' codes ([`Plan::lookup_sql`], `per_query` codes at
+    /// a time): SQLite appends them to `encoded` (`sqlite_raw::encoded`, stepped through its C
+    /// API; read by [`Plan::read_lookup_encoded`] on the comparing thread), PostgreSQL puts them
+    /// in `existing` (code → look-up columns).
     fn lookup(
         &mut self,
-        sql_for: impl Fn(usize) -> String + Send,
-        codes: &[u8],
+        plan: &Plan,
+        rows: &[Record],
         per_query: usize,
-        out: &mut Vec<u8>,
-    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+        existing: &mut HashMap<String, Vec<Value>>,
+        encoded: &mut Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Writes one table's rows of a [`Prepared`] chunk, the table of `groups`: SQLite's
     /// multi-row INSERTs ([`Plan::upsert_sql`]), PostgreSQL's COPY ([`Plan::copy_sql`]).
     fn load(
@@ -117,12 +119,19 @@ impl BulkMode for sqlx::SqliteConnection {
     }
     async fn lookup(
         &mut self,
-        sql_for: impl Fn(usize) -> String + Send,
-        codes: &[u8],
+        plan: &Plan,
+        rows: &[Record],
         per_query: usize,
-        out: &mut Vec<u8>,
-    ) -> Result<(), sqlx::Error> {
-        crate::sqlite_raw::run_encoded(self, sql_for, codes, per_query, out).await
+        _: &mut HashMap<String, Vec<Value>>,
+        encoded: &mut Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let mut codes = Vec::with_capacity(rows.len() * 27);
+        for r in rows {
+            crate::sqlite_raw::encoded::push_text(&mut codes, r.uscc.as_str());
+        }
+        let sql_for = |n: usize| plan.lookup_sql(n);
+        crate::sqlite_raw::run_encoded(self, sql_for, &codes, per_query, encoded).await?;
+        Ok(())
     }
     /// Multi-row INSERTs bound and stepped through SQLite's C API.
     async fn load(
@@ -144,14 +153,30 @@ impl BulkMode for sqlx::PgConnection {
     async fn leave_bulk(&mut self) {}
     async fn lookup(
         &mut self,
-        _: impl Fn(usize) -> String + Send,
-        _: &[u8],
-        _: usize,
+        plan: &Plan,
+        rows: &[Record],
+        per_query: usize,
+        existing: &mut HashMap<String, Vec<Value>>,
         _: &mut Vec<u8>,
-    ) -> Result<(), sqlx::Error> {
-        Err(sqlx::Error::Protocol(
-            "look-up by SQLite's C API on PostgreSQL".into(),
-        ))
+    ) -> Result<(), StoreError> {
+        for part in chunks_of(rows, per_query) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(plan.lookup_sql(part.len())));
+            if plan.has_yearly_group() {
+                q = q.bind(plan.year);
+            }
+            for r in part {
+                q = q.bind(r.uscc.as_str());
+            }
+            for row in q.fetch_all(&mut *self).await? {
+                let uscc: String = row.try_get(0)?;
+                let mut vals = Vec::with_capacity(plan.lookup_columns.len());
+                for (i, (_, ty)) in plan.lookup_columns.iter().enumerate() {
+                    vals.push(get_value!(row, i + 1, *ty));
+                }
+                existing.insert(uscc, vals);
+            }
+        }
+        Ok(())
     }
     async fn load(
         &mut self,
@@ -693,36 +718,9 @@ impl Store {
                             Some(rows) => {
                                 let mut existing = HashMap::new();
                                 let mut encoded: Vec<u8> = Vec::new();
-                                if plan.anonymous {
-                                    // SQLite: the rows as they come from SQLite's C API, read by
-                                    // `compare`, so that the next chunk's look-up follows at once.
-                                    let mut codes = Vec::with_capacity(rows.len() * 27);
-                                    for r in &rows {
-                                        crate::sqlite_raw::encoded::push_text(&mut codes, r.uscc.as_str());
-                                    }
-                                    let sql_for = |n: usize| plan.lookup_sql(n);
-                                    BulkMode::lookup(&mut *tx, sql_for, &codes, lookup_chunk, &mut encoded).await?;
-                                }
-                                for part in chunks_of(&rows, lookup_chunk).filter(|_| !plan.anonymous) {
-                                    let sql = plan.lookup_sql(part.len());
-                                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                                    if plan.has_yearly_group() {
-                                        q = q.bind(plan.year);
-                                    }
-                                    for r in part {
-                                        q = q.bind(r.uscc.as_str());
-                                    }
-                                    {
-                                        for row in q.fetch_all(&mut *tx).await? {
-                                            let uscc: String = row.try_get(0)?;
-                                            let mut vals = Vec::with_capacity(plan.lookup_columns.len());
-                                            for (i, (_, ty)) in plan.lookup_columns.iter().enumerate() {
-                                                vals.push(get_value!(row, i + 1, *ty));
-                                            }
-                                            existing.insert(uscc, vals);
-                                        }
-                                    }
-                                }
+                                // SQLite's rows are read by `compare`, so that the next chunk's
+                                // look-up follows at once.
+                                BulkMode::lookup(&mut *tx, &plan, &rows, lookup_chunk, &mut existing, &mut encoded).await?;
                                 Some((rows, existing, encoded))
                             }
                             None => None,
