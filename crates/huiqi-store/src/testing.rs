@@ -336,7 +336,15 @@ pub mod fixtures {
         import(store, Source::Market, None, records).await;
     }
 
-    pub async fn import(store: &Store, source: Source, year: Option<i32>, rows: Vec<Record>) {
+    /// Imports `rows` as one file of `source` (`valid`: whether the reader found it good) and
+    /// returns how the import ended.
+    pub async fn import_outcome(
+        store: &Store,
+        source: Source,
+        year: Option<i32>,
+        rows: Vec<Record>,
+        valid: bool,
+    ) -> ImportOutcome {
         let (tx, rx) = mpsc::channel(4);
         let meta = ImportMeta {
             source,
@@ -345,9 +353,14 @@ pub mod fixtures {
             file_sha256: "00".into(),
         };
         tx.send(Incoming::Rows(rows)).await.unwrap();
-        tx.send(Incoming::End { valid: true }).await.unwrap();
+        tx.send(Incoming::End { valid }).await.unwrap();
         drop(tx);
-        let out = store.import(&meta, rx).await.unwrap();
+        store.import(&meta, rx).await.unwrap()
+    }
+
+    /// [`import_outcome`] of a good file, which must commit.
+    pub async fn import(store: &Store, source: Source, year: Option<i32>, rows: Vec<Record>) {
+        let out = import_outcome(store, source, year, rows, true).await;
         assert!(matches!(out, ImportOutcome::Committed { .. }), "{out:?}");
     }
 

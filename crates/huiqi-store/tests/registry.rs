@@ -7,6 +7,7 @@ use huiqi_domain::registry::{ENTERPRISE_COLUMNS, HR_COLUMNS, Record, Source, TAX
 use huiqi_store::Store;
 use huiqi_store::registry::{ImportMeta, ImportOutcome, Incoming};
 use huiqi_store::testing::each_db;
+use huiqi_store::testing::fixtures::import_outcome as run;
 use tokio::sync::mpsc;
 
 fn uscc(n: u32) -> Uscc {
@@ -41,26 +42,6 @@ fn hr(row: u64, n: u32, employees_x100: i64) -> Record {
         uscc: uscc(n),
         values: vec![Value::Int(employees_x100), Value::Text("none".into())],
     }
-}
-
-async fn run(
-    store: &Store,
-    source: Source,
-    year: Option<i32>,
-    rows: Vec<Record>,
-    valid: bool,
-) -> ImportOutcome {
-    let (tx, rx) = mpsc::channel(4);
-    let meta = ImportMeta {
-        source,
-        year,
-        file_name: "test.csv".into(),
-        file_sha256: "00".into(),
-    };
-    tx.send(Incoming::Rows(rows)).await.unwrap();
-    tx.send(Incoming::End { valid }).await.unwrap();
-    drop(tx);
-    store.import(&meta, rx).await.unwrap()
 }
 
 #[tokio::test]
