@@ -13,12 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"
 RUNS="${2:-1}"
-PG="${PG:-postgres://postgres@127.0.0.1:5432}"
+. scripts/pg-bench-db.sh
 . scripts/huiqi-bin.sh
 WORK="$(mktemp -d)"
 cleanup() {
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS huiqi_bench_import WITH (FORCE)" 2>/dev/null || true
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS huiqi_bench_copy WITH (FORCE)" 2>/dev/null || true
+  pg_drop huiqi_bench_import huiqi_bench_copy
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -30,14 +29,8 @@ COLUMNS_SQL="$(head -1 "$WORK/facts.csv" | tr -d '\r' | sed 's/^\xEF\xBB\xBF//' 
 now() { date +%s.%N; }
 best_huiqi=""
 best_psql=""
-cleanup_dbs() {
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS huiqi_bench_import WITH (FORCE)"
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS huiqi_bench_copy WITH (FORCE)"
-}
 for run in $(seq 1 "$RUNS"); do
-  cleanup_dbs
-  psql "$PG/postgres" -qc "CREATE DATABASE huiqi_bench_import"
-  psql "$PG/postgres" -qc "CREATE DATABASE huiqi_bench_copy"
+  pg_fresh huiqi_bench_import huiqi_bench_copy
   export HUIQI_DATABASE_URL="$PG/huiqi_bench_import"
   "$BIN" db init >/dev/null
   psql "$PG/huiqi_bench_copy" -qc "CREATE TABLE facts ($COLUMNS_SQL)"

@@ -16,13 +16,11 @@ cd "$(dirname "$0")/.."
 N="${1:-1000000}"
 RUNS="${2:-3}"
 OTHER="${3:-}"
-PG="${PG:-postgres://postgres@127.0.0.1:5432}"
+. scripts/pg-bench-db.sh
 . scripts/huiqi-bin.sh
 WORK="$(mktemp -d)"
 cleanup() {
-  for db in huiqi_bench_match huiqi_bench_match_other; do
-    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" 2>/dev/null || true
-  done
+  pg_drop huiqi_bench_match huiqi_bench_match_other
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -32,8 +30,7 @@ cases=("$BIN huiqi_bench_match")
 [ -n "$OTHER" ] && cases+=("$OTHER huiqi_bench_match_other")
 for case in "${cases[@]}"; do
   read -r bin db <<<"$case"
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" 2>/dev/null
-  psql "$PG/postgres" -qc "CREATE DATABASE $db"
+  pg_fresh "$db"
   HUIQI_DATABASE_URL="$PG/$db" "$bin" import --source facts --year 2024 "$WORK/facts.csv" >/dev/null 2>&1
 done
 echo "registry: $N enterprises; $(nproc) cores; $(psql "$PG/postgres" -Atc 'SHOW server_version')"

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 N="${1:-8000000}"
 SECS="${2:-10}"
 CONNS="${3:-64}"
-PG="${PG:-postgres://postgres@127.0.0.1:5432}"
+. scripts/pg-bench-db.sh
 DB=huiqi_bench_province
 ADDR=127.0.0.1:18391
 . scripts/huiqi-bin.sh
@@ -29,7 +29,7 @@ SERVER=""
 cleanup() {
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
   if [ "${KEEP:-0}" != 1 ]; then
-    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" 2>/dev/null || true
+    pg_drop "$DB"
   fi
   rm -rf "$WORK"
 }
@@ -47,8 +47,7 @@ step() { # label, command…: runs it, prints wall time, peak memory and load
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); $(psql "$PG/postgres" -Atc 'SHOW server_version' | cut -d' ' -f1) PostgreSQL; load $(load)"
-psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
-psql "$PG/postgres" -qc "CREATE DATABASE $DB"
+pg_fresh "$DB"
 export HUIQI_DATABASE_URL="$PG/$DB"
 "$BIN" db init >/dev/null
 
